@@ -1,0 +1,184 @@
+"""Programs, agencies, users, memberships and API tokens (DESIGN.md section 2)."""
+
+import datetime
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from port.accounts.roles import Role
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may do comes from their memberships, one per program."""
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone, such as America/New_York."),
+                              params={"value": value})
+
+
+class Program(models.Model):
+    """One PORT program (a county or regional team); everything belongs to exactly one program."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    time_zone = models.CharField(max_length=64, default="America/New_York",
+                                 validators=[validate_time_zone])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class AcuityLevel(models.Model):
+    """A program's acuity level and its contact window, e.g. high risk: contact within 24 hours."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="acuity_levels")
+    code = models.SlugField(max_length=32, help_text=_("Used in the API and CSV, e.g. 'high'."))
+    label = models.CharField(max_length=100)
+    window_hours = models.PositiveIntegerField(help_text=_("Hours from receipt to the contact deadline."))
+    rank = models.PositiveSmallIntegerField(default=0, help_text=_("0 is the most urgent."))
+
+    class Meta:
+        ordering = ["program", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "code"], name="acuity_code_unique_in_program"),
+            models.CheckConstraint(condition=models.Q(window_hours__gte=1), name="acuity_window_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.window_hours} h)"
+
+
+class AgencyKind(models.TextChoices):
+    EMERGENCY_DEPARTMENT = "emergency_department", _("Hospital emergency department")
+    TWO_ONE_ONE = "211", _("2-1-1")
+    EMS = "ems", _("EMS")
+    FIRE = "fire", _("Fire")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    TREATMENT = "treatment", _("Treatment provider")
+    RECOVERY = "recovery", _("Recovery community organization")
+    FAITH = "faith", _("Faith-based group")
+    PORT_TEAM = "port_team", _("The PORT team itself")
+    OTHER = "other", _("Other")
+
+
+class Agency(models.Model):
+    """An organization in the program's network that sends referrals or receives hand-offs."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="agencies")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=AgencyKind.choices)
+
+    class Meta:
+        ordering = ["program", "name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="agency_name_unique_in_program")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user acting in one program, with one role (and, for partners, their agency).
+
+    Every selector that returns participant data takes a Membership: the user *and* the program
+    and role they act in, so scoping cannot be forgotten.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="memberships",
+                               help_text=_("Required for referral partners: the agency they send for."))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["program", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program"], name="one_membership_per_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.program}"
+
+    def clean(self) -> None:
+        if self.role == Role.PARTNER and not self.agency_id:
+            raise ValidationError({"agency": _("A referral partner must belong to an agency.")})
+        if self.agency_id and self.program_id and self.agency.program_id != self.program_id:
+            raise ValidationError({"agency": _("The agency must belong to the same program.")})
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for one agency's system. Only its SHA-256 hash is stored."""
+
+    PREFIX = "port_"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text=_("What uses this token, e.g. 'ED nightly feed'."))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text=_("The token's first characters."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def issue(cls, *, agency: Agency, name: str, created_by=None, expires_at=None) -> tuple["ApiToken", str]:
+        """Create a token; the raw value is returned once and never stored."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(agency=agency, name=name, token_hash=_hash_token(raw), hint=raw[:10],
+                                   created_by=created_by, expires_at=expires_at)
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str) -> "ApiToken | None":
+        now = timezone.now()
+        token = (
+            cls.objects.select_related("agency__program")
+            .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+            .first()
+        )
+        if token and (token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=5)):
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+

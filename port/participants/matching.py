@@ -1,0 +1,102 @@
+"""Finding the participant a referral is about, so people are found and not duplicated.
+
+An *exact* match (same normalized name, or a known alias, and the same birth date; or the same
+name and the same phone) links the referral to the existing record. A *likely* match (similar names
+with the same birth date; the same phone with a different name; the same name where a birth date is
+missing) links to nothing until a person confirms it on the review screen.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import jellyfish
+from django.db.models import Q
+
+from port.accounts.models import Program
+from port.participants.models import Participant
+from port.participants.normalize import name_key
+
+SIMILAR_NAME_THRESHOLD = 0.88
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"
+    LIKELY = "likely"
+
+
+@dataclass
+class Candidate:
+    participant: Participant
+    kind: MatchKind
+    reasons: list[str] = field(default_factory=list)
+
+
+def _similar(a: str, b: str) -> bool:
+    return bool(a and b) and jellyfish.jaro_winkler_similarity(a, b) >= SIMILAR_NAME_THRESHOLD
+
+
+def _names_similar(key_a: str, key_b: str) -> bool:
+    first_a, _, last_a = key_a.partition("|")
+    first_b, _, last_b = key_b.partition("|")
+    if _similar(first_a + last_a, first_b + last_b):
+        return True
+    if _similar(first_a + last_a, last_b + first_b):  # first and last name swapped
+        return True
+    # Same family name and a nickname or initial: "Bill Smith" / "William Smith" is left to a person.
+    return last_a == last_b and bool(first_a) and bool(first_b) and first_a[0] == first_b[0]
+
+
+def find_candidates(
+    *, program: Program, first_name: str, last_name: str, date_of_birth: dt.date | None, phone: str
+) -> list[Candidate]:
+    """Every existing participant in `program` that may be this person, strongest first."""
+    key = name_key(first_name, last_name)
+    lookup = Q(pk__in=[])
+    if key:
+        lookup |= Q(name_key=key) | Q(aliases__name_key=key)
+    if date_of_birth:
+        lookup |= Q(date_of_birth=date_of_birth)
+    if phone:
+        lookup |= Q(phones__number=phone)
+    pool = (
+        Participant.objects.filter(program=program, merged_into__isnull=True)
+        .filter(lookup)
+        .distinct()
+        .prefetch_related("aliases", "phones")
+    )
+    candidates = []
+    for person in pool:
+        keys = {person.name_key} | {alias.name_key for alias in person.aliases.all()}
+        keys.discard("")
+        phones = {p.number for p in person.phones.all()}
+        same_name = key in keys
+        same_dob = bool(date_of_birth) and person.date_of_birth == date_of_birth
+        same_phone = bool(phone) and phone in phones
+        reasons = []
+        if same_name:
+            reasons.append("same name" if key == person.name_key else "same as a known alias")
+        if same_dob:
+            reasons.append("same date of birth")
+        if same_phone:
+            reasons.append("same phone number")
+        if (same_name and same_dob) or (same_name and same_phone):
+            candidates.append(Candidate(person, MatchKind.EXACT, reasons))
+        elif same_dob and key and any(_names_similar(key, k) for k in keys):
+            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "similar name"]))
+        elif same_phone:
+            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "different name"]))
+        elif same_name and (not date_of_birth or not person.date_of_birth):
+            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "date of birth missing"]))
+        elif same_name and date_of_birth and person.date_of_birth and _dob_typo(date_of_birth, person.date_of_birth):
+            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "date of birth differs slightly"]))
+    candidates.sort(key=lambda c: (c.kind != MatchKind.EXACT, -len(c.reasons), c.participant.pk))
+    return candidates
+
+
+def _dob_typo(a: dt.date, b: dt.date) -> bool:
+    """Day and month swapped, or one part off: common typing slips in a birth date."""
+    if a.year == b.year and a.month == b.day and a.day == b.month:
+        return True
+    same_parts = (a.year == b.year) + (a.month == b.month) + (a.day == b.day)
+    return same_parts == 2

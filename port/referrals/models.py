@@ -1,0 +1,192 @@
+"""Overdose events, referrals and their history (DESIGN.md sections 2 and 3)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from port.accounts.models import AcuityLevel, Agency, Program
+from port.participants.models import Participant
+
+
+class Source(models.TextChoices):
+    EMERGENCY_DEPARTMENT = "emergency_department", _("Emergency department")
+    TWO_ONE_ONE = "211", _("2-1-1")
+    EMS = "ems", _("EMS")
+    FIRE = "fire", _("Fire")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    SELF = "self", _("Self")
+    FAMILY = "family", _("Family or friend")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    STAFF_FORM = "staff_form", _("Referral form")
+    PUBLIC_FORM = "public_form", _("Ask-for-help page")
+    CSV = "csv", _("CSV upload")
+    API = "api", _("API")
+
+
+class NaloxoneGivenBy(models.TextChoices):
+    BYSTANDER = "bystander", _("Bystander or family")
+    SELF = "self", _("The person themselves")
+    EMS = "ems", _("EMS")
+    FIRE = "fire", _("Fire")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    HOSPITAL = "hospital", _("Hospital")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class OverdoseEvent(models.Model):
+    """One non-fatal overdose: ODMAP's minimum (when, where, naloxone) plus substances and transport."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="overdose_events")
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    substances = models.JSONField(default=list, blank=True)
+    naloxone_doses = models.PositiveSmallIntegerField(null=True, blank=True)
+    naloxone_given_by = models.CharField(max_length=20, choices=NaloxoneGivenBy.choices, blank=True)
+    transported = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSIGNED = "assigned", _("Assigned")
+    ATTEMPTING = "attempting", _("Attempting contact")
+    REACHED = "reached", _("Reached")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.ATTEMPTING, Status.REACHED)
+# Statuses whose contact clock is still running: nobody has reached the person yet.
+CLOCK_RUNNING_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.ATTEMPTING)
+
+
+class ClosingReason(models.TextChoices):
+    COMPLETED = "completed", _("Follow-up completed")
+    UNABLE_TO_REACH = "unable_to_reach", _("Unable to reach")
+    DECLINED = "declined", _("Declined services")
+    DECEASED = "deceased", _("Deceased")
+    MOVED = "moved", _("Moved away")
+    INCARCERATED = "incarcerated", _("Incarcerated")
+    DUPLICATE = "duplicate", _("Duplicate referral")
+    OUT_OF_AREA = "out_of_area", _("Outside the program's area")
+    OTHER = "other", _("Other")
+
+
+class Referral(models.Model):
+    """One request to follow up after one overdose event, with its contact clock and status."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="referrals")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="referrals")
+    overdose_event = models.ForeignKey(OverdoseEvent, on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=24, choices=Source.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    referring_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="referrals_sent")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="referrals_sent")
+    referrer_name = models.CharField(max_length=200, blank=True,
+                                     help_text=_("Who asked for help, on the public page."))
+    referrer_contact = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=100, blank=True,
+                                   help_text=_("The sending agency's own identifier for this referral."))
+    received_at = models.DateTimeField()
+    available_from = models.DateTimeField(null=True, blank=True,
+                                          help_text=_("When the person can first be reached, e.g. discharge."))
+    acuity = models.ForeignKey(AcuityLevel, on_delete=models.PROTECT, related_name="+")
+    contact_deadline = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    closed_reason = models.CharField(max_length=24, choices=ClosingReason.choices, blank=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="assigned_referrals")
+    consent_to_contact = models.BooleanField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    # What this referral said about the person, as sent: kept even when the participant record differs.
+    submitted_participant = models.JSONField(default=dict, blank=True)
+    match_result = models.CharField(max_length=16, blank=True,
+                                    help_text=_("How intake found the participant: exact, likely or new."))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["contact_deadline"]
+        constraints = [
+            # Retries from an agency's system never duplicate a referral.
+            models.UniqueConstraint(fields=["referring_agency", "external_id"],
+                                    condition=~models.Q(external_id=""),
+                                    name="referral_external_id_unique_per_agency"),
+            models.CheckConstraint(
+                condition=models.Q(status="closed", closed_reason__gt="") | (~models.Q(status="closed") & models.Q(closed_reason="")),
+                name="referral_closed_has_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["program", "status", "contact_deadline"], name="referral_queue"),
+            models.Index(fields=["assigned_to", "status", "contact_deadline"], name="referral_my_queue"),
+            models.Index(fields=["referring_agency", "received_at"], name="referral_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    @property
+    def clock_running(self) -> bool:
+        return self.status in CLOCK_RUNNING_STATUSES
+
+
+class ReferralChange(models.Model):
+    """Who changed a referral's status or assignment, and when."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status")
+        ASSIGNMENT = "assignment", _("Assignment")
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=24, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+
+class ReferralImport(models.Model):
+    """A CSV batch held between upload, preview and the user's choice of what to import."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        IMPORTED = "imported", _("Imported")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=200)
+    content = models.TextField(help_text=_("The decoded file, kept until the batch is imported or cancelled."))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEW)
+    row_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    # After import the file is dropped; only the rejected rows (with reasons) are kept for download.
+    rejected_rows = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)

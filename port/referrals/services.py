@@ -1,0 +1,96 @@
+"""Writes for referrals after intake: assignment and status changes, enforced here and only here."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from port.accounts.models import Membership
+from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES
+from port.audit.models import AuditEvent
+from port.audit.services import audit_record
+from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset({Status.ASSIGNED, Status.CLOSED}),
+    Status.ASSIGNED: frozenset({Status.ATTEMPTING, Status.REACHED, Status.CLOSED}),
+    Status.ATTEMPTING: frozenset({Status.REACHED, Status.CLOSED}),
+    Status.REACHED: frozenset({Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+class ReferralChangeRefused(Exception):
+    """A change the workflow does not allow; the message says why, in words a person can act on."""
+
+
+def _locked(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update().select_related("program").get(pk=referral.pk)
+
+
+def _check_same_program(referral: Referral, by: Membership) -> None:
+    if referral.program_id != by.program_id:
+        raise ReferralChangeRefused(_("This referral belongs to another program."))
+
+
+@transaction.atomic
+def referral_transition(*, referral: Referral, to_status: str, by: Membership, reason: str = "") -> Referral:
+    """Move a referral to `to_status` if the workflow allows it; closing needs a reason."""
+    referral = _locked(referral)
+    _check_same_program(referral, by)
+    from_status = referral.status
+    if to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
+        raise ReferralChangeRefused(
+            _("A referral that is “%(from)s” cannot be moved to “%(to)s”.")
+            % {"from": Status(from_status).label, "to": Status(to_status).label if to_status in Status.values
+               else to_status})
+    if to_status == Status.CLOSED:
+        if reason not in ClosingReason.values:
+            raise ReferralChangeRefused(_("Choose why the referral is being closed."))
+        if by.role not in SUPERVISING_ROLES and by.user_id != referral.assigned_to_id:
+            raise ReferralChangeRefused(_("Only a supervisor or the assigned peer can close this referral."))
+    elif reason:
+        raise ReferralChangeRefused(_("A reason is only given when closing a referral."))
+    if to_status == Status.ASSIGNED and not referral.assigned_to_id:
+        raise ReferralChangeRefused(_("Assign the referral to a peer specialist first."))
+    referral.status = to_status
+    referral.closed_reason = reason if to_status == Status.CLOSED else ""
+    referral.save(update_fields=["status", "closed_reason", "updated_at"])
+    ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.STATUS, from_status=from_status,
+                                  to_status=to_status, reason=reason, changed_by=by.user,
+                                  changed_at=timezone.now())
+    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="referrals.referral",
+                 target_ids=[referral.pk], participant_ids=[referral.participant_id],
+                 changes={"status": [from_status, to_status], **({"closed_reason": reason} if reason else {})})
+    return referral
+
+
+@transaction.atomic
+def referral_assign(*, referral: Referral, assignee: Membership, by: Membership) -> Referral:
+    """Assign or re-assign a referral to a peer (or supervisor) of the same program."""
+    if by.role not in SUPERVISING_ROLES:
+        raise ReferralChangeRefused(_("Only a supervisor can assign referrals."))
+    referral = _locked(referral)
+    _check_same_program(referral, by)
+    if assignee.program_id != referral.program_id or assignee.role not in ASSIGNABLE_ROLES \
+            or not assignee.is_active or not assignee.user.is_active:
+        raise ReferralChangeRefused(_("Referrals can only be assigned to an active peer specialist or "
+                                      "supervisor of this program."))
+    if referral.status == Status.CLOSED:
+        raise ReferralChangeRefused(_("This referral is closed; it cannot be assigned."))
+    if referral.assigned_to_id == assignee.user_id:
+        return referral
+    before = referral.assigned_to_id
+    from_status = referral.status
+    referral.assigned_to = assignee.user
+    if referral.status == Status.RECEIVED:
+        referral.status = Status.ASSIGNED
+    referral.save(update_fields=["assigned_to", "status", "updated_at"])
+    now = timezone.now()
+    ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.ASSIGNMENT,
+                                  from_status=from_status, to_status=referral.status,
+                                  assigned_to=assignee.user, changed_by=by.user, changed_at=now)
+    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="referrals.referral",
+                 target_ids=[referral.pk], participant_ids=[referral.participant_id],
+                 changes={"assigned_to": [before, assignee.user_id],
+                          **({"status": [from_status, referral.status]} if from_status != referral.status else {})})
+    return referral

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from port.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("port.accounts.urls")),
+    path("referrals/", include("port.referrals.urls")),
+    path("participants/", include("port.participants.urls")),
+    path("help/", include("port.referrals.urls_public")),
+    path("api/v1/", include("port.api.urls")),
+    path("admin/", admin.site.urls),
+]
