@@ -17,6 +17,31 @@ from port.referrals.models import Channel, Source
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory) -> None:
+    """SQLite tests use a file, as production does, not Django's shared-cache memory database: there a
+    second writer fails at once with "table is locked" instead of waiting, so concurrency tests
+    (port/supplies/tests/test_concurrency.py) could not run. A fresh directory per run: no clashes."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings) -> None:
+    """Tests run without collectstatic, so serve static names unhashed."""
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """The cast's seven users would otherwise take seconds of PBKDF2 in every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class Cast:
     program: Program
@@ -64,7 +89,8 @@ def cast(db) -> Cast:
 
 
 def submit_referral(program: Program, *, agency: Agency | None = None, by: Membership | None = None,
-                    received_at: dt.datetime | None = None, acuity: str = "high", source: str = Source.EMERGENCY_DEPARTMENT,
+                    received_at: dt.datetime | None = None, acuity: str = "high",
+                    source: str = Source.EMERGENCY_DEPARTMENT,
                     external_id: str = "", channel: str = Channel.STAFF_FORM, **person) -> "Referral":  # noqa: F821
     """Make a referral through the real intake service."""
     details = {"first_name": "Alex", "last_name": "Example", "phone": "412-555-0100", **person}

@@ -17,7 +17,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,6 +31,12 @@ INSTALLED_APPS = [
     "port.participants",
     "port.referrals",
     "port.api",
+    "port.outreach",
+    "port.supplies",
+    "port.notifications",
+    "huey.contrib.djhuey",
+    # After the port apps, so our registration templates win over the admin's.
+    "django.contrib.admin",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +108,13 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "port_cache"}
     }
+# Background work (deadline warnings): huey, on SQLite by default and on Redis in production.
+if REDIS_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "port", "immediate": False,
+            "connection": {"url": REDIS_URL}, "consumer": {"workers": 2, "worker_type": "thread"}}
+else:
+    HUEY = {"huey_class": "huey.SqliteHuey", "name": "port", "immediate": False,
+            "filename": str(VAR_DIR / "huey.sqlite3"), "consumer": {"workers": 2, "worker_type": "thread"}}
 RATELIMIT_VIEW = "port.core.views.rate_limited"
 
 LANGUAGE_CODE = "en"
@@ -125,6 +137,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "port@localhost")
+# Where links in emails point (deadline warnings, password resets use the request's host instead).
+PORT_BASE_URL = env_str("PORT_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
@@ -140,6 +154,8 @@ INTAKE_CSV_MAX_ROWS = env_int("INTAKE_CSV_MAX_ROWS", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PUBLIC_HELP_RATE = env_str("PUBLIC_HELP_RATE", "5/h")
+# Requests one API token may make (docs/api.md); set it empty to turn the limit off (benchmarks).
+API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/m")
 
 # Logs carry request lines and errors but never participant data (no bodies, no query strings).
 LOGGING = {

@@ -1,6 +1,6 @@
-from django.contrib import admin
 from django.urls import include, path
 
+from port.accounts.admin import admin_site
 from port.core import views as core_views
 
 urlpatterns = [
@@ -9,7 +9,8 @@ urlpatterns = [
     path("accounts/", include("port.accounts.urls")),
     path("referrals/", include("port.referrals.urls")),
     path("participants/", include("port.participants.urls")),
+    path("supplies/", include("port.supplies.urls")),
     path("help/", include("port.referrals.urls_public")),
     path("api/v1/", include("port.api.urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", admin_site.urls),
 ]

@@ -36,6 +36,14 @@ class Program(models.Model):
     time_zone = models.CharField(max_length=64, default="America/New_York",
                                  validators=[validate_time_zone])
     created_at = models.DateTimeField(default=timezone.now)
+    # Outreach policy: when attempts without contact are "exhausted" and closing is offered.
+    attempt_policy_min_attempts = models.PositiveSmallIntegerField(default=3)
+    attempt_policy_min_days = models.PositiveSmallIntegerField(default=7)
+    attempt_policy_min_modes = models.PositiveSmallIntegerField(default=2)
+    encounter_edit_hours = models.PositiveIntegerField(
+        default=72, help_text=_("How long the author may edit an encounter; after that, addenda only."))
+    deadline_warning_hours = models.PositiveIntegerField(
+        default=6, help_text=_("Warn this many hours before a contact deadline with no attempt."))
 
     class Meta:
         ordering = ["name"]

@@ -1,9 +1,11 @@
 """Finding the participant a referral is about, so people are found and not duplicated.
 
-An *exact* match (same normalized name, or a known alias, and the same birth date; or the same
-name and the same phone) links the referral to the existing record. A *likely* match (similar names
-with the same birth date; the same phone with a different name; the same name where a birth date is
-missing) links to nothing until a person confirms it on the review screen.
+An *exact* match (the same first and last name, or a known alias, and the same birth date; or the
+same full name and the same phone, unless the birth dates differ) links the referral to the existing
+record. A *likely* match (similar names with the same birth date; the same phone with a different
+name or a different birth date; the same name where a birth date is missing or looks mistyped; only
+a first or a last name, with the same birth date or phone) links to nothing until a person confirms
+it on the review screen.
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ from django.db.models import Q
 
 from port.accounts.models import Program
 from port.participants.models import Participant
-from port.participants.normalize import name_key
+from port.participants.normalize import name_key, normalize_name
 
 SIMILAR_NAME_THRESHOLD = 0.88
 
@@ -44,7 +46,8 @@ def _names_similar(key_a: str, key_b: str) -> bool:
     if _similar(first_a + last_a, last_b + first_b):  # first and last name swapped
         return True
     # Same family name and a nickname or initial: "Bill Smith" / "William Smith" is left to a person.
-    return last_a == last_b and bool(first_a) and bool(first_b) and first_a[0] == first_b[0]
+    # Two first names alone ("Alex" / "Amy") share no family name: an initial says nothing then.
+    return bool(last_a) and last_a == last_b and bool(first_a) and bool(first_b) and first_a[0] == first_b[0]
 
 
 def find_candidates(
@@ -52,6 +55,7 @@ def find_candidates(
 ) -> list[Candidate]:
     """Every existing participant in `program` that may be this person, strongest first."""
     key = name_key(first_name, last_name)
+    full_name = bool(normalize_name(first_name) and normalize_name(last_name))
     lookup = Q(pk__in=[])
     if key:
         lookup |= Q(name_key=key) | Q(aliases__name_key=key)
@@ -73,6 +77,10 @@ def find_candidates(
         same_name = key in keys
         same_dob = bool(date_of_birth) and person.date_of_birth == date_of_birth
         same_phone = bool(phone) and phone in phones
+        # Both records have a birth date and they differ: a namesake (a father and son sharing a
+        # home phone) rather than the same person, unless a person says otherwise.
+        dob_conflict = bool(date_of_birth and person.date_of_birth) and date_of_birth != person.date_of_birth
+        similar_name = bool(key) and any(_names_similar(key, k) for k in keys)
         reasons = []
         if same_name:
             reasons.append("same name" if key == person.name_key else "same as a known alias")
@@ -80,12 +88,18 @@ def find_candidates(
             reasons.append("same date of birth")
         if same_phone:
             reasons.append("same phone number")
-        if (same_name and same_dob) or (same_name and same_phone):
+        if same_name and not full_name and (same_dob or same_phone):
+            # "Alex" and a shelter's phone (or a birth date) are shared by many people: a person decides.
+            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "only part of the name known"]))
+        elif (same_name and same_dob) or (same_name and same_phone and not dob_conflict):
             candidates.append(Candidate(person, MatchKind.EXACT, reasons))
-        elif same_dob and key and any(_names_similar(key, k) for k in keys):
+        elif same_dob and similar_name:
             candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "similar name"]))
+        elif same_name and same_phone:
+            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "date of birth differs"]))
         elif same_phone:
-            candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "different name"]))
+            candidates.append(Candidate(person, MatchKind.LIKELY,
+                                        [*reasons, "similar name" if similar_name else "different name"]))
         elif same_name and (not date_of_birth or not person.date_of_birth):
             candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "date of birth missing"]))
         elif same_name and date_of_birth and person.date_of_birth and _dob_typo(date_of_birth, person.date_of_birth):

@@ -110,6 +110,9 @@ class Referral(models.Model):
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="assigned_referrals")
     consent_to_contact = models.BooleanField(null=True, blank=True)
+    # Stamped from the contact attempts (port.outreach), never typed.
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
     # What this referral said about the person, as sent: kept even when the participant record differs.
     submitted_participant = models.JSONField(default=dict, blank=True)
@@ -126,7 +129,8 @@ class Referral(models.Model):
                                     condition=~models.Q(external_id=""),
                                     name="referral_external_id_unique_per_agency"),
             models.CheckConstraint(
-                condition=models.Q(status="closed", closed_reason__gt="") | (~models.Q(status="closed") & models.Q(closed_reason="")),
+                condition=(models.Q(status="closed", closed_reason__gt="")
+                           | (~models.Q(status="closed") & models.Q(closed_reason=""))),
                 name="referral_closed_has_reason"),
         ]
         indexes = [

@@ -33,8 +33,13 @@ def _check_same_program(referral: Referral, by: Membership) -> None:
 
 
 @transaction.atomic
-def referral_transition(*, referral: Referral, to_status: str, by: Membership, reason: str = "") -> Referral:
-    """Move a referral to `to_status` if the workflow allows it; closing needs a reason."""
+def referral_transition(*, referral: Referral, to_status: str, by: Membership, reason: str = "",
+                        follows_outcome: bool = False) -> Referral:
+    """Move a referral to `to_status` if the workflow allows it; closing needs a reason.
+
+    `follows_outcome` is for changes that follow from a recorded contact outcome (a peer learns the
+    person has died): any team member's record then closes the referral, not only the assigned peer's.
+    """
     referral = _locked(referral)
     _check_same_program(referral, by)
     from_status = referral.status
@@ -46,7 +51,7 @@ def referral_transition(*, referral: Referral, to_status: str, by: Membership, r
     if to_status == Status.CLOSED:
         if reason not in ClosingReason.values:
             raise ReferralChangeRefused(_("Choose why the referral is being closed."))
-        if by.role not in SUPERVISING_ROLES and by.user_id != referral.assigned_to_id:
+        if not follows_outcome and by.role not in SUPERVISING_ROLES and by.user_id != referral.assigned_to_id:
             raise ReferralChangeRefused(_("Only a supervisor or the assigned peer can close this referral."))
     elif reason:
         raise ReferralChangeRefused(_("A reason is only given when closing a referral."))

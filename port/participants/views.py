@@ -1,0 +1,358 @@
+"""Participant pages: search, the participant's page, possible duplicates, and merging two records.
+
+Only the program's team works with participant records. The list pages (search, possible
+duplicates) answer 403 to other roles; a record's own pages answer 404 to anyone who may not see
+that record, so its existence is not leaked.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from port.accounts.access import membership_required
+from port.accounts.models import Membership
+from port.accounts.roles import TEAM_ROLES, Role
+from port.audit.models import AuditEvent
+from port.audit.services import audit_record
+from port.participants import selectors
+from port.participants.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
+from port.participants.models import MatchCandidate, Participant, ParticipantMerge
+from port.participants.normalize import format_phone, normalize_name
+from port.participants.services import match_candidate_dismiss, match_candidate_merge, participant_merge
+from port.referrals.clock import describe_time_left, time_left
+from port.referrals.models import Referral, Source
+
+team_only = membership_required(TEAM_ROLES)
+# Record pages let every member in, so that the selector answers 404 for records they may not see.
+any_member = membership_required(Role.values)
+
+REVIEW_PAGE_SIZE = 25
+
+REASON_LABELS = {
+    "same name": gettext_lazy("Same name"),
+    "same as a known alias": gettext_lazy("Same as a known alias"),
+    "same date of birth": gettext_lazy("Same date of birth"),
+    "same phone number": gettext_lazy("Same phone number"),
+    "similar name": gettext_lazy("Similar name"),
+    "different name": gettext_lazy("Different name"),
+    "date of birth missing": gettext_lazy("Date of birth missing on one record"),
+    "date of birth differs slightly": gettext_lazy("Date of birth differs slightly (a typing slip?)"),
+    "date of birth differs": gettext_lazy("Different date of birth"),
+    "only part of the name known": gettext_lazy("Only a first or a last name is known"),
+}
+
+
+def humanise_reasons(reasons: list[str]) -> list[str]:
+    return [str(REASON_LABELS.get(reason, reason.capitalize())) for reason in reasons]
+
+
+# ---- search ----
+
+@require_GET
+@team_only
+def participant_search(request: HttpRequest) -> HttpResponse:
+    viewer = request.membership
+    form = ParticipantSearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"])
+        selectors.audit_participant_list(viewer=viewer, participants=results, note="participant search")
+    return render(request, "participants/search.html", {
+        "form": form, "results": _search_rows(results), "limit": selectors.SEARCH_LIMIT,
+    })
+
+
+@dataclass
+class SearchRow:
+    participant: Participant
+    phones: list[str]
+    aliases: list[str]
+
+
+def _search_rows(results: list[Participant] | None) -> list[SearchRow] | None:
+    if results is None:
+        return None
+    return [SearchRow(p, [format_phone(ph.number) for ph in p.phones.all()], [str(a) for a in p.aliases.all()])
+            for p in results]
+
+
+# ---- the participant's page ----
+
+def _live_record(viewer: Membership, public_id) -> Participant:
+    """The record (audited as a read), or a redirect-worthy Http404 subclass for merged-away ones."""
+    try:
+        return selectors.participant_get(viewer=viewer, public_id=public_id)
+    except Http404:
+        survivor = selectors.participant_survivor(viewer=viewer, public_id=public_id)
+        if survivor is None:
+            raise
+        raise MergedAway(survivor) from None
+
+
+class MergedAway(Http404):
+    def __init__(self, survivor: Participant) -> None:
+        super().__init__()
+        self.survivor = survivor
+
+
+@require_GET
+@any_member
+def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
+    viewer = request.membership
+    try:
+        participant = _live_record(viewer, public_id)
+    except MergedAway as merged:
+        # An old link to a record that was merged: the person now lives in the surviving record.
+        messages.info(request, _("That record was merged into this one."))
+        return redirect("participants:detail", public_id=merged.survivor.public_id)
+    return render(request, "participants/detail.html", {
+        "participant": participant,
+        "aliases": [str(a) for a in participant.aliases.all()],
+        "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
+        "referrals": _timeline_rows(selectors.participant_timeline(viewer=viewer, participant=participant),
+                                    zone=viewer.program.zone, now=timezone.now()),
+        "merges": [_merge_entry(m) for m in selectors.participant_merges(viewer=viewer, participant=participant)],
+        "candidates": selectors.match_candidates_naming(viewer=viewer, participant=participant),
+        "time_zone": viewer.program.time_zone,
+    })
+
+
+@dataclass
+class TimelineRow:
+    """One referral on the participant's page, its times already in the program's time zone."""
+
+    referral: Referral
+    received_at: dt.datetime
+    occurred_at: dt.datetime | None
+    deadline: dt.datetime
+    clock_text: str  # time left or overdue, while nobody has reached the person yet
+    overdue: bool
+
+
+def _timeline_rows(referrals: list[Referral], *, zone: ZoneInfo, now: dt.datetime) -> list[TimelineRow]:
+    rows = []
+    for referral in referrals:
+        occurred = referral.overdose_event.occurred_at
+        left = time_left(referral.contact_deadline, now)
+        rows.append(TimelineRow(
+            referral=referral,
+            received_at=timezone.localtime(referral.received_at, zone),
+            occurred_at=timezone.localtime(occurred, zone) if occurred else None,
+            deadline=timezone.localtime(referral.contact_deadline, zone),
+            clock_text=describe_time_left(left) if referral.clock_running else "",
+            overdue=referral.clock_running and left < dt.timedelta(0),
+        ))
+    return rows
+
+
+@dataclass
+class MergeEntry:
+    merge: ParticipantMerge
+    absorbed_name: str
+    details: list[tuple[str, str]]
+
+
+def _merge_entry(merge: ParticipantMerge) -> MergeEntry:
+    """What the absorbed record held when it was merged, from its snapshot: nothing is lost."""
+    snap = merge.absorbed_snapshot
+    name = " ".join(filter(None, [snap.get("first_name"), snap.get("last_name")])) or _("Name not known")
+    details = [
+        (_("Preferred name"), snap.get("preferred_name") or ""),
+        (_("Other names"), ", ".join(" ".join(filter(None, pair)) for pair in snap.get("aliases", []))),
+        (_("Date of birth"), _date(dt.date.fromisoformat(snap["date_of_birth"])) if snap.get("date_of_birth") else ""),
+        (_("Phones"), ", ".join(format_phone(n) for n in snap.get("phones", []))),
+        (_("Address"), snap.get("address") or ""),
+        (_("Where to find them"), snap.get("location_notes") or ""),
+        (_("Language"), snap.get("preferred_language") or ""),
+    ]
+    return MergeEntry(merge, name, [(label, value) for label, value in details if value])
+
+
+# ---- comparing two records ----
+
+@dataclass
+class ComparedValue:
+    label: str
+    value: str
+    differs: bool
+
+
+@dataclass
+class ComparedRecord:
+    participant: Participant
+    heading: str
+    values: list[ComparedValue]
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "M j, Y") if value else ""
+
+
+def _facts(participant: Participant, summary: selectors.ReferralSummary,
+           zone: ZoneInfo) -> list[tuple[str, str, object]]:
+    """(label, shown value, value compared) for one record."""
+    aliases = sorted(str(a) for a in participant.aliases.all())
+    phones = sorted(p.number for p in participant.phones.all())
+    latest = summary.latest_overdose_at
+    latest_date = timezone.localtime(latest, zone).date() if latest else None
+    source_label = Source(summary.latest_source).label if summary.latest_source in Source.values else ""
+    return [
+        (_("Name"), participant.display_name if (participant.first_name or participant.last_name) else "",
+         participant.name_key),
+        (_("Preferred name"), participant.preferred_name, normalize_name(participant.preferred_name)),
+        (_("Other names (aliases)"), ", ".join(aliases), {a.name_key for a in participant.aliases.all()}),
+        (_("Date of birth"), _date(participant.date_of_birth), participant.date_of_birth),
+        (_("Phones"), ", ".join(format_phone(p) for p in phones), set(phones)),
+        (_("Address"), participant.address, participant.address.strip().casefold()),
+        (_("Where to find them"), participant.location_notes, participant.location_notes.strip().casefold()),
+        (_("Language"), participant.preferred_language, participant.preferred_language.strip().casefold()),
+        (_("Referrals"), str(summary.count), summary.count),
+        (_("Latest overdose"), _date(latest_date), latest_date),
+        (_("Latest referral from"), str(source_label), summary.latest_source),
+    ]
+
+
+def _compare(viewer: Membership, left: tuple[Participant, str], right: tuple[Participant, str]) -> list[ComparedRecord]:
+    """Two records side by side; each value says in words whether it differs from the other's."""
+    summaries = selectors.participant_referral_summaries(viewer=viewer, participant_ids=[left[0].pk, right[0].pk])
+    zone = viewer.program.zone
+    left_facts = _facts(left[0], summaries[left[0].pk], zone)
+    right_facts = _facts(right[0], summaries[right[0].pk], zone)
+    records = []
+    for (participant, heading), facts, other in ((left, left_facts, right_facts), (right, right_facts, left_facts)):
+        values = [ComparedValue(label, shown, key != other_key)
+                  for (label, shown, key), (_label, _shown, other_key) in zip(facts, other, strict=True)]
+        records.append(ComparedRecord(participant, heading, values))
+    return records
+
+
+# ---- possible duplicates ----
+
+@require_GET
+@team_only
+def review_list(request: HttpRequest) -> HttpResponse:
+    viewer = request.membership
+    page = Paginator(selectors.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    candidates = list(page.object_list)
+    if candidates:
+        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.matchcandidate",
+                     target_ids=[c.pk for c in candidates],
+                     participant_ids=[pk for c in candidates for pk in (c.new_participant_id,
+                                                                         c.existing_participant_id)])
+    return render(request, "participants/review_list.html", {
+        "page": page,
+        "rows": [(c, humanise_reasons(c.reasons)) for c in candidates],
+        "nav_active": "review",
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = request.membership
+    candidate = selectors.match_candidate_get(viewer=viewer, pk=pk)
+    earlier, newer = candidate.existing_participant, candidate.new_participant
+    form = ReviewDecisionForm(request.POST if request.method == "POST" else None,
+                              first=earlier, second=newer,
+                              first_role=_("Earlier record"), second_role=_("New record"), zone=viewer.program.zone)
+    is_open = (candidate.status == MatchCandidate.Status.PENDING
+               and not earlier.merged_into_id and not newer.merged_into_id)
+    if request.method == "POST":
+        if not is_open:
+            messages.error(request, _("This possible duplicate has already been decided."))
+            return redirect("participants:review", pk=candidate.pk)
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == ReviewDecisionForm.MERGE:
+                    survivor, _absorbed = form.survivor_and_absorbed()
+                    match_candidate_merge(candidate=candidate, keep=survivor, by=viewer)
+                    messages.success(request, _("The two records are merged into this one. Nothing was "
+                                                "deleted: the other record's names, phones and referrals "
+                                                "are here now."))
+                    return redirect("participants:detail", public_id=survivor.public_id)
+                match_candidate_dismiss(candidate=candidate, by=viewer)
+                messages.success(request, _("Marked as different people. Both records stay as they are."))
+                return redirect("participants:review_list")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    return render(request, "participants/review.html", {
+        "candidate": candidate,
+        "reasons": humanise_reasons(candidate.reasons),
+        "records": _compare(viewer, (earlier, _("Earlier record")), (newer, _("New record"))),
+        "form": form,
+        "is_open": is_open,
+        "live_record": _live_of(earlier, newer),
+        "nav_active": "review",
+    })
+
+
+def _live_of(*records: Participant) -> Participant | None:
+    """After a merge: the record that holds the person now (merges keep `merged_into` pointing at a
+    live record), for the link on a decided possible duplicate."""
+    merged = next((r for r in records if r.merged_into_id), None)
+    return merged.merged_into if merged else None
+
+
+# ---- merging any two records ----
+
+@require_GET
+@any_member
+def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
+    viewer = request.membership
+    participant = selectors.participant_get(viewer=viewer, public_id=public_id)
+    form = ParticipantSearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"], exclude=participant)
+        selectors.audit_participant_list(viewer=viewer, participants=results, note="merge: choose a record")
+    suggestions = [
+        c.existing_participant if c.new_participant_id == participant.pk else c.new_participant
+        for c in selectors.match_candidates_naming(viewer=viewer, participant=participant)
+    ]
+    return render(request, "participants/merge_choose.html", {
+        "participant": participant, "form": form, "results": _search_rows(results),
+        "suggestions": suggestions, "limit": selectors.SEARCH_LIMIT,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@any_member
+def merge_confirm(request: HttpRequest, public_id, other_id) -> HttpResponse:
+    viewer = request.membership
+    try:
+        participant = _live_record(viewer, public_id)
+        other = _live_record(viewer, other_id)
+    except MergedAway as merged:
+        # Someone merged one of them meanwhile (or an old link): nothing to do twice.
+        messages.error(request, _("One of these records has already been merged into another."))
+        return redirect("participants:detail", public_id=merged.survivor.public_id)
+    if participant.pk == other.pk:
+        messages.error(request, _("A record cannot be merged with itself. Choose another record."))
+        return redirect("participants:merge_choose", public_id=participant.public_id)
+    form = KeepRecordForm(request.POST if request.method == "POST" else None, first=participant, second=other,
+                          first_role=_("This record"), second_role=_("The other record"), zone=viewer.program.zone)
+    if request.method == "POST" and form.is_valid():
+        survivor, absorbed = form.survivor_and_absorbed()
+        try:
+            participant_merge(survivor=survivor, absorbed=absorbed, by=viewer)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The two records are merged into this one. Nothing was deleted: the "
+                                        "other record's names, phones and referrals are here now."))
+            return redirect("participants:detail", public_id=survivor.public_id)
+    return render(request, "participants/merge_confirm.html", {
+        "participant": participant, "other": other, "form": form,
+        "records": _compare(viewer, (participant, _("This record")), (other, _("The other record"))),
+    })

@@ -1,0 +1,109 @@
+"""Forms for the queues and the referral page: filters, assignment and status changes."""
+
+from collections.abc import Sequence
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from port.accounts.models import AcuityLevel, Membership
+from port.referrals.models import OPEN_STATUSES, ClosingReason, Source, Status
+from port.referrals.selectors import QueueFilters
+
+UNASSIGNED = "unassigned"
+
+
+def member_label(member: Membership) -> str:
+    return f"{member.user.get_full_name() or member.user.get_username()} ({member.get_role_display()})"
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string. A value it does not know is ignored, not fatal."""
+
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
+    acuity = forms.ChoiceField(label=gettext_lazy("Acuity"), required=False)
+    assigned = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+
+    def __init__(self, *args, acuity_levels: Sequence[AcuityLevel], members: Sequence[Membership],
+                 show_assigned: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        anything = ("", _("Any"))
+        self.fields["status"].choices = [anything] + [(s.value, s.label) for s in OPEN_STATUSES]
+        self.fields["source"].choices = [anything, *Source.choices]
+        self.fields["acuity"].choices = [anything] + [(level.code, level.label) for level in acuity_levels]
+        if show_assigned:
+            self.fields["assigned"].choices = [("", _("Anyone")), (UNASSIGNED, _("Nobody yet"))] + [
+                (str(m.user_id), member_label(m)) for m in members]
+        else:
+            # "My queue" is already one person's.
+            del self.fields["assigned"]
+
+    def queue_filters(self) -> tuple[QueueFilters, list[str]]:
+        """The filters to apply, and a message for each value that was ignored. Call after is_valid()."""
+        ignored = [
+            _("The “%(filter)s” filter was ignored: “%(value)s” is not one of its choices.")
+            % {"filter": self.fields[name].label, "value": str(self.data.get(name, ""))[:40]}
+            for name in self.errors
+        ]
+        cleaned = self.cleaned_data
+        assigned = cleaned.get("assigned", "")
+        filters = QueueFilters(
+            status=cleaned.get("status", ""),
+            source=cleaned.get("source", ""),
+            acuity=cleaned.get("acuity", ""),
+            assigned_to=0 if assigned == UNASSIGNED else (int(assigned) if assigned else None),
+            overdue_only=bool(cleaned.get("overdue")),
+        )
+        return filters, ignored
+
+    def valid_values(self) -> dict:
+        """What the user chose, minus what was ignored: the initial values of the form shown back."""
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class AssignForm(forms.Form):
+    """Whom to assign a referral to, chosen from the program's assignable members (already loaded)."""
+
+    assignee = forms.ChoiceField(
+        label=gettext_lazy("Assign to"),
+        error_messages={
+            "required": gettext_lazy("Choose who should work on this referral."),
+            "invalid_choice": gettext_lazy(
+                "That person cannot be assigned referrals in this program. Choose someone from the list."),
+        },
+    )
+
+    def __init__(self, *args, members: Sequence[Membership], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = {str(m.pk): m for m in members}
+        self.fields["assignee"].choices = [("", _("Choose a person"))] + [
+            (pk, member_label(m)) for pk, m in self.members.items()]
+
+    def clean_assignee(self) -> Membership:
+        return self.members[self.cleaned_data["assignee"]]
+
+
+class TransitionForm(forms.Form):
+    """A status change asked for on the referral page; the workflow rules live in the service."""
+
+    to_status = forms.ChoiceField(
+        choices=Status.choices, label=gettext_lazy("New status"),
+        error_messages={"required": gettext_lazy("Choose the new status."),
+                        "invalid_choice": gettext_lazy("“%(value)s” is not a referral status.")},
+    )
+    reason = forms.ChoiceField(
+        choices=[("", gettext_lazy("Choose a reason")), *ClosingReason.choices], required=False,
+        label=gettext_lazy("Reason for closing"),
+        error_messages={"invalid_choice": gettext_lazy("“%(value)s” is not a closing reason.")},
+    )
+
+
+class CloseReferralForm(TransitionForm):
+    """The close control on the referral page: the same fields, with the reason marked as needed."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {"to_status": Status.CLOSED})
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = True

@@ -1,0 +1,157 @@
+"""The contact clock: deadlines on the program's wall clock, across daylight-saving changes."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.utils import translation
+
+from port.referrals.clock import contact_deadline, describe_time_left, time_left
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+PHOENIX = zoneinfo.ZoneInfo("America/Phoenix")  # no daylight saving
+UTC = dt.UTC
+
+
+def local(zone, *args, fold=0) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=zone, fold=fold)
+
+
+def deadline(received_at, window_hours, zone=NEW_YORK, available_from=None) -> dt.datetime:
+    return contact_deadline(received_at=received_at, available_from=available_from,
+                            window_hours=window_hours, zone=zone)
+
+
+# --- ordinary days ---------------------------------------------------------------------------------
+
+def test_deadline_is_received_time_plus_the_window():
+    received = local(NEW_YORK, 2025, 6, 10, 9, 15)
+    assert deadline(received, 24) == local(NEW_YORK, 2025, 6, 11, 9, 15)
+    assert deadline(received, 48) == local(NEW_YORK, 2025, 6, 12, 9, 15)
+    assert deadline(received, 72) == local(NEW_YORK, 2025, 6, 13, 9, 15)
+
+
+def test_deadline_is_returned_in_utc():
+    result = deadline(local(NEW_YORK, 2025, 6, 10, 9, 15), 24)
+    assert result.tzinfo is UTC
+    assert result == dt.datetime(2025, 6, 11, 13, 15, tzinfo=UTC)
+
+
+def test_an_evening_referral_is_due_the_next_evening_on_the_programs_calendar_not_utcs():
+    # 9 pm in New York is already tomorrow in UTC; the deadline must still be tomorrow 9 pm local,
+    # not a day later (the mistake DESIGN.md section 7 warns about).
+    received = local(NEW_YORK, 2025, 6, 10, 21, 0)
+    result = deadline(received, 24).astimezone(NEW_YORK)
+    assert (result.date(), result.hour, result.minute) == (dt.date(2025, 6, 11), 21, 0)
+
+
+def test_the_received_time_may_arrive_in_any_zone():
+    in_utc = dt.datetime(2025, 6, 11, 1, 0, tzinfo=UTC)  # 9 pm the evening before in New York
+    in_chicago = in_utc.astimezone(CHICAGO)
+    assert deadline(in_utc, 24) == deadline(in_chicago, 24) == local(NEW_YORK, 2025, 6, 11, 21, 0)
+
+
+# --- spring forward: Sunday 9 March 2025, 2:00 am EST becomes 3:00 am EDT -----------------------------
+
+def test_a_day_window_across_spring_forward_ends_at_the_same_wall_clock_time_23_hours_later():
+    received = local(NEW_YORK, 2025, 3, 8, 21, 0)  # Saturday 9 pm EST
+    result = deadline(received, 24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 21, 0)  # Sunday 9 pm EDT
+    assert result - received == dt.timedelta(hours=23)
+    assert result.astimezone(NEW_YORK).tzname() == "EDT"
+
+
+def test_a_deadline_in_the_skipped_hour_moves_an_hour_later():
+    received = local(NEW_YORK, 2025, 3, 8, 2, 30)  # the next day's 2:30 am does not exist
+    result = deadline(received, 24).astimezone(NEW_YORK)
+    assert (result.day, result.hour, result.minute, result.tzname()) == (9, 3, 30, "EDT")
+
+
+def test_a_72_hour_window_that_starts_before_spring_forward_keeps_its_wall_clock_time():
+    received = local(NEW_YORK, 2025, 3, 7, 14, 45)  # Friday afternoon, EST
+    result = deadline(received, 72)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 10, 14, 45)
+    assert result - received == dt.timedelta(hours=71)
+
+
+def test_a_zone_without_daylight_saving_counts_plain_hours_on_the_same_night():
+    received = dt.datetime(2025, 3, 9, 2, 0, tzinfo=UTC)  # Saturday evening in both zones
+    assert deadline(received, 24, zone=PHOENIX) - received == dt.timedelta(hours=24)
+    assert deadline(received, 24, zone=NEW_YORK) - received == dt.timedelta(hours=23)
+
+
+# --- fall back: Sunday 2 November 2025, 2:00 am EDT becomes 1:00 am EST -------------------------------
+
+def test_a_day_window_across_fall_back_ends_at_the_same_wall_clock_time_25_hours_later():
+    received = local(NEW_YORK, 2025, 11, 1, 21, 0)  # Saturday 9 pm EDT
+    result = deadline(received, 24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 2, 21, 0)  # Sunday 9 pm EST
+    assert result - received == dt.timedelta(hours=25)
+    assert result.astimezone(NEW_YORK).tzname() == "EST"
+
+
+def test_a_deadline_in_the_repeated_hour_is_the_first_one_the_earlier_and_safer_time():
+    received = local(NEW_YORK, 2025, 11, 1, 1, 30)  # the next day's 1:30 am happens twice
+    result = deadline(received, 24)
+    assert result == dt.datetime(2025, 11, 2, 5, 30, tzinfo=UTC)  # 1:30 am EDT, not 1:30 am EST
+    assert result.astimezone(NEW_YORK).tzname() == "EDT"
+
+
+def test_a_referral_received_in_the_second_repeated_hour_is_timed_from_its_wall_clock():
+    second_one_thirty = local(NEW_YORK, 2025, 11, 2, 1, 30, fold=1)  # EST, 06:30 UTC
+    assert second_one_thirty.utcoffset() == dt.timedelta(hours=-5)
+    result = deadline(second_one_thirty, 24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 3, 1, 30)
+    assert result - second_one_thirty == dt.timedelta(hours=24)
+
+
+def test_the_same_utc_instant_gets_the_deadline_of_each_programs_own_calendar():
+    received = dt.datetime(2025, 11, 2, 1, 0, tzinfo=UTC)  # 9 pm Saturday in New York, 8 pm in Chicago
+    assert deadline(received, 24, zone=NEW_YORK).astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 2, 21, 0)
+    assert deadline(received, 24, zone=CHICAGO).astimezone(CHICAGO) == local(CHICAGO, 2025, 11, 2, 20, 0)
+
+
+# --- available_from --------------------------------------------------------------------------------
+
+def test_the_clock_starts_at_available_from_when_it_is_later_than_received():
+    received = local(NEW_YORK, 2025, 6, 10, 9, 0)
+    discharge = local(NEW_YORK, 2025, 6, 12, 16, 30)
+    assert deadline(received, 24, available_from=discharge) == local(NEW_YORK, 2025, 6, 13, 16, 30)
+
+
+def test_an_available_from_earlier_than_received_is_ignored():
+    received = local(NEW_YORK, 2025, 6, 10, 9, 0)
+    earlier = local(NEW_YORK, 2025, 6, 9, 9, 0)
+    assert deadline(received, 48, available_from=earlier) == deadline(received, 48)
+
+
+def test_available_from_across_spring_forward_is_counted_on_the_wall_clock():
+    received = local(NEW_YORK, 2025, 3, 6, 10, 0)
+    discharge = local(NEW_YORK, 2025, 3, 8, 20, 0)  # Saturday 8 pm EST
+    result = deadline(received, 24, available_from=discharge)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 20, 0)
+    assert result - discharge == dt.timedelta(hours=23)
+
+
+# --- time left, in words ---------------------------------------------------------------------------
+
+def test_time_left_is_positive_before_the_deadline_and_negative_after():
+    due = dt.datetime(2025, 6, 11, 13, 0, tzinfo=UTC)
+    assert time_left(due, due - dt.timedelta(hours=2)) == dt.timedelta(hours=2)
+    assert time_left(due, due + dt.timedelta(minutes=5)) == dt.timedelta(minutes=-5)
+
+
+@pytest.mark.parametrize(("delta", "words"), [
+    (dt.timedelta(hours=5, minutes=20), "5 h 20 min left"),
+    (dt.timedelta(days=1, hours=3, minutes=59), "1 d 3 h left"),
+    (dt.timedelta(days=2), "2 d 0 h left"),
+    (dt.timedelta(minutes=45, seconds=59), "45 min left"),
+    (dt.timedelta(seconds=30), "0 min left"),
+    (-dt.timedelta(days=1, hours=3), "1 d 3 h overdue"),
+    (-dt.timedelta(hours=2, minutes=5), "2 h 5 min overdue"),
+    (-dt.timedelta(minutes=1), "1 min overdue"),
+])
+def test_time_left_is_described_plainly(delta, words):
+    with translation.override("en"):
+        assert describe_time_left(delta) == words

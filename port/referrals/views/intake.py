@@ -1,0 +1,165 @@
+"""Intake by hand: the staff referral form, a partner's list of the referrals it sent, and the public
+"ask for help" page. Each only parses the form and calls the intake service."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from port.accounts.access import membership_required
+from port.accounts.models import Program
+from port.accounts.roles import REFERRING_ROLES, Role
+from port.referrals.forms import HelpRequestForm, ReferralForm, least_urgent_level, window_phrase
+from port.referrals.intake import IntakeRejected, IntakeResult, referral_intake
+from port.referrals.models import Channel, Referral, Status
+from port.referrals.selectors import audit_list_read, referrals_sent
+
+SENT_PAGE_SIZE = 25
+
+
+def _deadline_text(referral: Referral) -> str:
+    local = timezone.localtime(referral.contact_deadline, referral.program.zone)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
+
+
+@membership_required(REFERRING_ROLES)
+@require_http_methods(["GET", "POST"])
+def referral_new(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    program = membership.program
+    form = ReferralForm(request.POST if request.method == "POST" else None, program=program,
+                        membership=membership)
+    if request.method == "POST":
+        if not form.is_valid():
+            form.add_intake_checks(program)
+        else:
+            try:
+                result = referral_intake(program=program, submission=form.to_submission(),
+                                         channel=Channel.STAFF_FORM, agency=membership.agency,
+                                         submitted_by=membership)
+            except IntakeRejected as rejected:
+                form.add_intake_errors(rejected.errors)
+            else:
+                return _after_sending(request, result)
+    return render(request, "referrals/new.html", {
+        "form": form,
+        "open_sections": form.open_sections(),
+        "nav_active": "new",
+    })
+
+
+def _after_sending(request: HttpRequest, result: IntakeResult) -> HttpResponse:
+    referral = result.referral
+    deadline = _deadline_text(referral)
+    if result.created:
+        messages.success(request, _("Referral sent. The team will try to reach the person by %(deadline)s.")
+                         % {"deadline": deadline})
+    else:
+        messages.warning(request, _("A referral with your reference number %(ref)s was already sent; it was "
+                                    "not sent again. The team will try to reach the person by %(deadline)s.")
+                         % {"ref": referral.external_id, "deadline": deadline})
+    if request.membership.role == Role.PARTNER:
+        # Partners learn the deadline, never whether the person was already known to the team.
+        return redirect("referrals:sent")
+    if result.match == "likely":
+        messages.warning(request, _("This person may already have a record. The possible duplicate is "
+                                    "waiting under Possible duplicates."))
+    elif result.match == "exact" and result.created:
+        messages.info(request, _("Linked to this person's existing record."))
+    return redirect("referrals:detail", public_id=referral.public_id)
+
+
+@dataclass
+class SentRow:
+    """One line of a partner's sent list: only what the partner may know."""
+
+    received_at: dt.datetime
+    external_id: str
+    person: str
+    status: str
+    status_label: str
+
+
+def _first_name_and_initial(submitted: dict) -> str:
+    # What the partner's own agency sent, not the team's record, which other referrals may have filled.
+    first = (submitted.get("first_name") or submitted.get("preferred_name") or "").strip()
+    last = (submitted.get("last_name") or "").strip()
+    if first and last:
+        return f"{first} {last[0].upper()}."
+    return first or (f"{last[0].upper()}." if last else "")
+
+
+@membership_required({Role.PARTNER})
+@require_GET
+def sent(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    page = Paginator(referrals_sent(viewer=membership), SENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    referrals = list(page.object_list)
+    audit_list_read(viewer=membership, referrals=referrals, note="sent referrals")
+    rows = [
+        SentRow(received_at=r.received_at, external_id=r.external_id,
+                person=_first_name_and_initial(r.submitted_participant),
+                status=r.status, status_label=Status(r.status).label)
+        for r in referrals
+    ]
+    return render(request, "referrals/sent.html", {
+        "page": page,
+        "rows": rows,
+        "statuses": Status,
+        "nav_active": "sent",
+    })
+
+
+@require_GET
+def ask_for_help_index(request: HttpRequest) -> HttpResponse:
+    programs = list(Program.objects.order_by("name"))
+    if len(programs) == 1:
+        return redirect("public:help", program_slug=programs[0].slug)
+    return render(request, "referrals/help_index.html", {"programs": programs})
+
+
+def public_help_rate(group: str, request: HttpRequest) -> str:
+    """Read at each request, so the rate can be changed without restarting (and in tests)."""
+    return settings.PUBLIC_HELP_RATE
+
+
+def _next_steps(program: Program) -> dict:
+    level = least_urgent_level(program)
+    when = _("within %(window)s") % {"window": window_phrase(level.window_hours)} if level else _("soon")
+    return {"program": program, "when": when}
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=public_help_rate, method="POST", block=True)
+def ask_for_help(request: HttpRequest, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    form = HelpRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_from_a_bot:
+            # Answer exactly as for a person, so the bot learns nothing; nothing is saved.
+            return redirect("public:help_thanks", program_slug=program.slug)
+        if not form.is_valid():
+            form.add_intake_checks(program)
+        else:
+            try:
+                referral_intake(program=program, submission=form.to_submission(),
+                                channel=Channel.PUBLIC_FORM, agency=None, submitted_by=None)
+            except IntakeRejected as rejected:
+                form.add_intake_errors(rejected.errors)
+            else:
+                return redirect("public:help_thanks", program_slug=program.slug)
+    return render(request, "referrals/help.html", {"form": form, **_next_steps(program)})
+
+
+@require_GET
+def ask_for_help_thanks(request: HttpRequest, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    return render(request, "referrals/help_thanks.html", _next_steps(program))

@@ -1,0 +1,281 @@
+"""The supervisor's queue, a peer's own queue, the referral page, and assigning and moving referrals."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from port.accounts.access import membership_required
+from port.accounts.models import Membership
+from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
+from port.participants.normalize import format_phone
+from port.referrals.clock import describe_time_left, time_left
+from port.referrals.forms_queue import (
+    AssignForm,
+    CloseReferralForm,
+    QueueFilterForm,
+    TransitionForm,
+    member_label,
+)
+from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
+from port.referrals.selectors import assignable_members, audit_list_read, referral_get, referral_queue
+from port.referrals.services import ALLOWED_TRANSITIONS, ReferralChangeRefused, referral_assign, referral_transition
+
+PAGE_SIZE = 50
+# Under this much time left, a running clock is "due soon".
+DUE_SOON = dt.timedelta(hours=6)
+
+
+@dataclass
+class Clock:
+    """How a referral's contact clock reads right now, in words and in the program's time zone."""
+
+    deadline: dt.datetime
+    text: str
+    badge: str
+    running: bool
+
+
+def clock_for(referral: Referral, now: dt.datetime) -> Clock:
+    deadline = timezone.localtime(referral.contact_deadline, referral.program.zone)
+    if referral.status == Status.REACHED:
+        return Clock(deadline, _("Reached"), "badge-neutral", running=False)
+    if not referral.clock_running:
+        return Clock(deadline, referral.get_status_display(), "badge-neutral", running=False)
+    left = time_left(referral.contact_deadline, now)
+    if left < dt.timedelta(0):
+        badge = "badge-overdue"
+    elif left < DUE_SOON:
+        badge = "badge-due-soon"
+    else:
+        badge = "badge-ok"
+    return Clock(deadline, describe_time_left(left), badge, running=True)
+
+
+@dataclass
+class QueueRow:
+    referral: Referral
+    clock: Clock
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to after a no-JavaScript POST: only a path on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _members_for(viewer: Membership) -> list[Membership]:
+    # Loaded once per page and shared by the filter and every row's assign control.
+    return list(assignable_members(viewer=viewer))
+
+
+def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
+    viewer = request.membership
+    now = timezone.now()
+    can_assign = viewer.role in SUPERVISING_ROLES
+    members = _members_for(viewer) if can_assign else []
+    acuity_levels = list(viewer.program.acuity_levels.all())
+    form_args = {"acuity_levels": acuity_levels, "members": members, "show_assigned": not mine}
+
+    submitted = QueueFilterForm(request.GET, **form_args)
+    submitted.is_valid()
+    filters, ignored = submitted.queue_filters()
+    for message in ignored:
+        messages.warning(request, message)
+    # Shown back without error styling: what was ignored simply is not selected.
+    filter_form = QueueFilterForm(initial=submitted.valid_values(), **form_args)
+    filtering = bool(submitted.valid_values())
+
+    queue = referral_queue(viewer=viewer, filters=filters, mine=mine, now=now)
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [QueueRow(referral, clock_for(referral, now)) for referral in page.object_list]
+    audit_list_read(viewer=viewer, referrals=[row.referral for row in rows],
+                    note="my queue" if mine else "queue")
+    return render(request, "referrals/queue.html", {
+        "nav_active": "my_queue" if mine else "queue",
+        "mine": mine,
+        "page": page,
+        "rows": rows,
+        "filter_form": filter_form,
+        "filtering": filtering,
+        "members": members,
+        "can_assign": can_assign,
+        "next": request.get_full_path(),
+        "time_zone": viewer.program.time_zone,
+    })
+
+
+@require_GET
+@membership_required(SUPERVISING_ROLES)
+def queue(request: HttpRequest) -> HttpResponse:
+    """Every open referral of the program, overdue first, then by deadline."""
+    return _queue_page(request, mine=False)
+
+
+@require_GET
+@membership_required(TEAM_ROLES)
+def my_queue(request: HttpRequest) -> HttpResponse:
+    """The open referrals assigned to the person signed in, in the same order."""
+    return _queue_page(request, mine=True)
+
+
+@require_POST
+@membership_required(SUPERVISING_ROLES)
+def assign(request: HttpRequest, public_id) -> HttpResponse:
+    """Assign or re-assign in one action: htmx gets the row back, a plain form post is redirected."""
+    viewer = request.membership
+    referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
+    members = _members_for(viewer)
+    form = AssignForm(request.POST, members=members)
+    error = success = ""
+    if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            referral_assign(referral=referral, assignee=assignee, by=viewer)
+        except ReferralChangeRefused as refused:
+            error = str(refused)
+        else:
+            success = _("Assigned to %(name)s.") % {"name": member_label(assignee)}
+    else:
+        error = " ".join(form.errors["assignee"])
+
+    if request.htmx:
+        if success:
+            # Read back with everything the row shows; the change itself was audited by the service.
+            referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
+        return render(request, "referrals/_queue_row.html", {
+            "row": QueueRow(referral, clock_for(referral, timezone.now())),
+            "members": members,
+            "can_assign": True,
+            "next": _safe_next(request, reverse("referrals:queue")),
+            "row_error": error,
+            "row_success": success,
+        })
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(_safe_next(request, reverse("referrals:queue")))
+
+
+@dataclass
+class HistoryEntry:
+    at: dt.datetime
+    who: str
+    what: str
+
+
+def _status_label(value: str) -> str:
+    return Status(value).label if value in Status.values else value
+
+
+def _history(referral: Referral) -> list[HistoryEntry]:
+    """The referral's changes in words: who did what, and when (in the program's time zone)."""
+    zone = referral.program.zone
+    entries = []
+    assignee = None
+    for change in referral.changes.select_related("changed_by", "assigned_to"):
+        if change.changed_by:
+            who = change.changed_by.get_full_name() or change.changed_by.get_username()
+        elif referral.referring_agency:
+            who = referral.referring_agency.name
+        else:
+            who = referral.get_channel_display()
+        if change.kind == ReferralChange.Kind.ASSIGNMENT:
+            name = str(change.assigned_to) if change.assigned_to else _("nobody")
+            if assignee:
+                what = _("Re-assigned from %(before)s to %(after)s") % {"before": assignee, "after": name}
+            elif change.from_status and change.from_status != change.to_status:
+                what = _("Assigned to %(name)s; status %(from)s → %(to)s") % {
+                    "name": name, "from": _status_label(change.from_status), "to": _status_label(change.to_status)}
+            else:
+                what = _("Assigned to %(name)s") % {"name": name}
+            assignee = name
+        elif not change.from_status:
+            what = _("Referral received (%(channel)s)") % {"channel": referral.get_channel_display()}
+        elif change.reason:
+            reason = ClosingReason(change.reason).label if change.reason in ClosingReason.values else change.reason
+            what = _("Status %(from)s → %(to)s (%(reason)s)") % {
+                "from": _status_label(change.from_status), "to": _status_label(change.to_status), "reason": reason}
+        else:
+            what = _("Status %(from)s → %(to)s") % {
+                "from": _status_label(change.from_status), "to": _status_label(change.to_status)}
+        entries.append(HistoryEntry(timezone.localtime(change.changed_at, zone), who, what))
+    return entries
+
+
+def _may_close(viewer: Membership, referral: Referral) -> bool:
+    return viewer.role in SUPERVISING_ROLES or viewer.user_id == referral.assigned_to_id
+
+
+@require_GET
+@membership_required(Role.values)
+def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
+    """One referral: the person, the overdose, the clock, its history and what can happen next."""
+    viewer = request.membership
+    referral = referral_get(viewer=viewer, public_id=public_id)  # 404 for anyone outside the team
+    zone = referral.program.zone
+    allowed = ALLOWED_TRANSITIONS.get(referral.status, frozenset())
+    next_statuses = [
+        status for status in Status
+        if status in allowed and status != Status.CLOSED
+        # Moving to "assigned" happens by assigning someone; without an assignee the service refuses.
+        and (status != Status.ASSIGNED or referral.assigned_to_id)
+    ]
+    can_assign = viewer.role in SUPERVISING_ROLES and referral.is_open
+    members = _members_for(viewer) if can_assign else []
+    assign_form = AssignForm(members=members, initial={"assignee": next(
+        (str(m.pk) for m in members if m.user_id == referral.assigned_to_id), "")})
+    return render(request, "referrals/detail.html", {
+        "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
+        "referral": referral,
+        "participant": referral.participant,
+        "phones": [(phone.number, format_phone(phone.number)) for phone in referral.participant.phones.all()],
+        "event": referral.overdose_event,
+        "clock": clock_for(referral, timezone.now()),
+        "received_at": timezone.localtime(referral.received_at, zone),
+        "available_from": timezone.localtime(referral.available_from, zone) if referral.available_from else None,
+        "occurred_at": (timezone.localtime(referral.overdose_event.occurred_at, zone)
+                        if referral.overdose_event.occurred_at else None),
+        "history": _history(referral),
+        "next_statuses": next_statuses,
+        "can_close": Status.CLOSED in allowed and _may_close(viewer, referral),
+        "close_form": CloseReferralForm(),
+        "can_assign": can_assign,
+        "assign_form": assign_form,
+        "time_zone": referral.program.time_zone,
+    })
+
+
+@require_POST
+@membership_required(TEAM_ROLES)
+def transition(request: HttpRequest, public_id) -> HttpResponse:
+    """Move a referral to its next status; the service says no, in words, to anything else."""
+    viewer = request.membership
+    referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        to_status = form.cleaned_data["to_status"]
+        try:
+            referral_transition(referral=referral, to_status=to_status, by=viewer,
+                                reason=form.cleaned_data["reason"])
+        except ReferralChangeRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The referral is now “%(status)s”.") % {"status": _status_label(to_status)})
+    return redirect("referrals:detail", public_id=referral.public_id)
