@@ -35,9 +35,12 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The background worker (deadline warnings, README.md) runs beside the web server and stops with it.
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py print_demo_logins --url http://$(HOST):$(PORT)/
+	$(BIN)/python manage.py run_huey & huey=$$!; \
+	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn port.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(M)sms'
 
 test: install-dev chromium

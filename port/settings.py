@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "port.accounts.context_processors.membership",
+                "port.notifications.context_processors.notices",
             ],
         },
     },
@@ -109,12 +110,14 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "port_cache"}
     }
 # Background work (deadline warnings): huey, on SQLite by default and on Redis in production.
+# flush_locks: a lock left by a worker killed mid-run would otherwise block the job for good.
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "port", "immediate": False,
-            "connection": {"url": REDIS_URL}, "consumer": {"workers": 2, "worker_type": "thread"}}
+            "connection": {"url": REDIS_URL}, "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True}}
 else:
     HUEY = {"huey_class": "huey.SqliteHuey", "name": "port", "immediate": False,
-            "filename": str(VAR_DIR / "huey.sqlite3"), "consumer": {"workers": 2, "worker_type": "thread"}}
+            "filename": str(VAR_DIR / "huey.sqlite3"),
+            "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True}}
 RATELIMIT_VIEW = "port.core.views.rate_limited"
 
 LANGUAGE_CODE = "en"
@@ -144,6 +147,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and bool(env_str("SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Messages can carry a newly issued API token or a name: keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,6 +10,8 @@ urlpatterns = [
     path("referrals/", include("port.referrals.urls")),
     path("participants/", include("port.participants.urls")),
     path("supplies/", include("port.supplies.urls")),
+    path("notices/", include("port.notifications.urls")),
+    path("outreach/", include("port.outreach.urls")),
     path("help/", include("port.referrals.urls_public")),
     path("api/v1/", include("port.api.urls")),
     path("admin/", admin_site.urls),

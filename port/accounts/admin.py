@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import AcuityLevel, Agency, ApiToken, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import DEFAULT_ACUITY_LEVELS
+from port.accounts.services import program_create
 
 # --- Who may use the admin ---------------------------------------------------------------------
 
@@ -177,7 +177,8 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = ("name", "slug", "time_zone")
+        fields = ("name", "slug", "time_zone", "attempt_policy_min_attempts", "attempt_policy_min_days",
+                  "attempt_policy_min_modes", "deadline_warning_hours", "encounter_edit_hours")
 
 
 class AcuityLevelInline(ProgramScopeMixin, admin.TabularInline):
@@ -193,7 +194,12 @@ class ProgramAdmin(ProgramScopedAdmin):
     form = ProgramForm
     list_display = ("name", "slug", "time_zone", "created_at")
     search_fields = ("name", "slug")
-    inlines = [AcuityLevelInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "time_zone")}),
+        (_("Outreach policy"), {"fields": (
+            "attempt_policy_min_attempts", "attempt_policy_min_days", "attempt_policy_min_modes",
+            "deadline_warning_hours", "encounter_edit_hours")}),
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # The slug is in the public ask-for-help address: only a superuser changes it.
@@ -210,15 +216,20 @@ class ProgramAdmin(ProgramScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return superuser_only(request)
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        program = form.instance
-        if not change and not program.acuity_levels.exists():
-            # Same defaults as program_create: a new program can take referrals straight away.
-            AcuityLevel.objects.bulk_create(
-                AcuityLevel(program=program, code=code, label=label, window_hours=hours, rank=rank)
-                for rank, (code, label, hours) in enumerate(DEFAULT_ACUITY_LEVELS)
-            )
+    def get_inlines(self, request: HttpRequest, obj=None):
+        # A new program starts with program_create's acuity levels, edited here once it exists.
+        return [AcuityLevelInline] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Program, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service, so an admin-made program gets every default (acuity levels, supplies,
+        # text templates) that any other program gets; then the policy values from the form.
+        created = program_create(name=obj.name, slug=obj.slug, time_zone=obj.time_zone)
+        obj.pk, obj.created_at = created.pk, created.created_at
+        obj._state.adding, obj._state.db = False, created._state.db
+        obj.save()
 
 
 @admin.register(AcuityLevel, site=admin_site)

@@ -1,4 +1,5 @@
-"""Deadline warnings: found by the background worker, sent once per referral and kind."""
+"""Deadline warnings: found by the background worker, sent once per referral and kind; and the
+in-app notices they leave for each person warned."""
 
 import datetime as dt
 import logging
@@ -6,39 +7,59 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from port.accounts.models import Membership, Program
-from port.accounts.roles import Role
+from port.accounts.roles import TEAM_ROLES, Role
 from port.notifications.models import DeadlineWarning, Notice
-from port.referrals.clock import describe_time_left
+from port.notifications.selectors import notices_for
 from port.referrals.models import CLOCK_RUNNING_STATUSES, Referral
 
 logger = logging.getLogger(__name__)
 
 
 def _due(program: Program, kind: str, now: dt.datetime):
+    """Referrals of `program` that need a warning of `kind` now and have not had one."""
     running = Referral.objects.filter(program=program, status__in=CLOCK_RUNNING_STATUSES).exclude(
         deadline_warnings__kind=kind)
     if kind == DeadlineWarning.Kind.DUE_SOON:
         horizon = now + dt.timedelta(hours=program.deadline_warning_hours)
         return running.filter(first_attempt_at__isnull=True, contact_deadline__gt=now,
                               contact_deadline__lte=horizon)
+    # Overdue: the deadline passed and nobody has reached the person (the queue's "overdue").
     return running.filter(contact_deadline__lte=now)
 
 
-def _message(kind: str, referral: Referral, now: dt.datetime) -> str:
-    left = describe_time_left(referral.contact_deadline - now)
+def _still_relevant() -> Q:
+    """A warning whose email failed is retried only while what it warns about is still true: a
+    referral reached or closed meanwhile (or, for "due soon", attempted) is not emailed about."""
+    running = Q(referral__status__in=CLOCK_RUNNING_STATUSES)
+    return running & (Q(kind=DeadlineWarning.Kind.OVERDUE) | Q(referral__first_attempt_at__isnull=True))
+
+
+def _message(kind: str, referral: Referral, program: Program) -> str:
+    """Names no participant. The deadline is shown on the program's own clock, with its zone."""
+    deadline = formats.date_format(timezone.localtime(referral.contact_deadline, program.zone), "M j, g:i A T")
     if kind == DeadlineWarning.Kind.DUE_SOON:
-        return _("A referral is due soon with no contact attempt yet (%(left)s).") % {"left": left}
-    return _("A referral is overdue: nobody has reached the person yet (%(left)s).") % {"left": left}
+        return _("Contact deadline %(deadline)s is near and nobody has tried to reach the person yet.") % {
+            "deadline": deadline}
+    return _("Overdue since %(deadline)s: nobody has reached the person yet.") % {"deadline": deadline}
+
+
+def _recipients(referral: Referral, supervisors: list[Membership], team_user_ids: set[int]) -> set:
+    """The program's supervisors and the assigned peer, if they still work in the program's team."""
+    users = {m.user for m in supervisors}
+    if referral.assigned_to_id in team_user_ids:
+        users.add(referral.assigned_to)
+    return users
 
 
 def deadline_warnings_send(*, now: dt.datetime | None = None) -> int:
-    """Create each due warning once, with an in-app notice and an email to the assigned peer and the
-    program's supervisors. Returns how many warnings were created.
+    """Create each due warning once, with an in-app notice for the assigned peer and the program's
+    supervisors, then email every warning not yet emailed. Returns how many warnings were created.
 
     A warning row is created before anything is sent; the unique (referral, kind) constraint means a
     worker that restarts, or two workers at once, never warn twice. Emails that failed are retried on
@@ -47,21 +68,19 @@ def deadline_warnings_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     created = 0
     for program in Program.objects.all():
-        supervisors = list(
-            Membership.objects.filter(program=program, role=Role.SUPERVISOR, is_active=True, user__is_active=True)
-            .select_related("user"))
+        team = list(Membership.objects.filter(program=program, role__in=TEAM_ROLES, is_active=True,
+                                              user__is_active=True).select_related("user"))
+        supervisors = [m for m in team if m.role == Role.SUPERVISOR]
+        team_user_ids = {m.user_id for m in team}
         for kind in (DeadlineWarning.Kind.OVERDUE, DeadlineWarning.Kind.DUE_SOON):
             for referral in _due(program, kind, now).select_related("assigned_to"):
                 try:
                     with transaction.atomic():
                         warning = DeadlineWarning.objects.create(referral=referral, kind=kind, created_at=now)
-                        recipients = {m.user for m in supervisors}
-                        if referral.assigned_to and referral.assigned_to.is_active:
-                            recipients.add(referral.assigned_to)
-                        message = _message(kind, referral, now)
+                        message = _message(kind, referral, program)
                         Notice.objects.bulk_create(
                             Notice(user=user, warning=warning, referral=referral, message=message, created_at=now)
-                            for user in recipients)
+                            for user in _recipients(referral, supervisors, team_user_ids))
                 except IntegrityError:
                     continue  # another worker got there first
                 created += 1
@@ -70,21 +89,37 @@ def deadline_warnings_send(*, now: dt.datetime | None = None) -> int:
 
 
 def deadline_warning_emails_send() -> int:
-    """Email every warning not yet emailed. The email names no participant: it links to the referral."""
+    """Email every warning not yet emailed, one message to everyone it warns. The email names no
+    participant: it links to the referral, which asks the reader to sign in. Returns how many went out."""
     sent = 0
-    pending = DeadlineWarning.objects.filter(emailed_at__isnull=True).select_related("referral")
+    pending = (DeadlineWarning.objects.filter(emailed_at__isnull=True).filter(_still_relevant())
+               .select_related("referral__program").prefetch_related("notices__user").order_by("pk"))
     base = settings.PORT_BASE_URL.rstrip("/")
-    for warning in pending.prefetch_related("notices__user"):
-        link = base + reverse("referrals:detail", args=[warning.referral.public_id])
-        addresses = sorted({n.user.email for n in warning.notices.all() if n.user.email})
-        message = warning.notices.all()[0].message if warning.notices.all() else ""
+    for warning in pending:
+        notices = list(warning.notices.all())
+        addresses = sorted({n.user.email for n in notices if n.user.email})
         if addresses:
+            link = base + reverse("referrals:detail", args=[warning.referral.public_id])
+            body = "\n\n".join([
+                notices[0].message,
+                _("Program: %(program)s") % {"program": warning.referral.program.name},
+                _("Open the referral (sign-in required): %(link)s") % {"link": link},
+            ])
             try:
-                send_mail(subject=_("PORT: referral deadline warning"), message=f"{message}\n\n{link}\n",
-                          from_email=None, recipient_list=addresses)
-            except OSError:
+                send_mail(subject=_("PORT: referral deadline warning"), message=body + "\n", from_email=None,
+                          recipient_list=addresses)
+            except OSError:  # smtplib's errors are OSErrors too
                 logger.warning("Deadline warning %s: email failed; will retry", warning.pk)
                 continue
         DeadlineWarning.objects.filter(pk=warning.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
+
+
+def notices_mark_read(*, viewer: Membership, notice: Notice | None = None) -> int:
+    """Mark one of the viewer's own notices read, or (without `notice`) all of their unread ones in the
+    program they act in. Returns how many changed."""
+    unread = notices_for(viewer=viewer).filter(read_at__isnull=True)
+    if notice is not None:
+        unread = unread.filter(pk=notice.pk)
+    return Notice.objects.filter(pk__in=list(unread.values_list("pk", flat=True))).update(read_at=timezone.now())

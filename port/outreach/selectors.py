@@ -312,10 +312,12 @@ def text_templates_for(*, viewer: Membership, participant: Participant) -> list[
     """The program's active text templates, filled in, in the participant's preferred language first."""
     if not _is_team(viewer):
         return []
-    preferred = language_of(participant.preferred_language)
+    # Marked as "their language" only when the participant's language is known.
+    preferred = language_of(participant.preferred_language) if participant.preferred_language.strip() else None
     templates = TextTemplate.objects.filter(program_id=viewer.program_id, is_active=True)
     first_name = participant.preferred_name or participant.first_name
     peer_name = viewer.user.first_name or viewer.user.get_username()
     filled = [FilledTemplate(t, fill_template(t.body, peer_name=peer_name, first_name=first_name),
                              t.language == preferred) for t in templates]
-    return sorted(filled, key=lambda f: (not f.preferred, f.template.language, f.template.name))
+    # Their language first, then English before Spanish; within one, in the order the program added them.
+    return sorted(filled, key=lambda f: (not f.preferred, f.template.language, f.template.pk))

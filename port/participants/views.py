@@ -6,7 +6,7 @@ that record, so its existence is not leaked.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -24,13 +24,15 @@ from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.outreach.models import EncounterItem
+from port.outreach.selectors import participant_supporters
 from port.participants import selectors
 from port.participants.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import format_phone, normalize_name
 from port.participants.services import match_candidate_dismiss, match_candidate_merge, participant_merge
 from port.referrals.clock import describe_time_left, time_left
-from port.referrals.models import Referral, Source
+from port.referrals.models import ClosingReason, Source
 
 team_only = membership_required(TEAM_ROLES)
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
@@ -108,6 +110,8 @@ class MergedAway(Http404):
 @require_GET
 @any_member
 def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
+    """The participant's page: who they are, what is due next, their supporters, and everything that
+    happened with them, newest first, a page of the timeline at a time."""
     viewer = request.membership
     try:
         participant = _live_record(viewer, public_id)
@@ -115,44 +119,88 @@ def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
         # An old link to a record that was merged: the person now lives in the surviving record.
         messages.info(request, _("That record was merged into this one."))
         return redirect("participants:detail", public_id=merged.survivor.public_id)
+    before = None
+    if request.GET.get("before"):
+        try:
+            before = selectors.TimelineCursor.parse(request.GET["before"])
+        except ValueError:
+            messages.error(request, _("That link to older entries is not valid; showing the newest."))
+    now = timezone.now()
+    zone = viewer.program.zone
+    timeline = selectors.participant_timeline(viewer=viewer, participant=participant, before=before)
+    candidates = selectors.match_candidates_naming(viewer=viewer, participant=participant)
+    _audit_others_shown(viewer, participant, candidates, timeline)
     return render(request, "participants/detail.html", {
         "participant": participant,
         "aliases": [str(a) for a in participant.aliases.all()],
         "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
-        "referrals": _timeline_rows(selectors.participant_timeline(viewer=viewer, participant=participant),
-                                    zone=viewer.program.zone, now=timezone.now()),
-        "merges": [_merge_entry(m) for m in selectors.participant_merges(viewer=viewer, participant=participant)],
-        "candidates": selectors.match_candidates_naming(viewer=viewer, participant=participant),
+        "next_actions": selectors.participant_next_actions(viewer=viewer, participant=participant, now=now),
+        "supporters": participant_supporters(viewer=viewer, participant=participant),
+        "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
+        "older": timeline.older.token() if timeline.older else "",
+        "paged": before is not None,
+        "page_size": selectors.TIMELINE_PAGE_SIZE,
+        "candidates": candidates,
         "time_zone": viewer.program.time_zone,
     })
 
 
-@dataclass
-class TimelineRow:
-    """One referral on the participant's page, its times already in the program's time zone."""
+def _audit_others_shown(viewer: Membership, participant: Participant, candidates: list[MatchCandidate],
+                        timeline: selectors.Timeline) -> None:
+    """The page also shows other records: possible duplicates (by name) and records merged into this
+    one (what they said). Their reads are audited too, under their own ids."""
+    others = {c.existing_participant_id if c.new_participant_id == participant.pk else c.new_participant_id
+              for c in candidates}
+    others |= {e.record.absorbed_id for e in timeline.events if e.kind == selectors.EventKind.MERGE}
+    if others:
+        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.participant",
+                     target_ids=sorted(others), participant_ids=sorted(others),
+                     note=f"shown on the page of participant {participant.pk}")
 
-    referral: Referral
-    received_at: dt.datetime
-    occurred_at: dt.datetime | None
+
+@dataclass
+class ReferralClock:
+    """A referral's deadline and, while nobody has reached the person, the time left or overdue."""
+
     deadline: dt.datetime
-    clock_text: str  # time left or overdue, while nobody has reached the person yet
+    occurred_at: dt.datetime | None
+    text: str
     overdue: bool
 
 
-def _timeline_rows(referrals: list[Referral], *, zone: ZoneInfo, now: dt.datetime) -> list[TimelineRow]:
-    rows = []
-    for referral in referrals:
+@dataclass
+class TimelineEntry:
+    kind: str
+    at: dt.datetime
+    record: object
+    clock: ReferralClock | None = None
+    merge: "MergeEntry | None" = None
+    reason: str = ""  # why a referral was closed, in words
+    given: list = field(default_factory=list)
+    taught: list = field(default_factory=list)
+
+
+def _timeline_entry(event: selectors.TimelineEvent, *, zone: ZoneInfo, now: dt.datetime) -> TimelineEntry:
+    """What the template needs for one entry, with times already in the program's zone."""
+    entry = TimelineEntry(event.kind, timezone.localtime(event.at, zone), event.record)
+    if event.kind == selectors.EventKind.REFERRAL:
+        referral = event.record
         occurred = referral.overdose_event.occurred_at
         left = time_left(referral.contact_deadline, now)
-        rows.append(TimelineRow(
-            referral=referral,
-            received_at=timezone.localtime(referral.received_at, zone),
-            occurred_at=timezone.localtime(occurred, zone) if occurred else None,
+        entry.clock = ReferralClock(
             deadline=timezone.localtime(referral.contact_deadline, zone),
-            clock_text=describe_time_left(left) if referral.clock_running else "",
-            overdue=referral.clock_running and left < dt.timedelta(0),
-        ))
-    return rows
+            occurred_at=timezone.localtime(occurred, zone) if occurred else None,
+            text=describe_time_left(left) if referral.clock_running else "",
+            overdue=referral.clock_running and left < dt.timedelta(0))
+    elif event.kind == selectors.EventKind.CHANGE:
+        reason = event.record.reason
+        entry.reason = str(ClosingReason(reason).label) if reason in ClosingReason.values else reason
+    elif event.kind == selectors.EventKind.MERGE:
+        entry.merge = _merge_entry(event.record)
+    elif event.kind == selectors.EventKind.ENCOUNTER:
+        for item in event.record.items.all():
+            (entry.given if item.kind == EncounterItem.Kind.SUPPLY else entry.taught).append(item)
+    return entry
 
 
 @dataclass

@@ -343,7 +343,8 @@ class HelpRequestForm(IntakeErrorsMixin, forms.Form):
     referrer_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     referrer_contact = forms.CharField(
         label=_("How can we reach you?"), max_length=200, required=False,
-        help_text=_("A phone number or email address, in case we cannot find the person."),
+        help_text=_("Needed when you ask for someone else: a phone number or email address, in case we "
+                    "cannot find the person."),
     )
     notes = forms.CharField(label=_("Anything else you want us to know"), max_length=2000, required=False,
                             widget=forms.Textarea(attrs={"rows": 4}))

@@ -91,7 +91,7 @@ def referrals_sent(*, viewer: Membership) -> QuerySet[Referral]:
     """A referral partner's own agency's referrals, newest first, with nothing beyond their status."""
     if viewer.role != Role.PARTNER:
         return Referral.objects.none()
-    return referrals_visible_to(viewer).select_related("participant").order_by("-received_at", "-pk")
+    return referrals_visible_to(viewer).order_by("-received_at", "-pk")
 
 
 def assignable_members(*, viewer: Membership) -> QuerySet[Membership]:

@@ -226,10 +226,11 @@ def _local_midnight(day: dt.date, zone) -> dt.datetime:
 
 
 def _distributions(viewer: Membership) -> QuerySet[StockMovement]:
+    movements = StockMovement.objects.filter(program_id=viewer.program_id, kind=StockMovement.Kind.DISTRIBUTE)
     if not _is_team(viewer):
-        return StockMovement.objects.none()
+        movements = movements.none()
     # When it was given is the encounter's time (a visit may be entered later); the ledger time otherwise.
-    return StockMovement.objects.filter(program_id=viewer.program_id, kind=StockMovement.Kind.DISTRIBUTE).annotate(
+    return movements.annotate(
         given_at=Coalesce("encounter_item__encounter__occurred_at", "recorded_at", output_field=DateTimeField()))
 
 

@@ -100,8 +100,9 @@ def inventory(request: HttpRequest) -> HttpResponse:
         balances = balances.filter(location_id=chosen)
     for balance in balances:
         sections[balance.location_id].rows.append(StockRow(balance, expiry_for(balance.lot.expires_on, today)))
-    # Retired locations drop out once they are empty.
-    shown = [section for section in sections.values() if section.rows or section.location.is_active]
+    # Retired locations drop out once they are empty (unless asked for by name).
+    shown = [section for section in sections.values()
+             if section.rows or section.location.is_active or chosen is not None]
     return render(request, "supplies/inventory.html", _page_context(
         viewer,
         sections=shown,

@@ -186,6 +186,12 @@ def test_each_problem_is_shown_beside_its_field(client, cast, fields, field, mes
     assert Referral.objects.count() == 0
 
 
+def test_every_problem_is_listed_at_once(client, cast):
+    response = client.post(help_url(cast.program), request_for_self(source="", phone=""))
+    assert "asking for yourself or for someone else" in field_errors(response, "source")
+    assert "Give a way to reach the person" in field_errors(response, "phone")
+
+
 # ---- bots and floods ----
 
 @pytest.mark.parametrize("fields", [request_for_self(), {}], ids=["otherwise valid", "otherwise empty"])

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from port.accounts.roles import Role
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
+from port.conftest import make_member, submit_referral
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, ClosingReason, Source, Status
 from port.referrals.services import referral_assign, referral_transition
@@ -69,9 +70,6 @@ def test_a_partner_sees_only_its_own_agencys_referrals(cast):
 
 
 def test_a_colleague_at_the_same_agency_sees_the_agencys_referrals(cast):
-    from port.accounts.roles import Role
-    from port.conftest import make_member
-
     colleague = make_member(cast.program, "ed-nights", Role.PARTNER, cast.ed)
     sent_by_ed(cast, external_id="ED-1")
     assert len(rows_of(cast.client_for(colleague).get(URL))) == 1

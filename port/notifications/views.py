@@ -1,0 +1,53 @@
+"""The signed-in person's notices (deadline warnings), newest first, and marking them read."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from port.accounts.access import membership_required
+from port.accounts.roles import TEAM_ROLES
+from port.notifications.selectors import notice_get, notices_for
+from port.notifications.services import notices_mark_read
+
+PAGE_SIZE = 50
+
+team_only = membership_required(TEAM_ROLES)
+
+
+@require_GET
+@team_only
+def notice_list(request: HttpRequest) -> HttpResponse:
+    viewer = request.membership
+    page = Paginator(notices_for(viewer=viewer), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {
+        "page": page,
+        "notices": list(page.object_list),
+        "time_zone": viewer.program.time_zone,
+        "nav_active": "notices",
+    })
+
+
+@require_POST
+@team_only
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = notices_mark_read(viewer=request.membership)
+    if count:
+        messages.success(request, ngettext("%(count)d notice marked read.", "%(count)d notices marked read.",
+                                           count) % {"count": count})
+    else:
+        messages.info(request, _("There were no unread notices."))
+    return redirect("notifications:list")
+
+
+@require_POST
+@team_only
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notice_get(viewer=request.membership, pk=pk)  # 404 for anyone else's notice
+    notices_mark_read(viewer=request.membership, notice=notice)
+    page = request.POST.get("page", "")
+    return redirect(reverse("notifications:list") + (f"?page={page}" if page.isdigit() else ""))

@@ -1,0 +1,385 @@
+"""The peer's field pages: log an attempt, record an encounter, read and correct it, and keep a
+participant's supporters. Team roles only (partners 403); any record of another program is a 404.
+Writes go through port.outreach.services, which audit them; a refused change is shown on the form with
+everything entered kept."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from port.accounts.access import membership_required
+from port.accounts.models import Membership
+from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.outreach import selectors
+from port.outreach.forms import (
+    AddendumForm,
+    AttemptForm,
+    EncounterEditForm,
+    EncounterForm,
+    SupporterForm,
+    TeamFieldsMixin,
+)
+from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Mode, Outcome
+from port.outreach.services import (
+    EditConflict,
+    OutreachRefused,
+    contact_attempt_record,
+    encounter_add_addendum,
+    encounter_locked,
+    encounter_record,
+    encounter_update,
+    supporter_save,
+)
+from port.participants.normalize import format_phone
+from port.participants.selectors import participant_get
+from port.referrals.models import ClosingReason, Referral, Status
+from port.referrals.selectors import referral_get
+from port.referrals.services import ReferralChangeRefused, referral_transition
+from port.supplies.services import StockRefused
+
+team_only = membership_required(TEAM_ROLES)
+# After these, the next thing to record is the conversation itself.
+GO_TO_ENCOUNTER = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.REACHED_SUPPORTER})
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to (a path on this site only)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _nav(viewer: Membership) -> str:
+    return "queue" if viewer.role in SUPERVISING_ROLES else "my_queue"
+
+
+# ---- contact attempts ----
+
+def _attempt_blocked(referral: Referral) -> str:
+    """Why no attempt can be logged on this referral right now ("" if one can)."""
+    if referral.status == Status.CLOSED:
+        return _("This referral is closed (%(reason)s); no more attempts are logged on it.") % {
+            "reason": referral.get_closed_reason_display()}
+    if referral.assigned_to_id is None:
+        return _("Nobody is assigned to this referral yet. A supervisor assigns it first; then attempts can be "
+                 "logged.")
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
+    """Log one try to reach the person: when, who went, how, where, what happened."""
+    viewer = request.membership
+    referral = referral_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the program's team
+    participant = referral.participant
+    supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
+    form_args = {"viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters}
+    blocked = _attempt_blocked(referral)
+    if request.method == "POST" and not blocked:
+        form = AttemptForm(request.POST, **form_args)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                attempt = contact_attempt_record(
+                    by=viewer, referral=referral, mode=data["mode"], outcome=data["outcome"],
+                    attempted_at=data["attempted_at"], place=data["place"], team=data["team"],
+                    supporter=data["supporter"], note=data["note"])
+            except (OutreachRefused, ReferralChangeRefused) as refused:
+                form.add_error(None, str(refused))
+            else:
+                return _after_attempt(request, attempt, participant)
+    else:
+        initial = {"mode": request.GET["mode"]} if request.GET.get("mode") in Mode.values else {}
+        form = AttemptForm(initial=initial, **form_args)
+    return render(request, "outreach/attempt_form.html", {
+        "nav_active": _nav(viewer),
+        "referral": referral,
+        "participant": participant,
+        "form": form,
+        "blocked": blocked,
+        "supporters": supporters,
+        "phones": [(phone.number, format_phone(phone.number)) for phone in participant.phones.all()],
+        "text_templates": selectors.text_templates_for(viewer=viewer, participant=participant),
+        "add_supporter_url": _add_supporter_url(participant, request.path),
+    }, status=409 if request.method == "POST" and blocked else 200)
+
+
+def _add_supporter_url(participant, back_to: str) -> str:
+    return reverse("outreach:supporter_new", args=[participant.public_id]) + "?" + urlencode({"next": back_to})
+
+
+def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -> HttpResponse:
+    referral = Referral.objects.only("status", "closed_reason").get(pk=attempt.referral_id)
+    if attempt.outcome in GO_TO_ENCOUNTER:
+        messages.success(request, _("Attempt logged: you reached them. Now record the conversation."))
+        return redirect(reverse("outreach:encounter_new", args=[participant.public_id])
+                        + f"?attempt={attempt.pk}")
+    if referral.status == Status.CLOSED:
+        status = _("Closed (%(reason)s)") % {"reason": ClosingReason(referral.closed_reason).label}
+    else:
+        status = Status(referral.status).label
+    # No names in messages: they travel in a cookie.
+    messages.success(request, _("Attempt logged. The referral is now “%(status)s”.") % {"status": status})
+    return redirect("referrals:my_queue")
+
+
+@require_POST
+@membership_required(SUPERVISING_ROLES)
+def close_unable_to_reach(request: HttpRequest, public_id) -> HttpResponse:
+    """The supervisor's decision, once the attempt policy is used up without contact."""
+    viewer = request.membership
+    referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
+    summary = selectors.referral_outreach_summary(viewer=viewer, referral=referral)
+    if summary is None or not summary.policy.exhausted:
+        messages.error(request, _("The attempt policy is not used up for this referral, so it is not offered for "
+                                  "closing as unable to reach. Close it from the status section with a reason "
+                                  "if you need to."))
+    else:
+        try:
+            referral_transition(referral=referral, to_status=Status.CLOSED, by=viewer,
+                                reason=ClosingReason.UNABLE_TO_REACH)
+        except ReferralChangeRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The referral is closed: unable to reach."))
+    return redirect("referrals:detail", public_id=referral.public_id)
+
+
+# ---- encounters ----
+
+def _encounter_initial(attempt: ContactAttempt | None) -> dict:
+    if attempt is None:
+        return {}
+    initial = {"mode": attempt.mode, "place": attempt.place, "occurred_at": attempt.attempted_at,
+               "participant_present": attempt.outcome != Outcome.REACHED_SUPPORTER,
+               **TeamFieldsMixin.team_initial(list(attempt.team.all()))}
+    if attempt.supporter_id and attempt.supporter.consent_to_contact:
+        initial["supporters_present"] = [str(attempt.supporter_id)]
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
+    """Record a visit, call or text exchange that reached someone; after an attempt, prefilled from it."""
+    viewer = request.membership
+    participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 for others
+    attempt_pk = request.POST.get("attempt") or request.GET.get("attempt")
+    attempt = selectors.attempt_for_encounter(viewer=viewer, participant=participant, pk=attempt_pk) \
+        if attempt_pk else None
+    if attempt is not None and getattr(attempt, "encounter", None) is not None:
+        messages.info(request, _("The encounter for that attempt is already recorded."))
+        return redirect("outreach:encounter_detail", pk=attempt.encounter.pk)
+    supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
+    form_args = {
+        "viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters,
+        "supplies": selectors.supplies_to_offer(viewer=viewer),
+        "referrals": [] if attempt else selectors.open_referrals_of(viewer=viewer, participant=participant),
+        "fixed_referral": attempt is not None,
+    }
+    if request.method == "POST":
+        form = EncounterForm(request.POST, **form_args)
+        if form.is_valid():
+            referral = attempt.referral if attempt else form.cleaned_data.get("referral")
+            try:
+                encounter = encounter_record(by=viewer, participant=participant, data=form.encounter_in(),
+                                             referral=referral, attempt=attempt)
+            except (OutreachRefused, StockRefused, ReferralChangeRefused) as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Encounter saved."))
+                return redirect("outreach:encounter_detail", pk=encounter.pk)
+    else:
+        form = EncounterForm(initial=_encounter_initial(attempt), **form_args)
+    return render(request, "outreach/encounter_form.html", {
+        "participant": participant,
+        "attempt": attempt,
+        "form": form,
+        "supporters": supporters,
+        "add_supporter_url": _add_supporter_url(participant, request.get_full_path()),
+    })
+
+
+def _items_by_kind(encounter: Encounter) -> tuple[list[EncounterItem], list[EncounterItem]]:
+    items = list(encounter.items.all())
+    return ([i for i in items if i.kind == EncounterItem.Kind.SUPPLY],
+            [i for i in items if i.kind != EncounterItem.Kind.SUPPLY])
+
+
+def _encounter_page(request: HttpRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None,
+                    status: int = 200) -> HttpResponse:
+    viewer = request.membership
+    now = timezone.now()
+    given, taught = _items_by_kind(encounter)
+    return render(request, "outreach/encounter_detail.html", {
+        "encounter": encounter,
+        "participant": encounter.participant,
+        "given": given,
+        "taught": taught,
+        "team": list(encounter.team.all()),
+        "supporters_present": list(encounter.supporters_present.all()),
+        "addenda": list(encounter.addenda.all()),
+        "locked": encounter_locked(encounter, now),
+        "may_edit": selectors.may_edit_encounter(viewer, encounter, now),
+        "is_author": encounter.author_id == viewer.user_id,
+        "editable_until": selectors.encounter_editable_until(encounter),
+        "addendum_form": addendum_form or AddendumForm(),
+    }, status=status)
+
+
+@require_GET
+@team_only
+def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    encounter = selectors.encounter_get(viewer=request.membership, pk=pk)
+    return _encounter_page(request, encounter)
+
+
+@require_POST
+@team_only
+def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = request.membership
+    encounter = selectors.encounter_get(viewer=viewer, pk=pk, audit=False)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            encounter_add_addendum(by=viewer, encounter=encounter, text=form.cleaned_data["text"])
+        except OutreachRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Addendum added."))
+            return redirect(reverse("outreach:encounter_detail", args=[encounter.pk]) + "#addenda")
+    return _encounter_page(request, encounter, addendum_form=form)
+
+
+def _shown(form: EncounterEditForm, name: str, value) -> str:
+    """A value as a person reads it, for the side-by-side comparison."""
+    field = form.fields[name]
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if name == "occurred_at":
+        return timezone.localtime(value, field.zone).strftime("%Y-%m-%d %H:%M")
+    choices = dict(getattr(field, "choices", ()))
+    return str(choices.get(str(value), value))
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Its author changes it within the edit period; a save over a newer save shows both versions."""
+    viewer = request.membership
+    encounter = selectors.encounter_get(viewer=viewer, pk=pk)
+    if encounter.author_id != viewer.user_id:
+        raise PermissionDenied
+    if request.method == "GET" and encounter_locked(encounter):
+        messages.warning(request, _("This encounter is locked; add an addendum to correct it."))
+        return redirect("outreach:encounter_detail", pk=encounter.pk)
+    comparison, status = None, 200
+    if request.method == "POST":
+        form = EncounterEditForm(request.POST, viewer=viewer)
+        if form.is_valid():
+            try:
+                encounter_update(by=viewer, encounter=encounter, version=form.cleaned_data["version"],
+                                 **form.changes())
+            except EditConflict as conflict:
+                theirs = conflict.current
+                comparison = [
+                    (form.fields[name].label, _shown(form, name, getattr(theirs, name)),
+                     _shown(form, name, form.cleaned_data.get(name)))
+                    for name in EncounterEditForm.base_fields if name != "version"
+                ]
+                # Your values, now against their version: saving again applies them knowingly.
+                data = request.POST.copy()
+                data["version"] = str(theirs.version)
+                form = EncounterEditForm(data, viewer=viewer)
+                form.is_valid()
+                form.add_error(None, str(conflict))
+                status = 409
+            except OutreachRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Encounter updated."))
+                return redirect("outreach:encounter_detail", pk=encounter.pk)
+    else:
+        form = EncounterEditForm(initial=EncounterEditForm.initial_for(encounter), viewer=viewer)
+    return render(request, "outreach/encounter_edit.html", {
+        "encounter": encounter,
+        "participant": encounter.participant,
+        "form": form,
+        "comparison": comparison,
+        "editable_until": selectors.encounter_editable_until(encounter),
+    }, status=status)
+
+
+# ---- supporters ----
+
+@require_GET
+@team_only
+def supporter_list(request: HttpRequest, public_id) -> HttpResponse:
+    viewer = request.membership
+    participant = participant_get(viewer=viewer, public_id=public_id)
+    return render(request, "outreach/supporters.html", {
+        "participant": participant,
+        "supporters": selectors.participant_supporters(viewer=viewer, participant=participant),
+    })
+
+
+def _supporter_form_page(request: HttpRequest, *, participant, form: SupporterForm, supporter=None,
+                         next_url: str) -> HttpResponse:
+    return render(request, "outreach/supporter_form.html", {
+        "participant": participant, "form": form, "supporter": supporter, "next": next_url,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
+    viewer = request.membership
+    participant = participant_get(viewer=viewer, public_id=public_id)
+    next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
+    if request.method == "POST":
+        form = SupporterForm(request.POST)
+        if form.is_valid():
+            try:
+                supporter_save(by=viewer, participant=participant, **form.cleaned_data)
+            except OutreachRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Supporter added."))
+                return redirect(next_url)
+    else:
+        form = SupporterForm()
+    return _supporter_form_page(request, participant=participant, form=form, next_url=next_url)
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = request.membership
+    supporter = selectors.supporter_get(viewer=viewer, pk=pk)
+    participant = supporter.participant
+    next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
+    if request.method == "POST":
+        form = SupporterForm(request.POST)
+        if form.is_valid():
+            try:
+                supporter_save(by=viewer, participant=participant, supporter=supporter, **form.cleaned_data)
+            except OutreachRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Supporter updated."))
+                return redirect(next_url)
+    else:
+        form = SupporterForm(initial=SupporterForm.initial_for(supporter))
+    return _supporter_form_page(request, participant=participant, form=form, supporter=supporter,
+                                next_url=next_url)
