@@ -61,6 +61,7 @@ class Latency:
     p95_ms: float
     max_ms: float
     queries: int | None = None
+    sql_ms: float | None = None  # time in the database during one (separate) request
     errors: int = 0
     notes: str = ""
 
@@ -389,9 +390,9 @@ def measure_queue(cast: BenchCast, *, requests: int, warmup: int) -> tuple[list[
     for name, client, url in scenarios:
         timings, errors = time_get(client, url, requests=requests, warmup=warmup)
         queries, sql_ms, slowest = count_queries(client, url)
-        details[name] = {"sql_ms": sql_ms, "slowest_query": slowest}
-        results.append(Latency.of(name, timings, queries=queries, errors=errors,
-                                  notes=f"{url}; SQL {sql_ms} ms of one request"))
+        details[name] = {"slowest_query": slowest}
+        results.append(Latency.of(name, timings, queries=queries, sql_ms=sql_ms, errors=errors,
+                                  notes=url))
     details["plans"] = queue_plans(cast, deep_page)
     return results, details
 
@@ -478,10 +479,13 @@ def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
     def post(body: dict):
         return client.post(url, body, content_type="application/json")
 
-    def queries_of(send: Callable[[], object]) -> int:
+    def queries_of(send: Callable[[], object]) -> dict:
+        """How many queries one more request runs, and their time in the database."""
         with CaptureQueriesContext(connection) as captured:
             send()
-        return len(captured.captured_queries)
+        queries = captured.captured_queries
+        return {"queries": len(queries),
+                "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1)}
 
     sent, ids, timings, statuses = [], [], [], {}
     for i in range(warmup + requests):
@@ -501,7 +505,7 @@ def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
     if not ids:
         raise SystemExit("The intake API created no referral; see the answers above.")
     results = [Latency.of(
-        "POST new referral", timings, queries=queries_of(lambda: post(bodies.next())),
+        "POST new referral", timings, **queries_of(lambda: post(bodies.next())),
         errors=requests + warmup - statuses.get(201, 0),
         notes=f"answers {statuses}; ~{bodies.known_share:.0%} describe a known participant")]
 
@@ -511,7 +515,7 @@ def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
         errors += post(body).status_code != 200
         timings.append(time.perf_counter() - started)
     results.append(Latency.of("POST retry, same external_id", timings,
-                              queries=queries_of(lambda: post(sent[0])), errors=errors,
+                              **queries_of(lambda: post(sent[0])), errors=errors,
                               notes="idempotent: answers 200 with the referral made first"))
 
     timings, errors = [], 0
@@ -520,7 +524,7 @@ def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
         errors += client.get(f"{url}/{referral_id}").status_code != 200
         timings.append(time.perf_counter() - started)
     results.append(Latency.of("GET referral status", timings, errors=errors,
-                              queries=queries_of(lambda: client.get(f"{url}/{ids[0]}"))))
+                              **queries_of(lambda: client.get(f"{url}/{ids[0]}"))))
     return results, ids
 
 
@@ -615,9 +619,23 @@ def hammer(name: str, *, base_url: str, token: str, send: Callable, seconds: flo
         client_cpu_percent=round(100 * client_cpu / elapsed), notes=notes, status_counts=statuses)
 
 
+def redis_answers(url: str) -> bool:
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def measure_throughput(*, token: str, bodies: ReferralBodies, status_ids: list[str],
-                       seconds: float, status_seconds: float, clients: int,
-                       workers: int) -> list[Throughput]:
+                       seconds: float, status_seconds: float, clients: int, workers: int,
+                       redis_url: str) -> list[Throughput]:
+    """POST and GET through gunicorn as configured by default (the per-token rate limit counted
+    in the database cache), then shorter runs with it counted in Redis (as in production) and
+    with it off: what the counting costs."""
     ids = iter(status_ids * 10_000)
     ids_lock = threading.Lock()
 
@@ -635,23 +653,24 @@ def measure_throughput(*, token: str, bodies: ReferralBodies, status_ids: list[s
         # Both paths: the first POST in a worker also loads intake's matching and phone metadata.
         return post_referral(http) if next(warm_ups) % 2 else get_status(http)
 
+    configurations = [("database cache", {}, seconds)]
+    if redis_answers(redis_url):
+        configurations.append(("Redis cache", {"REDIS_URL": redis_url}, status_seconds))
+    else:
+        print(f"  No Redis at {redis_url or '(none given)'}: skipping the Redis runs.", flush=True)
+    configurations.append(("rate limit off", {"API_RATE_PER_TOKEN": ""}, status_seconds))
     shared = {"token": token, "clients": clients, "workers": workers}
     results = []
-    with gunicorn_serving(workers=workers) as base_url:
-        # Every worker imports the app and opens its database connection before the clock starts.
-        hammer("warm-up", base_url=base_url, send=warm_up, seconds=3, max_requests=300, **shared)
-        results.append(hammer("POST /api/v1/referrals", base_url=base_url, send=post_referral,
-                              seconds=seconds, max_requests=int(seconds * 500), **shared))
-        results.append(hammer("GET /api/v1/referrals/{id}", base_url=base_url, send=get_status,
-                              seconds=status_seconds, max_requests=int(status_seconds * 1000),
-                              **shared))
-    # The same POSTs without the per-token rate limit, which a deployment without Redis counts in
-    # the database cache: shows what that counting costs.
-    with gunicorn_serving(workers=workers, env={"API_RATE_PER_TOKEN": ""}) as base_url:
-        hammer("warm-up", base_url=base_url, send=warm_up, seconds=3, max_requests=300, **shared)
-        results.append(hammer("POST, rate limit off", base_url=base_url, send=post_referral,
-                              seconds=status_seconds, max_requests=int(status_seconds * 500),
-                              notes="API_RATE_PER_TOKEN empty", **shared))
+    for configuration, env, post_seconds in configurations:
+        with gunicorn_serving(workers=workers, env=env) as base_url:
+            # Every worker imports the app and opens its database connection before the clock.
+            hammer("warm-up", base_url=base_url, send=warm_up, seconds=3, max_requests=300, **shared)
+            results.append(hammer("POST /api/v1/referrals", base_url=base_url, send=post_referral,
+                                  seconds=post_seconds, max_requests=int(post_seconds * 500),
+                                  notes=configuration, **shared))
+            results.append(hammer("GET /api/v1/referrals/{id}", base_url=base_url, send=get_status,
+                                  seconds=status_seconds, max_requests=int(status_seconds * 1000),
+                                  notes=configuration, **shared))
     return results
 
 
@@ -693,17 +712,26 @@ def report(result: dict) -> None:
           f"{shape['participants']:,} participants, {shape['supervisors']} supervisors, "
           f"{shape['peers']} peers, {shape['agencies']} agencies.")
     print(f"{OTHER_PROGRAM_NAME}: {other['referrals']:,} referrals, {other['open']:,} open.")
-    headers = ["", "n", "median ms", "p95 ms", "max ms", "queries", "errors"]
+    load = result["load_average"]
+    busy = load["before"] > 1.5  # "after" includes the throughput run's own load
+    print(f"Load average {load['before']} before and {load['after']} after measuring, on "
+          f"{result['machine']['cpus']} CPUs" + (" (busy: other work competed for the CPUs)."
+                                                 if busy else "."))
+    headers = ["", "n", "median ms", "p95 ms", "max ms", "queries", "SQL ms", "errors"]
     for title, key in (("Queue pages (in-process, warm)", "queue"),
                        ("Intake API (in-process)", "intake")):
         print_table(title, headers, [[r.name, r.requests, r.median_ms, r.p95_ms, r.max_ms,
-                                      r.queries, r.errors] for r in result[key]])
+                                      r.queries, r.sql_ms, r.errors] for r in result[key]])
     print_table("Throughput over HTTP (gunicorn on 127.0.0.1)",
-                ["", "workers", "clients", "s", "requests", "req/s", "median ms", "p95 ms",
-                 "errors", "client CPU %"],
-                [[t.name, t.workers, t.clients, t.seconds, t.requests, t.requests_per_second,
-                  t.median_ms, t.p95_ms, t.errors, t.client_cpu_percent]
+                ["", "rate limit counted in", "workers", "clients", "s", "requests", "req/s",
+                 "median ms", "p95 ms", "errors", "client CPU %"],
+                [[t.name, t.notes, t.workers, t.clients, t.seconds, t.requests,
+                  t.requests_per_second, t.median_ms, t.p95_ms, t.errors, t.client_cpu_percent]
                  for t in result["throughput"]])
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 def to_json(value):
@@ -729,6 +757,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--status-seconds", type=float, default=8, help="length of the shorter runs")
     add("--clients", type=int, default=8, help="concurrent HTTP clients")
     add("--workers", type=int, default=3, help="gunicorn workers")
+    add("--redis-url", default="redis://127.0.0.1:6379/15",
+        help="Redis for the production-like runs (skipped if it does not answer; '' skips)")
     add("--output", type=Path, default=ROOT / "var" / "bench-latest.json")
     return parser.parse_args(argv)
 
@@ -764,7 +794,8 @@ def main(argv: list[str] | None = None) -> None:
     close_bench_referrals(cast)  # left open by an interrupted run
     analyze()
 
-    print("Measuring the queue pages...", flush=True)
+    load_before = load_average()
+    print(f"Measuring the queue pages (load average {load_before})...", flush=True)
     queue, queue_details = measure_queue(cast, requests=args.requests, warmup=args.warmup)
     print("Measuring the intake API in-process...", flush=True)
     token = issue_token(cast)
@@ -777,7 +808,8 @@ def main(argv: list[str] | None = None) -> None:
               f"clients)...", flush=True)
         throughput = measure_throughput(token=token, bodies=bodies, status_ids=ids,
                                         seconds=args.seconds, status_seconds=args.status_seconds,
-                                        clients=args.clients, workers=args.workers)
+                                        clients=args.clients, workers=args.workers,
+                                        redis_url=args.redis_url)
     finally:
         closed = close_bench_referrals(cast)
     result = {
@@ -791,6 +823,8 @@ def main(argv: list[str] | None = None) -> None:
         "intake": intake,
         "throughput": throughput,
         "bench_referrals_closed_after_run": closed,
+        # Other work on the machine skews every figure: recorded so a noisy run can be spotted.
+        "load_average": {"before": load_before, "after": load_average()},
         "queue_details": queue_details,
         "total_seconds": round(time.perf_counter() - began, 1),
     }

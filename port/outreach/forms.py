@@ -102,7 +102,6 @@ class TeamFieldsMixin:
     name and role (EMS, police, a clinician without a login)."""
 
     def add_team_fields(self, *, viewer: Membership, members: Sequence[Membership]) -> None:
-        self.viewer = viewer
         users = [m.user for m in members]
         if viewer.user_id not in {u.pk for u in users}:
             users.insert(0, viewer.user)
@@ -124,7 +123,7 @@ class TeamFieldsMixin:
     def partner_rows(self) -> list[tuple[BoundField, BoundField]]:
         return [(self[f"partner_name_{row}"], self[f"partner_role_{row}"]) for row in range(1, PARTNER_ROWS + 1)]
 
-    def clean_team(self, cleaned: dict) -> None:
+    def collect_team(self, cleaned: dict) -> None:
         team = [TeamMemberIn(role=TeamRole.PEER, user=user) for user in cleaned.get("team_users", [])]
         for row in range(1, PARTNER_ROWS + 1):
             name, role = cleaned.get(f"partner_name_{row}", "").strip(), cleaned.get(f"partner_role_{row}", "")
@@ -183,7 +182,7 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
         if cleaned.get("outcome") == Outcome.REACHED_SUPPORTER and not cleaned.get("supporter") \
                 and "supporter" not in self.errors:
             self.add_error("supporter", _("Choose which supporter you reached."))
-        self.clean_team(cleaned)
+        self.collect_team(cleaned)
         return cleaned
 
 
@@ -196,14 +195,15 @@ def _recipient_choices(supporters: Sequence[Supporter]) -> list[tuple[str, str]]
 
 
 def offer_label(offer: SupplyOffer) -> str:
+    """Short enough for a phone's select: 'NX-1 · exp. 2027-06-19 · your bag (5 left)'."""
     balance = offer.balance
     place = _("your %(kind)s") % {"kind": balance.location.get_kind_display().lower()} if offer.mine \
         else balance.location.name
     if balance.lot.expires_on:
-        return _("Lot %(lot)s · expires %(date)s · %(place)s (%(left)d left)") % {
+        return _("%(lot)s · exp. %(date)s · %(place)s (%(left)d left)") % {
             "lot": balance.lot.lot_number, "date": balance.lot.expires_on.isoformat(), "place": place,
             "left": balance.quantity}
-    return _("Lot %(lot)s · %(place)s (%(left)d left)") % {
+    return _("%(lot)s · %(place)s (%(left)d left)") % {
         "lot": balance.lot.lot_number, "place": place, "left": balance.quantity}
 
 
@@ -235,7 +235,7 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
                    label=gettext_lazy("Where"))
     duration_minutes = forms.IntegerField(
         label=gettext_lazy("How long (minutes)"), required=False, min_value=0, max_value=MAX_DURATION_MINUTES,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "quantity"}),
         error_messages={"invalid": gettext_lazy("Enter a whole number of minutes, such as 20."),
                         "max_value": gettext_lazy("Enter at most 1440 minutes (24 hours).")})
     participant_present = forms.BooleanField(label=gettext_lazy("The participant was there"), required=False)
@@ -276,8 +276,9 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
         if not fixed_referral and referrals:
             self.fields["referral"] = ObjectChoiceField(
                 objects=referrals, key_of=lambda r: str(r.public_id), label_of=self._referral_label,
-                required=False, empty_label=_("Not about an open referral"), label=_("For referral"))
-            self.initial.setdefault("referral", str(referrals[0].public_id))
+                required=False, empty_label=_("Not about an open referral"), label=_("For referral"),
+                help_text=_("If nobody had reached the person on that referral yet, this counts as the first "
+                            "contact and is logged on it as an attempt."))
         self.add_team_fields(viewer=viewer, members=members)
         recipients = _recipient_choices(supporters)
 
@@ -324,6 +325,14 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
                 choices=recipients, required=False, widget=forms.CheckboxSelectMultiple, label=label)
             self.taught_rows.append(TaughtRow(kind, str(label), self[f"taught_{kind}"]))
 
+    @property
+    def rows_in_stock(self) -> list[SupplyRow]:
+        return [row for row in self.supply_rows if row.has_stock]
+
+    @property
+    def rows_out_of_stock(self) -> list[SupplyRow]:
+        return [row for row in self.supply_rows if not row.has_stock]
+
     @staticmethod
     def _referral_label(referral: Referral) -> str:
         received = timezone.localtime(referral.received_at, referral.program.zone)
@@ -341,7 +350,7 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
                 and "supporters_present" not in self.errors:
             self.add_error("participant_present",
                            _("Say who was there: the participant, or at least one supporter."))
-        self.clean_team(cleaned)
+        self.collect_team(cleaned)
         items: list[ItemIn] = []
         for row in self.supply_rows:
             pk = row.item.pk
@@ -414,9 +423,13 @@ class EncounterEditForm(forms.Form):
         initial["readiness"] = "" if encounter.readiness is None else str(encounter.readiness)
         return initial
 
-    def changes(self) -> dict:
+    def changes(self, encounter) -> dict:
         """The values to save, for port.outreach.services.encounter_update."""
-        return {name: self.cleaned_data.get(name) for name in self.base_fields if name != "version"}
+        changes = {name: self.cleaned_data.get(name) for name in self.base_fields if name != "version"}
+        # The picker shows whole minutes: an unchanged time keeps its seconds.
+        if changes["occurred_at"] == encounter.occurred_at.replace(second=0, microsecond=0):
+            changes["occurred_at"] = encounter.occurred_at
+        return changes
 
 
 class AddendumForm(forms.Form):

@@ -277,6 +277,9 @@ def encounter_record(*, by: Membership, participant, data: EncounterIn, referral
         if referral is not None and referral.pk != attempt.referral_id:
             raise OutreachRefused(_("That attempt belongs to another referral."))
         referral = attempt.referral
+    if referral is not None:
+        # Re-read under a lock: a stale copy (loaded before an assignment) would skip the contact stamp.
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral is not None and referral.participant_id != participant.pk:
         raise OutreachRefused(_("That referral is about another person."))
     _validate_encounter(participant, data)

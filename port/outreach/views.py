@@ -27,6 +27,7 @@ from port.outreach.forms import (
 )
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Mode, Outcome
 from port.outreach.services import (
+    ENCOUNTER_OUTCOMES,
     EditConflict,
     OutreachRefused,
     contact_attempt_record,
@@ -110,7 +111,7 @@ def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
         "phones": [(phone.number, format_phone(phone.number)) for phone in participant.phones.all()],
         "text_templates": selectors.text_templates_for(viewer=viewer, participant=participant),
         "add_supporter_url": _add_supporter_url(participant, request.path),
-    }, status=409 if request.method == "POST" and blocked else 200)
+    })
 
 
 def _add_supporter_url(participant, back_to: str) -> str:
@@ -127,7 +128,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
         status = _("Closed (%(reason)s)") % {"reason": ClosingReason(referral.closed_reason).label}
     else:
         status = Status(referral.status).label
-    # No names in messages: they travel in a cookie.
+    # No participant data in messages: they are stored outside the audited records (the session).
     messages.success(request, _("Attempt logged. The referral is now “%(status)s”.") % {"status": status})
     return redirect("referrals:my_queue")
 
@@ -179,6 +180,9 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
     if attempt is not None and getattr(attempt, "encounter", None) is not None:
         messages.info(request, _("The encounter for that attempt is already recorded."))
         return redirect("outreach:encounter_detail", pk=attempt.encounter.pk)
+    if attempt is not None and attempt.outcome not in ENCOUNTER_OUTCOMES:
+        messages.error(request, _("That attempt reached nobody, so there is no encounter to record for it."))
+        return redirect("referrals:detail", public_id=attempt.referral.public_id)
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
     form_args = {
         "viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters,
@@ -215,8 +219,8 @@ def _items_by_kind(encounter: Encounter) -> tuple[list[EncounterItem], list[Enco
             [i for i in items if i.kind != EncounterItem.Kind.SUPPLY])
 
 
-def _encounter_page(request: HttpRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None,
-                    status: int = 200) -> HttpResponse:
+def _encounter_page(request: HttpRequest, encounter: Encounter, *,
+                    addendum_form: AddendumForm | None = None) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
     given, taught = _items_by_kind(encounter)
@@ -233,7 +237,7 @@ def _encounter_page(request: HttpRequest, encounter: Encounter, *, addendum_form
         "is_author": encounter.author_id == viewer.user_id,
         "editable_until": selectors.encounter_editable_until(encounter),
         "addendum_form": addendum_form or AddendumForm(),
-    }, status=status)
+    })
 
 
 @require_GET
@@ -284,27 +288,26 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET" and encounter_locked(encounter):
         messages.warning(request, _("This encounter is locked; add an addendum to correct it."))
         return redirect("outreach:encounter_detail", pk=encounter.pk)
-    comparison, status = None, 200
+    comparison = same = None
     if request.method == "POST":
         form = EncounterEditForm(request.POST, viewer=viewer)
         if form.is_valid():
             try:
                 encounter_update(by=viewer, encounter=encounter, version=form.cleaned_data["version"],
-                                 **form.changes())
+                                 **form.changes(encounter))
             except EditConflict as conflict:
                 theirs = conflict.current
-                comparison = [
-                    (form.fields[name].label, _shown(form, name, getattr(theirs, name)),
-                     _shown(form, name, form.cleaned_data.get(name)))
-                    for name in EncounterEditForm.base_fields if name != "version"
-                ]
+                rows = [(form.fields[name].label, _shown(form, name, getattr(theirs, name)),
+                         _shown(form, name, form.cleaned_data.get(name)))
+                        for name in EncounterEditForm.base_fields if name != "version"]
+                comparison = [row for row in rows if row[1] != row[2]]
+                same = [row for row in rows if row[1] == row[2]]
                 # Your values, now against their version: saving again applies them knowingly.
                 data = request.POST.copy()
                 data["version"] = str(theirs.version)
                 form = EncounterEditForm(data, viewer=viewer)
                 form.is_valid()
                 form.add_error(None, str(conflict))
-                status = 409
             except OutreachRefused as refused:
                 form.add_error(None, str(refused))
             else:
@@ -317,8 +320,9 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "participant": encounter.participant,
         "form": form,
         "comparison": comparison,
+        "same": same,
         "editable_until": selectors.encounter_editable_until(encounter),
-    }, status=status)
+    })
 
 
 # ---- supporters ----

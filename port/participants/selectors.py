@@ -9,6 +9,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
@@ -328,6 +329,10 @@ class NextAction:
     encounter: object | None = None
 
 
+def _attempts(count: int) -> str:
+    return ngettext("%(count)d attempt", "%(count)d attempts", count) % {"count": count}
+
+
 def participant_next_actions(*, viewer: Membership, participant: Participant,
                              now: dt.datetime | None = None) -> list[NextAction]:
     """What the team should do next: reach the person before each running contact clock runs out
@@ -355,13 +360,12 @@ def participant_next_actions(*, viewer: Membership, participant: Participant,
             continue
         policy = attempt_policy_status(referral=referral, attempts=tried)
         if policy.exhausted:
-            text = _("Attempt policy used up — supervisor to decide (%(attempts)d attempts over %(days)d days, "
-                     "%(modes)d ways, not reached)") % {"attempts": policy.attempts, "days": policy.days,
-                                                        "modes": policy.modes}
+            text = _("Attempt policy used up — supervisor to decide (%(tried)s over %(days)d days, not "
+                     "reached)") % {"tried": _attempts(policy.attempts), "days": policy.days}
             actions.append(NextAction("policy_exhausted", text, urgent=True, referral=referral))
         else:
-            text = _("Contact deadline: %(clock)s (%(attempts)d attempts so far, not reached yet)") % {
-                "clock": clock, "attempts": policy.attempts}
+            text = _("Contact deadline: %(clock)s (%(tried)s so far, not reached yet)") % {
+                "clock": clock, "tried": _attempts(policy.attempts)}
             actions.append(NextAction("contact", text, urgent=left.total_seconds() < 0, referral=referral))
     latest = (Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
               .only("pk", "occurred_at", "next_steps").order_by("-occurred_at", "-pk").first())

@@ -131,6 +131,13 @@ def test_reached_and_closed_referrals_are_never_warned(cast):
     assert not DeadlineWarning.objects.exists() and not Notice.objects.exists() and not mail.outbox
 
 
+def test_a_supervisor_assigned_to_the_referral_is_warned_once(cast):
+    referral = referral_due_in(cast, 2, assign_to=cast.supervisor)
+    deadline_warnings_send()
+    assert Notice.objects.filter(referral=referral).count() == 1
+    assert mail.outbox[0].to == ["sam@example.org"]
+
+
 def test_a_peer_who_left_the_team_and_inactive_supervisors_are_not_warned(cast):
     referral = referral_due_in(cast, 2, assign_to=cast.peer)
     cast.peer.is_active = False

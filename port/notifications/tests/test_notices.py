@@ -109,7 +109,7 @@ def test_the_nav_shows_the_unread_count_to_the_team_only(cast, referral):
     notice_for(cast.peer, referral, read=True)
     page = cast.client_for(cast.peer).get(reverse("referrals:my_queue")).content.decode()
     assert f'href="{LIST}"' in page
-    assert 'Notices (3<span class="visually-hidden"> unread</span>)' in page
+    assert 'Notices (3)<span class="visually-hidden"> unread</span>' in page
     cast.client_for(cast.peer).post(MARK_ALL)
     page = cast.client_for(cast.peer).get(reverse("referrals:my_queue")).content.decode()
     assert "Notices</a>" in page and "Notices (" not in page

@@ -136,7 +136,7 @@ def test_expired_lots_and_other_peers_bags_are_not_offered(cast, participant, st
     Lot.objects.filter(pk=expiring.pk).update(expires_on=stock.today - dt.timedelta(days=1))
     html = cast.client_for(cast.peer).get(new_url(participant)).content.decode()
     assert "GOOD" not in html and "SOON" not in html
-    assert "None in your bag or vehicle or at the office." in html
+    assert "None in your bag or vehicle or at the office: Naloxone intramuscular, Naloxone nasal spray 4 mg," in html
 
 
 def test_refused_stock_keeps_everything_entered(cast, participant, stock):
@@ -190,6 +190,12 @@ def test_a_first_visit_from_the_participant_page_counts_as_the_first_contact(cas
     assert Encounter.objects.get().referral == referral
 
 
+def test_an_attempt_that_reached_nobody_leads_back_to_the_referral(cast, referral):
+    missed = reached(cast, referral, Outcome.NO_ANSWER)
+    response = cast.client_for(cast.peer).get(new_url(referral.participant, missed))
+    assert response["Location"] == reverse("referrals:detail", args=[referral.public_id])
+
+
 def test_an_attempt_already_recorded_leads_to_its_encounter(cast, referral):
     attempt = reached(cast, referral)
     encounter = encounter_record(by=cast.peer, participant=referral.participant, attempt=attempt,
@@ -212,7 +218,7 @@ def test_the_encounter_forms_queries_do_not_grow_with_supporters_or_lots(cast, p
     with CaptureQueriesContext(connection) as many:
         response = client.get(new_url(participant))
     html = response.content.decode()
-    assert "Frankie (sister)" in html and "Lot B3" in html and "Lot H3" in html
+    assert "Frankie (sister)" in html and "B3 · exp." in html and "H3 · exp." in html
     assert len(many) == len(few), [q["sql"] for q in many]
 
 
@@ -334,15 +340,17 @@ def test_an_edit_conflict_shows_both_versions_and_overwrites_nothing(cast, encou
     # Meanwhile the same encounter is saved from another tab or phone.
     encounter_update(by=cast.peer, encounter=encounter, version=1, goals="Theirs: see my kids")
     response = client.post(edit_url(encounter), stale)
-    assert response.status_code == 409
+    assert response.status_code == 200
     html = response.content.decode()
     assert "Someone else saved this encounter after you opened it" in html
     assert "Theirs: see my kids" in html  # saved (current)
     assert "Mine: sleep better and walk daily" in html  # yours, in the comparison and in the form
     assert 'name="version" value="2"' in html
-    comparison = response.context["comparison"]
-    assert ("Their goals, in their own words", "Theirs: see my kids", "Mine: sleep better and walk daily") in [
-        (str(label), theirs, yours) for label, theirs, yours in comparison]
+    # Side by side: what differs, and (folded away) what is the same in both.
+    assert [(str(label), theirs, yours) for label, theirs, yours in response.context["comparison"]] == [
+        ("Their goals, in their own words", "Theirs: see my kids", "Mine: sleep better and walk daily")]
+    assert ("Notes (sensitive)", "Sensitive note", "Sensitive note") in [
+        (str(label), theirs, yours) for label, theirs, yours in response.context["same"]]
     saved = Encounter.objects.get(pk=encounter.pk)
     assert (saved.goals, saved.version) == ("Theirs: see my kids", 2)
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from port.accounts.access import membership_required
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
+from port.outreach.selectors import referral_outreach_summary
 from port.participants.normalize import format_phone
 from port.referrals.clock import describe_time_left, time_left
 from port.referrals.forms_queue import (
@@ -28,6 +29,7 @@ from port.referrals.forms_queue import (
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.selectors import assignable_members, audit_list_read, referral_get, referral_queue
 from port.referrals.services import ALLOWED_TRANSITIONS, ReferralChangeRefused, referral_assign, referral_transition
+from port.supplies.selectors import inventory_warnings
 
 PAGE_SIZE = 50
 # Under this much time left, a running clock is "due soon".
@@ -113,6 +115,7 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "can_assign": can_assign,
         "next": request.get_full_path(),
         "time_zone": viewer.program.time_zone,
+        "inventory_warnings": inventory_warnings(viewer),
     })
 
 
@@ -255,6 +258,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_assign": can_assign,
         "assign_form": assign_form,
         "time_zone": referral.program.time_zone,
+        "outreach": referral_outreach_summary(viewer=viewer, referral=referral),
     })
 
 

@@ -28,6 +28,8 @@ def test_two_peers_giving_the_last_kits_at_once_leave_zero_and_exactly_one_is_re
             outcomes.append("given")
         except OutreachRefused as refused:
             outcomes.append(f"refused: {refused}")
+        except Exception as error:  # shown by the assertion below instead of being lost in the thread
+            outcomes.append(f"error: {error!r}")
         finally:
             connection.close()  # each thread has its own connection; the test database must be freed
 

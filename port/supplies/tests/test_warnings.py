@@ -88,3 +88,19 @@ def test_the_warnings_cost_three_queries_however_many_lots(cast, stock, django_a
     with django_assert_num_queries(3):
         warnings = inventory_warnings(cast.peer, today=stock.today)
     assert len(warnings.expiring) == 20 and len(warnings.low_stock) == 1
+
+
+def test_the_warnings_include_renders_on_any_page_and_nothing_when_all_is_well(cast, stock, rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/referrals/mine/")
+    assert render_to_string("supplies/_warnings.html", {"inventory_warnings": inventory_warnings(cast.peer)},
+                            request=request).strip() == ""
+    stock.naloxone.low_stock_level = 5
+    stock.naloxone.save()
+    receive(cast, stock.lot("INC1", days=12), stock.office, 2)
+    block = render_to_string("supplies/_warnings.html", {"inventory_warnings": inventory_warnings(cast.peer)},
+                             request=request)
+    assert "Naloxone nasal spray 4 mg: 2 left across the program (warning below 5 kit)" in block
+    assert "lot INC1</a>" in block and "expires in 12 days" in block
+    assert 'href="/supplies/"' in block
