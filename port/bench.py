@@ -334,18 +334,41 @@ def time_get(client, url: str, *, requests: int, warmup: int) -> tuple[list[floa
     return timings, errors
 
 
-def count_queries(client, url: str) -> tuple[int, float, dict]:
-    """Queries one request runs, their total time in ms, and the slowest of them."""
+@dataclass
+class QueryLog:
+    """The queries of one request, timed to the microsecond (Django's own log rounds to ms)."""
+
+    timings: list[tuple[float, str]] = field(default_factory=list)
+    count: int = 0  # as CaptureQueriesContext counts (and the tests' query budgets): with COMMITs
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.timings.append((time.perf_counter() - started, sql))
+
+    @property
+    def summary(self) -> dict:
+        return {"queries": self.count,
+                "sql_ms": round(sum(seconds for seconds, _ in self.timings) * 1000, 1)}
+
+    @property
+    def slowest(self) -> dict:
+        seconds, sql = max(self.timings, default=(0.0, ""))
+        return {"ms": round(seconds * 1000, 1), "sql": sql[:3000]}
+
+
+def logged_queries(send: Callable[[], object]) -> QueryLog:
+    """Run one request and log its queries."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    queries = captured.captured_queries
-    slowest = max(queries, key=lambda q: float(q["time"]), default={"sql": "", "time": "0"})
-    total_ms = round(sum(float(q["time"]) for q in queries) * 1000, 1)
-    return len(queries), total_ms, {"ms": round(float(slowest["time"]) * 1000, 1),
-                                    "sql": slowest["sql"][:3000]}
+    log = QueryLog()
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(log):
+        send()
+    log.count = len(captured.captured_queries)
+    return log
 
 
 def queue_plans(cast: BenchCast, deep_page: int) -> dict[str, str]:
@@ -389,10 +412,9 @@ def measure_queue(cast: BenchCast, *, requests: int, warmup: int) -> tuple[list[
     results, details = [], {}
     for name, client, url in scenarios:
         timings, errors = time_get(client, url, requests=requests, warmup=warmup)
-        queries, sql_ms, slowest = count_queries(client, url)
-        details[name] = {"slowest_query": slowest}
-        results.append(Latency.of(name, timings, queries=queries, sql_ms=sql_ms, errors=errors,
-                                  notes=url))
+        log = logged_queries(lambda client=client, url=url: client.get(url))
+        details[name] = {"slowest_query": log.slowest}
+        results.append(Latency.of(name, timings, **log.summary, errors=errors, notes=url))
     details["plans"] = queue_plans(cast, deep_page)
     return results, details
 
@@ -469,9 +491,7 @@ def issue_token(cast: BenchCast) -> str:
 def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
                    warmup: int) -> tuple[list[Latency], list[str]]:
     """New referrals, retries of them (idempotent), and status reads; returns the new ids too."""
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(headers={"authorization": f"Bearer {token}"})
     url = "/api/v1/referrals"
@@ -481,11 +501,7 @@ def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
 
     def queries_of(send: Callable[[], object]) -> dict:
         """How many queries one more request runs, and their time in the database."""
-        with CaptureQueriesContext(connection) as captured:
-            send()
-        queries = captured.captured_queries
-        return {"queries": len(queries),
-                "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1)}
+        return logged_queries(send).summary
 
     sent, ids, timings, statuses = [], [], [], {}
     for i in range(warmup + requests):
@@ -660,6 +676,7 @@ def measure_throughput(*, token: str, bodies: ReferralBodies, status_ids: list[s
         print(f"  No Redis at {redis_url or '(none given)'}: skipping the Redis runs.", flush=True)
     configurations.append(("rate limit off", {"API_RATE_PER_TOKEN": ""}, status_seconds))
     shared = {"token": token, "clients": clients, "workers": workers}
+    GUNICORN_LOG.write_bytes(b"")  # this run's server errors only
     results = []
     for configuration, env, post_seconds in configurations:
         with gunicorn_serving(workers=workers, env=env) as base_url:
@@ -728,6 +745,9 @@ def report(result: dict) -> None:
                 [[t.name, t.notes, t.workers, t.clients, t.seconds, t.requests,
                   t.requests_per_second, t.median_ms, t.p95_ms, t.errors, t.client_cpu_percent]
                  for t in result["throughput"]])
+    failed = sum(t.errors for t in result["throughput"])
+    if failed:
+        print(f"\n{failed} HTTP requests failed; the server's errors are in {GUNICORN_LOG}.")
 
 
 def load_average() -> float:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import datetime as dt
+
 import dj_database_url
 
 from port.env import env_bool, env_int, env_list, env_str
@@ -34,6 +36,13 @@ INSTALLED_APPS = [
     "port.outreach",
     "port.supplies",
     "port.notifications",
+    "port.consent",
+    "port.security",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "huey.contrib.djhuey",
     # After the port apps, so our registration templates win over the admin's.
     "django.contrib.admin",
@@ -41,17 +50,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "port.accounts.middleware.MembershipMiddleware",
+    # Sign-in rules for every page (port/security): timeouts first, then two-factor; axes last, as it asks.
+    "port.security.middleware.SessionTimeoutMiddleware",
+    "port.security.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "port.urls"
@@ -70,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "port.accounts.context_processors.membership",
                 "port.notifications.context_processors.notices",
+                "port.security.context_processors.two_factor",
             ],
         },
     },
@@ -93,6 +109,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# axes first: it refuses a locked-out sign-in before the password is checked (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -100,6 +121,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Two-factor sign-in (django-otp): required for roles that see identities, after a grace period to enrol.
+OTP_ENROL_GRACE_DAYS = env_int("OTP_ENROL_GRACE_DAYS", 7)
+OTP_TOTP_ISSUER = "PORT"
+# Lockout (django-axes): 5 failed passwords or codes for one username from one address pause that
+# username there for 15 minutes; colleagues behind the same address are not affected.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Tries during a lockout do not extend it, so the lockout page can say when to try again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "port.security.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
+AXES_ENABLE_ADMIN = False  # registered on PORT's own admin site instead (port/security/admin.py)
+# Sessions end after this long without a request (each program sets its own, Program.idle_timeout_minutes;
+# this is for accounts without a program) and this long after sign-in, whatever happens.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 
 # Shared cache: rate limits must be counted across web workers, so never the per-process locmem.
 REDIS_URL = env_str("REDIS_URL")
@@ -152,6 +192,34 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Production (SECRET_KEY set, DEBUG off) is HTTPS only; `manage.py check --deploy` passes (docs/deployment.md).
+_PRODUCTION = not DEBUG and bool(env_str("SECRET_KEY"))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a commitment the domain's owner makes (hstspreload.org), so it is opt-in, not a warning.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# No inline script or style anywhere; nothing from another host (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Audit chain: entries are HMAC-signed with this key (docs/privacy.md). The demo derives one from SECRET_KEY.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY") or ("audit:" + SECRET_KEY)
+AUDIT_ANCHOR_PATH = env_str("AUDIT_ANCHOR_PATH", str(VAR_DIR / "audit-anchors.log"))
+# Notes and the participant's own words are encrypted at rest with these Fernet keys, newest first
+# (docs/deployment.md, "Keys and rotation"). Without them the demo derives a key from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 
 # Uploads: an emergency department's daily list is small; refuse anything larger with a clear message.
 INTAKE_CSV_MAX_BYTES = env_int("INTAKE_CSV_MAX_BYTES", 2 * 1024 * 1024)

@@ -8,11 +8,12 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.roles import Role
+from port.accounts.roles import AGENCY_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
 
 
 class User(AbstractUser):
@@ -44,6 +45,9 @@ class Program(models.Model):
         default=72, help_text=_("How long the author may edit an encounter; after that, addenda only."))
     deadline_warning_hours = models.PositiveIntegerField(
         default=6, help_text=_("Warn this many hours before a contact deadline with no attempt."))
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("Sign people out after this many minutes without activity."))
 
     class Meta:
         ordering = ["name"]
@@ -131,9 +135,18 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.program}"
 
+    @property
+    def is_team(self) -> bool:
+        return self.role in TEAM_ROLES
+
+    @property
+    def is_partner(self) -> bool:
+        """A referral partner of any kind (ED, 2-1-1, EMS/fire, law enforcement)."""
+        return self.role in PARTNER_ROLES
+
     def clean(self) -> None:
-        if self.role == Role.PARTNER and not self.agency_id:
-            raise ValidationError({"agency": _("A referral partner must belong to an agency.")})
+        if self.role in AGENCY_ROLES and not self.agency_id:
+            raise ValidationError({"agency": _("A partner or provider must belong to an agency.")})
         if self.agency_id and self.program_id and self.agency.program_id != self.program_id:
             raise ValidationError({"agency": _("The agency must belong to the same program.")})
 
@@ -190,3 +203,28 @@ class ApiToken(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
 
+
+
+class FieldVisibility(models.Model):
+    """A program's choice to show or hide a group of sensitive fields from one role.
+
+    Without a row, the team sees everything and an EMS/fire partner sees none of it; law enforcement
+    and analysts never see these fields, whatever a row says (port.accounts.visibility).
+    """
+
+    class Group(models.TextChoices):
+        NOTES = "notes", _("Notes")
+        SUBSTANCES = "substances", _("Substances and overdose details")
+        ASSESSMENTS = "assessments", _("Readiness, stage of change and goals")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="field_visibility")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    group = models.CharField(max_length=16, choices=Group.choices)
+    visible = models.BooleanField()
+
+    class Meta:
+        verbose_name_plural = "field visibility"
+        constraints = [models.UniqueConstraint(fields=["program", "role", "group"], name="field_visibility_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_group_display()}: {'shown to' if self.visible else 'hidden from'} {self.get_role_display()}"

@@ -62,6 +62,12 @@ agency. 413: body over 64 KB. 422: a field is missing or wrong (see `errors`). 4
 requests with this token (see `Retry-After`).
 """
 
+class ProjectSwagger(Swagger):
+    """Swagger UI from local static files, in a page with a language and a phone viewport."""
+
+    template = "api/swagger.html"
+
+
 api = NinjaAPI(
     title="PORT referral API",
     version="1",
@@ -69,7 +75,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     # Swagger UI would otherwise load a badge from validator.swagger.io: no third-party requests.
-    docs=Swagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0}),
+    docs=ProjectSwagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0}),
     auth=AgencyTokenAuth(),
 )
 

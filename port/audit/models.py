@@ -19,6 +19,8 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Signed in")
         LOGIN_FAILED = "login_failed", _("Failed sign-in")
         LOGOUT = "logout", _("Signed out")
+        DISCLOSE = "disclose", _("Disclosed outside the team")
+        BREAK_GLASS = "break_glass", _("Opened a record outside normal access")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -37,10 +39,55 @@ class AuditEvent(models.Model):
     path = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    # Break-the-glass and other access that needs a reason; flagged entries wait for review.
+    reason = models.CharField(max_length=500, blank=True)
+    flagged = models.BooleanField(default=False)
+    # The hash chain: each entry's HMAC covers its fields and the previous entry's hash.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["user", "at"], name="audit_user_at")]
+        indexes = [models.Index(fields=["user", "at"], name="audit_user_at"),
+                   models.Index(fields=["flagged", "at"], name="audit_flagged_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}"
+
+
+class AuditParticipant(models.Model):
+    """Which participants an audit entry concerns, indexed for "who saw or changed this participant"."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="participants")
+    participant_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "participant_id"], name="audit_participant_unique")]
+
+
+class AuditChainHead(models.Model):
+    """The newest entry's sequence number and hash: one row, locked while an entry is appended, so the
+    chain has no forks. Its value is also anchored outside the database (port.audit.chain.anchor_write)."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, blank=True)
+
+
+class BreakGlassAccess(models.Model):
+    """A supervisor opened a record outside their normal scope, giving a reason. Flagged for review."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "participant", "expires_at"], name="break_glass_active")]

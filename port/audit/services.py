@@ -1,10 +1,17 @@
 """The one audit path: every read, change and export of participant data goes through audit_record."""
 
+import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from port.audit.chain import GENESIS, entry_hash
 from port.audit.context import current_origin
-from port.audit.models import AuditEvent
+from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant
 
 
 def audit_record(
@@ -19,6 +26,8 @@ def audit_record(
     participant_ids: Iterable[Any] = (),
     changes: dict | None = None,
     note: str = "",
+    reason: str = "",
+    flagged: bool = False,
 ) -> AuditEvent:
     """Record one audited action.
 
@@ -30,7 +39,12 @@ def audit_record(
         user, program = by.user, by.program
     if api_token is not None and program is None:
         program = api_token.agency.program
-    return AuditEvent.objects.create(
+    participant_ids = sorted({int(pk) for pk in participant_ids})
+    # Stored exactly as it will be read back, so the hash can be recomputed from the row.
+    changes = json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder))
+    event = AuditEvent(
+        # Whole microseconds in UTC, identical after a round trip through either database.
+        at=timezone.now().astimezone(dt.UTC),
         user=user,
         program=program,
         role=getattr(by, "role", "") or ("api" if api_token is not None else ""),
@@ -38,9 +52,27 @@ def audit_record(
         action=action,
         target_type=target_type,
         target_ids=[str(pk) for pk in target_ids],
-        participant_ids=sorted({int(pk) for pk in participant_ids}),
-        changes=changes or {},
+        participant_ids=participant_ids,
+        changes=changes,
         path=origin.path if origin else "",
         ip_address=origin.ip_address if origin else None,
         note=note[:300],
+        reason=reason[:500],
+        flagged=flagged,
     )
+    # savepoint=False: inside a service's transaction the entry commits or rolls back with the change.
+    with transaction.atomic(savepoint=False):
+        # One head row, locked: entries are appended one at a time, so the chain never forks.
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=1, seq=0, entry_hash=GENESIS)
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        event.seq = head.seq + 1
+        event.prev_hash = head.entry_hash or GENESIS
+        event.entry_hash = entry_hash(event)
+        event.save()
+        if participant_ids:
+            AuditParticipant.objects.bulk_create(
+                AuditParticipant(event=event, participant_id=pk) for pk in participant_ids)
+        AuditChainHead.objects.filter(pk=1).update(seq=event.seq, entry_hash=event.entry_hash)
+    return event

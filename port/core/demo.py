@@ -29,6 +29,7 @@ from django.utils import timezone
 from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES, Role
 from port.accounts.services import program_create
+from port.core.encryption import EncryptedTextField
 from port.participants.models import Participant, ParticipantPhone
 from port.participants.normalize import name_key
 from port.referrals.clock import contact_deadline
@@ -346,7 +347,8 @@ class _Table:
     the ORM would write.
     """
 
-    CONVERTED = (models.DateField, models.UUIDField, models.JSONField)  # DateField covers DateTimeField
+    # DateField covers DateTimeField; EncryptedTextField encrypts the notes.
+    CONVERTED = (models.DateField, models.UUIDField, models.JSONField, EncryptedTextField)
 
     def __init__(self, model: type[models.Model]) -> None:
         # The connection itself, not django.db.connection's per-thread proxy: it is used ~10 times a row.

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from port.accounts.roles import SUPERVISING_ROLES, Role
+from port.accounts.roles import PARTNER_ROLES, SUPERVISING_ROLES
 
 
 @login_required
@@ -14,7 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if membership.role in SUPERVISING_ROLES:
         return redirect("referrals:queue")
-    if membership.role == Role.PARTNER:
+    if membership.role in PARTNER_ROLES:
         return redirect("referrals:sent")
     return redirect("referrals:my_queue")
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import Program
+from port.core.encryption import EncryptedTextField
 from port.participants.models import Participant
 from port.referrals.models import Referral
 
@@ -72,7 +73,7 @@ class Supporter(models.Model):
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                             on_delete=models.PROTECT, related_name="+")
-    needs = models.TextField(blank=True, help_text=_("Their own needs, e.g. counseling, support for children."))
+    needs = EncryptedTextField(blank=True, help_text=_("Their own needs, e.g. counseling, support for children."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -94,7 +95,8 @@ class ContactAttempt(models.Model):
     outcome = models.CharField(max_length=24, choices=Outcome.choices)
     supporter = models.ForeignKey(Supporter, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="attempts", help_text=_("Who was reached, for a supporter."))
-    note = models.CharField(max_length=300, blank=True)
+    # Encrypted text has no length limit in the database; the form and the service keep it to 300.
+    note = EncryptedTextField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -150,9 +152,9 @@ class Encounter(models.Model):
     stage_of_change = models.CharField(max_length=20, choices=StageOfChange.choices, blank=True)
     readiness = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Readiness ruler: 0 (not ready) to 10 (very ready)."))
-    goals = models.TextField(blank=True, help_text=_("The participant's own goals, in their words."))
-    next_steps = models.TextField(blank=True, help_text=_("Next steps the participant chose."))
-    notes = models.TextField(blank=True, help_text=_("Sensitive."))
+    goals = EncryptedTextField(blank=True, help_text=_("The participant's own goals, in their words."))
+    next_steps = EncryptedTextField(blank=True, help_text=_("Next steps the participant chose."))
+    notes = EncryptedTextField(blank=True, help_text=_("Sensitive."))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -198,7 +200,7 @@ class EncounterAddendum(models.Model):
     """A correction or addition to a locked encounter; the original stays as it was."""
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
-    text = models.TextField()
+    text = EncryptedTextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

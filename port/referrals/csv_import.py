@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from port.accounts.models import Agency, Membership
-from port.accounts.roles import IMPORTING_ROLES, Role
+from port.accounts.roles import IMPORTING_ROLES, PARTNER_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.referrals.intake import (
@@ -832,7 +832,7 @@ def referral_imports_visible_to(viewer: Membership) -> QuerySet[ReferralImport]:
     if viewer.role not in IMPORTING_ROLES:
         return ReferralImport.objects.none()
     batches = ReferralImport.objects.filter(program_id=viewer.program_id)
-    if viewer.role == Role.PARTNER:
+    if viewer.role in PARTNER_ROLES:
         return batches.filter(agency_id=viewer.agency_id) if viewer.agency_id else batches.none()
     return batches
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from port.accounts.models import AcuityLevel, AgencyKind, Membership, Program
-from port.accounts.roles import Role
+from port.accounts.roles import PARTNER_ROLES
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, validate_submission
 from port.referrals.models import NaloxoneGivenBy, Source
 
@@ -235,7 +235,7 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
             self.fields["acuity"].initial = levels[-1].code
         self.fields["received_at"].initial = timezone.now
         self.fields["source"].initial = self._initial_source(membership)
-        if membership.role != Role.PARTNER:
+        if membership.role not in PARTNER_ROLES:
             # The team's own referrals have no sending agency, so a reference number means nothing.
             del self.fields["external_id"]
         zone_note = _("Times are in %(zone)s.") % {"zone": program.time_zone}
@@ -245,7 +245,7 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
 
     @staticmethod
     def _initial_source(membership: Membership) -> str:
-        if membership.role == Role.PARTNER and membership.agency_id:
+        if membership.role in PARTNER_ROLES and membership.agency_id:
             return SOURCE_FOR_AGENCY_KIND.get(membership.agency.kind, "")
         return Source.EMERGENCY_DEPARTMENT
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import AcuityLevel, Agency, Program
+from port.core.encryption import EncryptedTextField
 from port.participants.models import Participant
 
 
@@ -113,7 +114,7 @@ class Referral(models.Model):
     # Stamped from the contact attempts (port.outreach), never typed.
     first_attempt_at = models.DateTimeField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     # What this referral said about the person, as sent: kept even when the participant record differs.
     submitted_participant = models.JSONField(default=dict, blank=True)
     match_result = models.CharField(max_length=16, blank=True,

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from port.accounts.models import Membership
-from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
+from port.accounts.roles import ASSIGNABLE_ROLES, PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.referrals.models import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Referral
@@ -20,7 +20,7 @@ def referrals_visible_to(viewer: Membership) -> QuerySet[Referral]:
     in_program = Referral.objects.filter(program_id=viewer.program_id)
     if viewer.role in TEAM_ROLES:
         return in_program
-    if viewer.role == Role.PARTNER and viewer.agency_id:
+    if viewer.role in PARTNER_ROLES and viewer.agency_id:
         return in_program.filter(referring_agency_id=viewer.agency_id)
     return Referral.objects.none()
 
@@ -89,7 +89,7 @@ def referral_get(*, viewer: Membership, public_id, for_update: bool = False) -> 
 
 def referrals_sent(*, viewer: Membership) -> QuerySet[Referral]:
     """A referral partner's own agency's referrals, newest first, with nothing beyond their status."""
-    if viewer.role != Role.PARTNER:
+    if viewer.role not in PARTNER_ROLES:
         return Referral.objects.none()
     return referrals_visible_to(viewer).order_by("-received_at", "-pk")
 

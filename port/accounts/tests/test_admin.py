@@ -225,7 +225,7 @@ def test_a_partner_membership_needs_an_agency(cast, admin_client_):
         "user": membership.user_id, "program": cast.program.pk, "role": Role.PARTNER, "agency": "",
         "is_active": "on"})
     assert response.status_code == 200
-    assert "A referral partner must belong to an agency." in response.content.decode()
+    assert "A partner or provider must belong to an agency." in response.content.decode()
     membership.refresh_from_db()
     assert membership.role == Role.PEER
 
@@ -299,7 +299,7 @@ def test_a_new_user_needs_an_email_or_a_password(cast, admin_client_):
 def test_a_new_partner_without_agency_is_refused(cast, admin_client_):
     response = add_user(admin_client_, program=cast.program.pk, role=Role.PARTNER)
     assert response.status_code == 200
-    assert "A referral partner must belong to an agency." in response.content.decode()
+    assert "A partner or provider must belong to an agency." in response.content.decode()
     assert not User.objects.filter(username="newpeer").exists()
 
 

@@ -16,7 +16,7 @@ from django_ratelimit.decorators import ratelimit
 
 from port.accounts.access import membership_required
 from port.accounts.models import Program
-from port.accounts.roles import REFERRING_ROLES, Role
+from port.accounts.roles import PARTNER_ROLES, REFERRING_ROLES
 from port.referrals.forms import HelpRequestForm, ReferralForm, least_urgent_level, window_phrase
 from port.referrals.intake import IntakeRejected, IntakeResult, referral_intake
 from port.referrals.models import Channel, Referral, Status
@@ -66,7 +66,7 @@ def _after_sending(request: HttpRequest, result: IntakeResult) -> HttpResponse:
         messages.warning(request, _("A referral with your reference number %(ref)s was already sent; it was "
                                     "not sent again. The team will try to reach the person by %(deadline)s.")
                          % {"ref": referral.external_id, "deadline": deadline})
-    if request.membership.role == Role.PARTNER:
+    if request.membership.role in PARTNER_ROLES:
         # Partners learn the deadline, never whether the person was already known to the team.
         return redirect("referrals:sent")
     if result.match == "likely":
@@ -97,7 +97,7 @@ def _first_name_and_initial(submitted: dict) -> str:
     return first or (f"{last[0].upper()}." if last else "")
 
 
-@membership_required({Role.PARTNER})
+@membership_required(PARTNER_ROLES)
 @require_GET
 def sent(request: HttpRequest) -> HttpResponse:
     membership = request.membership

@@ -23,7 +23,8 @@ from port.accounts.models import Membership
 from port.conftest import PASSWORD
 
 # Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse to touch
-# the database from it ("You cannot call this from an async context").
+# the database from it ("You cannot call this from an async context"). Set for the whole run, not per
+# test: the session-scoped browser keeps that loop until the end, under the tests collected after these.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,6 +40,7 @@ WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21
               "resultTypes": ["violations"]}
 # Short waits: everything is served from this machine, so a slow answer is itself a failure.
 TIMEOUT_MS = 10_000
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:

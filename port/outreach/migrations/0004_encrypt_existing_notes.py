@@ -1,0 +1,17 @@
+# Encrypts the notes and the participant's own words written before 0003 (reversed: writes them back
+# as plaintext).
+
+from django.db import migrations
+
+from port.core.encryption import encrypt_existing_rows
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('outreach', '0003_encrypt_notes'),
+    ]
+
+    operations = [
+        encrypt_existing_rows('outreach', ['Supporter', 'ContactAttempt', 'Encounter', 'EncounterAddendum']),
+    ]
