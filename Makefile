@@ -45,6 +45,7 @@ run: demo
 
 test: install-dev chromium
 	$(BIN)/ruff check port
+	$(BIN)/bandit -q -r port -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 

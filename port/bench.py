@@ -853,6 +853,8 @@ def main(argv: list[str] | None = None) -> None:
     args.output.write_text(json.dumps(result, indent=2, default=to_json) + "\n")
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     print(f"\nWrote {shown}; {result['total_seconds']} s in all.")
+    if any(figure.errors for key in ("queue", "intake", "throughput") for figure in result[key]):
+        raise SystemExit("Some requests failed (the errors columns above): the figures are not valid.")
 
 
 if __name__ == "__main__":

@@ -56,11 +56,25 @@ class Cast:
     partner: Membership  # emergency department liaison
     partner_211: Membership
     outsider: Membership  # supervisor of another program
+    # Issue 4's roles, each with an agency of the program where the role needs one.
+    ems: Agency | None = None
+    police: Agency | None = None
+    treatment: Agency | None = None
+    first_responder: Membership | None = None  # EMS/fire partner
+    law_enforcement: Membership | None = None
+    provider: Membership | None = None  # service provider at a treatment agency
+    analyst: Membership | None = None
 
     def client_for(self, membership: Membership) -> Client:
         client = Client()
         client.force_login(membership.user)
         return client
+
+    def verified_client_for(self, membership: Membership) -> Client:
+        """Signed in with two-factor sign-in set up and a code given (port/security)."""
+        from port.security.testing import verified_client
+
+        return verified_client(membership.user)
 
 
 def make_member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
@@ -76,8 +90,16 @@ def cast(db) -> Cast:
     ed = Agency.objects.create(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
     two = Agency.objects.create(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
     other_agency = Agency.objects.create(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
+    ems = Agency.objects.create(program=program, name="Riverside EMS", kind=AgencyKind.EMS)
+    police = Agency.objects.create(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
+    treatment = Agency.objects.create(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
     return Cast(
         program=program, other_program=other, ed=ed, two_one_one=two, other_agency=other_agency,
+        ems=ems, police=police, treatment=treatment,
+        first_responder=make_member(program, "fern", Role.FIRST_RESPONDER, ems),
+        law_enforcement=make_member(program, "lowell", Role.LAW_ENFORCEMENT, police),
+        provider=make_member(program, "paz", Role.PROVIDER, treatment),
+        analyst=make_member(program, "ana", Role.ANALYST),
         admin=make_member(program, "adele", Role.ADMIN),
         supervisor=make_member(program, "sam", Role.SUPERVISOR),
         peer=make_member(program, "pat", Role.PEER),

@@ -1,8 +1,7 @@
 """One settings module; everything that differs between machines comes from the environment."""
 
-from pathlib import Path
-
 import datetime as dt
+from pathlib import Path
 
 import dj_database_url
 
@@ -109,9 +108,9 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# axes first: it refuses a locked-out sign-in before the password is checked (docs/security.md).
+# axes first: it refuses a locked-out sign-in before the password is checked (docs/deployment.md).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "port.security.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -130,11 +129,13 @@ OTP_TOTP_ISSUER = "PORT"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "port.audit.context.client_ip"  # the address the audit trail records
 # Tries during a lockout do not extend it, so the lockout page can say when to try again.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "port.security.views.locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]  # masked in the record of a failure
+AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # registered on PORT's own admin site instead (port/security/admin.py)
 # Sessions end after this long without a request (each program sets its own, Program.idle_timeout_minutes;
 # this is for accounts without a program) and this long after sign-in, whatever happens.
@@ -200,7 +201,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Preloading is a commitment the domain's owner makes (hstspreload.org), so it is opt-in, not a warning.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# No inline script or style anywhere; nothing from another host (docs/security.md).
+# No inline script or style anywhere; nothing from another host (docs/deployment.md).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

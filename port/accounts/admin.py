@@ -7,6 +7,7 @@ filtered to the programs they administer (`ProgramScopeMixin`). Objects of other
 owns those workflows, with their rules, scoping and audit.
 """
 
+import datetime
 import secrets
 import zoneinfo
 
@@ -28,9 +29,11 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.models import AcuityLevel, Agency, ApiToken, Membership, Program, User
+from port.accounts.models import AcuityLevel, Agency, ApiToken, FieldVisibility, Membership, Program, User
 from port.accounts.roles import Role
 from port.accounts.services import program_create
+from port.accounts.visibility import CONFIGURABLE_ROLES
+from port.security.admin_actions import reset_two_factor, unlock_sign_in
 
 # --- Who may use the admin ---------------------------------------------------------------------
 
@@ -178,7 +181,8 @@ class ProgramForm(forms.ModelForm):
     class Meta:
         model = Program
         fields = ("name", "slug", "time_zone", "attempt_policy_min_attempts", "attempt_policy_min_days",
-                  "attempt_policy_min_modes", "deadline_warning_hours", "encounter_edit_hours")
+                  "attempt_policy_min_modes", "deadline_warning_hours", "encounter_edit_hours",
+                  "idle_timeout_minutes")
 
 
 class AcuityLevelInline(ProgramScopeMixin, admin.TabularInline):
@@ -186,6 +190,29 @@ class AcuityLevelInline(ProgramScopeMixin, admin.TabularInline):
     fields = ("code", "label", "window_hours", "rank")
     extra = 0
     verbose_name_plural = _("Acuity levels (a changed window applies to referrals received afterwards)")
+
+
+class FieldVisibilityForm(forms.ModelForm):
+    class Meta:
+        model = FieldVisibility
+        fields = ("role", "group", "visible")
+        help_texts = {"visible": _("Ticked: shown to this role. Unticked: hidden from it.")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only roles whose view a program may change: law enforcement and analysts never see these fields.
+        self.fields["role"].choices = [("", "---------")] + [
+            (value, label) for value, label in Role.choices if value in CONFIGURABLE_ROLES]
+
+
+class FieldVisibilityInline(ProgramScopeMixin, admin.TabularInline):
+    model = FieldVisibility
+    form = FieldVisibilityForm
+    extra = 0
+    verbose_name = _("field visibility setting")
+    verbose_name_plural = _(
+        "Field visibility: without a setting the team sees notes, substances and assessments and an EMS/fire "
+        "partner sees none of them; law enforcement partners and analysts never see them")
 
 
 @admin.register(Program, site=admin_site)
@@ -199,6 +226,7 @@ class ProgramAdmin(ProgramScopedAdmin):
         (_("Outreach policy"), {"fields": (
             "attempt_policy_min_attempts", "attempt_policy_min_days", "attempt_policy_min_modes",
             "deadline_warning_hours", "encounter_edit_hours")}),
+        (_("Sign-in"), {"fields": ("idle_timeout_minutes",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
@@ -218,7 +246,7 @@ class ProgramAdmin(ProgramScopedAdmin):
 
     def get_inlines(self, request: HttpRequest, obj=None):
         # A new program starts with program_create's acuity levels, edited here once it exists.
-        return [AcuityLevelInline] if obj is not None else []
+        return [AcuityLevelInline, FieldVisibilityInline] if obj is not None else []
 
     def save_model(self, request: HttpRequest, obj: Program, form, change: bool) -> None:
         if change:
@@ -399,7 +427,7 @@ class UserAdmin(ProgramScopeMixin, DjangoUserAdmin):
         (_("Role"), {"fields": ("program", "role", "agency")}),
         (_("Password"), {"fields": ("password1", "password2")}),
     )
-    actions = ["send_password_link"]
+    actions = ["send_password_link", reset_two_factor, unlock_sign_in]
 
     def scope_queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         in_programs = Membership.objects.filter(program__in=administered_program_ids(request))
@@ -537,6 +565,11 @@ class ApiTokenAdmin(ProgramScopedAdmin):
     list_select_related = ("agency",)
     search_fields = ("name", "hint")
     actions = ["revoke"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # A forgotten token should not work for ever: a year, unless the admin chooses otherwise.
+        return {"expires_at": timezone.now() + datetime.timedelta(days=365),
+                **super().get_changeform_initial_data(request)}
 
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:

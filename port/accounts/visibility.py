@@ -1,4 +1,10 @@
-"""Field-level visibility of sensitive fields (notes, substances, assessments) per role."""
+"""Field-level visibility of sensitive fields (notes, substances, assessments) per role.
+
+A program's admin sets FieldVisibility rows in the admin (Programs → a program → Field visibility).
+Templates ask `{% if membership|can_see:"notes" %}` (port.accounts.templatetags.access); selectors and
+views ask `can_see(viewer, Group.NOTES)`. An unknown group name is a programming error and raises, so a
+typo cannot silently show or hide a field.
+"""
 
 from port.accounts.models import FieldVisibility, Membership
 from port.accounts.roles import NEVER_CLINICAL_ROLES, TEAM_ROLES, Role
@@ -7,10 +13,15 @@ Group = FieldVisibility.Group
 
 # What a role sees when the program has not said otherwise.
 DEFAULT_VISIBLE = {role: True for role in TEAM_ROLES} | {Role.FIRST_RESPONDER: False}
+# Roles a program may show or hide groups for; everyone else is fixed (law enforcement and analysts never
+# see them, referral partners have no page that shows them, providers see what a consent names).
+CONFIGURABLE_ROLES = frozenset(DEFAULT_VISIBLE)
 
 
-def visible_groups(viewer: Membership) -> frozenset[str]:
+def visible_groups(viewer: Membership | None) -> frozenset[str]:
     """The sensitive field groups this viewer may see. Cached on the membership for the request."""
+    if not viewer:  # no membership (or a template variable that is not there)
+        return frozenset()
     cached = getattr(viewer, "_visible_groups", None)
     if cached is not None:
         return cached
@@ -24,5 +35,7 @@ def visible_groups(viewer: Membership) -> frozenset[str]:
     return groups
 
 
-def can_see(viewer: Membership, group: str) -> bool:
+def can_see(viewer: Membership | None, group: str) -> bool:
+    if group not in Group.values:
+        raise ValueError(f"Unknown field group {group!r}; use one of {', '.join(Group.values)}.")
     return group in visible_groups(viewer)

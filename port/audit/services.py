@@ -8,10 +8,14 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from port.accounts.models import Membership
 from port.audit.chain import GENESIS, entry_hash
-from port.audit.context import current_origin
-from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant
+from port.audit.context import current_origin, normalize_ip
+from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant, BreakGlassAccess
+
+REVIEW_NOTE_MAX = 500
 
 
 def audit_record(
@@ -55,7 +59,7 @@ def audit_record(
         participant_ids=participant_ids,
         changes=changes,
         path=origin.path if origin else "",
-        ip_address=origin.ip_address if origin else None,
+        ip_address=normalize_ip(origin.ip_address) if origin else None,
         note=note[:300],
         reason=reason[:500],
         flagged=flagged,
@@ -65,8 +69,7 @@ def audit_record(
         # One head row, locked: entries are appended one at a time, so the chain never forks.
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditChainHead.objects.create(pk=1, seq=0, entry_hash=GENESIS)
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
+            head = _chain_head_restore()
         event.seq = head.seq + 1
         event.prev_hash = head.entry_hash or GENESIS
         event.entry_hash = entry_hash(event)
@@ -76,3 +79,46 @@ def audit_record(
                 AuditParticipant(event=event, participant_id=pk) for pk in participant_ids)
         AuditChainHead.objects.filter(pk=1).update(seq=event.seq, entry_hash=event.entry_hash)
     return event
+
+
+def _chain_head_restore() -> AuditChainHead:
+    """The head row, if it is missing (migration 0003 creates it; a flushed database has none): it
+    continues from the newest entry, so the chain goes on instead of restarting at 1. Locked."""
+    newest = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "entry_hash").first()
+    seq, digest = newest or (0, GENESIS)
+    # Two first writers at once: one inserts, the other's insert is ignored and it waits on the lock.
+    AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, seq=seq, entry_hash=digest)], ignore_conflicts=True)
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+class ReviewRefused(Exception):
+    """A break-the-glass review that cannot be recorded; the message says why, for the reviewer."""
+
+
+def break_glass_review(*, access: BreakGlassAccess, by: Membership, note: str) -> BreakGlassAccess:
+    """Record that `by` reviewed a break-the-glass access: who, when, and what they concluded.
+
+    Someone other than the person who opened the record reviews it, once. The review is itself audited.
+    """
+    note = note.strip()
+    if not note:
+        raise ReviewRefused(_("Write what you found, e.g. “Covering a colleague's crisis call; appropriate.”"))
+    if len(note) > REVIEW_NOTE_MAX:
+        raise ReviewRefused(_("Keep the review note to %(max)d characters; it has %(count)d.")
+                            % {"max": REVIEW_NOTE_MAX, "count": len(note)})
+    with transaction.atomic():
+        locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
+        if locked.reviewed_at is not None:
+            raise ReviewRefused(_("This access was already reviewed, by %(name)s.")
+                                % {"name": locked.reviewed_by.get_full_name() or locked.reviewed_by.get_username()})
+        if locked.user_id == by.user_id:
+            raise ReviewRefused(_("You opened this record yourself, so someone else (another supervisor or a "
+                                  "program admin) reviews it."))
+        locked.reviewed_by, locked.reviewed_at, locked.review_note = by.user, timezone.now(), note
+        locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+        audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="audit.breakglassaccess",
+                     target_ids=[locked.pk], participant_ids=[locked.participant_id],
+                     changes={"reviewed_by": [None, by.user_id], "reviewed_at": [None, locked.reviewed_at],
+                              "review_note": ["", note]},
+                     note="break-the-glass review")
+    return locked

@@ -53,8 +53,9 @@ class Consent(models.Model):
     information_description = models.TextField()
     # 2.31(a)(4): to whom: a directory organization by name, or a class for treatment, payment and operations.
     recipient_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    recipient_class = models.CharField(max_length=200, blank=True,
-                                       help_text=_("For treatment, payment and operations: e.g. 'my treating providers'."))
+    recipient_class = models.CharField(
+        max_length=200, blank=True,
+        help_text=_("For treatment, payment and operations: e.g. 'my treating providers'."))
     # 2.31(a)(5): the purpose.
     purpose = models.TextField()
     # 2.31(a)(6): the right to revoke and how.

@@ -27,7 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone
 
 from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, Program, User
-from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES, Role
+from port.accounts.roles import ASSIGNABLE_ROLES, PARTNER_ROLES, SUPERVISING_ROLES, Role
 from port.accounts.services import program_create
 from port.core.encryption import EncryptedTextField
 from port.participants.models import Participant, ParticipantPhone
@@ -57,6 +57,8 @@ DEMO_AGENCIES = (
     ("Demo County 2-1-1", AgencyKind.TWO_ONE_ONE),
     ("Demo County EMS", AgencyKind.EMS),
     ("Demo Fire", AgencyKind.FIRE),
+    ("Demo County Sheriff", AgencyKind.LAW_ENFORCEMENT),
+    ("Demo Recovery Center", AgencyKind.TREATMENT),
 )
 
 
@@ -66,7 +68,7 @@ class DemoLogin:
     first_name: str
     last_name: str
     role: str
-    agency_kind: str = ""  # for referral partners: which of the program's agencies they send for
+    agency_kind: str = ""  # for partners and providers: which of the program's agencies they act for
 
 
 DEMO_LOGINS = (
@@ -77,6 +79,10 @@ DEMO_LOGINS = (
     DemoLogin("peer3", "Robin", "Demo-Peer", Role.PEER),
     DemoLogin("ed", "Erin", "Demo-Liaison", Role.PARTNER, AgencyKind.EMERGENCY_DEPARTMENT),
     DemoLogin("211", "Tess", "Demo-Calltaker", Role.PARTNER, AgencyKind.TWO_ONE_ONE),
+    DemoLogin("ems", "Jordan", "Demo-Paramedic", Role.FIRST_RESPONDER, AgencyKind.EMS),
+    DemoLogin("police", "Casey", "Demo-Deputy", Role.LAW_ENFORCEMENT, AgencyKind.LAW_ENFORCEMENT),
+    DemoLogin("provider", "Morgan", "Demo-Counselor", Role.PROVIDER, AgencyKind.TREATMENT),
+    DemoLogin("analyst", "Avery", "Demo-Analyst", Role.ANALYST),
 )
 
 FIRST_NAMES = (
@@ -163,7 +169,8 @@ def _phone(rng: random.Random) -> str:
 
 def demo_cast_create(*, program: Program, username_prefix: str = "demo",
                      password: str | None = DEMO_PASSWORD) -> dict[str, Membership]:
-    """The demo agencies and users (an admin, a supervisor, three peers, two partners) for `program`.
+    """The demo agencies and users (an admin, a supervisor, three peers, two referral partners, an EMS
+    partner, a law enforcement partner, a service provider and an analyst) for `program`.
 
     Usernames are "<prefix>-admin", "<prefix>-peer1" and so on; with `password=None` nobody can sign
     in as them (and no time goes into hashing). Returns memberships by DemoLogin username.
@@ -197,7 +204,26 @@ def demo_program_create(*, referrals: int = DEMO_REFERRALS, seed: int = DEMO_SEE
     token, raw = ApiToken.issue(agency=memberships["ed"].agency, name="Demo ED nightly feed",
                                 created_by=memberships["admin"].user)
     made = demo_referrals_create(program=program, count=referrals, seed=seed, now=now)
+    _demo_visit_with_ems(program=program, ems=memberships["ems"])
     return DemoProgram(program=program, memberships=memberships, api_token=token, raw_token=raw, referrals=made)
+
+
+def _demo_visit_with_ems(*, program: Program, ems: Membership) -> None:
+    """One home visit by a peer with the EMS partner along, through the real outreach service, so that
+    demo-ems has a visit sheet to open. The newest assigned referral gets it; none, nothing."""
+    from port.outreach.models import Mode, Outcome, Place, TeamRole
+    from port.outreach.services import TeamMemberIn, contact_attempt_record
+
+    referral = (Referral.objects.filter(program=program, status__in=[Status.ASSIGNED, Status.ATTEMPTING])
+                .order_by("-received_at").first())
+    if referral is None:
+        return
+    peer = Membership.objects.get(program=program, user_id=referral.assigned_to_id)
+    attempted_at = min(timezone.now(), referral.received_at + dt.timedelta(hours=2))
+    contact_attempt_record(
+        by=peer, referral=referral, mode=Mode.IN_PERSON, place=Place.HOME, outcome=Outcome.NOT_AT_ADDRESS,
+        attempted_at=attempted_at, note="Demo note: a neighbour says to try in the morning.",
+        team=[TeamMemberIn(role=TeamRole.PEER, user=peer.user), TeamMemberIn(role=TeamRole.EMS, user=ems.user)])
 
 
 # --- Referrals ---------------------------------------------------------------------------------
@@ -266,7 +292,7 @@ class _Team:
             supervisors=[m for m in members if m.role in SUPERVISING_ROLES] or assignable,
             assignable=assignable,
             agencies=agencies,
-            partners={m.agency_id: m for m in members if m.role == Role.PARTNER and m.agency_id},
+            partners={m.agency_id: m for m in members if m.role in PARTNER_ROLES and m.agency_id},
         )
 
     def sender(self, source: str) -> tuple[Agency | None, Membership | None]:
@@ -361,7 +387,8 @@ class _Table:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in [self.pk_column, *(f.column for f in self.fields)])
         placeholders = ", ".join(["%s"] * (len(self.fields) + 1))
-        self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        # Names from the model's _meta, quoted by the backend; values are parameters (bandit B608).
+        self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec
         self.copy_sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
 
     def reserve_ids(self, count: int) -> list[int]:
@@ -373,8 +400,8 @@ class _Table:
                 return [row[0] for row in cursor.fetchall()]
             # SQLite: the transaction holds the database's write lock, so nobody else inserts meanwhile.
             # Past both the highest id and AUTOINCREMENT's counter, so a deleted row's id is never reused.
-            quote = connection.ops.quote_name
-            cursor.execute(f"SELECT COALESCE(MAX({quote(self.pk_column)}), 0) FROM {quote(self.table)}")  # noqa: S608
+            column, table = connection.ops.quote_name(self.pk_column), connection.ops.quote_name(self.table)
+            cursor.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}")  # noqa: S608  # nosec
             highest = cursor.fetchone()[0]
             cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [self.table])
             first = max(highest, cursor.fetchone()[0]) + 1

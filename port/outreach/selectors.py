@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.outreach.models import (
@@ -30,6 +30,9 @@ from port.referrals.selectors import referrals_visible_to
 from port.supplies.models import StockBalance, StockLocation, SupplyItem
 from port.supplies.selectors import lots_to_offer, stock_locations, supply_items
 
+# Who may be named, as a user, among those who went on an attempt or a visit.
+VISITING_ROLES = TEAM_ROLES | {Role.FIRST_RESPONDER}
+
 
 def _is_team(viewer: Membership) -> bool:
     return viewer.role in TEAM_ROLES
@@ -42,11 +45,12 @@ def _team_prefetch() -> Prefetch:
 # ---- the team ----
 
 def team_members(*, viewer: Membership) -> list[Membership]:
-    """The program's active team (who can be named as having gone on an attempt or a visit)."""
+    """The program's active team and its EMS/fire partners (who can be named as having gone on an attempt
+    or a visit; a named EMS/fire partner may then open the participant's visit sheet)."""
     if not _is_team(viewer):
         return []
     return list(
-        Membership.objects.filter(program_id=viewer.program_id, role__in=TEAM_ROLES, is_active=True,
+        Membership.objects.filter(program_id=viewer.program_id, role__in=VISITING_ROLES, is_active=True,
                                   user__is_active=True)
         .select_related("user").order_by("user__first_name", "user__last_name", "user__username"))
 

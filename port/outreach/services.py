@@ -9,8 +9,8 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from port.accounts.models import Membership, Program, User
-from port.accounts.roles import TEAM_ROLES
+from port.accounts.models import AgencyKind, Membership, Program, User
+from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.outreach.models import (
@@ -73,9 +73,16 @@ def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent) -> None:
         if member.user is None and not member.name.strip():
             raise OutreachRefused(_("Give the name of everyone who went."))
     user_ids = {m.user.pk for m in team if m.user is not None}
-    if user_ids and Membership.objects.filter(program_id=program_id, user_id__in=user_ids, role__in=TEAM_ROLES,
-                                              is_active=True).count() != len(user_ids):
+    members = {m.user_id: m for m in Membership.objects.filter(
+        program_id=program_id, user_id__in=user_ids, role__in=TEAM_ROLES | {Role.FIRST_RESPONDER},
+        is_active=True).select_related("agency")} if user_ids else {}
+    if len(members) != len(user_ids):
         raise OutreachRefused(_("Only members of the program's team can be named as users; add others by name."))
+    for member in team:
+        # An EMS/fire partner with a login went as EMS or fire, whatever the form said.
+        partner = members.get(member.user.pk) if member.user is not None else None
+        if partner is not None and partner.role == Role.FIRST_RESPONDER:
+            member.role = TeamRole.FIRE if partner.agency and partner.agency.kind == AgencyKind.FIRE else TeamRole.EMS
     TeamMember.objects.bulk_create(
         TeamMember(user=m.user, name="" if m.user else m.name.strip()[:100], role=m.role, **parent) for m in team
     )
@@ -391,9 +398,9 @@ def encounter_update(*, by: Membership, encounter: Encounter, version: int, **ch
     current.save()
     audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="outreach.encounter",
                  target_ids=[current.pk], participant_ids=[current.participant_id],
-                 changes={k: [str(before[k]), str(changes[k])] for k in changes
-                          if before[k] != changes[k] and k != "notes"}
-                 | ({"notes": "changed"} if "notes" in changes and before["notes"] != changes["notes"] else {}))
+                 # The participant's own words are encrypted at rest: the audit trail only says they changed.
+                 changes={k: ("changed" if k in NARRATIVE_FIELDS else [str(before[k]), str(changes[k])])
+                          for k in changes if before[k] != changes[k]})
     return current
 
 

@@ -13,10 +13,12 @@ from django.utils.translation import ngettext
 
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
+from port.accounts.visibility import Group, can_see
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter, TeamMember
 from port.outreach.services import attempt_policy_status
+from port.participants.break_glass import break_glass_active
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import InvalidPhone, normalize_name, normalize_phone
 from port.referrals.clock import describe_time_left
@@ -33,12 +35,28 @@ def participants_visible_to(viewer: Membership) -> QuerySet[Participant]:
     return Participant.objects.filter(program_id=viewer.program_id, merged_into__isnull=True)
 
 
-def participant_get(*, viewer: Membership, public_id, audit: bool = True) -> Participant:
-    """One participant the viewer may see, or 404. Audited as a read."""
+def participant_get(*, viewer: Membership, public_id, audit: bool = True,
+                    allow_break_glass: bool = False) -> Participant:
+    """One participant the viewer may see, or 404. Audited as a read.
+
+    With `allow_break_glass` (the participant's page only, which is then read-only), a record outside the
+    viewer's scope is returned too while the viewer holds an unexpired break-the-glass grant for it
+    (port.participants.break_glass); the read is audited with the grant's reason and flagged, and the grant
+    is on `participant.break_glass`."""
     try:
         participant = participants_visible_to(viewer).get(public_id=public_id)
     except (Participant.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+        grant = break_glass_active(viewer=viewer, public_id=public_id) if allow_break_glass else None
+        if grant is None:
+            raise Http404 from exc
+        participant = grant.participant
+        participant.break_glass = grant
+        if audit:
+            audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="participants.participant",
+                         target_ids=[participant.pk], participant_ids=[participant.pk], reason=grant.reason,
+                         flagged=True, note=f"read under break-the-glass access {grant.pk}")
+        return participant
+    participant.break_glass = None
     if audit:
         audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="participants.participant",
                      target_ids=[participant.pk], participant_ids=[participant.pk])
@@ -369,9 +387,13 @@ def participant_next_actions(*, viewer: Membership, participant: Participant,
             actions.append(NextAction("contact", text, urgent=left.total_seconds() < 0, referral=referral))
     latest = (Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
               .only("pk", "occurred_at", "next_steps").order_by("-occurred_at", "-pk").first())
-    if latest is not None and latest.next_steps:
+    # The next steps are the participant's own words (an assessment): shown only to roles that may see them.
+    if latest is not None and latest.next_steps and can_see(viewer, Group.ASSESSMENTS):
         actions.append(NextAction("follow_up", _("Follow up: last encounter's next steps: %(steps)s")
                                   % {"steps": latest.next_steps}, encounter=latest))
+    elif latest is not None and latest.next_steps:
+        actions.append(NextAction("follow_up", _("Follow up on the next steps chosen at the last encounter."),
+                                  encounter=latest))
     elif any(r.status == Status.REACHED for r in open_referrals):
         actions.append(NextAction("follow_up", _("Follow up: the person was reached; record the encounter and "
                                                  "the next steps they choose."), encounter=latest))

@@ -24,9 +24,11 @@ from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.consent.selectors import participant_consents
 from port.outreach.models import EncounterItem
 from port.outreach.selectors import participant_supporters
 from port.participants import selectors
+from port.participants.break_glass import break_glass_reader
 from port.participants.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import format_phone, normalize_name
@@ -90,10 +92,10 @@ def _search_rows(results: list[Participant] | None) -> list[SearchRow] | None:
 
 # ---- the participant's page ----
 
-def _live_record(viewer: Membership, public_id) -> Participant:
+def _live_record(viewer: Membership, public_id, *, allow_break_glass: bool = False) -> Participant:
     """The record (audited as a read), or a redirect-worthy Http404 subclass for merged-away ones."""
     try:
-        return selectors.participant_get(viewer=viewer, public_id=public_id)
+        return selectors.participant_get(viewer=viewer, public_id=public_id, allow_break_glass=allow_break_glass)
     except Http404:
         survivor = selectors.participant_survivor(viewer=viewer, public_id=public_id)
         if survivor is None:
@@ -114,11 +116,13 @@ def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
     happened with them, newest first, a page of the timeline at a time."""
     viewer = request.membership
     try:
-        participant = _live_record(viewer, public_id)
+        participant = _live_record(viewer, public_id, allow_break_glass=True)
     except MergedAway as merged:
         # An old link to a record that was merged: the person now lives in the surviving record.
         messages.info(request, _("That record was merged into this one."))
         return redirect("participants:detail", public_id=merged.survivor.public_id)
+    if participant.break_glass is not None:
+        return _break_glass_page(request, participant)
     before = None
     if request.GET.get("before"):
         try:
@@ -136,12 +140,41 @@ def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
         "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
         "next_actions": selectors.participant_next_actions(viewer=viewer, participant=participant, now=now),
         "supporters": participant_supporters(viewer=viewer, participant=participant),
+        "consent_rows": participant_consents(viewer=viewer, participant=participant),
         "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
         "older": timeline.older.token() if timeline.older else "",
         "paged": before is not None,
         "page_size": selectors.TIMELINE_PAGE_SIZE,
         "candidates": candidates,
         "time_zone": viewer.program.time_zone,
+    })
+
+
+def _break_glass_page(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """A record of another program, opened by breaking the glass: who the person is and their history,
+    read only (no next actions, supporters, possible duplicates or links into that program's pages)."""
+    grant = participant.break_glass
+    reader = break_glass_reader(viewer=request.membership, grant=grant)
+    zone = participant.program.zone
+    now = timezone.now()
+    before = None
+    if request.GET.get("before"):
+        try:
+            before = selectors.TimelineCursor.parse(request.GET["before"])
+        except ValueError:
+            messages.error(request, _("That link to older entries is not valid; showing the newest."))
+    timeline = selectors.participant_timeline(viewer=reader, participant=participant, before=before)
+    return render(request, "participants/detail.html", {
+        "participant": participant,
+        "break_glass": grant,
+        "read_only": True,
+        "aliases": [str(a) for a in participant.aliases.all()],
+        "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
+        "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
+        "older": timeline.older.token() if timeline.older else "",
+        "paged": before is not None,
+        "page_size": selectors.TIMELINE_PAGE_SIZE,
+        "time_zone": participant.program.time_zone,
     })
 
 

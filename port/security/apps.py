@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SecurityConfig(AppConfig):
-    """Sign-in and sessions: two-factor sign-in, lockout, timeouts, ending sessions (docs/security.md)."""
+    """Sign-in and sessions: two-factor sign-in, lockout, timeouts, ending sessions (docs/deployment.md)."""
 
     name = "port.security"
     label = "security"

@@ -161,9 +161,10 @@ def test_program_admin_renames_their_program_and_sets_its_time_zone(cast, admin_
     levels = list(cast.program.acuity_levels.all())
     data = {"name": "Riverside County PORT", "slug": "changed", "time_zone": "America/Denver",
             "attempt_policy_min_attempts": 5, "attempt_policy_min_days": 7, "attempt_policy_min_modes": 2,
-            "deadline_warning_hours": 6, "encounter_edit_hours": 72,
+            "deadline_warning_hours": 6, "encounter_edit_hours": 72, "idle_timeout_minutes": 15,
             "acuity_levels-TOTAL_FORMS": len(levels), "acuity_levels-INITIAL_FORMS": len(levels),
-            "acuity_levels-MIN_NUM_FORMS": 0, "acuity_levels-MAX_NUM_FORMS": 1000}
+            "acuity_levels-MIN_NUM_FORMS": 0, "acuity_levels-MAX_NUM_FORMS": 1000,
+            "field_visibility-TOTAL_FORMS": 0, "field_visibility-INITIAL_FORMS": 0}
     for i, level in enumerate(levels):
         data |= {f"acuity_levels-{i}-id": level.pk, f"acuity_levels-{i}-program": cast.program.pk,
                  f"acuity_levels-{i}-code": level.code, f"acuity_levels-{i}-label": level.label,
@@ -201,7 +202,7 @@ def test_a_superuser_adds_a_program_which_gets_the_default_acuity_levels(superus
     response = client.post(reverse("admin:accounts_program_add"), {
         "name": "Lakeside PORT", "slug": "lakeside", "time_zone": "America/Chicago",
         "attempt_policy_min_attempts": 4, "attempt_policy_min_days": 7, "attempt_policy_min_modes": 2,
-        "deadline_warning_hours": 6, "encounter_edit_hours": 72})
+        "deadline_warning_hours": 6, "encounter_edit_hours": 72, "idle_timeout_minutes": 15})
     assert response.status_code == 302
     program = Program.objects.get(slug="lakeside")
     assert [(a.code, a.window_hours) for a in program.acuity_levels.all()] == [

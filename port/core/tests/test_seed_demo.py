@@ -32,7 +32,7 @@ from port.referrals.services import ALLOWED_TRANSITIONS
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 DEMO_USERNAMES = ["demo-admin", "demo-supervisor", "demo-peer1", "demo-peer2", "demo-peer3", "demo-ed",
-                  "demo-211"]
+                  "demo-211", "demo-ems", "demo-police", "demo-provider", "demo-analyst"]
 
 
 def seed(*args: str) -> str:
@@ -90,13 +90,19 @@ def test_seed_demo_creates_the_program_its_agencies_and_its_cast():
     assert [a.code for a in program.acuity_levels.all()] == ["high", "elevated", "standard"]
     assert {(a.name, a.kind) for a in program.agencies.all()} == {
         ("Demo General Hospital ED", AgencyKind.EMERGENCY_DEPARTMENT), ("Demo County 2-1-1", AgencyKind.TWO_ONE_ONE),
-        ("Demo County EMS", AgencyKind.EMS), ("Demo Fire", AgencyKind.FIRE)}
+        ("Demo County EMS", AgencyKind.EMS), ("Demo Fire", AgencyKind.FIRE),
+        ("Demo County Sheriff", AgencyKind.LAW_ENFORCEMENT), ("Demo Recovery Center", AgencyKind.TREATMENT)}
     memberships = {m.user.username: m for m in program.memberships.select_related("user", "agency")}
     assert sorted(memberships) == sorted(DEMO_USERNAMES)
-    assert Counter(m.role for m in memberships.values()) == {Role.ADMIN: 1, Role.SUPERVISOR: 1, Role.PEER: 3,
-                                                             Role.PARTNER: 2}
+    assert Counter(m.role for m in memberships.values()) == {
+        Role.ADMIN: 1, Role.SUPERVISOR: 1, Role.PEER: 3, Role.PARTNER: 2, Role.FIRST_RESPONDER: 1,
+        Role.LAW_ENFORCEMENT: 1, Role.PROVIDER: 1, Role.ANALYST: 1}
     assert memberships["demo-ed"].agency.name == "Demo General Hospital ED"
     assert memberships["demo-211"].agency.name == "Demo County 2-1-1"
+    assert memberships["demo-ems"].agency.name == "Demo County EMS"
+    assert memberships["demo-police"].agency.name == "Demo County Sheriff"
+    assert memberships["demo-provider"].agency.name == "Demo Recovery Center"
+    assert memberships["demo-analyst"].agency is None
     for username in DEMO_USERNAMES:
         user = authenticate(username=username, password=DEMO_PASSWORD)
         assert user is not None, username
@@ -160,7 +166,8 @@ def test_demo_referrals_look_like_a_real_programs_six_months():
     # Likely duplicates wait for a person on the review screen.
     assert MatchCandidate.objects.filter(program=program, status=MatchCandidate.Status.PENDING).count() >= 3
     # The sample that went through the real intake service is audited like any intake.
-    assert AuditEvent.objects.filter(program=program, action=AuditEvent.Action.CREATE).count() == 30
+    assert AuditEvent.objects.filter(program=program, action=AuditEvent.Action.CREATE,
+                                     target_type="referrals.referral").count() == 30
 
 
 @pytest.mark.django_db
@@ -196,7 +203,8 @@ def test_print_demo_logins_lists_every_login_and_the_public_pages():
     assert DEMO_PASSWORD in output
     for username in DEMO_USERNAMES:
         assert username in output
-    for role in ("Program admin", "Supervisor", "Peer specialist", "Referral partner"):
+    for role in ("Program admin", "Supervisor", "Peer specialist", "Referral partner", "EMS/fire partner",
+                 "Law enforcement partner", "Service provider", "Analyst"):
         assert role in output
     assert "http://127.0.0.1:8000/help/demo/" in output
     assert "http://127.0.0.1:8000/api/v1/docs" in output
@@ -225,7 +233,7 @@ def test_the_generator_makes_n_referrals_for_any_program(cast):
     assert assigned and assigned <= team
     senders = set(cast.program.referrals.exclude(referring_agency=None)
                   .values_list("referring_agency_id", flat=True))
-    assert senders <= {cast.ed.pk, cast.two_one_one.pk}
+    assert senders <= set(cast.program.agencies.values_list("pk", flat=True))
     assert_referral_invariants(cast.program.referrals.all())
 
 

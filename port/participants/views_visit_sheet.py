@@ -1,0 +1,27 @@
+"""The EMS/fire partner's pages: the people they recently went to see with the team, and each one's visit
+sheet (port.participants.visit_sheet). Everyone else: 403 for the list, 404 for a sheet."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from port.accounts.access import membership_required
+from port.accounts.roles import Role
+from port.participants.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get, visits_list
+
+
+@require_GET
+@membership_required({Role.FIRST_RESPONDER})
+def visits(request: HttpRequest) -> HttpResponse:
+    return render(request, "participants/visits.html", {
+        "rows": visits_list(viewer=request.membership), "days": VISIT_SHEET_DAYS, "nav_active": "visits",
+    })
+
+
+@require_GET
+@membership_required(Role.values)  # the selector answers 404 to anyone who did not go on a visit
+def visit_sheet(request: HttpRequest, public_id) -> HttpResponse:
+    sheet = visit_sheet_get(viewer=request.membership, public_id=public_id)
+    return render(request, "participants/visit_sheet.html", {
+        "sheet": sheet, "participant": sheet.participant, "days": VISIT_SHEET_DAYS, "nav_active": "visits",
+    })
