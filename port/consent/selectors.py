@@ -166,6 +166,21 @@ def disclosure_get(*, viewer: Membership, pk: int) -> Disclosure:
 # ---- what a disclosure shows ----
 
 @dataclass
+class HandoffView:
+    disclosure: Disclosure
+    record: "SharedRecord"
+    hidden: bool  # some of what was shared is hidden from the viewer's role (field visibility)
+
+
+def handoff_view(*, viewer: Membership, pk: int) -> HandoffView:
+    """A disclosure as the team sees it afterwards, to print and give to the provider: what was shared, in
+    the categories the viewer's role may see. 404 outside the team's program; audited as a read."""
+    disclosure = disclosure_get(viewer=viewer, pk=pk)
+    shown = [c for c in disclosure.categories if may_share(viewer, c)]
+    record = _shared_record(participant=disclosure.participant, categories=shown, zone=viewer.program.zone)
+    return HandoffView(disclosure, record, hidden=len(shown) < len(disclosure.categories))
+
+@dataclass
 class DatedText:
     at: dt.datetime
     text: str
@@ -232,9 +247,9 @@ def _assessment_text(encounter: Encounter) -> str:
     return "; ".join(parts)
 
 
-def shared_record(*, participant: Participant, categories, zone) -> SharedRecord:
-    """Load only what `categories` name. Callers have already asked the gate (a provider) or hold the
-    record anyway (the team's copy of a hand-off): this function decides nothing about access."""
+def _shared_record(*, participant: Participant, categories, zone) -> SharedRecord:
+    """Load only what `categories` name. Private: it decides nothing about access, so only the selectors
+    below call it, after the gate (a provider) or the team's own scoping (a hand-off's page)."""
     wanted = [c for c in InformationCategory.values if c in set(categories)]
     record = SharedRecord(categories=wanted)
     in_program = {"program_id": participant.program_id, "participant": participant}
@@ -367,7 +382,7 @@ def provider_participant_view(*, viewer: Membership, public_id) -> ProviderView:
         allowed |= set(disclosure.categories)
     if not disclosures:
         raise Http404
-    record = shared_record(participant=participant, categories=allowed, zone=viewer.program.zone)
+    record = _shared_record(participant=participant, categories=allowed, zone=viewer.program.zone)
     return ProviderView(participant, record, disclosures, notice)
 
 

@@ -135,7 +135,7 @@ def consent_detail(request: HttpRequest, public_id) -> HttpResponse:
     return _detail(request, consent, RevokeForm())
 
 
-def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm, status: int = 200) -> HttpResponse:
+def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm) -> HttpResponse:
     today = selectors.program_today(request.membership)
     return render(request, "consent/detail.html", {
         "consent": consent, "participant": consent.participant,
@@ -144,7 +144,7 @@ def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm, sta
         "categories": selectors.category_labels(consent.information_categories),
         "revoke_form": revoke_form, "time_zone": consent.program.time_zone,
         "disclosure_count": consent.disclosures.count(),
-    }, status=status)
+    })
 
 
 @require_POST
@@ -162,7 +162,7 @@ def consent_revoke_view(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, _("The consent is revoked. Nothing more is disclosed under it."))
             return redirect("consent:detail", public_id=consent.public_id)
-    return _detail(request, consent, form, status=400)
+    return _detail(request, consent, form)
 
 
 @require_GET
@@ -255,12 +255,11 @@ def handoff_new(request: HttpRequest, public_id) -> HttpResponse:
 def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """What was shared, to print and give to the provider, with the 2.32 notice."""
     viewer = request.membership
-    disclosure = selectors.disclosure_get(viewer=viewer, pk=pk)
-    shown = [c for c in disclosure.categories if selectors.may_share(viewer, c)]
-    record = selectors.shared_record(participant=disclosure.participant, categories=shown, zone=viewer.program.zone)
+    view = selectors.handoff_view(viewer=viewer, pk=pk)
+    disclosure = view.disclosure
     return render(request, "consent/disclosure.html", {
-        "disclosure": disclosure, "participant": disclosure.participant, "record": record,
-        "hidden": len(shown) < len(disclosure.categories), "time_zone": viewer.program.time_zone,
+        "disclosure": disclosure, "participant": disclosure.participant, "record": view.record,
+        "hidden": view.hidden, "time_zone": viewer.program.time_zone,
         "categories": selectors.category_labels(disclosure.categories), "notice": NOTICE_2_32,
     })
 

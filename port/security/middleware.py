@@ -22,12 +22,14 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
+from port.security.models import UserSession
 from port.security.services import (
     HAS_DEVICE_KEY,
     LAST_SEEN_KEY,
     STARTED_KEY,
     enrol_deadline,
     has_confirmed_device,
+    session_record,
     two_factor_required,
 )
 
@@ -63,7 +65,14 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.warning(request, expired)
                 return redirect_for(request, reverse("login"))
-        return self.get_response(request)
+        key_before = request.session.session_key
+        response = self.get_response(request)
+        key_after = request.session.session_key
+        if key_after != key_before and key_after and request.user.is_authenticated:
+            # A new key for the same sign-in (a changed password): keep it findable for sessions_end().
+            UserSession.objects.filter(session_key=key_before).delete()
+            session_record(user=request.user, session_key=key_after)
+        return response
 
     def expired(self, request: HttpRequest) -> str:
         """Why the session is over ("" if it is not), after noting this request as activity."""

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from port.audit.models import AuditEvent
+from port.audit.services import audit_record
 from port.security.forms import CodeForm
 from port.security.services import (
     HAS_DEVICE_KEY,
@@ -110,7 +112,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             device = form.accepted_by
             otp_login(request, device)
             request.session[HAS_DEVICE_KEY] = True
-            if isinstance(device, StaticDevice):
+            used_recovery_code = isinstance(device, StaticDevice)
+            audit_record(action=AuditEvent.Action.LOGIN, user=user,
+                         note="recovery code used" if used_recovery_code else "authenticator code given")
+            if used_recovery_code:
                 return render(request, "security/recovery_code_used.html",
                               {"codes_left": _recovery_codes_left(user), "next": _next_url(request)})
             return redirect(_next_url(request))

@@ -103,12 +103,14 @@ def test_program_admin_sees_only_their_programs_rows(cast, admin_client_):
 
     assert changelist(admin_client_, "accounts_program") == [cast.program]
     assert {a.program_id for a in changelist(admin_client_, "accounts_acuitylevel")} == {cast.program.pk}
-    assert set(changelist(admin_client_, "accounts_agency")) == {cast.ed, cast.two_one_one}
+    assert set(changelist(admin_client_, "accounts_agency")) == {
+        cast.ed, cast.two_one_one, cast.ems, cast.police, cast.treatment}
     memberships = changelist(admin_client_, "accounts_membership")
     assert cast.outsider not in memberships
-    assert len(memberships) == 6
+    assert len(memberships) == 10
     users = changelist(admin_client_, "accounts_user")
-    assert {u.username for u in users} == {"adele", "sam", "pat", "quinn", "erin", "tess"}
+    assert {u.username for u in users} == {"adele", "sam", "pat", "quinn", "erin", "tess", "fern", "lowell", "paz",
+                                           "ana"}
     assert [t.name for t in changelist(admin_client_, "accounts_apitoken")] == ["ED feed"]
     events = changelist(admin_client_, "audit_auditevent")
     assert events and {e.program_id for e in events} == {cast.program.pk}
@@ -134,7 +136,7 @@ def test_another_programs_objects_answer_404_by_url(cast, admin_client_):
 def test_choices_in_forms_are_limited_to_the_admins_program(cast, admin_client_):
     form = admin_client_.get(reverse("admin:accounts_membership_add")).context["adminform"].form
     assert list(form.fields["program"].queryset) == [cast.program]
-    assert set(form.fields["agency"].queryset) == {cast.ed, cast.two_one_one}
+    assert set(form.fields["agency"].queryset) == set(cast.program.agencies.all())
     assert cast.outsider.user not in form.fields["user"].queryset
     assert cast.admin.user in form.fields["user"].queryset
     form = admin_client_.get(reverse("admin:accounts_agency_add")).context["adminform"].form

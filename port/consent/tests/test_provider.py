@@ -69,7 +69,8 @@ def test_a_refused_share_says_why_and_keeps_what_was_entered(cast, network, part
                        note="By phone")
     elif situation == "expired":
         consent = record(cast, participant, recipient_agency=network.treatment)
-        type(consent).objects.filter(pk=consent.pk).update(expires_on=program_today(cast.program) - dt.timedelta(days=1))
+        yesterday = program_today(cast.program) - dt.timedelta(days=1)
+        type(consent).objects.filter(pk=consent.pk).update(expires_on=yesterday)
     elif situation == "another recipient":
         record(cast, participant, recipient_agency=network.clinic)
     elif situation == "other information":
@@ -220,3 +221,15 @@ def test_a_team_view_of_a_hand_off_is_not_a_provider_disclosure(cast, network, p
     disclosure = hand_off(cast, participant, network.treatment)
     cast.client_for(cast.peer).get(reverse("consent:disclosure", args=[disclosure.pk]))
     assert Disclosure.objects.count() == 1
+
+
+def test_a_hand_off_page_hides_what_the_viewers_role_may_not_see(cast, network, participant):
+    record(cast, participant, recipient_agency=network.treatment, information_categories=[IDENTITY, NOTES])
+    Encounter.objects.create(program=cast.program, participant=participant, mode="in_person",
+                             notes="Talked about housing worries", author=cast.peer.user)
+    disclosure = hand_off(cast, participant, network.treatment, categories=[IDENTITY, NOTES])
+    url = reverse("consent:disclosure", args=[disclosure.pk])
+    assert "housing worries" in cast.client_for(cast.peer).get(url).content.decode()
+    FieldVisibility.objects.create(program=cast.program, role=Role.PEER, group="notes", visible=False)
+    page = cast.client_for(cast.peer2).get(url).content.decode()
+    assert "housing worries" not in page and "hidden from your role" in page and "Dana Whitfield" in page

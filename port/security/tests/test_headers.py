@@ -87,7 +87,13 @@ PRODUCTION_LIKE = {
 }
 
 
-def test_check_deploy_finds_nothing_to_warn_about_with_production_settings(db):
+@pytest.fixture
+def no_browser_test_environment(monkeypatch):
+    # The browser tests' conftest sets this for Playwright; a production server never has it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
+def test_check_deploy_finds_nothing_to_warn_about_with_production_settings(db, no_browser_test_environment):
     out = io.StringIO()
     with override_settings(**PRODUCTION_LIKE):
         # Raises SystemCheckError on any warning.
@@ -95,7 +101,7 @@ def test_check_deploy_finds_nothing_to_warn_about_with_production_settings(db):
     assert "System check identified no issues" in out.getvalue()
 
 
-def test_check_deploy_catches_a_production_setting_left_out(db):
+def test_check_deploy_catches_a_production_setting_left_out(db, no_browser_test_environment):
     from django.core.management.base import SystemCheckError
 
     with override_settings(**{**PRODUCTION_LIKE, "SECURE_HSTS_SECONDS": 0}), pytest.raises(SystemCheckError):
@@ -105,7 +111,8 @@ def test_check_deploy_catches_a_production_setting_left_out(db):
 def test_the_documented_production_environment_alone_passes_check_deploy(tmp_path):
     """The settings module itself, given only what docs/deployment.md asks for, turns everything on."""
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DEBUG", "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DATABASE_URL"}}
+           if key not in {"DEBUG", "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DATABASE_URL",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "port.example.org",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PORT_VAR_DIR": str(tmp_path),
             "DJANGO_SETTINGS_MODULE": "port.settings"}

@@ -30,3 +30,16 @@ def test_a_new_api_token_expires_in_a_year_unless_the_admin_chooses_otherwise(ca
     response = cast.client_for(cast.admin).get(reverse("admin:accounts_apitoken_add"))
     initial = response.context["adminform"].form.initial["expires_at"]
     assert abs(initial - (timezone.now() + dt.timedelta(days=365))) < dt.timedelta(minutes=1)
+
+
+def test_people_change_their_password_on_a_page_of_the_app_and_a_weak_one_is_refused(cast):
+    from port.conftest import PASSWORD
+
+    client = cast.client_for(cast.peer)
+    page = client.get(reverse("password_change"))
+    assert page.status_code == 200
+    assert [t.name for t in page.templates][:2] == ["registration/password_change_form.html", "base.html"]
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": "password1234", "new_password2": "password1234"})
+    assert response.status_code == 200
+    assert "This password is too common." in response.content.decode()

@@ -154,3 +154,22 @@ def test_deactivating_through_the_admin_ends_the_sessions(cast):
     user.refresh_from_db()
     assert not user.is_active
     assert client.get(reverse("referrals:my_queue"))["Location"].startswith(reverse("login"))
+
+
+def test_after_a_password_change_the_new_session_still_ends_when_the_person_is_disabled(cast):
+    from port.conftest import PASSWORD
+
+    client = cast.client_for(cast.peer)
+    old_key = client.session.session_key
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": "kettle orbit lantern mosaic",
+        "new_password2": "kettle orbit lantern mosaic"})
+    assert response.status_code == 302
+    new_key = client.session.session_key
+    assert new_key != old_key
+    assert list(UserSession.objects.filter(user=cast.peer.user).values_list("session_key", flat=True)) == [new_key]
+    user = cast.peer.user
+    user.refresh_from_db()
+    user.is_active = False
+    user.save()
+    assert not Session.objects.filter(session_key=new_key).exists()

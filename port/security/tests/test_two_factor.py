@@ -134,6 +134,8 @@ def test_after_the_password_a_person_with_two_factor_is_asked_for_a_code(cast):
         "code": code_for(TOTPDevice.objects.get(user=cast.peer.user)), "next": "/referrals/mine/"})
     assert response.status_code == 302 and response["Location"] == "/referrals/mine/"
     assert client.get(reverse("referrals:my_queue")).status_code == 200
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN, user=cast.peer.user,
+                                     note="authenticator code given").exists()
 
 
 def test_a_code_is_asked_for_even_within_the_grace_period(cast):
@@ -148,6 +150,7 @@ def test_a_recovery_code_signs_in_once_only(cast):
     response = client.post(reverse("security:verify"), {"code": codes[0].upper()[:4] + "-" + codes[0][4:]})
     assert response.status_code == 200
     assert "You have 9 recovery codes left" in response.content.decode()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN, note="recovery code used").exists()
     assert client.get(reverse("referrals:my_queue")).status_code == 200
 
     client.post(reverse("logout"))
