@@ -57,4 +57,4 @@ bench: install-dev
 	$(BIN)/python -m port.bench
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* staticfiles
+	rm -rf $(VENV) var/*.sqlite3* var/audit-anchors.log staticfiles

@@ -62,7 +62,7 @@ def test_a_program_can_hide_notes_from_peers_and_only_from_peers(cast, world):
 def test_a_program_can_hide_substances_and_naloxone_details(cast, world):
     hide(cast.program, Role.SUPERVISOR, Group.SUBSTANCES)
     page = shown(cast, cast.supervisor, world)
-    assert "xylazine" not in page
+    assert "isotonitazene" not in page
     assert "Naloxone: 2 doses" not in page
     assert "Substances suspected" not in page
 

@@ -100,7 +100,7 @@ def test_law_enforcement_never_sees_substances_notes_or_assessments_of_what_it_s
     client = cast.client_for(cast.law_enforcement)
     sent = client.get(SENT).content.decode()
     assert "Marisol Q." in sent and LAST_NAME not in sent
-    for secret in ("xylazine", "REFNOTE", "ATTEMPTNOTE", "ENCNOTE", "GOALTEXT", "NEXTSTEPS", "Dog in the yard"):
+    for secret in ("isotonitazene", "REFNOTE", "ATTEMPTNOTE", "ENCNOTE", "GOALTEXT", "NEXTSTEPS", "Dog in the yard"):
         assert secret not in sent
     for url in (reverse("referrals:detail", args=[world.referral.public_id]),
                 reverse("participants:detail", args=[world.participant.public_id]),
@@ -110,7 +110,7 @@ def test_law_enforcement_never_sees_substances_notes_or_assessments_of_what_it_s
         response = client.get(url)
         assert response.status_code in (403, 404), url
         body = response.content.decode()
-        assert LAST_NAME not in body and "xylazine" not in body, url
+        assert LAST_NAME not in body and "isotonitazene" not in body, url
 
 
 def test_a_law_enforcement_partner_is_never_told_the_person_was_known_to_the_team(cast):

@@ -18,7 +18,11 @@ The admin is checked as a group: every admin URL answers program admins (and sup
 everyone else to the admin's sign-in page.
 """
 
+import base64
 import datetime as dt
+import re
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -41,10 +45,20 @@ from port.notifications.models import DeadlineWarning, Notice
 from port.outreach.services import supporter_save
 from port.participants.break_glass import BreakGlassRequest, break_glass_open
 from port.participants.models import MatchCandidate
-from port.referrals.csv_import import referral_import_upload
+from port.referrals.csv_import import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
 from port.referrals.tests.test_csv_import import good_row, make_csv
 from port.security.testing import verified_client
 from port.supplies.models import Lot, SupplyItem
+
+
+def _signature() -> str:
+    """A drawn signature: a real, tiny (1 x 1, grey) PNG as a data URL."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
 
 ROLES = ("anonymous", "admin", "supervisor", "peer", "partner", "first_responder", "law_enforcement", "provider",
          "analyst", "outsider")
@@ -58,6 +72,7 @@ CLINICAL = [marker for markers in MARKERS.values() for marker in markers]
 LOGIN = "login"  # a redirect to the sign-in page
 ADMIN_LOGIN = "admin login"  # a redirect to the admin's sign-in page
 REDIRECT = "redirect"  # any other redirect: where a POST-only action goes when it is done or refused
+FORM_AGAIN = (200, 400)  # a form posted empty, shown again with what is missing
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,116 @@ TEAM_RECORD = row(403, team=200, outsider=404, shows="team")
 TEAM_RECORD_POST = row(403, method="POST", team=REDIRECT, outsider=404)
 
 EXPECTED: dict[str, Row] = {
+    # ---- signing in, the home page, the public pages ----
+    "home": row(REDIRECT, analyst=200),  # each role to its own first page; the analyst's is the figures
+    "login": row(200, anonymous=200),
+    "logout": row(LOGIN, method="POST", anonymous=LOGIN),
+    "password_change": row(200),
+    "password_change_done": row(200),
+    "password_reset": row(200, anonymous=200),
+    "password_reset_done": row(200, anonymous=200),
+    "password_reset_confirm": row(200, anonymous=200),  # an invalid link says so
+    "password_reset_complete": row(200, anonymous=200),
+    "accounts:program_switch": row(REDIRECT, method="POST"),
+    "security:two_factor": row(200),
+    "security:enrol": row(200),
+    "security:verify": row(REDIRECT),  # these clients have given their code already
+    "security:recovery_codes": row(200, method="POST"),
+    "public:help_index": row(200, anonymous=200),
+    "public:help": row(200, anonymous=200),
+    "public:help_thanks": row(200, anonymous=200),
+
+    # ---- referrals ----
+    "referrals:queue": row(403, supervising=200, outsider=200, shows="supervising"),
+    "referrals:my_queue": row(403, team=200, outsider=200, shows=("peer",)),
+    "referrals:new": row(200, provider=403, analyst=403),
+    "referrals:sent": row(403, partners=200),  # first name and initial only: never the last name
+    "referrals:import_upload": row(403, supervising=200, partners=200, outsider=200),
+    "referrals:import_template": row(403, supervising=200, partners=200, outsider=200),
+    # The ED's batch: other agencies' partners and the other program get 404.
+    "referrals:import_preview": row(403, supervising=200, partner=200, first_responder=404, law_enforcement=404,
+                                    outsider=404),
+    "referrals:import_confirm": row(403, method="POST", supervising=REDIRECT, partner=REDIRECT,
+                                    first_responder=404, law_enforcement=404, outsider=404),
+    "referrals:import_rejected": row(403, supervising=200, partner=200, first_responder=404, law_enforcement=404,
+                                     outsider=404),
+    "referrals:detail": row(404, team=200, shows="team"),
+    "referrals:assign": row(403, method="POST", supervising=REDIRECT, outsider=404),
+    "referrals:transition": row(403, method="POST", team=REDIRECT, outsider=404),
+
+    # ---- participants ----
+    "participants:search": row(403, team=200, outsider=200),
+    "participants:review_list": row(403, team=200, outsider=200, shows="team"),
+    "participants:review": row(403, team=200, outsider=404, shows="team"),
+    "participants:break_glass": row(403, supervising=200, outsider=200),
+    "participants:break_glass_open": row(403, method="POST", supervising=200, outsider=200),  # asks for a reason
+    "participants:visits": row(403, first_responder=200, shows=("first_responder",)),
+    "participants:visit_sheet": row(404, first_responder=200, shows=("first_responder",)),
+    "participants:detail": row(404, team=200, shows="team"),
+    "participants:merge_choose": row(404, team=200, shows="team"),
+    "participants:merge_confirm": row(404, team=200, shows="team"),
+
+    # ---- outreach ----
+    "outreach:attempt_new": TEAM_RECORD,
+    "outreach:close_unable_to_reach": row(403, method="POST", supervising=REDIRECT, outsider=404),
+    "outreach:encounter_new": TEAM_RECORD,
+    "outreach:supporters": TEAM_RECORD,
+    "outreach:supporter_new": TEAM_RECORD,
+    "outreach:supporter_edit": TEAM_RECORD,
+    "outreach:encounter_detail": TEAM_RECORD,
+    "outreach:encounter_edit": row(403, peer=200, outsider=404, shows=("peer",)),  # its author only
+    "outreach:encounter_addendum": row(403, method="POST", team=200, outsider=404, shows="team"),  # says: write it
+
+    # ---- supplies and notices ----
+    "supplies:inventory": row(403, team=200, outsider=200),
+    "supplies:receive": row(403, supervising=200, outsider=200),
+    "supplies:transfer": row(403, team=200, outsider=200),
+    "supplies:write_off": row(403, supervising=200, outsider=200),
+    "supplies:ledger": row(403, team=200, outsider=200),
+    "supplies:report": row(403, team=200, outsider=200),
+    "supplies:lot": row(403, team=200, outsider=404),
+    "notifications:list": row(403, team=200, outsider=200),
+    "notifications:mark_all_read": row(403, method="POST", team=REDIRECT, outsider=REDIRECT),
+    # The peer's own notice: anyone else's is a 404.
+    "notifications:mark_read": row(403, method="POST", peer=REDIRECT, supervising=404, outsider=404),
+
+    # ---- consent and disclosures ----
+    "consent:kinds": TEAM_RECORD,
+    "consent:new": TEAM_RECORD,
+    "consent:share": TEAM_RECORD,
+    "consent:accounting": TEAM_RECORD,
+    "consent:accounting_print": TEAM_RECORD,
+    "consent:accounting_csv": TEAM_RECORD,
+    "consent:disclosure": TEAM_RECORD,
+    "consent:blank_forms": row(403, team=200, outsider=200),
+    "consent:blank_form": row(403, team=200, outsider=200),
+    "consent:shared": row(403, provider=200, shows=("provider",)),
+    "consent:shared_participant": row(404, provider=200, shows=("provider",)),
+    "consent:detail": TEAM_RECORD,
+    "consent:revoke": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),  # asks for a reason
+    "consent:print": TEAM_RECORD,
+    "consent:signature": TEAM_RECORD,
+
+    # ---- the audit trail ----
+    "audit:index": row(403, supervising=200, outsider=200),
+    "audit:user_trail": row(403, supervising=200, outsider=200),
+    "audit:user_trail_csv": row(403, supervising=REDIRECT, outsider=REDIRECT),  # asks whom first
+    "audit:participant_trail": row(403, supervising=200, outsider=404, shows="supervising"),
+    "audit:participant_trail_csv": row(403, supervising=200, outsider=404, shows="supervising"),
+    # The fixture's grant was the other program's supervisor's: both programs' supervisors review it.
+    "audit:break_glass_list": row(403, supervising=200, outsider=200, shows="supervising"),
+    "audit:break_glass_csv": row(403, supervising=200, outsider=200, shows="supervising"),
+    "audit:break_glass_detail": row(403, supervising=200, outsider=200, shows="supervising"),
+
+    # ---- the API: a token of the caller's agency, or none (the team and analysts have no agency) ----
+    "api-1:openapi-json": row(200, anonymous=200),
+    "api-1:openapi-view": row(200, anonymous=200),
+    "api-1:api-root": row(404, anonymous=404),
+    # Posted empty: every agency's token may send referrals (422/400 for an empty body), without a token 401.
+    "api-1:referral_create": row(401, method="POST", anonymous=401, partners=400, provider=400, outsider=400),
+    # The ED's referral: only the ED's token reads it.
+    "api-1:referral_status": row(401, anonymous=401, partner=200, first_responder=404, law_enforcement=404,
+                                 provider=404, outsider=404),
 }
 
 
@@ -121,7 +246,7 @@ class MatrixCast:
 class MatrixWorld:
     cast: MatrixCast
     kwargs: dict[str, dict] = field(default_factory=dict)  # url name -> its arguments
-    api_token: str = ""
+    api_tokens: dict[str, str] = field(default_factory=dict)  # role -> its agency's raw API token
 
 
 def _member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
@@ -162,6 +287,9 @@ def _build() -> MatrixWorld:
         defaults={"reasons": ["similar name"]})
     batch = referral_import_upload(by=cast.partner, file_name="daily.csv",
                                    raw=make_csv([good_row(1), good_row(2, phone="12")]).encode())
+    imported = referral_import_upload(by=cast.partner, file_name="yesterday.csv",
+                                      raw=make_csv([good_row(3), good_row(4, phone="12")]).encode())
+    referral_import_confirm(batch=imported, by=cast.partner, choice=IMPORT_VALID_ONLY)
     warning = DeadlineWarning.objects.create(referral=referral, kind=DeadlineWarning.Kind.DUE_SOON)
     notice = Notice.objects.create(user=cast.peer.user, warning=warning, referral=referral,
                                    message="A referral's contact deadline is near.")
@@ -174,7 +302,7 @@ def _build() -> MatrixWorld:
         information_description="Name, date of birth, phone and whether the team reached the person",
         recipient_agency=treatment, purpose="To arrange an intake appointment at the clinic",
         revocation_statement="I may revoke this consent at any time by telling the team.",
-        signature_method=SignatureMethod.VERBAL, witness_name="Quinn Tester",
+        signature_method=SignatureMethod.DRAWN, signature_image=_signature(),
         signed_on=timezone.localdate(timezone.now(), program.zone), expiry_event="When I finish treatment")
     disclosure, _notice = disclose(participant=participant, recipient=treatment,
                                    categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
@@ -184,13 +312,17 @@ def _build() -> MatrixWorld:
         date_of_birth=DATE_OF_BIRTH))
     # Expired, so the outsider is back to their normal scope; the grant stays for the review pages.
     BreakGlassAccess.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    _token, raw_token = ApiToken.issue(agency=ed, name="ED feed")
+    # Each partner and provider calls the API with its own agency's token; the team and analysts have none.
+    tokens = {role: ApiToken.issue(agency=getattr(cast, role).agency, name=f"{role} feed")[1]
+              for role in ("partner", "first_responder", "law_enforcement", "provider", "outsider")
+              if getattr(cast, role).agency is not None}
+    tokens["outsider"] = ApiToken.issue(agency=other_agency, name="Hilltop feed")[1]
 
     on_participant = {"public_id": participant.public_id}
     on_referral = {"public_id": referral.public_id}
     kwargs = {
         "referrals:import_preview": {"pk": batch.pk}, "referrals:import_confirm": {"pk": batch.pk},
-        "referrals:import_rejected": {"pk": batch.pk},
+        "referrals:import_rejected": {"pk": imported.pk},
         "referrals:detail": on_referral, "referrals:assign": on_referral, "referrals:transition": on_referral,
         "participants:review": {"pk": candidate.pk},
         "participants:visit_sheet": on_participant, "participants:detail": on_participant,
@@ -217,7 +349,7 @@ def _build() -> MatrixWorld:
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "api-1:referral_status": {"referral_id": referral.public_id},
     }
-    return MatrixWorld(cast=cast, kwargs=kwargs, api_token=raw_token)
+    return MatrixWorld(cast=cast, kwargs=kwargs, api_tokens=tokens)
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +406,8 @@ def request(matrix: MatrixWorld, role: str, name: str, method: str):
     url = reverse(name, kwargs=matrix.kwargs.get(name, {}))
     client = client_for(matrix, role)
     headers = {}
-    if name.startswith("api-1:") and role != "anonymous":
-        headers["Authorization"] = f"Bearer {matrix.api_token}"
+    if name.startswith("api-1:") and role in matrix.api_tokens:
+        headers["Authorization"] = f"Bearer {matrix.api_tokens[role]}"
     if method == "POST":
         return client.post(url, {}, headers=headers)
     return client.get(url, headers=headers)
@@ -296,3 +428,86 @@ def body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")
+
+
+# ---- the tests ----------------------------------------------------------------------------------
+
+def test_every_url_has_a_row():
+    """A new URL must be added to EXPECTED (or be part of the admin, checked as a group)."""
+    unnamed = [p.route for p in PAGE_PATTERNS if not p.name]
+    assert not unnamed, f"Name these URL patterns so the matrix can check them: {unnamed}"
+    missing = sorted({p.name for p in PAGE_PATTERNS} - set(EXPECTED))
+    assert not missing, f"No row in EXPECTED for: {missing}"
+    stale = sorted(set(EXPECTED) - {p.name for p in PAGE_PATTERNS})
+    assert not stale, f"Rows in EXPECTED for URLs that no longer exist: {stale}"
+    assert all(set(row.answers) == set(ROLES) for row in EXPECTED.values())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_role_gets_what_the_table_allows_and_no_more(matrix, db, name):
+    expected = EXPECTED[name]
+    wrong, leaks = [], []
+    for role in ROLES:
+        response = request(matrix, role, name, expected.method)
+        got = outcome(response)
+        answer = expected.answers[role]
+        if got != answer and not (isinstance(answer, tuple) and got in answer):
+            wrong.append(f"{role}: expected {expected.answers[role]}, got {got}")
+        text = body(response)
+        if role not in expected.shows and LAST_NAME in text:
+            leaks.append(f"{role}: the participant's last name is in the response ({got})")
+        if role in ("law_enforcement", "analyst"):
+            leaks += [f"{role}: clinical detail {marker!r} in the response" for marker in CLINICAL if marker in text]
+    assert not wrong + leaks, f"{expected.method} {name}:\n" + "\n".join(wrong + leaks)
+
+
+def _admin_objects(matrix: MatrixWorld) -> dict[str, str]:
+    """For each model in the admin, the id of one object the program admin may open ("0" if none)."""
+    from django.test import RequestFactory
+
+    from port.accounts.admin import admin_site
+
+    request_ = RequestFactory().get("/admin/")
+    request_.user = matrix.cast.admin.user
+    objects = {}
+    for model, model_admin in admin_site._registry.items():
+        first = model_admin.get_queryset(request_).order_by("pk").first()
+        objects[f"{ADMIN_PREFIX}{model._meta.app_label}/{model._meta.model_name}/"] = str(first.pk if first else 0)
+    return objects
+
+
+def _admin_url(pattern: Pattern, objects: dict[str, str]) -> str:
+    route = pattern.route.replace("^", "").replace("$", "")
+    object_id = next((pk for prefix, pk in objects.items() if route.startswith(prefix)), "0")
+    for parameter in ("<path:object_id>", "<id>"):
+        route = route.replace(parameter, object_id)
+    route = route.replace("<path:content_type_id>", "1")
+    route = re.sub(r"\(\?P<app_label>[^)]*\)", "accounts", route)
+    route = route.replace("(?P<url>.*)", "no-such-page/")
+    assert "<" not in route and "(" not in route, f"Teach the matrix this admin pattern: {pattern.route}"
+    return "/" + route
+
+
+# The admin's own sign-in and sign-out pages answer everyone.
+ADMIN_OPEN = {"admin:login", "admin:logout"}
+
+
+def test_the_admin_answers_program_admins_and_superusers_only(matrix, db):
+    objects = _admin_objects(matrix)
+    wrong = []
+    for pattern in ADMIN_PATTERNS:
+        if pattern.name in ADMIN_OPEN:
+            continue
+        url = _admin_url(pattern, objects)
+        for role in (*ROLES, "superuser"):
+            response = client_for(matrix, role).get(url)
+            got = outcome(response)
+            allowed = role in ("admin", "superuser")
+            if allowed and (got == ADMIN_LOGIN or response.status_code >= 500):
+                wrong.append(f"{role} {url}: {got}")
+            if not allowed and got != ADMIN_LOGIN:
+                wrong.append(f"{role} {url}: expected the admin's sign-in page, got {got}")
+            if LAST_NAME in body(response):
+                wrong.append(f"{role} {url}: the participant's last name is in the admin")
+    assert not wrong, "\n".join(wrong)
+    assert len(ADMIN_PATTERNS) > 50  # every registered model's pages were walked

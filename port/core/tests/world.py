@@ -23,7 +23,7 @@ LAST_NAME = "Quillfeather"  # never on a page the viewer may not see
 DATE_OF_BIRTH = dt.date(1986, 3, 9)
 # One marker per sensitive group.
 MARKERS = {
-    "substances": ["xylazine"],
+    "substances": ["isotonitazene"],
     "notes": ["REFNOTE-sister-drives", "ATTEMPTNOTE-side-door", "ENCNOTE-private-words", "ADDENDUM-correction"],
     "assessments": ["GOALTEXT-back-to-work", "NEXTSTEPS-call-the-clinic", "Thinking about it"],
 }

@@ -52,7 +52,7 @@ def test_opening_the_sheet_is_audited_as_a_read_of_the_person(cast, world):
 
 
 @pytest.mark.parametrize(("group", "shown"), [
-    (Group.SUBSTANCES, ["xylazine", "2 doses"]), (Group.NOTES, [MARKERS["notes"][0]]),
+    (Group.SUBSTANCES, ["isotonitazene", "2 doses"]), (Group.NOTES, [MARKERS["notes"][0]]),
     (Group.ASSESSMENTS, ["GOALTEXT-back-to-work", "NEXTSTEPS-call-the-clinic", "6 out of 10"])])
 def test_a_program_can_show_one_group_to_emergency_responders(cast, world, group, shown):
     FieldVisibility.objects.create(program=cast.program, role=Role.FIRST_RESPONDER, group=group, visible=True)
