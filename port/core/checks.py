@@ -30,3 +30,15 @@ def field_encryption_keys_set(app_configs, **kwargs) -> list:
                     hint='Set FIELD_ENCRYPTION_KEYS, then run "manage.py rotate_encryption_keys" '
                          '(docs/deployment.md, "Keys and rotation").',
                     id="core.W001")]
+
+
+@register(Tags.security, deploy=True)
+def audit_hmac_key_set(app_configs, **kwargs) -> list:
+    """The audit chain's key must not be derivable from SECRET_KEY, nor change when SECRET_KEY does."""
+    if settings.DEBUG or settings.AUDIT_HMAC_KEY != "audit:" + settings.SECRET_KEY:
+        return []
+    return [Warning("AUDIT_HMAC_KEY is not set: audit entries are signed with a key derived from SECRET_KEY, so "
+                    "rotating SECRET_KEY would make every earlier entry fail verification.",
+                    hint="Set AUDIT_HMAC_KEY to a long random value kept off the database server, and never change "
+                         "it (docs/privacy.md).",
+                    id="core.W002")]

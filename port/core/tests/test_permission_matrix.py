@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.test import Client, override_settings
@@ -247,6 +248,8 @@ class MatrixWorld:
     cast: MatrixCast
     kwargs: dict[str, dict] = field(default_factory=dict)  # url name -> its arguments
     api_tokens: dict[str, str] = field(default_factory=dict)  # role -> its agency's raw API token
+    clients: dict[str, Client] = field(default_factory=dict)
+    session_keys: dict[str, str] = field(default_factory=dict)
 
 
 def _member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
@@ -359,7 +362,10 @@ def matrix(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
     with django_db_blocker.unblock(), override_settings(
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         with transaction.atomic():
-            yield _build()
+            world = _build()
+            for role in (*ROLES, "superuser"):
+                client_for(world, role)
+            yield world
             transaction.set_rollback(True)
 
 
@@ -395,11 +401,23 @@ ADMIN_PATTERNS = [p for p in ALL_PATTERNS if _is_admin(p)]
 
 
 def client_for(matrix: MatrixWorld, role: str) -> Client:
-    if role == "anonymous":
-        return Client()
-    if role == "superuser":
-        return verified_client(matrix.cast.superuser)
-    return verified_client(getattr(matrix.cast, role).user)
+    """One signed-in client per role, made with the world (its session is in the module's transaction, so a
+    test that signs it out or changes it is rolled back with the test). Cookies other than the session,
+    such as messages, never carry over from one request to the next."""
+    client = matrix.clients.get(role)
+    if client is None:
+        if role == "anonymous":
+            client = Client()
+        else:
+            user = matrix.cast.superuser if role == "superuser" else getattr(matrix.cast, role).user
+            client = verified_client(user)
+        matrix.clients[role] = client
+        matrix.session_keys[role] = client.cookies[settings.SESSION_COOKIE_NAME].value if role != "anonymous" else ""
+    # Signing out (or anything else that changes the session cookie) does not outlive the request.
+    client.cookies.clear()
+    if matrix.session_keys[role]:
+        client.cookies[settings.SESSION_COOKIE_NAME] = matrix.session_keys[role]
+    return client
 
 
 def request(matrix: MatrixWorld, role: str, name: str, method: str):

@@ -84,6 +84,7 @@ PRODUCTION_LIKE = {
     "SECURE_SSL_REDIRECT": True,
     "SECURE_HSTS_SECONDS": 365 * 24 * 3600,
     "FIELD_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+    "AUDIT_HMAC_KEY": secrets.token_urlsafe(50),
 }
 
 
@@ -115,6 +116,7 @@ def test_the_documented_production_environment_alone_passes_check_deploy(tmp_pat
                           "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "port.example.org",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PORT_VAR_DIR": str(tmp_path),
+            "AUDIT_HMAC_KEY": secrets.token_urlsafe(50),
             "DJANGO_SETTINGS_MODULE": "port.settings"}
     result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py, fixed arguments)
         [sys.executable, str(PORT_DIR.parent / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
