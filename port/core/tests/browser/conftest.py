@@ -2,7 +2,9 @@
 live server, with guards that fail a test on any request to another host, on console errors and on
 server errors, and an axe-core check for WCAG 2.1 A/AA.
 
-Run them with `.venv/bin/pytest port/core/tests/browser -q` (marked `browser`). Never run
+All browser tests live in this one folder, so one Chromium serves the whole run (a second session-scoped
+Playwright in the same thread would fail). Run them with `.venv/bin/pytest port/core/tests/browser -q`
+(marked `browser`). Never run
 `playwright install`: the tests use the system's /usr/bin/chromium.
 """
 
@@ -21,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from port.accounts.models import Membership
 from port.conftest import PASSWORD
+from port.outreach.tests.conftest import stock  # noqa: F401 (the outreach pages' stock fixture)
 
 # Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse to touch
 # the database from it ("You cannot call this from an async context"). Set for the whole run, not per
