@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import jellyfish
-from django.db.models import Q
 
 from port.accounts.models import Program
-from port.participants.models import Participant
+from port.participants.models import Participant, ParticipantAlias, ParticipantPhone
 from port.participants.normalize import name_key, normalize_name
 
 SIMILAR_NAME_THRESHOLD = 0.88
@@ -56,19 +55,23 @@ def find_candidates(
     """Every existing participant in `program` that may be this person, strongest first."""
     key = name_key(first_name, last_name)
     full_name = bool(normalize_name(first_name) and normalize_name(last_name))
-    lookup = Q(pk__in=[])
+    # Each way of matching is its own indexed lookup, joined with UNION: one OR across the joined
+    # alias and phone tables would make the database scan every participant of the program.
+    program_people = Participant.objects.filter(program=program, merged_into__isnull=True)
+    lookups = []
     if key:
-        lookup |= Q(name_key=key) | Q(aliases__name_key=key)
+        lookups.append(program_people.filter(name_key=key).values_list("pk", flat=True).order_by())
+        lookups.append(ParticipantAlias.objects.filter(name_key=key, participant__program=program)
+                       .values_list("participant_id", flat=True).order_by())
     if date_of_birth:
-        lookup |= Q(date_of_birth=date_of_birth)
+        lookups.append(program_people.filter(date_of_birth=date_of_birth).values_list("pk", flat=True).order_by())
     if phone:
-        lookup |= Q(phones__number=phone)
-    pool = (
-        Participant.objects.filter(program=program, merged_into__isnull=True)
-        .filter(lookup)
-        .distinct()
-        .prefetch_related("aliases", "phones")
-    )
+        lookups.append(ParticipantPhone.objects.filter(number=phone, participant__program=program)
+                       .values_list("participant_id", flat=True).order_by())
+    if not lookups:
+        return []
+    ids = set(lookups[0].union(*lookups[1:]))
+    pool = program_people.filter(pk__in=ids).prefetch_related("aliases", "phones").order_by("pk")
     candidates = []
     for person in pool:
         keys = {person.name_key} | {alias.name_key for alias in person.aliases.all()}

@@ -732,7 +732,7 @@ def referral_import_upload(*, by: Membership, file_name: str, raw: bytes) -> Ref
 
 
 def _locked(batch: ReferralImport) -> ReferralImport:
-    return ReferralImport.objects.select_for_update().select_related("program", "agency").get(pk=batch.pk)
+    return ReferralImport.objects.select_for_update(of=("self",)).select_related("program", "agency").get(pk=batch.pk)
 
 
 def _check_waiting(batch: ReferralImport) -> None:

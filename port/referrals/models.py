@@ -136,6 +136,14 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["program", "status", "contact_deadline"], name="referral_queue"),
+            # The queue's order (clock running first, then deadline) read straight from an index, so a
+            # program with tens of thousands of open referrals is not sorted on every page.
+            models.Index(
+                models.F("program"),
+                models.Case(models.When(status__in=CLOCK_RUNNING_STATUSES, then=models.Value(0)),
+                            default=models.Value(1), output_field=models.IntegerField()),
+                models.F("contact_deadline"), models.F("id"),
+                condition=models.Q(status__in=OPEN_STATUSES), name="referral_open_queue"),
             models.Index(fields=["assigned_to", "status", "contact_deadline"], name="referral_my_queue"),
             models.Index(fields=["referring_agency", "received_at"], name="referral_sent"),
         ]
