@@ -603,14 +603,14 @@ def _stock_up(*, program, supervisor, team, office, bags, visits) -> dict[str, l
 def _visit_record(visit: _Visit, lots: dict[str, list]) -> Encounter:
     """Record one visit through encounter_record, giving from the earliest-expiring lot with enough stock."""
     items = []
+    balances = dict(StockBalance.objects.filter(location=visit.location).values_list("lot_id", "quantity"))
     for given in visit.given:
         lot = None
         if given.item:
-            balances = dict(StockBalance.objects.filter(location=visit.location, lot__in=lots[given.item])
-                            .values_list("lot_id", "quantity"))
             lot = next((lot for lot in lots[given.item] if balances.get(lot.pk, 0) >= given.quantity), None)
             if lot is None:
                 continue  # the bag ran out of that; the peer gave something else
+            balances[lot.pk] -= given.quantity
         items.append(ItemIn(kind=given.kind, quantity=given.quantity, recipient_type=given.recipient,
                             supporter=given.supporter.supporter if given.supporter else None, lot=lot,
                             location=visit.location if lot else None))
@@ -1002,6 +1002,8 @@ ATTEMPT_NOTES = {
 }
 # A referral closed for one of these reasons was closed by the attempt that learned it.
 OUTCOME_FOR_REASON = {reason: outcome for outcome, reason in CLOSING_OUTCOMES.items()}
+# When peers go out and call: 8 am to 8 pm, local time.
+WORKING_HOURS = (8, 20)
 # People without a login who sometimes go along on a home visit.
 PARTNER_NAMES = {TeamRole.EMS: ("Riley Demo-Medic", "Jesse Demo-Medic"), TeamRole.FIRE: ("Alex Demo-Firefighter",),
                  TeamRole.BEHAVIORAL_HEALTH: ("Kim Demo-Counselor",)}
@@ -1062,6 +1064,7 @@ class _AttemptPlanner:
         self.min_attempts = program.attempt_policy_min_attempts
         self.min_days = program.attempt_policy_min_days
         self.min_modes = program.attempt_policy_min_modes
+        self.zone = program.zone
 
     @staticmethod
     def _ways(person: _Person) -> list[tuple[str, int]]:
@@ -1070,9 +1073,21 @@ class _AttemptPlanner:
             return [(Mode.PHONE, 40), (Mode.TEXT, 20), (Mode.IN_PERSON, 35), (Mode.OTHER, 5)]
         return [(Mode.IN_PERSON, 85), (Mode.OTHER, 15)]
 
-    def fit_policy(self, *, walk: list[str], times: list[dt.datetime], reason: str, person: _Person) -> str:
-        """Give a referral closed as unable to reach the time to use up the attempt policy before the
-        supervisor closes it (its closing moves later); one too young for that closed for another reason."""
+    def fit_times(self, *, walk: list[str], times: list[dt.datetime], reason: str, person: _Person) -> str:
+        """Adjust a referral's history to the attempts behind it, and return its closing reason.
+
+        Attempts are made in the team's working hours, so a step an attempt makes (attempting, reached,
+        closed by what an attempt learned) that fell in the night moves to the next morning, and the
+        steps after it follow. A referral closed as unable to reach gets the time to use up the attempt
+        policy before the supervisor closes it; one too young for that was closed for another reason.
+        """
+        latest = self.now - dt.timedelta(minutes=30)
+        for index, step in enumerate(walk):
+            if index and times[index] <= times[index - 1]:
+                times[index] = min(times[index - 1] + dt.timedelta(minutes=self.rng.uniform(30, 180)),
+                                   max(times[index - 1], self.now - dt.timedelta(minutes=10)))
+            if step in (Status.ATTEMPTING, Status.REACHED) or (step == Status.CLOSED and reason in OUTCOME_FOR_REASON):
+                times[index] = self._daytime(times[index], latest=latest)
         if reason != ClosingReason.UNABLE_TO_REACH:
             return reason
         first = times[walk.index(Status.ATTEMPTING)]
@@ -1082,12 +1097,24 @@ class _AttemptPlanner:
         times[-1] = max(times[-1], earliest_close)
         return reason
 
+    def _daytime(self, when: dt.datetime, *, latest: dt.datetime) -> dt.datetime:
+        """`when`, or if it falls outside working hours (8 am to 8 pm where the program is), the next
+        morning, unless that is after `latest`."""
+        local = timezone.localtime(when, self.zone)
+        if WORKING_HOURS[0] <= local.hour < WORKING_HOURS[1]:
+            return when
+        day = local.date() if local.hour < WORKING_HOURS[0] else local.date() + dt.timedelta(days=1)
+        morning = dt.datetime.combine(day, dt.time(WORKING_HOURS[0]), tzinfo=self.zone) + dt.timedelta(
+            minutes=self.rng.uniform(0, 150))
+        return morning if morning <= latest else when
+
     def _between(self, start: dt.datetime, end: dt.datetime, count: int) -> list[dt.datetime]:
-        """`count` times strictly between start and end (fewer if they are minutes apart), in order."""
+        """`count` times strictly between start and end, in working hours where they fit (fewer if start
+        and end are minutes apart), in order."""
         low, high = start + dt.timedelta(minutes=20), end - dt.timedelta(minutes=20)
         if high <= low or count <= 0:
             return []
-        return sorted(low + (high - low) * self.rng.random() for _ in range(count))
+        return sorted(self._daytime(low + (high - low) * self.rng.random(), latest=high) for _ in range(count))
 
     def plan(self, *, person: _Person, walk: list[str], times: list[dt.datetime], reason: str,
              attempter: Membership, available_from: dt.datetime | None, history: list[dict]) -> "_Attempts | None":
@@ -1104,7 +1131,7 @@ class _AttemptPlanner:
             if reason == ClosingReason.UNABLE_TO_REACH:
                 policy = dt.timedelta(days=self.min_days)
                 latest = min(end - dt.timedelta(hours=1), start + 3 * policy)
-                last = start + policy + (latest - start - policy) * rng.random()
+                last = self._daytime(start + policy + (latest - start - policy) * rng.random(), latest=latest)
                 count = max(rng.randint(self.min_attempts, self.min_attempts + 2), self.min_modes, 2)
                 failed_times = [start, *self._between(start, last, count - 2), last]
                 # Every way the policy asks for, in some order, then whatever the peer tried next.
@@ -1270,7 +1297,7 @@ class _Batch:
         walk, reason = _status_walk(rng, status)
         times = _step_times(rng, received_at, walk, self.now)
         if self.outreach:
-            reason = self.outreach.fit_policy(walk=walk, times=times, reason=reason, person=person)
+            reason = self.outreach.fit_times(walk=walk, times=times, reason=reason, person=person)
 
         history = [{"kind": STATUS_CHANGE, "from_status": "", "to_status": Status.RECEIVED,
                     "changed_by_id": referred_by_id, "changed_at": received_at}]

@@ -17,8 +17,19 @@ from port.accounts.models import AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, Role
 from port.accounts.services import program_create
 from port.audit.models import AuditEvent
-from port.core.demo import DEMO_PASSWORD, LAST_NAMES, demo_cast_create, demo_referrals_create
-from port.outreach.models import CLOSING_OUTCOMES, CONTACT_OUTCOMES, ContactAttempt, Outcome, TeamRole
+from port.consent.models import Consent, Disclosure
+from port.core.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_cast_create, demo_referrals_create
+from port.outreach.models import (
+    CLOSING_OUTCOMES,
+    CONTACT_OUTCOMES,
+    ContactAttempt,
+    Encounter,
+    EncounterItem,
+    Outcome,
+    Supporter,
+    TeamMember,
+    TeamRole,
+)
 from port.outreach.services import attempt_policy_status
 from port.participants.models import MatchCandidate, Participant, ParticipantPhone
 from port.referrals.clock import contact_deadline
@@ -32,6 +43,7 @@ from port.referrals.models import (
     Status,
 )
 from port.referrals.services import ALLOWED_TRANSITIONS
+from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 DEMO_USERNAMES = ["demo-admin", "demo-supervisor", "demo-peer1", "demo-peer2", "demo-peer3", "demo-ed",
@@ -47,7 +59,9 @@ def seed(*args: str) -> str:
 def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count()
             for model in (Program, User, Membership, ApiToken, Participant, ParticipantPhone, OverdoseEvent,
-                          Referral, ReferralChange, MatchCandidate, AuditEvent)}
+                          Referral, ReferralChange, MatchCandidate, AuditEvent, ContactAttempt, TeamMember,
+                          Encounter, EncounterItem, Supporter, StockLocation, Lot, StockBalance, StockMovement,
+                          Consent, Disclosure)}
 
 
 def assert_referral_invariants(referrals) -> None:
@@ -249,6 +263,12 @@ def test_demo_people_are_clearly_made_up():
         assert re.fullmatch(r"\d+ (Example St|Sample Ave|Placeholder Rd|Demo Blvd|Fictional Way|Test Ln)", address)
     # Everyone can be reached somehow: a phone, an address, or where to find them.
     assert not participants.filter(address="", location_notes="", phones__isnull=True).exists()
+    supporters = Supporter.objects.filter(program=program)
+    assert supporters.exists()
+    assert set(supporters.values_list("last_name", flat=True)) <= set(LAST_NAMES)
+    assert set(supporters.values_list("first_name", flat=True)) <= set(FIRST_NAMES)
+    for number in supporters.exclude(phone="").values_list("phone", flat=True):
+        assert re.fullmatch(r"\+1\d{3}55501\d\d", number), number
 
 
 @pytest.mark.django_db

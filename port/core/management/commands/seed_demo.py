@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from port.accounts.models import Program, User
+from port.consent.models import Disclosure
 from port.core.demo import (
     DEMO_LOGINS,
     DEMO_PROGRAM_NAME,
@@ -11,11 +12,12 @@ from port.core.demo import (
     DEMO_SEED,
     demo_program_create,
 )
+from port.outreach.models import ContactAttempt, Encounter, Supporter
 
 
 class Command(BaseCommand):
-    help = (f"Create the demo program “{DEMO_PROGRAM_NAME}” with made-up people, its users and referrals, "
-            "unless it exists already.")
+    help = (f"Create the demo program “{DEMO_PROGRAM_NAME}” with made-up people, its users, referrals and the "
+            "team's field work (attempts, visits, stock, supporters, consents), unless it exists already.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--referrals", type=int, default=DEMO_REFERRALS,
@@ -40,5 +42,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Created the demo program “{demo.program.name}” with {len(demo.memberships)} demo users "
             f"and {demo.referrals} made-up referrals."))
+        program = demo.program
+        shared = (Disclosure.objects.filter(program=program, channel=Disclosure.Channel.HANDOFF)
+                  .select_related("recipient_agency").first())
+        self.stdout.write(
+            f"Field work: {ContactAttempt.objects.filter(program=program).count()} contact attempts, "
+            f"{Encounter.objects.filter(program=program).count()} visits and calls, "
+            f"{Supporter.objects.filter(program=program).count()} supporters, naloxone and supplies at the office "
+            "and in each peer's bag"
+            + (f", and one participant shared with {shared.recipient_agency.name} (demo-provider sees them)."
+               if shared else "."))
         self.stdout.write(
             f"API token for {ed.name} (shown only this once; copy it now to try the API):\n  {demo.raw_token}")
