@@ -4,7 +4,10 @@ Every person here is made up, and looks it: surnames such as "Testperson" and "S
 numbers in the 555-0100..0199 range reserved for fiction, addresses on "Example St".
 
 - `demo_program_create` makes the demo program, its agencies, its users and an API token
-  (`manage.py seed_demo`).
+  (`manage.py seed_demo`), its referrals with the contact attempts behind their statuses, and the
+  team's field work through the real services: naloxone lots received at the office and carried in
+  each peer's bag, supporters, visits and calls with what was given and taught, consents, and one
+  hand-off to the recovery center that the demo provider can open.
 - `demo_cast_create` makes the agencies and users for any program (a benchmark can use it too).
 - `demo_referrals_create` adds N referrals to a program quickly and deterministically for a seed.
   A sample goes through the real intake service, which also produces repeat overdoses of known
@@ -256,12 +259,14 @@ def _demo_visit_with_ems(*, program: Program, ems: Membership, now: dt.datetime)
     if referral is None:
         return
     peer = Membership.objects.get(program=program, user_id=referral.assigned_to_id)
-    # After everything that already happened to the referral, and before now.
+    # After everything that already happened to the referral (some of it stamped by services just now),
+    # and before now.
     latest = max([referral.received_at, *referral.changes.values_list("changed_at", flat=True),
                   *referral.attempts.values_list("attempted_at", flat=True)])
+    attempted_at = latest + (timezone.now() - latest) / 2
     contact_attempt_record(
         by=peer, referral=referral, mode=Mode.IN_PERSON, outcome=Outcome.NOT_AT_ADDRESS,
-        place=Place.HOME if referral.participant.address else Place.STREET, attempted_at=latest + (now - latest) / 2,
+        place=Place.HOME if referral.participant.address else Place.STREET, attempted_at=attempted_at,
         note="Demo note: a neighbour says to try in the morning.",
         team=[TeamMemberIn(role=TeamRole.PEER, user=peer.user), TeamMemberIn(role=TeamRole.EMS, user=ems.user)])
 
@@ -322,19 +327,22 @@ NEXT_STEPS = (
     "Ride to the clinic Tuesday morning, if I still want it.", "Call me after 5, I work days now.",
 )
 NEXT_STEPS_SPANISH = ("Llámenme el jueves por la tarde.", "Traer más tiras de prueba la próxima semana.")
-VISIT_NOTES = (
-    "", "", "Demo note: talked on the porch; open to another visit.",
-    "Demo note: staying with a friend; prefers texts.",
-    "Demo note: practised with the trainer spray; knows the steps.",
-    "Demo note: asked about a sore on the hand; gave the walk-in clinic's hours.",
-    "Demo note: short and friendly; wanted strips more than anything.",
-)
+VISIT_NOTES = {
+    Mode.IN_PERSON: ("", "", "Demo note: talked on the porch; open to another visit.",
+                     "Demo note: staying with a friend; prefers texts.",
+                     "Demo note: practised with the trainer spray; knows the steps.",
+                     "Demo note: asked about a sore on the hand; gave the walk-in clinic's hours.",
+                     "Demo note: short and friendly; wanted strips more than anything."),
+    Mode.PHONE: ("", "", "Demo note: short call; doing OK, wants to meet next week.",
+                 "Demo note: prefers texts; will text before visiting.",
+                 "Demo note: went over what to do if a friend overdoses."),
+}
 READINESS = {StageOfChange.PRECONTEMPLATION: (0, 3), StageOfChange.CONTEMPLATION: (2, 6),
              StageOfChange.PREPARATION: (5, 8), StageOfChange.ACTION: (7, 10), StageOfChange.MAINTENANCE: (8, 10)}
 STAGE_WEIGHTS = ((StageOfChange.PRECONTEMPLATION, 25), (StageOfChange.CONTEMPLATION, 30),
                  (StageOfChange.PREPARATION, 20), (StageOfChange.ACTION, 10), (StageOfChange.MAINTENANCE, 3), ("", 12))
 RELATIONS = ("mother", "sister", "partner", "friend", "son", "aunt", "roommate", "father")
-SUPPORTER_NEEDS = ("", "", "Asked about a family support group.", "Would like counseling for herself.",
+SUPPORTER_NEEDS = ("", "", "Asked about a family support group.", "Would like counseling for themselves.",
                    "Worried about the children; asked about support for kids.",
                    "Wants naloxone training for everyone in the house.")
 SUPPORTER_CONTACT_NOTES = ("", "Prefers calls after 5 pm.", "Works nights; text first.", "Lives next door.")
@@ -499,7 +507,8 @@ def _plan_talk(rng: random.Random, visit: _Visit, *, declined: bool, after: _Vis
     next_steps = "" if declined else rng.choice(NEXT_STEPS_SPANISH if spanish and rng.random() < 0.7 else NEXT_STEPS)
     minutes = rng.randrange(20, 80, 5) if visit.mode == Mode.IN_PERSON else rng.randrange(5, 30, 5)
     visit.data = {"duration_minutes": minutes // 2 if declined else minutes, "stage_of_change": stage,
-                  "readiness": readiness, "goals": goals, "next_steps": next_steps, "notes": rng.choice(VISIT_NOTES)}
+                  "readiness": readiness, "goals": goals, "next_steps": next_steps,
+                  "notes": rng.choice(VISIT_NOTES[visit.mode])}
 
 
 def _plan_given(rng: random.Random, visit: _Visit, agreed: list[_SupporterPlan]) -> None:
@@ -931,7 +940,7 @@ def demo_referrals_create(*, program: Program, count: int, seed: int = 0, now: d
     partners are used where the program has them. Returns the number of referrals made.
 
     With `outreach`, every referral that went past "assigned" also gets the contact attempts its
-    status history implies (see `_plan_attempts`), and its first-attempt and first-contact stamps.
+    status history implies (see `_AttemptPlanner`), and its first-attempt and first-contact stamps.
     The newest `attempts_through_service` open ones are logged through the real
     `contact_attempt_record`; the rest are written in the batches. Off by default: the benchmark
     makes 100,000 referrals and needs no attempts.
@@ -1105,7 +1114,7 @@ class _AttemptPlanner:
             return when
         day = local.date() if local.hour < WORKING_HOURS[0] else local.date() + dt.timedelta(days=1)
         morning = dt.datetime.combine(day, dt.time(WORKING_HOURS[0]), tzinfo=self.zone) + dt.timedelta(
-            minutes=self.rng.uniform(0, 150))
+            minutes=self.rng.uniform(0, 240))
         return morning if morning <= latest else when
 
     def _between(self, start: dt.datetime, end: dt.datetime, count: int) -> list[dt.datetime]:
