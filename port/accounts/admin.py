@@ -157,7 +157,7 @@ class ProgramScopeMixin:
 
 
 class ProgramScopedAdmin(ProgramScopeMixin, admin.ModelAdmin):
-    pass
+    """A model admin limited to the signed-in program admin's programs (see ProgramScopeMixin)."""
 
 
 def superuser_only(request: HttpRequest) -> bool:

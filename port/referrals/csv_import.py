@@ -234,7 +234,7 @@ def _first_record(text: str, delimiter: str) -> list[str]:
             if any(cell.strip() for cell in record):
                 return record
     except csv.Error:
-        pass
+        return []  # not readable as CSV with this delimiter: the caller reports it
     return []
 
 
@@ -387,7 +387,7 @@ def read_upload(raw: bytes, *, max_bytes: int | None = None, max_rows: int | Non
 
 
 class _CellError(ValueError):
-    pass
+    """One cell that cannot be read; its message is shown on the row."""
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
