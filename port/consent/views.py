@@ -22,6 +22,7 @@ from port.accounts.access import membership_required
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
+from port.audit.presenters import csv_safe
 from port.consent import selectors
 from port.consent.documents import blank_document, consent_document, standard_revocation_statement
 from port.consent.forms import ConsentForm, HandoffForm, RevokeForm
@@ -29,7 +30,6 @@ from port.consent.gate import NOTICE_2_32, DisclosureRefused, disclose
 from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
 from port.consent.services import PNG_DATA_URL_PREFIX, consent_check, consent_record, consent_revoke
 from port.consent.wording import DEFAULT_PURPOSES, LANGUAGES, TPO_RECIPIENT_CLASS
-from port.participants.models import Participant
 from port.participants.selectors import participant_get
 from port.referrals.views.imports import CSV_DOWNLOAD_ENCODING
 
@@ -41,10 +41,6 @@ any_member = membership_required(Role.values)
 
 def _language(value: str | None, default: str = "en") -> str:
     return value if value in LANGUAGES else default
-
-
-def _participant_url(participant: Participant) -> str:
-    return reverse("participants:detail", args=[participant.public_id]) + "#consents-heading"
 
 
 # ---- recording a consent ----
@@ -331,19 +327,14 @@ def accounting_csv(request: HttpRequest, public_id) -> HttpResponse:
         row = _accounting_row(disclosure)
         writer.writerow([
             timezone.localtime(disclosure.disclosed_at, zone).strftime("%Y-%m-%d %H:%M %Z"),
-            "; ".join(row["what"]), _csv_safe(row["recipient"]), str(row["channel"]), str(row["consent_label"]),
+            "; ".join(row["what"]), csv_safe(row["recipient"]), str(row["channel"]), str(row["consent_label"]),
             disclosure.consent.signed_on.isoformat(), str(disclosure.consent.public_id),
-            _csv_safe(disclosure.purpose), _csv_safe(row["by"]),
+            csv_safe(disclosure.purpose), csv_safe(row["by"]),
         ])
     response = HttpResponse(buffer.getvalue().encode(CSV_DOWNLOAD_ENCODING), content_type="text/csv; charset=utf-8")
     # The participant's public id, never their name, in the file name.
     response["Content-Disposition"] = f'attachment; filename="disclosures-{participant.public_id}.csv"'
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # ---- service providers ----

@@ -228,10 +228,6 @@ def reencrypt_model(model: type[models.Model], *, batch_size: int = DEFAULT_BATC
     return count
 
 
-def reencrypt_all(*, batch_size: int = DEFAULT_BATCH_SIZE) -> list[RotationCount]:
-    return [reencrypt_model(model, batch_size=batch_size) for model in models_with_encrypted_fields()]
-
-
 def decrypt_model_to_plaintext(model: type[models.Model], *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
     """Write `model`'s encrypted values back as plaintext: the reverse of the migrations that encrypted
     them, run before the fields become plain TextFields again. Returns the number of values written."""

@@ -261,6 +261,8 @@ def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Addendum added."))
             return redirect(reverse("outreach:encounter_detail", args=[encounter.pk]) + "#addenda")
+    # Shown again with the error: that is a read of the encounter.
+    encounter = selectors.encounter_get(viewer=viewer, pk=pk)
     return _encounter_page(request, encounter, addendum_form=form)
 
 

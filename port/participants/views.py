@@ -62,11 +62,19 @@ def humanise_reasons(reasons: list[str]) -> list[str]:
 
 # ---- search ----
 
-@require_GET
+def _search_data(request: HttpRequest):
+    """The search box posts, so names and birth dates stay out of URLs and browser history; an old
+    link with ?q= still works."""
+    if request.method == "POST":
+        return request.POST
+    return request.GET if "q" in request.GET else None
+
+
+@require_http_methods(["GET", "POST"])
 @team_only
 def participant_search(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    form = ParticipantSearchForm(request.GET if "q" in request.GET else None)
+    form = ParticipantSearchForm(_search_data(request))
     results = None
     if form.is_bound and form.is_valid():
         results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"])
@@ -387,12 +395,12 @@ def _live_of(*records: Participant) -> Participant | None:
 
 # ---- merging any two records ----
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @any_member
 def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = selectors.participant_get(viewer=viewer, public_id=public_id)
-    form = ParticipantSearchForm(request.GET if "q" in request.GET else None)
+    form = ParticipantSearchForm(_search_data(request))
     results = None
     if form.is_bound and form.is_valid():
         results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"], exclude=participant)
@@ -401,6 +409,7 @@ def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
         c.existing_participant if c.new_participant_id == participant.pk else c.new_participant
         for c in selectors.match_candidates_naming(viewer=viewer, participant=participant)
     ]
+    selectors.audit_participant_list(viewer=viewer, participants=suggestions, note="merge: suggested duplicates")
     return render(request, "participants/merge_choose.html", {
         "participant": participant, "form": form, "results": _search_rows(results),
         "suggestions": suggestions, "limit": selectors.SEARCH_LIMIT,

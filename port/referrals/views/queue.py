@@ -178,6 +178,9 @@ def assign(request: HttpRequest, public_id) -> HttpResponse:
         if success:
             # Read back with everything the row shows; the change itself was audited by the service.
             referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
+        else:
+            # Nothing changed, but the row is shown again: a read.
+            audit_list_read(viewer=viewer, referrals=[referral], note="queue row")
         return render(request, "referrals/_queue_row.html", {
             "row": QueueRow(referral, clock_for(referral, timezone.now()),
                             AssigneeOptions(members).for_assignee(referral.assigned_to_id)),
