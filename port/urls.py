@@ -5,6 +5,7 @@ from port.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("port.accounts.urls")),
     path("security/", include("port.security.urls")),
@@ -19,3 +20,6 @@ urlpatterns = [
     path("api/v1/", include("port.api.urls")),
     path("admin/", admin_site.urls),
 ]
+
+handler404 = "port.core.views.page_not_found"
+handler500 = "port.core.views.server_error"

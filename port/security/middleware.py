@@ -100,10 +100,11 @@ class SessionTimeoutMiddleware:
 
 # Pages a person reaches before (or without) giving a code: signing in and out, resetting a
 # password, setting up and checking two-factor sign-in, the public ask-for-help page, the admin's
-# own sign-in page. The token API does not use sessions at all.
+# own sign-in page, the favicon. The token API does not use sessions at all.
 EXEMPT_VIEW_NAMES = frozenset({
     "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
     "password_reset_complete", "security:enrol", "security:verify", "admin:login", "admin:logout",
+    "favicon",
 })
 EXEMPT_NAMESPACES = frozenset({"public"})
 EXEMPT_PATH_PREFIXES = ("/api/",)

@@ -104,6 +104,7 @@ TEAM_RECORD_POST = row(403, method="POST", team=REDIRECT, outsider=404)
 EXPECTED: dict[str, Row] = {
     # ---- signing in, the home page, the public pages ----
     "home": row(REDIRECT, analyst=200),  # each role to its own first page; the analyst's is the figures
+    "favicon": row(REDIRECT, anonymous=REDIRECT),  # to the static file, for everyone
     "login": row(200, anonymous=200),
     "logout": row(LOGIN, method="POST", anonymous=LOGIN),
     "password_change": row(200),
