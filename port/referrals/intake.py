@@ -4,6 +4,7 @@ event, creates the referral and computes its contact deadline, in one transactio
 """
 
 import datetime as dt
+import unicodedata
 from dataclasses import asdict, dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -24,6 +25,11 @@ from port.referrals.models import Channel, NaloxoneGivenBy, OverdoseEvent, Refer
 CLOCK_SKEW = dt.timedelta(minutes=10)
 MAX_AVAILABLE_FROM_AHEAD = dt.timedelta(days=30)
 OLDEST_BIRTH_DATE = dt.date(1900, 1, 1)
+# No referral, overdose or availability time is older than this: earlier ones are typing errors (a
+# 1900 referral would head the queue "46354 d overdue"), and year 1 overflows the clock's arithmetic.
+OLDEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses an offset of 16 hours or more.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 
 @dataclass
@@ -84,20 +90,75 @@ def _clean_text(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
 
+# Tab, line feed and carriage return: allowed in free text that may run over several lines.
+LINE_BREAKS = frozenset("\t\n\r")
+
+
+def has_control_character(text: str, *, multi_line: bool = False) -> bool:
+    """Whether `text` holds a control character (Unicode Cc: NUL, the other C0 and the C1 controls,
+    DEL); with `multi_line`, tabs and line breaks are not counted."""
+    return any(unicodedata.category(char) == "Cc" and not (multi_line and char in LINE_BREAKS)
+               for char in text)
+
+
+def control_character_message(*, multi_line: bool = False) -> str:
+    if multi_line:
+        return _("This contains a control character (such as NUL or an escape code); remove it. "
+                 "Tabs and line breaks are fine.")
+    return _("This contains a control character (such as NUL, an escape code or a line break); "
+             "remove it.")
+
+
+def _text_fields(submission: ReferralSubmission) -> list[tuple[str, list[str], bool]]:
+    """(field path, its texts, whether it is multi-line free text) for every text a channel sends."""
+    person, overdose = submission.participant, submission.overdose
+    return [
+        ("source", [submission.source], False),
+        ("acuity", [submission.acuity], False),
+        ("external_id", [submission.external_id], False),
+        ("referrer_name", [submission.referrer_name], False),
+        ("referrer_contact", [submission.referrer_contact], False),
+        ("notes", [submission.notes], True),
+        ("participant.first_name", [person.first_name], False),
+        ("participant.last_name", [person.last_name], False),
+        ("participant.preferred_name", [person.preferred_name], False),
+        ("participant.phone", [person.phone], False),
+        ("participant.address", [person.address], True),
+        ("participant.location_notes", [person.location_notes], True),
+        ("participant.preferred_language", [person.preferred_language], False),
+        ("overdose.location", [overdose.location], True),
+        ("overdose.substances", list(overdose.substances), False),
+        ("overdose.naloxone_given_by", [overdose.naloxone_given_by], False),
+    ]
+
+
+def time_problem(moment: dt.datetime) -> str | None:
+    """What is wrong with a received, overdose or available-from time in itself, if anything: an
+    offset no place on Earth uses, or a time before 2000 (OLDEST_TIME)."""
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return _("The UTC offset must be between -14:00 and +14:00.")
+    if moment < OLDEST_TIME:
+        return _("The time is before 2000; check the year.")
+    return None
+
+
 def validate_submission(*, program: Program, submission: ReferralSubmission,
                         now: dt.datetime) -> tuple[AcuityLevel | None, dict[str, str]]:
-    """Check a submission against the rules every channel shares. Returns (acuity, errors)."""
+    """Check a submission against the rules every channel shares. Returns (acuity, errors).
+
+    No message repeats a value that was sent: values are about the person, and messages travel
+    (to a sender's logs, to a CSV preview, to a screen someone else can see).
+    """
     errors: dict[str, str] = {}
     person = submission.participant
     if submission.source not in Source.values:
-        errors["source"] = _("Unknown source “%(value)s”. Use one of: %(choices)s.") % {
-            "value": submission.source, "choices": ", ".join(Source.values)}
+        errors["source"] = _("Unknown source. Use one of: %(choices)s.") % {"choices": ", ".join(Source.values)}
     if person.phone:
         try:
             person.phone = normalize_phone(person.phone)
         except InvalidPhone:
-            errors["participant.phone"] = _("“%(value)s” is not a phone number we can dial.") % {
-                "value": person.phone[:30]}
+            errors["participant.phone"] = _("This is not a phone number we can dial; check the digits.")
     if not (person.phone or person.address.strip() or person.location_notes.strip()) and \
             "participant.phone" not in errors:
         errors["participant.phone"] = _(
@@ -107,21 +168,28 @@ def validate_submission(*, program: Program, submission: ReferralSubmission,
             errors["participant.date_of_birth"] = _("The date of birth is in the future.")
         elif person.date_of_birth < OLDEST_BIRTH_DATE:
             errors["participant.date_of_birth"] = _("The date of birth is before 1900; check the year.")
+    times = {"received_at": submission.received_at, "overdose.occurred_at": submission.overdose.occurred_at,
+             "available_from": submission.available_from}
+    for path, moment in times.items():
+        problem = time_problem(moment) if moment else None
+        if problem:
+            errors[path] = problem
     received_at = submission.received_at or now
-    if received_at > now + CLOCK_SKEW:
+    if "received_at" not in errors and received_at > now + CLOCK_SKEW:
         errors["received_at"] = _("The received time is in the future.")
     occurred_at = submission.overdose.occurred_at
-    if occurred_at:
+    if occurred_at and "overdose.occurred_at" not in errors:
         if occurred_at > now + CLOCK_SKEW:
             errors["overdose.occurred_at"] = _("The overdose time is in the future.")
-        elif occurred_at > received_at + CLOCK_SKEW:
+        elif "received_at" not in errors and occurred_at > received_at + CLOCK_SKEW:
             errors["overdose.occurred_at"] = _("The overdose time is after the referral was received.")
-    if submission.available_from and submission.available_from > now + MAX_AVAILABLE_FROM_AHEAD:
+    if "available_from" not in errors and submission.available_from and \
+            submission.available_from > now + MAX_AVAILABLE_FROM_AHEAD:
         errors["available_from"] = _("The available-from time is more than 30 days ahead.")
     giver = submission.overdose.naloxone_given_by
     if giver and giver not in NaloxoneGivenBy.values:
-        errors["overdose.naloxone_given_by"] = _("Unknown value “%(value)s”. Use one of: %(choices)s.") % {
-            "value": giver, "choices": ", ".join(NaloxoneGivenBy.values)}
+        errors["overdose.naloxone_given_by"] = _("Unknown value. Use one of: %(choices)s.") % {
+            "choices": ", ".join(NaloxoneGivenBy.values)}
     doses = submission.overdose.naloxone_doses
     if doses is not None and not 0 <= doses <= 20:
         errors["overdose.naloxone_doses"] = _("Naloxone doses must be a whole number from 0 to 20.")
@@ -130,12 +198,16 @@ def validate_submission(*, program: Program, submission: ReferralSubmission,
     if submission.acuity:
         acuity = next((level for level in levels if level.code == submission.acuity), None)
         if acuity is None:
-            errors["acuity"] = _("Unknown acuity “%(value)s”. Use one of: %(choices)s.") % {
-                "value": submission.acuity, "choices": ", ".join(level.code for level in levels)}
+            errors["acuity"] = _("Unknown acuity. Use one of: %(choices)s.") % {
+                "choices": ", ".join(level.code for level in levels)}
     elif levels:
         acuity = levels[-1]  # the least urgent level, when the sender did not say
     else:
         errors["acuity"] = _("This program has no acuity levels set up yet.")
+    # Last, so it replaces what another check said about the same field: it is the thing to fix.
+    for path, texts, multi_line in _text_fields(submission):
+        if any(has_control_character(text or "", multi_line=multi_line) for text in texts):
+            errors[path] = control_character_message(multi_line=multi_line)
     return acuity, errors
 
 
