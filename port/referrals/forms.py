@@ -10,7 +10,7 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import BaseTemporalField
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -76,8 +76,10 @@ class ProgramDateTimeField(forms.DateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT)
     default_error_messages = {
         "invalid": _("Enter a date and time, for example 2025-03-14 21:30."),
-        "nonexistent": _("%(time)s did not happen in %(zone)s: the clocks moved forward an hour that "
+        # The time typed is not repeated: an overdose's time is about the person.
+        "nonexistent": _("This time did not happen in %(zone)s: the clocks moved forward an hour that "
                          "night. Check the time."),
+        "out_of_range": _("Check the year: times after 2999 cannot be right."),
     }
 
     def __init__(self, *, zone: zoneinfo.ZoneInfo = dt.UTC, **kwargs) -> None:
@@ -102,17 +104,21 @@ class ProgramDateTimeField(forms.DateTimeField):
         if parsed is None:
             # Browsers without a date-time picker send what the person typed; try the usual formats.
             parsed = BaseTemporalField.to_python(self, text)
+        if parsed.year > 2999:  # Year 9999 would overflow on the way to UTC; intake refuses before 2000.
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
         if timezone.is_aware(parsed):
             return parsed
         return self._on_program_clock(parsed)
 
     def _on_program_clock(self, naive: dt.datetime) -> dt.datetime:
         aware = naive.replace(tzinfo=self.zone, fold=0)
-        if aware.astimezone(dt.UTC).astimezone(self.zone).replace(tzinfo=None) != naive:
-            raise ValidationError(
-                self.error_messages["nonexistent"], code="nonexistent",
-                params={"time": formats.date_format(naive, "DATETIME_FORMAT"), "zone": str(self.zone)},
-            )
+        try:
+            round_trip = aware.astimezone(dt.UTC).astimezone(self.zone).replace(tzinfo=None)
+        except OverflowError:  # the first hours of year 1 in a zone ahead of UTC
+            round_trip = naive
+        if round_trip != naive:
+            raise ValidationError(self.error_messages["nonexistent"], code="nonexistent",
+                                  params={"zone": str(self.zone)})
         return aware
 
 
