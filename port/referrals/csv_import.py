@@ -45,6 +45,7 @@ from port.referrals.intake import (
     ParticipantDetails,
     ReferralSubmission,
     referral_intake,
+    time_problem,
     validate_submission,
 )
 from port.referrals.models import Channel, Referral, ReferralImport, Source
@@ -397,19 +398,22 @@ _US = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
                  r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?)?")
 
 
-def _us_date(us: re.Match, value: str) -> dt.date:
+# No message repeats the cell: what a cell says is about the person, and messages are shown and
+# downloaded (the rejected-rows file keeps the cells themselves, beside the messages).
+
+
+def _us_date(us: re.Match) -> dt.date:
     try:
         return dt.date(int(us["y"]), int(us["m"]), int(us["d"]))
     except ValueError as exc:
         if int(us["m"]) > 12:
-            raise _CellError(_("“%(value)s” is not a real date: in this format the month comes first "
-                               "(MM/DD/YYYY).") % {"value": value[:40]}) from exc
-        raise _CellError(_("“%(value)s” is not a real date.") % {"value": value[:40]}) from exc
+            raise _CellError(_("This is not a real date: in this format the month comes first "
+                               "(MM/DD/YYYY).")) from exc
+        raise _CellError(_("This is not a real date.")) from exc
 
 
-def _not_a_date(value: str, formats: str) -> _CellError:
-    return _CellError(_("“%(value)s” is not a date we can read. Use %(formats)s.")
-                      % {"value": value[:40], "formats": formats})
+def _not_a_date(formats: str) -> _CellError:
+    return _CellError(_("This is not a date we can read. Use %(formats)s.") % {"formats": formats})
 
 
 def parse_date(value: str) -> dt.date:
@@ -424,12 +428,12 @@ def parse_date(value: str) -> dt.date:
         if us:
             if us["H"] is not None:
                 raise _CellError(_("Give only the date, without a time (%(formats)s).") % {"formats": formats})
-            return _us_date(us, value)
+            return _us_date(us)
     except ValueError as exc:
         if isinstance(exc, _CellError):
             raise
-        raise _CellError(_("“%(value)s” is not a real date.") % {"value": value[:40]}) from exc
-    raise _not_a_date(value, formats)
+        raise _CellError(_("This is not a real date.")) from exc
+    raise _not_a_date(formats)
 
 
 def parse_datetime(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -443,26 +447,28 @@ def parse_datetime(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
             hour = int(us["H"])
             if us["ampm"]:
                 if not 1 <= hour <= 12:
-                    raise _CellError(_("“%(value)s”: with AM or PM the hour is 1 to 12.") % {"value": value[:40]})
+                    raise _CellError(_("With AM or PM the hour is 1 to 12."))
                 hour = hour % 12 + (12 if us["ampm"].lower() == "pm" else 0)
-            parsed = dt.datetime.combine(_us_date(us, value),
-                                         dt.time(hour, int(us["M"]), int(us["S"] or 0)))
+            parsed = dt.datetime.combine(_us_date(us), dt.time(hour, int(us["M"]), int(us["S"] or 0)))
         elif _ISO_DATE.fullmatch(value) or _US.fullmatch(value):
-            raise _CellError(_("“%(value)s” needs a time as well as a date, e.g. 2025-01-15 14:30 or "
-                               "01/15/2025 14:30.") % {"value": value[:40]})
+            raise _CellError(_("This needs a time as well as a date, e.g. 2025-01-15 14:30 or "
+                               "01/15/2025 14:30."))
         else:
-            raise _not_a_date(value, formats)
-        # Years far outside living memory are typing errors, and would overflow the clock's arithmetic.
-        if not 1900 <= parsed.year <= 2999:
-            raise _CellError(_("“%(value)s”: the year %(year)d looks wrong.") % {"value": value[:40],
-                                                                                "year": parsed.year})
+            raise _not_a_date(formats)
+        # Years far ahead are typing errors, and would overflow the clock's arithmetic; an offset no
+        # place uses or a time before 2000 is refused here (as intake would), before it becomes UTC.
+        if parsed.year > 2999:
+            raise _CellError(_("Check the year: times after 2999 cannot be right."))
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=zone)
+        problem = time_problem(parsed)
+        if problem:
+            raise _CellError(problem)
         return parsed.astimezone(dt.UTC)
     except _CellError:
         raise
     except (ValueError, OverflowError) as exc:
-        raise _CellError(_("“%(value)s” is not a real date and time.") % {"value": value[:40]}) from exc
+        raise _CellError(_("This is not a real date and time.")) from exc
 
 
 _YES = frozenset({"yes", "y", "true"})
@@ -477,7 +483,7 @@ def parse_yes_no(value: str) -> bool | None:
         return True
     if lowered in _NO:
         return False
-    raise _CellError(_("“%(value)s”: use yes, no, or leave it blank.") % {"value": value[:40]})
+    raise _CellError(_("Use yes, no, or leave it blank."))
 
 
 def parse_whole_number(value: str) -> int | None:
@@ -485,7 +491,7 @@ def parse_whole_number(value: str) -> int | None:
     if not value:
         return None
     if not re.fullmatch(r"[+-]?\d{1,6}", value):
-        raise _CellError(_("“%(value)s” is not a whole number, such as 2.") % {"value": value[:40]})
+        raise _CellError(_("This is not a whole number, such as 2."))
     return int(value)
 
 
@@ -677,8 +683,8 @@ def referral_import_check(*, batch: ReferralImport, now: dt.datetime | None = No
         if external_id:
             if external_id in first_seen:
                 problems.setdefault("external_id", _(
-                    "“%(id)s” is also on row %(row)d: each referral can be in the file only once.")
-                    % {"id": external_id[:40], "row": first_seen[external_id]})
+                    "This external_id is also on row %(row)d: each referral can be in the file only once.")
+                    % {"row": first_seen[external_id]})
             first_seen.setdefault(external_id, csv_row.number)
         rows.append(ImportRow(
             number=csv_row.number, cells=table.original_cells(csv_row), submission=submission,

@@ -178,7 +178,7 @@ def test_naive_times_are_in_the_programs_zone_with_daylight_saving_and_offsets_a
     ("received_at", "2025-02-30 10:00", "is not a real date"),
     ("received_at", "2025-01-15 25:00", "is not a real date and time"),
     ("received_at", "01/15/2025 13:00 PM", "the hour is 1 to 12"),
-    ("received_at", "0005-01-15 10:00", "the year 5 looks wrong"),
+    ("received_at", "0005-01-15 10:00", "before 2000"),
     ("overdose_occurred_at", "15/01/2025 10:00", "the month comes first"),
     ("available_from", "tomorrow", "is not a date we can read"),
     ("date_of_birth", "13/31/1990", "the month comes first"),
@@ -187,8 +187,8 @@ def test_naive_times_are_in_the_programs_zone_with_daylight_saving_and_offsets_a
     ("date_of_birth", "April 1990", "YYYY-MM-DD or MM/DD/YYYY"),
     ("naloxone_doses", "two", "is not a whole number"),
     ("naloxone_doses", "1.5", "is not a whole number"),
-    ("transported", "maybe", "use yes, no, or leave it blank"),
-    ("consent_to_contact", "sure", "use yes, no, or leave it blank"),
+    ("transported", "maybe", "Use yes, no, or leave it blank"),
+    ("consent_to_contact", "sure", "Use yes, no, or leave it blank"),
     ("first_name", "x" * 101, "Too long: 101 characters, at most 100"),
     ("external_id", "x" * 101, "Too long"),
     ("notes", "x" * 5001, "Too long"),
@@ -411,8 +411,8 @@ def test_every_row_level_problem_is_found_with_the_shared_intake_rules(cast):
     far = (now + dt.timedelta(days=45)).astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M")
     future_day = (now + dt.timedelta(days=3)).astimezone(NEW_YORK).strftime("%Y-%m-%d")
     cases = [
-        ({"source": "hospital"}, "source", "Unknown source “hospital”"),
-        ({"acuity": "urgent"}, "acuity", "Unknown acuity “urgent”. Use one of: high, elevated, standard."),
+        ({"source": "hospital"}, "source", "Unknown source. Use one of"),
+        ({"acuity": "urgent"}, "acuity", "Unknown acuity. Use one of: high, elevated, standard."),
         ({"phone": "12"}, "phone", "is not a phone number we can dial"),
         ({"phone": ""}, "phone", "Give a way to reach the person"),
         ({"date_of_birth": future_day}, "date_of_birth", "The date of birth is in the future."),
@@ -422,10 +422,10 @@ def test_every_row_level_problem_is_found_with_the_shared_intake_rules(cast):
         ({"overdose_occurred_at": "2025-03-02 08:00"}, "overdose_occurred_at", "after the referral was received"),
         ({"available_from": far}, "available_from", "more than 30 days ahead"),
         ({"naloxone_doses": "25"}, "naloxone_doses", "from 0 to 20"),
-        ({"naloxone_given_by": "neighbour"}, "naloxone_given_by", "Unknown value “neighbour”"),
-        ({"transported": "maybe"}, "transported", "use yes, no"),
+        ({"naloxone_given_by": "neighbour"}, "naloxone_given_by", "Unknown value. Use one of"),
+        ({"transported": "maybe"}, "transported", "Use yes, no"),
         ({"received_at": "tomorrow"}, "received_at", "is not a date we can read"),
-        ({"external_id": "ED-0001"}, "external_id", "“ED-0001” is also on row 2"),
+        ({"external_id": "ED-0001"}, "external_id", "This external_id is also on row 2"),
     ]
     rows = [good_row(1)] + [good_row(n, **change) for n, (change, _c, _m) in enumerate(cases, start=2)]
     check = referral_import_check(batch=upload(cast, rows), now=now)
@@ -500,7 +500,7 @@ def test_import_valid_only_keeps_the_rejected_rows_with_their_original_values_an
     assert rejected["row"] == 3
     assert dict(rejected["cells"]) == {**good_row(2), "phone": "", "date_of_birth": "31/12/1990"}
     assert rejected["problems"] == [
-        "date_of_birth: “31/12/1990” is not a real date: in this format the month comes first (MM/DD/YYYY).",
+        "date_of_birth: This is not a real date: in this format the month comes first (MM/DD/YYYY).",
         "phone: Give a way to reach the person: a phone number, an address, or where they can be found."]
     assert set(Referral.objects.values_list("external_id", flat=True)) == {"ED-0001", "ED-0003"}
 

@@ -167,7 +167,7 @@ def test_the_preview_shows_a_summary_and_every_row_with_its_problems(cast):
     assert 'href="#row-3"' in page and 'id="row-3"' in page
     assert "Person2 Example" in page and "ED-0002" in page
     assert "<code>phone</code>: Give a way to reach the person" in page
-    assert "<code>transported</code>: “maybe”: use yes, no, or leave it blank." in page
+    assert "<code>transported</code>: Use yes, no, or leave it blank." in page
     assert "Already received — will not be duplicated" in page
     # "Import all" is shown but disabled; importing the valid rows is offered.
     assert 'value="all" disabled' in page
@@ -287,7 +287,7 @@ def test_the_rejected_rows_download_has_original_values_row_numbers_and_problems
     assert second["original_row"] == "3"
     assert second["problems"].startswith("phone: Give a way to reach the person")
     assert third["original_row"] == "4"
-    assert third["problems"] == "acuity: Unknown acuity “soon”. Use one of: high, elevated, standard."
+    assert third["problems"] == "acuity: Unknown acuity. Use one of: high, elevated, standard."
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (event.target_type, event.target_ids, event.user) == (
         "referrals.referralimport", [str(batch.pk)], cast.partner.user)
