@@ -1,8 +1,8 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from port.accounts.access import login_required
 from port.accounts.middleware import SESSION_PROGRAM_KEY
 
 

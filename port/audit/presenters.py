@@ -95,9 +95,21 @@ def participant_ids_shown(events: Iterable[AuditEvent], *, per_entry: int = 10) 
 # --- CSV -----------------------------------------------------------------------------------------
 
 
+def _is_formula(text: str) -> bool:
+    # Apostrophes first too: "'=x" must come back as "'=x" from csv_unquote, so it gets its own apostrophe.
+    return text.lstrip("'").startswith(_FORMULA_STARTS)
+
+
 def csv_safe(value) -> str:
+    """A cell a spreadsheet shows as text rather than runs: a leading apostrophe before a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if _is_formula(text) else text
+
+
+def csv_unquote(cell: str) -> str:
+    """The value csv_safe protected, for a file that comes back (the CSV import): exactly the one
+    apostrophe it added is removed, so csv_unquote(csv_safe(value)) == value for every value."""
+    return cell[1:] if cell.startswith("'") and _is_formula(cell[1:]) else cell
 
 
 class _Echo:

@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -6,6 +5,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from port.accounts.access import login_required
 from port.accounts.roles import PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.core.aggregates import SMALL_CELL, program_figures
 

@@ -63,11 +63,9 @@ def humanise_reasons(reasons: list[str]) -> list[str]:
 # ---- search ----
 
 def _search_data(request: HttpRequest):
-    """The search box posts, so names and birth dates stay out of URLs and browser history; an old
-    link with ?q= still works."""
-    if request.method == "POST":
-        return request.POST
-    return request.GET if "q" in request.GET else None
+    """The search box posts, so names and birth dates stay out of URLs and browser history; a query in
+    the URL (?q=) is not read at all."""
+    return request.POST if request.method == "POST" else None
 
 
 @require_http_methods(["GET", "POST"])

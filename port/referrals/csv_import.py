@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from port.accounts.models import Agency, Membership
 from port.accounts.roles import IMPORTING_ROLES, PARTNER_ROLES, Role
 from port.audit.models import AuditEvent
+from port.audit.presenters import csv_unquote
 from port.audit.services import audit_record
 from port.referrals.intake import (
     IntakeRejected,
@@ -358,7 +359,8 @@ def read_table(text: str, *, max_rows: int | None = None) -> CsvTable:
         if len(cells) != len(header):
             ragged.append(_("row %(row)d has %(cells)d") % {"row": number, "cells": len(cells)})
             continue
-        rows.append(CsvRow(number=number, cells=cells))
+        # A cell our own rejected-rows download protected with an apostrophe reads as it was first sent.
+        rows.append(CsvRow(number=number, cells=[csv_unquote(cell) for cell in cells]))
     if ragged:
         raise CsvFileRefused([
             _("Every row must have as many cells as the header row (%(count)d): %(rows)s. Check for "

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
+from port.accounts.access import return_path
 from port.security.models import UserSession
 from port.security.services import (
     HAS_DEVICE_KEY,
@@ -41,7 +42,7 @@ def redirect_for(request: HttpRequest, url: str, *, keep_next: bool = True) -> H
     """Redirect to `url`, coming back here afterwards (for a page, not a form post); htmx follows
     with a full page load instead of swapping the target page into a fragment."""
     if keep_next and request.method == "GET":
-        url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        url = f"{url}?{urlencode({'next': return_path(request)})}"
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
     return HttpResponseRedirect(url)

@@ -472,6 +472,8 @@ def test_each_role_gets_what_the_table_allows_and_no_more(matrix, db, name):
         answer = expected.answers[role]
         if got != answer and not (isinstance(answer, tuple) and got in answer):
             wrong.append(f"{role}: expected {expected.answers[role]}, got {got}")
+        if response.status_code == 200 and "no-store" not in response.get("Cache-Control", ""):
+            leaks.append(f"{role}: no Cache-Control: no-store, so a shared phone keeps the page")
         text = body(response)
         if role not in expected.shows and LAST_NAME in text:
             leaks.append(f"{role}: the participant's last name is in the response ({got})")

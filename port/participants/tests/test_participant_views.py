@@ -195,7 +195,7 @@ def test_the_timeline_is_one_query_however_many_referrals(cast, django_assert_nu
 # ---- search ----
 
 def search(cast, query, member=None):
-    response = cast.client_for(member or cast.peer).get(reverse("participants:search"), {"q": query})
+    response = cast.client_for(member or cast.peer).post(reverse("participants:search"), {"q": query})
     return response
 
 
@@ -263,6 +263,15 @@ def test_the_empty_search_page_shows_just_the_box(cast):
     assert "Error:" not in response.content.decode()
 
 
+def test_a_name_in_the_url_is_not_searched_for(cast, maria):
+    client = cast.client_for(cast.peer)
+    page = client.get(reverse("participants:search"), {"q": "Maria"}).content.decode()
+    assert reverse("participants:detail", args=[maria.public_id]) not in page
+    assert client.get(choose_url(maria), {"q": "Maria"}).status_code == 200
+    notes = set(AuditEvent.objects.filter(action=AuditEvent.Action.LIST).values_list("note", flat=True))
+    assert not notes & {"participant search", "merge: choose a record"}
+
+
 def test_search_is_only_for_the_team(cast, maria):
     for member in (cast.admin, cast.supervisor, cast.peer):
         assert search(cast, "maria", member).status_code == 200
@@ -287,7 +296,7 @@ def twin(cast, maria):
 
 
 def test_choosing_the_other_record_lists_search_results_but_not_the_record_itself(cast, maria, twin):
-    page = cast.client_for(cast.peer).get(choose_url(maria), {"q": "maria"}).content.decode()
+    page = cast.client_for(cast.peer).post(choose_url(maria), {"q": "maria"}).content.decode()
     assert confirm_url(maria, twin) in page
     assert confirm_url(maria, maria) not in page
 
@@ -385,7 +394,7 @@ def test_the_search_page_makes_the_same_number_of_queries_for_one_or_ten_results
     counts = []
     for query in ("quill", "rook"):
         with CaptureQueriesContext(connection) as queries:
-            page = client.get(reverse("participants:search"), {"q": query}).content.decode()
+            page = client.post(reverse("participants:search"), {"q": query}).content.decode()
         counts.append(len(queries))
     assert "10 participants found" in page
     assert counts[0] == counts[1], counts

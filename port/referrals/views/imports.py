@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from port.accounts.access import membership_required
 from port.accounts.roles import IMPORTING_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
+from port.audit.presenters import csv_safe
 from port.audit.services import audit_record
 from port.referrals.csv_import import (
     COLUMN_NAMES,
@@ -175,7 +176,8 @@ def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for entry in batch.rejected_rows:
         cells = dict((title, value) for title, value in entry["cells"])
-        rows.append([cells.get(title, "") for title in header] + [str(entry["row"]), "; ".join(entry["problems"])])
+        rows.append([csv_safe(cells.get(title, "")) for title in header]
+                    + [str(entry["row"]), csv_safe("; ".join(entry["problems"]))])
     audit_record(action=AuditEvent.Action.EXPORT, by=membership, target_type="referrals.referralimport",
                  target_ids=[batch.pk], note=f"CSV import rejected rows, {len(rows)} rows")
     return _csv_response(filename=f"rejected-rows-{batch.pk}.csv", header=header + [ROW_NUMBER_COLUMN, PROBLEMS_COLUMN],
