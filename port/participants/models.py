@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,7 +81,11 @@ class ParticipantPhone(models.Model):
 
 
 class MatchCandidate(models.Model):
-    """A likely duplicate found at intake, waiting for a person to confirm or dismiss it."""
+    """A likely duplicate found at intake, waiting for a person to confirm or dismiss it.
+
+    One row per pair of records, whichever of the two is called new: the question "are these the
+    same person?" is asked once, and a person's answer to it stands.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for review")
@@ -100,8 +105,11 @@ class MatchCandidate(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["new_participant", "existing_participant"],
-                                    name="match_candidate_pair_unique")
+            models.UniqueConstraint(Least("new_participant", "existing_participant"),
+                                    Greatest("new_participant", "existing_participant"),
+                                    name="match_candidate_pair_unique_either_order"),
+            models.CheckConstraint(condition=~models.Q(new_participant=models.F("existing_participant")),
+                                   name="match_candidate_two_records"),
         ]
         indexes = [models.Index(fields=["program", "status"], name="match_prog_status")]
 

@@ -7,19 +7,31 @@ import datetime as dt
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from port.accounts.models import AcuityLevel, Agency, Membership, Program
+from port.accounts.roles import ASSIGNABLE_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.participants.matching import MatchKind, find_candidates
+from port.notifications.models import Notice
+from port.participants.matching import MatchKind, find_candidates, match_lock_keys
 from port.participants.models import MatchCandidate
-from port.participants.normalize import InvalidPhone, normalize_phone
+from port.participants.normalize import InvalidPhone, name_key, normalize_phone, strip_invisible
 from port.participants.services import participant_create, participant_update_from_referral
 from port.referrals.clock import contact_deadline
-from port.referrals.models import Channel, NaloxoneGivenBy, OverdoseEvent, Referral, ReferralChange, Source, Status
+from port.referrals.models import (
+    OPEN_STATUSES,
+    Channel,
+    NaloxoneGivenBy,
+    OverdoseEvent,
+    Referral,
+    ReferralChange,
+    Source,
+    Status,
+)
+from port.referrals.services import referral_assign
 
 # Clocks on other machines drift; a few minutes ahead is not "in the future".
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -223,17 +235,25 @@ def referral_intake(
 ) -> IntakeResult:
     """Accept one referral from any channel. Raises IntakeRejected with a message per field.
 
-    The same `external_id` from the same agency returns the referral already made (created=False),
-    so a sender's retries never duplicate.
+    The same `external_id` from the same agency, about the same person and overdose, returns the
+    referral already made (created=False), so a sender's retries never duplicate; the same
+    `external_id` about someone else is refused on that field.
+
+    Referrals that could match each other are serialised (`_lock_for_matching`), so two referrals
+    for one person sent at the same moment find each other instead of making two records.
     """
     now = now or timezone.now()
     external_id = _clean_text(submission.external_id, 100)
+    reused = False
     if agency and external_id:
-        existing = Referral.objects.filter(referring_agency=agency, external_id=external_id).first()
-        if existing:
+        existing = _sent_before(agency=agency, external_id=external_id)
+        if existing and same_referral(existing, submission):
             return IntakeResult(existing, created=False, match=existing.match_result)
+        reused = existing is not None
 
     acuity, errors = validate_submission(program=program, submission=submission, now=now)
+    if reused:
+        errors["external_id"] = reference_reused_message()
     if errors:
         raise IntakeRejected(errors)
     try:
@@ -242,21 +262,97 @@ def referral_intake(
                            submitted_by=submitted_by, api_token=api_token, acuity=acuity,
                            external_id=external_id, now=now)
     except IntegrityError:
-        # Two retries of the same referral raced; the other one won.
+        # Two sends under one reference number raced and the other one won: a retry of the same
+        # referral gets that one; another person under the same number is refused.
         if agency and external_id:
-            existing = Referral.objects.filter(referring_agency=agency, external_id=external_id).first()
+            existing = _sent_before(agency=agency, external_id=external_id)
             if existing:
-                return IntakeResult(existing, created=False, match=existing.match_result)
+                return _retry_of(existing, submission)
         raise
+
+
+def reference_reused_message() -> str:
+    # Repeats nothing that was sent: neither the number nor anything about either person.
+    return _("This reference number was already used for a referral about a different person or "
+             "overdose. Give this referral its own reference number; nothing was sent.")
+
+
+def _sent_before(*, agency: Agency, external_id: str) -> Referral | None:
+    return (Referral.objects.filter(referring_agency=agency, external_id=external_id)
+            .select_related("overdose_event", "participant").first())
+
+
+def same_referral(existing: Referral, submission: ReferralSubmission) -> bool:
+    """Whether `submission` is a resend of `existing`: the same person (names, however they are
+    spelt or cased, and birth date) and, when both give one, the same overdose time."""
+    sent = existing.submitted_participant or {}
+    if not sent:  # referrals from before what was sent was kept: compare with the record
+        record = existing.participant
+        sent = {"first_name": record.first_name, "last_name": record.last_name,
+                "date_of_birth": record.date_of_birth.isoformat() if record.date_of_birth else None}
+    person = submission.participant
+    if name_key(sent.get("first_name", ""), sent.get("last_name", "")) != name_key(person.first_name,
+                                                                                   person.last_name):
+        return False
+    birth_date = person.date_of_birth.isoformat() if person.date_of_birth else None
+    if (sent.get("date_of_birth") or None) != birth_date:
+        return False
+    before = existing.overdose_event.occurred_at if existing.overdose_event_id else None
+    now = submission.overdose.occurred_at
+    return not (before and now) or before == now
+
+
+def _retry_of(existing: Referral, submission: ReferralSubmission) -> IntakeResult:
+    if not same_referral(existing, submission):
+        raise IntakeRejected({"external_id": reference_reused_message()})
+    return IntakeResult(existing, created=False, match=existing.match_result)
+
+
+def match_keys_of(*, program: Program, submission: ReferralSubmission) -> list[int]:
+    """The advisory-lock keys of a submission (see `port.participants.matching.match_lock_keys`)."""
+    person = submission.participant
+    return match_lock_keys(program_id=program.pk, first_name=strip_invisible(person.first_name),
+                           last_name=strip_invisible(person.last_name), date_of_birth=person.date_of_birth,
+                           phone=person.phone)
+
+
+def intake_lock(*, program: Program, submissions: list[ReferralSubmission]) -> None:
+    """Inside a transaction, wait until no other intake that could match any of `submissions` is
+    running, and keep others waiting until this transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock per key, in ascending order (two intakes never
+    deadlock; a batch locks all its keys at once, for the same reason). Each statement afterwards sees
+    what the transaction that held a key before committed (READ COMMITTED). SQLite needs nothing:
+    IMMEDIATE transactions (settings.py) take the database's single write lock at BEGIN.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({key for submission in submissions for key in match_keys_of(program=program,
+                                                                               submission=submission)})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _clean_name(value: str | None) -> str:
+    """Names are stored without invisible characters (zero-width, direction overrides), so what is
+    shown is what is matched."""
+    return _clean_text(strip_invisible(value or ""), 100)
 
 
 def _create(*, program, submission, channel, agency, submitted_by, api_token, acuity, external_id,
             now) -> IntakeResult:
+    intake_lock(program=program, submissions=[submission])
+    if agency and external_id:
+        # Checked again now that any intake that could be a retry of this one has finished.
+        existing = _sent_before(agency=agency, external_id=external_id)
+        if existing:
+            return _retry_of(existing, submission)
     person = submission.participant
     details = {
-        "first_name": _clean_text(person.first_name, 100),
-        "last_name": _clean_text(person.last_name, 100),
-        "preferred_name": _clean_text(person.preferred_name, 100),
+        "first_name": _clean_name(person.first_name),
+        "last_name": _clean_name(person.last_name),
+        "preferred_name": _clean_name(person.preferred_name),
         "date_of_birth": person.date_of_birth,
         "phone": person.phone,
         "address": _clean_text(person.address, 300),
@@ -267,18 +363,18 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
                                  last_name=details["last_name"], date_of_birth=person.date_of_birth,
                                  phone=person.phone)
     exact = [c for c in candidates if c.kind == MatchKind.EXACT]
-    if len(exact) == 1:
-        participant = exact[0].participant
+    if exact:
+        # Several exact matches mean duplicates already exist: link to the most recent record and
+        # ask a person, once, whether the others are the same person. Never make another record.
+        chosen = max(exact, key=lambda c: (c.participant.created_at, c.participant.pk))
+        participant = chosen.participant
         participant_update_from_referral(participant=participant, details=details)
+        _queue_possible_duplicates(program=program, participant=participant,
+                                   candidates=[c for c in exact if c is not chosen])
         match = MatchKind.EXACT.value
     else:
         participant = participant_create(program=program, **details)
-        # Several exact matches mean duplicates already exist: a person decides, as for likely ones.
-        MatchCandidate.objects.bulk_create(
-            MatchCandidate(program=program, new_participant=participant,
-                           existing_participant=c.participant, reasons=c.reasons)
-            for c in candidates
-        )
+        _queue_possible_duplicates(program=program, participant=participant, candidates=candidates)
         match = MatchKind.LIKELY.value if candidates else "new"
 
     overdose = submission.overdose
@@ -291,6 +387,7 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
     )
     received_at = submission.received_at or now
     submitted = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(person).items()}
+    submitted.update({name: details[name] for name in ("first_name", "last_name", "preferred_name")})
     referral = Referral.objects.create(
         program=program, participant=participant, overdose_event=event, source=submission.source,
         channel=channel, referring_agency=agency,
@@ -309,8 +406,45 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
     audit_record(action=AuditEvent.Action.CREATE, by=submitted_by, api_token=api_token, program=program,
                  target_type="referrals.referral", target_ids=[referral.pk], participant_ids=[participant.pk],
                  note=f"intake via {channel}" + (f", {match} match" if match != "new" else ""))
+    if match == MatchKind.EXACT.value:
+        referral = _follow_the_peer_already_working(referral)
     return IntakeResult(referral, created=True, match=match)
 
 
+# At most this many possible duplicates are queued for one new record, strongest first: a shelter's
+# phone shared by dozens of people must not fill the review screen.
+MAX_POSSIBLE_DUPLICATES = 5
+
+
+def _queue_possible_duplicates(*, program: Program, participant, candidates: list) -> None:
+    """Ask a person about each pair once: a pair already asked about (in either order, decided or
+    not) is left as it is."""
+    MatchCandidate.objects.bulk_create(
+        [MatchCandidate(program=program, new_participant=participant, existing_participant=c.participant,
+                        reasons=c.reasons) for c in candidates[:MAX_POSSIBLE_DUPLICATES]],
+        ignore_conflicts=True,
+    )
+
+
+def _follow_the_peer_already_working(referral: Referral) -> Referral:
+    """A new referral for a person a peer is already working with (another open referral assigned to
+    them, and they are still an active peer or supervisor of the program) goes to that peer, who is
+    told in the app. The notice names nobody; it links to the referral."""
+    earlier = (Referral.objects.filter(participant_id=referral.participant_id, status__in=OPEN_STATUSES,
+                                       assigned_to__isnull=False)
+               .exclude(pk=referral.pk).order_by("-received_at", "-pk").values_list("assigned_to", flat=True))
+    for user_id in dict.fromkeys(earlier):
+        peer = (Membership.objects.filter(user_id=user_id, program_id=referral.program_id,
+                                          role__in=ASSIGNABLE_ROLES, is_active=True, user__is_active=True)
+                .select_related("user").first())
+        if peer is None:
+            continue
+        referral = referral_assign(referral=referral, assignee=peer, by=None)
+        Notice.objects.create(user=peer.user, referral=referral, message=_(
+            "A new referral arrived for a person you are working with. It is assigned to you."))
+        return referral
+    return referral
+
+
 __all__ = ["Channel", "IntakeRejected", "IntakeResult", "OverdoseDetails", "ParticipantDetails",
-           "ReferralSubmission", "referral_intake", "validate_submission"]
+           "ReferralSubmission", "intake_lock", "referral_intake", "same_referral", "validate_submission"]

@@ -70,12 +70,17 @@ def referral_transition(*, referral: Referral, to_status: str, by: Membership, r
 
 
 @transaction.atomic
-def referral_assign(*, referral: Referral, assignee: Membership, by: Membership) -> Referral:
-    """Assign or re-assign a referral to a peer (or supervisor) of the same program."""
-    if by.role not in SUPERVISING_ROLES:
+def referral_assign(*, referral: Referral, assignee: Membership, by: Membership | None) -> Referral:
+    """Assign or re-assign a referral to a peer (or supervisor) of the same program.
+
+    `by` is the supervisor deciding; None is intake's own rule (a new referral for a person goes to
+    the peer already working with them), recorded and audited without a person.
+    """
+    if by is not None and by.role not in SUPERVISING_ROLES:
         raise ReferralChangeRefused(_("Only a supervisor can assign referrals."))
     referral = _locked(referral)
-    _check_same_program(referral, by)
+    if by is not None:
+        _check_same_program(referral, by)
     if assignee.program_id != referral.program_id or assignee.role not in ASSIGNABLE_ROLES \
             or not assignee.is_active or not assignee.user.is_active:
         raise ReferralChangeRefused(_("Referrals can only be assigned to an active peer specialist or "
@@ -93,9 +98,10 @@ def referral_assign(*, referral: Referral, assignee: Membership, by: Membership)
     now = timezone.now()
     ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.ASSIGNMENT,
                                   from_status=from_status, to_status=referral.status,
-                                  assigned_to=assignee.user, changed_by=by.user, changed_at=now)
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="referrals.referral",
+                                  assigned_to=assignee.user, changed_by=by.user if by else None, changed_at=now)
+    audit_record(action=AuditEvent.Action.UPDATE, by=by, program=referral.program, target_type="referrals.referral",
                  target_ids=[referral.pk], participant_ids=[referral.participant_id],
                  changes={"assigned_to": [before, assignee.user_id],
-                          **({"status": [from_status, referral.status]} if from_status != referral.status else {})})
+                          **({"status": [from_status, referral.status]} if from_status != referral.status else {})},
+                 note="" if by else "assigned at intake: the peer already working with this person")
     return referral

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from port.conftest import submit_referral
 from port.participants.matching import MatchKind, find_candidates
@@ -61,11 +62,23 @@ def test_accents_case_and_punctuation_do_not_matter(cast):
     match = only(find(cast.program, first_name="jose", last_name="obrien", date_of_birth=DOB))
     assert match.participant == jose
     assert match.kind == MatchKind.EXACT
-    assert normalize_name("  José  O'Brien-Smith ") == "joseobriensmith"
+    assert normalize_name("  José  O'Brien-Smith ") == normalize_name("joseobriensmith")
     assert name_key("JOSÉ", "o’brien") == name_key("Jose", "OBrien") == "jose|obrien"
 
 
 # ---- likely matches: a person decides ----
+
+def test_a_name_with_lookalike_letters_from_another_script_is_an_exact_match(cast, maria):
+    # "Mаria" with a Cyrillic "а", "Gonzаlez" with another: they look exactly like Maria Gonzalez.
+    match = only(find(cast.program, first_name="M\u0430ria", last_name="Gonz\u0430lez", date_of_birth=DOB))
+    assert (match.participant, match.kind) == (maria, MatchKind.EXACT)
+
+
+def test_a_cyrillic_name_matches_the_same_cyrillic_name(cast):
+    olga = participant_create(program=cast.program, first_name="Ольга", last_name="Петрова", date_of_birth=DOB)
+    match = only(find(cast.program, first_name="ОЛЬГА", last_name="петрова", date_of_birth=DOB))
+    assert (match.participant, match.kind) == (olga, MatchKind.EXACT)
+
 
 def test_a_typo_in_the_name_with_the_same_birth_date_is_likely(cast, maria):
     match = only(find(cast.program, first_name="Marai", last_name="Gonzales", date_of_birth=DOB))
@@ -193,12 +206,24 @@ def test_intake_creates_a_match_candidate_for_a_likely_match(cast):
     assert "similar name" in candidate.reasons
 
 
-def test_intake_with_two_exact_matches_asks_a_person_about_both(cast):
+def test_intake_with_two_exact_matches_links_one_and_asks_a_person_about_the_pair(cast):
     one = participant_create(program=cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB)
     two = participant_create(program=cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB)
     referral = submit_referral(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB)
-    assert referral.participant not in (one, two)
-    assert set(MatchCandidate.objects.values_list("existing_participant", flat=True)) == {one.pk, two.pk}
+    assert referral.participant == two  # the most recent record
+    assert Participant.objects.count() == 2
+    pair = MatchCandidate.objects.get()
+    assert (pair.new_participant, pair.existing_participant) == (two, one)
+
+
+def test_a_pair_of_records_is_one_possible_duplicate_whichever_is_called_new(cast):
+    one = participant_create(program=cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB)
+    two = participant_create(program=cast.program, first_name="Maria", last_name="Gonzales", date_of_birth=DOB)
+    MatchCandidate.objects.create(program=cast.program, new_participant=two, existing_participant=one)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MatchCandidate.objects.create(program=cast.program, new_participant=one, existing_participant=two)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MatchCandidate.objects.create(program=cast.program, new_participant=one, existing_participant=one)
 
 
 def test_intake_with_no_match_creates_no_candidate(cast):

@@ -129,6 +129,47 @@ def test_the_same_external_id_from_another_agency_is_a_new_referral(cast):
     assert Referral.objects.filter(external_id="42").count() == 2
 
 
+def test_a_retry_with_the_name_in_other_case_or_accents_is_still_the_same_referral(cast):
+    first = intake(cast, submission(external_id="ED-78", participant={"date_of_birth": DOB}), agency=cast.ed)
+    again = intake(cast, submission(external_id="ED-78", participant={"first_name": "JORDÁN", "date_of_birth": DOB}),
+                   agency=cast.ed)
+    assert (again.created, again.referral) == (False, first.referral)
+
+
+@pytest.mark.parametrize("other", [
+    {"first_name": "Casey", "last_name": "Nguyen"},
+    {"date_of_birth": dt.date(1991, 2, 3)},
+])
+def test_a_reference_number_already_used_for_another_person_is_refused_on_that_field(cast, other):
+    intake(cast, submission(external_id="ED-79", participant={"date_of_birth": DOB}), agency=cast.ed)
+    before = counts()
+
+    with pytest.raises(IntakeRejected) as refused:
+        intake(cast, submission(external_id="ED-79", participant={"date_of_birth": DOB, **other}), agency=cast.ed)
+
+    assert list(refused.value.errors) == ["external_id"]
+    message = refused.value.errors["external_id"]
+    assert "already used" in message
+    for sent in ("ED-79", "Casey", "Nguyen", "1991"):
+        assert sent not in message
+    assert counts() == before
+
+
+def test_a_reference_number_used_for_another_overdose_of_the_same_person_is_refused(cast):
+    intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 3 * HOUR}), agency=cast.ed)
+    with pytest.raises(IntakeRejected) as refused:
+        intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 2 * HOUR}), agency=cast.ed)
+    assert list(refused.value.errors) == ["external_id"]
+
+
+def test_a_reused_reference_number_is_reported_with_the_other_problems(cast):
+    intake(cast, submission(external_id="ED-81"), agency=cast.ed)
+    with pytest.raises(IntakeRejected) as refused:
+        intake(cast, submission(external_id="ED-81", source="carrier pigeon",
+                                participant={"first_name": "Casey"}), agency=cast.ed)
+    assert set(refused.value.errors) == {"external_id", "source"}
+
+
 def test_surrounding_spaces_do_not_make_an_external_id_new(cast):
     first = intake(cast, submission(external_id="ED-9"), agency=cast.ed)
     assert intake(cast, submission(external_id="  ED-9 "), agency=cast.ed).referral == first.referral
@@ -201,13 +242,57 @@ def test_the_same_phone_under_another_name_is_only_a_likely_match(cast):
     assert MatchCandidate.objects.get().existing_participant == known
 
 
-def test_two_exact_matches_are_left_to_a_person(cast):
-    twins = [participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
-             for _ in range(2)]
+def test_two_exact_matches_link_to_the_newer_record_and_queue_the_pair_for_review(cast):
+    older = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
+    newer = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
+    newer.created_at = older.created_at + HOUR
+    newer.save()
+
     result = intake(cast, submission(participant={"date_of_birth": DOB}))
+
+    assert result.match == "exact"
+    assert result.referral.participant == newer
+    assert Participant.objects.count() == 2
+    candidate = MatchCandidate.objects.get()
+    assert {candidate.new_participant, candidate.existing_participant} == {older, newer}
+    assert candidate.status == MatchCandidate.Status.PENDING
+
+
+def test_more_referrals_for_a_person_with_two_records_make_no_record_and_queue_the_pair_once(cast):
+    for _ in range(2):
+        participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
+    for number in range(3):
+        intake(cast, submission(participant={"date_of_birth": DOB}, external_id=f"ED-{number}"), agency=cast.ed)
+
+    assert Participant.objects.count() == 2
+    assert Referral.objects.count() == 3
+    assert MatchCandidate.objects.count() == 1
+
+
+def test_a_pair_a_person_already_dismissed_is_not_asked_about_again(cast):
+    one = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
+    two = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
+    MatchCandidate.objects.create(program=cast.program, new_participant=one, existing_participant=two,
+                                  status=MatchCandidate.Status.DISMISSED)
+    intake(cast, submission(participant={"date_of_birth": DOB}))
+    assert list(MatchCandidate.objects.values_list("status", flat=True)) == [MatchCandidate.Status.DISMISSED]
+
+
+def test_a_new_record_is_queued_with_at_most_five_possible_duplicates_strongest_first(cast):
+    # A shelter's phone is given by many people: every one of them is a likely match.
+    people = [participant_create(program=cast.program, first_name=name, last_name="Nguyen", phone=PHONE)
+              for name in ("Casey", "Dana", "Eli", "Frankie", "Gale", "Harper", "Indy", "Jules")]
+    twin = participant_create(program=cast.program, first_name="Jordon", last_name="Rivera", phone=PHONE,
+                              date_of_birth=DOB)
+
+    result = intake(cast, submission(participant={"date_of_birth": DOB}))
+
     assert result.match == "likely"
-    assert result.referral.participant not in twins
-    assert {c.existing_participant for c in MatchCandidate.objects.all()} == set(twins)
+    queued = list(MatchCandidate.objects.filter(new_participant=result.referral.participant)
+                  .values_list("existing_participant", flat=True))
+    assert len(queued) == 5
+    assert twin.pk in queued  # similar name, birth date and phone: the strongest
+    assert set(queued) <= {p.pk for p in [*people, twin]}
 
 
 def test_someone_nobody_knows_is_a_new_participant(cast):
@@ -368,6 +453,95 @@ def test_validate_submission_returns_the_default_level_and_a_dialable_phone(cast
 def test_validate_submission_names_the_chosen_level(cast):
     acuity, errors = validate_submission(program=cast.program, submission=submission(acuity="high"), now=NOW)
     assert (acuity.code, errors) == ("high", {})
+
+
+# ---- names that look the same ----
+
+def test_a_name_with_a_cyrillic_letter_links_to_the_person_spelled_in_latin_letters(cast):
+    known = participant_create(program=cast.program, first_name="Maria", last_name="Rivera", date_of_birth=DOB)
+    result = intake(cast, submission(participant={"first_name": "M\u0430ria", "date_of_birth": DOB}))
+    assert (result.match, result.referral.participant) == ("exact", known)
+    assert Participant.objects.count() == 1
+
+
+def test_invisible_characters_are_not_stored_in_names_preferred_names_or_aliases(cast):
+    known = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
+    ParticipantAlias.objects.create(participant=known, first_name="Jordi", last_name="Rivera",
+                                    name_key="jordi|rivera")
+    sneaky = {"first_name": "Jor\u200bdi\u202e", "last_name": "\u2066Rivera\u2069", "preferred_name": "J\ufeffo",
+              "date_of_birth": DOB}
+
+    result = intake(cast, submission(participant=sneaky))
+    new = intake(cast, submission(participant={**sneaky, "first_name": "Sa\u200dm", "date_of_birth": None,
+                                               "phone": "412-555-0188"}))
+
+    assert result.referral.participant == known
+    assert result.referral.submitted_participant["first_name"] == "Jordi"
+    assert result.referral.submitted_participant["last_name"] == "Rivera"
+    assert result.referral.submitted_participant["preferred_name"] == "Jo"
+    person = new.referral.participant
+    assert (person.first_name, person.last_name, person.preferred_name) == ("Sam", "Rivera", "Jo")
+    stored = [*Participant.objects.values_list("first_name", "last_name", "preferred_name"),
+              *ParticipantAlias.objects.values_list("first_name", "last_name")]
+    assert not any(ch in value for row in stored for value in row for ch in "\u200b\u200d\u202e\u2066\u2069\ufeff")
+
+
+# ---- a second referral for a person a peer is working with ----
+
+def test_a_second_referral_goes_to_the_peer_already_working_with_the_person_who_is_told(cast):
+    from port.notifications.models import Notice
+    from port.referrals.services import referral_assign
+
+    first = intake(cast, submission(participant={"date_of_birth": DOB})).referral
+    referral_assign(referral=first, assignee=cast.peer, by=cast.supervisor)
+
+    second = intake(cast, submission(participant={"date_of_birth": DOB}), agency=cast.ed).referral
+
+    second.refresh_from_db()
+    assert second.participant_id == first.participant_id
+    assert (second.assigned_to, second.status) == (cast.peer.user, Status.ASSIGNED)
+    change = ReferralChange.objects.get(referral=second, kind=ReferralChange.Kind.ASSIGNMENT)
+    assert (change.assigned_to, change.changed_by) == (cast.peer.user, None)
+    audit = AuditEvent.objects.filter(target_type="referrals.referral", target_ids=[str(second.pk)],
+                                      action=AuditEvent.Action.UPDATE).get()
+    assert audit.changes["assigned_to"] == [None, cast.peer.user_id]
+    notice = Notice.objects.get(user=cast.peer.user)
+    assert notice.referral == second
+    for detail in ("Jordan", "Rivera", "0142"):
+        assert detail not in notice.message
+
+
+@pytest.mark.parametrize("how", ["left the program", "account disabled", "referral closed"])
+def test_a_second_referral_stays_unassigned_when_nobody_is_still_working_with_the_person(cast, how):
+    from port.notifications.models import Notice
+    from port.referrals.services import referral_assign, referral_transition
+
+    first = intake(cast, submission(participant={"date_of_birth": DOB})).referral
+    referral_assign(referral=first, assignee=cast.peer, by=cast.supervisor)
+    if how == "left the program":
+        cast.peer.is_active = False
+        cast.peer.save()
+    elif how == "account disabled":
+        cast.peer.user.is_active = False
+        cast.peer.user.save()
+    else:
+        referral_transition(referral=first, to_status=Status.CLOSED, reason="moved", by=cast.supervisor)
+
+    second = intake(cast, submission(participant={"date_of_birth": DOB})).referral
+
+    second.refresh_from_db()
+    assert (second.assigned_to, second.status) == (None, Status.RECEIVED)
+    assert not Notice.objects.exists()
+
+
+def test_a_referral_for_a_possible_duplicate_is_not_assigned_to_the_other_records_peer(cast):
+    from port.referrals.services import referral_assign
+
+    first = intake(cast, submission(participant={"date_of_birth": DOB})).referral
+    referral_assign(referral=first, assignee=cast.peer, by=cast.supervisor)
+    likely = intake(cast, submission(participant={"first_name": "Jordon", "date_of_birth": DOB})).referral
+    likely.refresh_from_db()
+    assert likely.assigned_to is None
 
 
 # ---- the audit ----
