@@ -383,4 +383,5 @@ def _follow_the_peer_already_working(referral: Referral) -> Referral:
 
 
 __all__ = ["Channel", "IntakeRejected", "IntakeResult", "OverdoseDetails", "ParticipantDetails",
-           "ReferenceReused", "ReferralSubmission", "intake_lock", "referral_intake", "same_referral", "validate_submission"]
+           "ReferenceReused", "ReferralSubmission", "intake_lock", "referral_intake", "same_referral",
+           "validate_submission"]
