@@ -25,7 +25,7 @@ from port.api.auth import AgencyTokenAuth, ApiRateLimited, ApiUnauthorized
 from port.api.schemas import ErrorOut, ReferralIn, ReferralStatusOut, describe_validation_error
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.referrals.intake import IntakeRejected, referral_intake
+from port.referrals.intake import IntakeRejected, ReferenceReused, referral_intake
 from port.referrals.models import Channel, Referral
 
 # A referral is a few hundred bytes; 64 KB leaves room for long notes and stops accidental uploads.
@@ -42,9 +42,12 @@ records system) send referrals to a PORT program and check how each is going.
 401 with a `WWW-Authenticate: Bearer` header.
 
 **Idempotency.** `external_id` is your own identifier for the referral. Sending the same
-`external_id` again from the same agency creates nothing: it answers **200** with the referral made
-the first time (the first **201**). Retry freely after a timeout. The body of a retry is not
-compared with the first one; to change a referral, call the program.
+`external_id` again from the same agency, about the same person, creates nothing: it answers **200**
+with the referral made the first time (the first **201**). Retry freely after a timeout. A retry is
+recognised by the person's names (case, accents and spacing aside) and date of birth, and by the
+overdose time when both sends give one; nothing else of the body is compared, and nothing is changed:
+to change a referral, call the program. The same `external_id` about a different person or overdose
+answers **409** with `errors.external_id`, and nothing is created: give each referral its own.
 
 **Times** are ISO 8601 with a UTC offset (`2025-03-01T21:30:00-05:00` or `...Z`). A time without an
 offset is refused (422) because it is ambiguous. Answers give times in the program's time zone.
@@ -58,7 +61,8 @@ offset is refused (422) because it is ambiguous. Answers give times in the progr
 ```
 
 400: the body is not JSON or not a JSON object. 401: token. 404: no such referral sent by your
-agency. 413: body over 64 KB. 422: a field is missing or wrong (see `errors`). 429: too many
+agency. 409: the `external_id` was already used for a different person or overdose (see
+`errors`). 413: body over 64 KB. 422: a field is missing or wrong (see `errors`). 429: too many
 requests with this token (see `Retry-After`).
 """
 
@@ -170,7 +174,7 @@ def _status_of(referral: Referral, token: ApiToken) -> dict[str, Any]:
     }
 
 
-ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 CREATE_EXAMPLES = {
     "responses": {
@@ -198,7 +202,8 @@ CREATE_EXAMPLES = {
     response={200: ReferralStatusOut, 201: ReferralStatusOut, **ERROR_RESPONSES},
     summary="Send a referral",
     description="Creates the referral (201) or, when this agency already sent one with the same "
-                "`external_id`, answers that referral unchanged (200).",
+                "`external_id` about the same person, answers that referral unchanged (200). The same "
+                "`external_id` about a different person or overdose is refused (409).",
     operation_id="referral_create",
     openapi_extra=CREATE_EXAMPLES,
 )
@@ -210,7 +215,7 @@ def referral_create(request: HttpRequest, payload: ReferralIn, response: HttpRes
                                  channel=Channel.API, agency=token.agency, submitted_by=None,
                                  api_token=token)
     except IntakeRejected as rejected:
-        return Status(422, _not_accepted(rejected.errors))
+        return Status(409 if isinstance(rejected, ReferenceReused) else 422, _not_accepted(rejected.errors))
     response["Location"] = reverse(f"{api.urls_namespace}:referral_status",
                                    kwargs={"referral_id": result.referral.public_id})
     return Status(201 if result.created else 200, _status_of(result.referral, token))

@@ -21,7 +21,7 @@ from port.participants.models import (
     ParticipantMerge,
     ParticipantPhone,
 )
-from port.participants.normalize import name_key, normalize_name
+from port.participants.normalize import name_key, normalize_name, strip_invisible
 
 # Fields a later referral may fill in when the record has nothing for them yet.
 FILLABLE_FIELDS = ("first_name", "last_name", "preferred_name", "date_of_birth", "address",
@@ -40,6 +40,9 @@ def participant_create(
     location_notes: str = "",
     preferred_language: str = "",
 ) -> Participant:
+    # Invisible characters (zero-width, direction overrides) are never stored in a name.
+    first_name, last_name = strip_invisible(first_name), strip_invisible(last_name)
+    preferred_name = strip_invisible(preferred_name)
     participant = Participant.objects.create(
         program=program,
         first_name=first_name,
@@ -63,6 +66,8 @@ def participant_update_from_referral(*, participant: Participant, details: dict)
     Returns the names of the fields that changed.
     """
     changed = []
+    details = {**details, **{field: strip_invisible(details[field])
+                             for field in ("first_name", "last_name", "preferred_name") if details.get(field)}}
     for field in FILLABLE_FIELDS:
         value = details.get(field)
         if value and not getattr(participant, field):

@@ -45,7 +45,10 @@ from port.referrals.intake import (
     OverdoseDetails,
     ParticipantDetails,
     ReferralSubmission,
+    intake_lock,
+    reference_reused_message,
     referral_intake,
+    same_referral,
     time_problem,
     validate_submission,
 )
@@ -695,7 +698,15 @@ def referral_import_check(*, batch: ReferralImport, now: dt.datetime | None = No
         ))
     existing = _already_received(batch=batch, external_ids=list(first_seen))
     for row in rows:
-        row.existing = existing.get(row.submission.external_id)
+        sent = existing.get(row.submission.external_id)
+        if sent is None:
+            continue
+        if same_referral(sent, row.submission):
+            row.existing = sent
+        elif not any(problem.column == "external_id" for problem in row.problems):
+            # The same number about someone else is not a resend: intake would refuse it.
+            row.problems = sorted([*row.problems, RowProblem("external_id", reference_reused_message())],
+                                  key=lambda p: _COLUMN_ORDER.get(p.column, len(_COLUMN_ORDER)))
     return ImportCheck(rows=rows, blank_rows=table.blank_rows)
 
 
@@ -707,8 +718,12 @@ def _already_received(*, batch: ReferralImport, external_ids: list[str]) -> dict
     sent = Referral.objects.filter(program_id=batch.program_id, external_id__in=external_ids)
     sent = sent.filter(referring_agency_id=batch.agency_id) if batch.agency_id else \
         sent.filter(referring_agency__isnull=True)
-    return {referral.external_id: referral
-            for referral in sent.only("pk", "public_id", "external_id", "participant_id", "status")}
+    # What was sent and the overdose time tell a resend from a reused number (intake.same_referral).
+    sent = sent.select_related("overdose_event", "participant").only(
+        "pk", "public_id", "external_id", "participant_id", "status", "submitted_participant",
+        "overdose_event__occurred_at", "participant__first_name", "participant__last_name",
+        "participant__date_of_birth")
+    return {referral.external_id: referral for referral in sent}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -785,6 +800,9 @@ def referral_import_confirm(*, batch: ReferralImport, by: Membership, choice: st
 
     created: list[Referral] = []
     rejected: list[ImportRow] = list(check.with_problems)
+    # One transaction for every row: take all their matching locks at once, in one order, so a
+    # referral arriving meanwhile through another channel can never wait in a cycle with this batch.
+    intake_lock(program=batch.program, submissions=[row.submission for row in check.ready])
     for row in check.ready:
         try:
             result = referral_intake(program=batch.program, submission=row.submission, channel=Channel.CSV,

@@ -42,6 +42,9 @@ OLDEST_BIRTH_DATE = dt.date(1900, 1, 1)
 OLDEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses an offset of 16 hours or more.
 MAX_UTC_OFFSET = dt.timedelta(hours=14)
+# A resend may give the overdose time a little differently (rounded, re-typed); another overdose of
+# the same person is hours or days apart.
+SAME_OVERDOSE_WITHIN = dt.timedelta(hours=1)
 
 
 @dataclass
@@ -89,6 +92,11 @@ class IntakeRejected(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class ReferenceReused(IntakeRejected):
+    """The sender's reference number (`external_id`) was already used for another referral: a
+    different person or overdose. The API answers 409; other channels show it at the field."""
 
 
 @dataclass
@@ -253,7 +261,7 @@ def referral_intake(
 
     acuity, errors = validate_submission(program=program, submission=submission, now=now)
     if reused:
-        errors["external_id"] = reference_reused_message()
+        raise ReferenceReused({**errors, "external_id": reference_reused_message()})
     if errors:
         raise IntakeRejected(errors)
     try:
@@ -284,7 +292,7 @@ def _sent_before(*, agency: Agency, external_id: str) -> Referral | None:
 
 def same_referral(existing: Referral, submission: ReferralSubmission) -> bool:
     """Whether `submission` is a resend of `existing`: the same person (names, however they are
-    spelt or cased, and birth date) and, when both give one, the same overdose time."""
+    spelt or cased, and birth date) and, when both give one, the same overdose time (within an hour)."""
     sent = existing.submitted_participant or {}
     if not sent:  # referrals from before what was sent was kept: compare with the record
         record = existing.participant
@@ -299,12 +307,12 @@ def same_referral(existing: Referral, submission: ReferralSubmission) -> bool:
         return False
     before = existing.overdose_event.occurred_at if existing.overdose_event_id else None
     now = submission.overdose.occurred_at
-    return not (before and now) or before == now
+    return not (before and now) or abs(before - now) <= SAME_OVERDOSE_WITHIN
 
 
 def _retry_of(existing: Referral, submission: ReferralSubmission) -> IntakeResult:
     if not same_referral(existing, submission):
-        raise IntakeRejected({"external_id": reference_reused_message()})
+        raise ReferenceReused({"external_id": reference_reused_message()})
     return IntakeResult(existing, created=False, match=existing.match_result)
 
 
@@ -447,4 +455,5 @@ def _follow_the_peer_already_working(referral: Referral) -> Referral:
 
 
 __all__ = ["Channel", "IntakeRejected", "IntakeResult", "OverdoseDetails", "ParticipantDetails",
-           "ReferralSubmission", "intake_lock", "referral_intake", "same_referral", "validate_submission"]
+           "ReferenceReused", "ReferralSubmission", "intake_lock", "referral_intake", "same_referral",
+           "validate_submission"]

@@ -182,6 +182,24 @@ def test_a_retry_with_a_different_body_changes_nothing(api):
     assert (referral.acuity.code, referral.notes) == ("high", "Discharge planned for tomorrow morning.")
 
 
+@pytest.mark.parametrize("other", [{"first_name": "Casey", "last_name": "Nguyen"}, {"date_of_birth": "1979-01-02"}])
+def test_the_same_external_id_for_a_different_person_answers_409_at_that_field(api, other):
+    client, raw = api
+    send(client, referral_body(), raw)
+    body = referral_body()
+    body["participant"] = {**body["participant"], **other}
+
+    response = send(client, body, raw)
+
+    assert response.status_code == 409
+    answer = response.json()
+    assert list(answer["errors"]) == ["external_id"]
+    assert "different person" in answer["errors"]["external_id"]
+    assert "ED-0001" not in response.content.decode()
+    assert Referral.objects.count() == 1
+    assert Participant.objects.count() == 1
+
+
 def test_the_same_external_id_from_another_agency_is_another_referral(cast, api):
     client, raw = api
     _token, raw_211 = ApiToken.issue(agency=cast.two_one_one, name="2-1-1 CAD")

@@ -52,3 +52,13 @@ def test_stripping_keeps_every_visible_character_and_spacing_inside_a_name():
 
 def test_a_very_long_name_gives_a_key_that_fits_the_column():
     assert len(name_key("m" * 100, "m" * 100)) <= 220
+
+
+def test_the_participant_services_never_store_invisible_characters_in_names(cast):
+    from port.participants.services import participant_create, participant_update_from_referral
+
+    person = participant_create(program=cast.program, first_name="\u202eAvery", last_name="Lane\u200b",
+                                preferred_name="A\u2066v")
+    participant_update_from_referral(participant=person, details={"first_name": "Ave\u200dry", "last_name": "Lin"})
+    assert (person.first_name, person.last_name, person.preferred_name) == ("Avery", "Lane", "Av")
+    assert [(a.first_name, a.last_name) for a in person.aliases.all()] == [("Avery", "Lin")]

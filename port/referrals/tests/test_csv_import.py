@@ -453,11 +453,27 @@ def test_a_partners_blank_source_is_their_agencys_kind(cast):
 
 
 def test_rows_this_agency_already_sent_are_shown_as_already_received(cast):
-    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0001", channel=Channel.API)
+    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0001", channel=Channel.API,
+                    first_name="Person1")
     submit_referral(cast.program, agency=cast.two_one_one, by=cast.partner_211, external_id="ED-0002")
     check = referral_import_check(batch=upload(cast, [good_row(1, phone="bad"), good_row(2)]))
     # The agency's own earlier referral, whatever the row says now; another agency's id is not ours.
     assert [row.state for row in check.rows] == [RowState.ALREADY_RECEIVED, RowState.READY]
+
+
+def test_a_row_reusing_a_reference_number_sent_for_another_person_is_a_problem_at_that_column(cast):
+    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0001", first_name="Casey")
+    check = referral_import_check(batch=upload(cast, [good_row(1), good_row(2)]))
+    assert [row.state for row in check.rows] == [RowState.PROBLEM, RowState.READY]
+    [problem] = check.rows[0].problems
+    assert problem.column == "external_id"
+    assert "already used for a referral about a different person" in problem.message
+    assert "ED-0001" not in problem.message
+
+    batch = referral_import_confirm(batch=upload(cast, [good_row(1), good_row(2)]), by=cast.partner,
+                                    choice=IMPORT_VALID_ONLY)
+    assert (batch.imported_count, batch.rejected_count, already_received_count(batch)) == (1, 1, 0)
+    assert Referral.objects.filter(external_id="ED-0001").get().submitted_participant["first_name"] == "Casey"
 
 
 def test_importing_all_rows_sends_each_through_intake_and_drops_the_file(cast):

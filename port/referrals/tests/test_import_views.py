@@ -156,7 +156,8 @@ def test_too_many_rows_are_refused_on_the_upload_page(cast, settings):
 
 
 def test_the_preview_shows_a_summary_and_every_row_with_its_problems(cast):
-    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0003", channel=Channel.API)
+    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0003", channel=Channel.API,
+                    first_name="Person3")
     batch = uploaded(cast, [good_row(1), good_row(2, phone="", transported="maybe"), good_row(3), good_row(4)])
     response = cast.client_for(cast.partner).get(reverse("referrals:import_preview", args=[batch.pk]))
     page = response.content.decode()

@@ -22,6 +22,7 @@ from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralChan
 
 NOW = dt.datetime(2025, 6, 10, 18, 0, tzinfo=dt.UTC)  # 2 pm in New York, no daylight-saving change near
 HOUR = dt.timedelta(hours=1)
+MINUTE = dt.timedelta(minutes=1)
 DOB = dt.date(1990, 5, 17)
 PHONE = "+14125550142"
 
@@ -156,7 +157,12 @@ def test_a_reference_number_already_used_for_another_person_is_refused_on_that_f
 
 
 def test_a_reference_number_used_for_another_overdose_of_the_same_person_is_refused(cast):
-    intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 3 * HOUR}), agency=cast.ed)
+    intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 30 * HOUR}), agency=cast.ed)
+    # A resend that gives the same overdose a few minutes differently is still a retry...
+    again = intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 30 * HOUR + 10 * MINUTE}),
+                   agency=cast.ed)
+    assert again.created is False
+    # ...an overdose the next day is another referral and needs its own number.
     with pytest.raises(IntakeRejected) as refused:
         intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 2 * HOUR}), agency=cast.ed)
     assert list(refused.value.errors) == ["external_id"]

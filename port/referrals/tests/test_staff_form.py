@@ -210,6 +210,21 @@ def test_a_partners_repeated_reference_number_does_not_send_twice(cast):
     assert "already sent" in message_texts(response)[-1]
 
 
+def test_a_reference_number_already_used_for_another_person_is_refused_beside_it_and_nothing_is_lost(cast):
+    client = cast.client_for(cast.partner)
+    client.post(URL, minimal(external_id="ED-10"))
+    response = client.post(URL, minimal(external_id="ED-10", first_name="Casey", last_name="Nguyen",
+                                        notes="Second patient tonight"))
+    assert response.status_code == 200
+    assert "already used for a referral about a different person" in field_errors(response, "external_id")
+    assert "timing" in response.context["open_sections"]
+    assert (input_value(response, "first_name"), input_value(response, "last_name")) == ("Casey", "Nguyen")
+    assert input_value(response, "external_id") == "ED-10"
+    assert "Second patient tonight" in response.content.decode()
+    assert Referral.objects.count() == 1
+    assert not [text for text in message_texts(response) if "already sent" in text]
+
+
 def test_a_partner_is_not_told_that_the_person_may_already_be_known(cast):
     participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", phone="+14125550142")
     response = cast.client_for(cast.partner).post(URL, minimal(first_name="Jordyn", phone="412-555-0142"))
