@@ -233,11 +233,24 @@ PUBLIC_HELP_RATE = env_str("PUBLIC_HELP_RATE", "5/h")
 # Requests one API token may make (docs/api.md); set it empty to turn the limit off (benchmarks).
 API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/m")
 
-# Logs carry request lines and errors but never participant data (no bodies, no query strings).
+# Logs carry request lines and errors but never participant data (no bodies, no query strings, no field
+# values: port.core.logging filters every record on every handler). Django's own loggers, the worker's and
+# gunicorn's are routed here too, replacing their default handlers (Django's error emails would carry
+# request data and local variables, so there are none). docs/deployment.md, "Logs".
+_LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+_FILTERED = {"handlers": ["console"], "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "filters": {"redact_field_values": {"()": "port.core.logging.RedactFieldValues"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_field_values"]}},
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    "loggers": {
+        "django": {**_FILTERED, "level": _LOG_LEVEL},
+        "django.request": {**_FILTERED, "level": "ERROR"},
+        "django.server": {**_FILTERED, "level": _LOG_LEVEL},
+        "huey": {**_FILTERED, "level": _LOG_LEVEL},
+        "gunicorn.error": {**_FILTERED, "level": _LOG_LEVEL},
+        "gunicorn.access": {**_FILTERED, "level": _LOG_LEVEL},
+    },
 }

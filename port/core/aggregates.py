@@ -2,8 +2,8 @@
 
 Nothing here returns a participant, a referral or any row about one person: only counts per month,
 source and status, a median and sums. Any count from 1 to SMALL_CELL - 1 is suppressed (shown as "fewer
-than 11"), and when a row's total is shown and only one of its cells is suppressed, the next smallest cell
-is suppressed too, so the hidden one cannot be worked out by subtraction.
+than 11"), with complementary suppression (port.core.suppression) so that no hidden count can be worked out
+from the totals shown.
 """
 
 import datetime as dt
@@ -16,46 +16,13 @@ from django.utils import timezone
 
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, Role
+from port.core.suppression import SMALL_CELL, Cell, suppress, suppress_table  # noqa: F401 (SMALL_CELL: the page says it)
 from port.referrals.models import Referral, Source, Status
 from port.supplies.models import StockMovement, SupplyItem
 
-SMALL_CELL = 11
 FIGURES_MONTHS = 12
 # Who may see the program's aggregate figures.
 FIGURE_ROLES = SUPERVISING_ROLES | {Role.ANALYST}
-
-
-@dataclass
-class Cell:
-    """A count, or None when suppressed: `small` (1 to SMALL_CELL - 1) or hidden so that a small one cannot
-    be worked out from a total (`complementary`, whatever its size)."""
-
-    value: int | None
-    small: bool = False
-
-    @property
-    def suppressed(self) -> bool:
-        return self.value is None
-
-    @property
-    def complementary(self) -> bool:
-        return self.value is None and not self.small
-
-
-def suppress(count: int) -> Cell:
-    return Cell(None, small=True) if 0 < count < SMALL_CELL else Cell(count)
-
-
-def suppress_row(counts: list[int]) -> tuple[list[Cell], Cell]:
-    """The row's cells and its total, with primary and complementary suppression."""
-    cells = [suppress(count) for count in counts]
-    total = suppress(sum(counts))
-    hidden = [i for i, cell in enumerate(cells) if cell.suppressed]
-    if not total.suppressed and len(hidden) == 1:
-        shown = [i for i, cell in enumerate(cells) if not cell.suppressed]
-        if shown:
-            cells[min(shown, key=lambda i: counts[i])] = Cell(None)
-    return cells, total
 
 
 @dataclass
@@ -113,14 +80,12 @@ def program_figures(*, viewer: Membership, months: int = FIGURES_MONTHS,
     for row in (referrals.annotate(month=TruncMonth("received_at", tzinfo=zone))
                 .values("month", "source", "status").annotate(n=Count("pk")).order_by()):
         counts.setdefault((_as_month(row["month"], zone), row["source"]), {})[row["status"]] = row["n"]
-    rows = []
-    for month in month_starts:
-        for source in Source:
-            by_status = counts.get((month, source.value))
-            if not by_status:
-                continue
-            cells, total = suppress_row([by_status.get(status.value, 0) for status in Status])
-            rows.append(SourceRow(month, str(source.label), cells, total))
+    labels = [(month, source) for month in month_starts for source in Source if counts.get((month, source.value))]
+    # The page shows each row's total, not the columns': complementary suppression along the rows.
+    table = suppress_table([[counts[(month, source.value)].get(status.value, 0) for status in Status]
+                            for month, source in labels], row_totals=True, column_totals=False)
+    rows = [SourceRow(month, str(source.label), cells, total)
+            for (month, source), cells, total in zip(labels, table.cells, table.row_totals, strict=True)]
 
     durations = [(reached - received).total_seconds() / 3600 for received, reached in
                  referrals.filter(first_contact_at__isnull=False).values_list("received_at", "first_contact_at")]
@@ -137,7 +102,10 @@ def program_figures(*, viewer: Membership, months: int = FIGURES_MONTHS,
                 .annotate(kits=Sum("quantity")).order_by()):
         month = _as_month(row["month"], zone)
         kits[month] = kits.get(month, 0) - row["kits"]  # distributions are negative movements
-    kit_cells, kit_total = suppress_row([kits.get(month, 0) for month in month_starts])
+    # One column of months with its total ("All months").
+    kit_table = suppress_table([[kits.get(month, 0)] for month in month_starts], row_totals=False,
+                               column_totals=True)
+    kit_cells, kit_total = [row[0] for row in kit_table.cells], kit_table.column_totals[0]
     return ProgramFigures(
         start=start,
         statuses=[str(status.label) for status in Status],

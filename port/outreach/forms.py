@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from port.accounts.models import Membership
+from port.accounts.models import FieldVisibility, Membership
+from port.accounts.visibility import can_see
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
@@ -411,8 +412,19 @@ class EncounterEditForm(forms.Form):
     next_steps = EncounterForm.base_fields["next_steps"]
     notes = EncounterForm.base_fields["notes"]
 
+    # Fields of a group the program hides from the viewer's role: not shown, not accepted, left as stored.
+    GROUP_FIELDS = {
+        FieldVisibility.Group.NOTES: ("notes",),
+        FieldVisibility.Group.ASSESSMENTS: ("stage_of_change", "readiness", "goals", "next_steps"),
+    }
+
     def __init__(self, *args, viewer: Membership, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for group, names in self.GROUP_FIELDS.items():
+            if not can_see(viewer, group):
+                for name in names:
+                    del self.fields[name]
+                    self.initial.pop(name, None)
         self.fields["occurred_at"].zone = viewer.program.zone
         self.fields["version"].error_messages["required"] = _(
             "This form is missing the version it edits; open the encounter again.")
@@ -423,9 +435,13 @@ class EncounterEditForm(forms.Form):
         initial["readiness"] = "" if encounter.readiness is None else str(encounter.readiness)
         return initial
 
+    def editable_names(self) -> list[str]:
+        """The fields this viewer sees and changes, in order (not the version)."""
+        return [name for name in self.fields if name != "version"]
+
     def changes(self, encounter) -> dict:
-        """The values to save, for port.outreach.services.encounter_update."""
-        changes = {name: self.cleaned_data.get(name) for name in self.base_fields if name != "version"}
+        """The values to save, for port.outreach.services.encounter_update: only the fields shown."""
+        changes = {name: self.cleaned_data.get(name) for name in self.editable_names()}
         # The picker shows whole minutes: an unchanged time keeps its seconds.
         if changes["occurred_at"] == encounter.occurred_at.replace(second=0, microsecond=0):
             changes["occurred_at"] = encounter.occurred_at

@@ -301,7 +301,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 theirs = conflict.current
                 rows = [(form.fields[name].label, _shown(form, name, getattr(theirs, name)),
                          _shown(form, name, form.cleaned_data.get(name)))
-                        for name in EncounterEditForm.base_fields if name != "version"]
+                        for name in form.editable_names()]
                 comparison = [row for row in rows if row[1] != row[2]]
                 same = [row for row in rows if row[1] == row[2]]
                 # Your values, now against their version: saving again applies them knowingly.

@@ -8,12 +8,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.conftest import submit_referral
-from port.core.aggregates import Cell, program_figures, suppress, suppress_row
+from port.core.aggregates import Cell, program_figures, suppress
+from port.core.suppression import suppress_table
 from port.core.tests.world import LAST_NAME, sensitive_world
 from port.referrals.models import Referral, Source, Status
 from port.supplies.models import Lot, StockLocation, StockMovement, SupplyItem
 
 HOME = reverse("home")
+NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now(time_machine) -> None:
+    """Every figure is counted by month in the program's zone: each test says when now is."""
+    time_machine.move_to(NOW, tick=False)
+
+
+def suppress_row(counts: list[int]) -> tuple[list[Cell], Cell]:
+    table = suppress_table([counts], row_totals=True, column_totals=False)
+    return table.cells[0], table.row_totals[0]
 
 
 def refer(cast, n: int, *, source=Source.EMERGENCY_DEPARTMENT, agency=None, hours_ago: float = 2) -> list[Referral]:
@@ -39,11 +52,19 @@ def test_counts_from_one_to_ten_are_suppressed_and_zero_is_not():
     assert suppress(10).small and not suppress(11).suppressed
 
 
-def test_a_lone_small_cell_next_to_a_shown_total_takes_the_next_smallest_with_it():
+def test_a_lone_small_cell_next_to_a_shown_total_takes_the_next_smallest_non_zero_count_with_it():
     cells, total = suppress_row([3, 20, 15, 0])
     assert total == Cell(38)
-    assert [cell.value for cell in cells] == [None, 20, 15, None]
-    assert cells[0].small and cells[3].complementary
+    assert [cell.value for cell in cells] == [None, 20, None, 0]
+    assert cells[0].small and cells[2].complementary
+
+
+def test_a_zero_never_protects_a_small_cell():
+    # Sep 2026, emergency department: 17 received, 1 attempting, zeros elsewhere; 18 in all.
+    cells, total = suppress_row([17, 1, 0, 0, 0])
+    assert total == Cell(18)
+    assert [cell.value for cell in cells] == [None, None, 0, 0, 0]
+    assert cells[1].small and cells[0].complementary
 
 
 def test_two_small_cells_protect_each_other_and_a_small_total_hides_everything():
@@ -70,6 +91,19 @@ def test_the_analyst_sees_counts_by_month_source_and_status_with_small_cells_sup
     page = cast.client_for(cast.analyst).get(HOME).content.decode()
     assert "fewer than 11" in page and ">12<" in page.replace("\n", "").replace(" ", "")
     assert "Figure0" not in page and "Person" not in page
+
+
+@pytest.mark.parametrize(("received", "month"), [
+    (dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC), dt.date(2026, 11, 1)),  # 01:30 EDT, the first one
+    (dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC), dt.date(2026, 11, 1)),  # 01:30 EST, the second one
+    (dt.datetime(2026, 11, 1, 3, 59, tzinfo=dt.UTC), dt.date(2026, 10, 1)),  # 23:59 EDT, Oct 31
+])
+def test_a_referral_is_counted_in_its_month_in_the_programs_zone_on_fall_back_night(
+        cast, time_machine, received, month):
+    time_machine.move_to(received, tick=False)
+    refer(cast, 11, agency=cast.ed, hours_ago=0)
+    (row,) = program_figures(viewer=cast.analyst).referrals
+    assert (row.month, row.total) == (month, Cell(11))
 
 
 def test_the_median_time_to_first_contact_needs_eleven_reached_referrals(cast):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from port.accounts.models import FieldVisibility
 from port.audit.models import AuditEvent
 from port.outreach.models import ContactAttempt, Encounter, EncounterAddendum, EncounterItem, Mode, Outcome
 from port.outreach.services import EncounterIn, contact_attempt_record, encounter_record, encounter_update
@@ -387,3 +388,42 @@ def test_a_second_recipient_row_gives_the_same_item_to_someone_else(cast, partic
     rows = sorted((i.recipient_type, i.quantity) for i in Encounter.objects.get().items.all())
     assert rows == [("participant", 1), ("supporter", 2)]
     assert StockBalance.objects.get(pk=balance.pk).quantity == 2
+
+
+def hide_from_peers(cast, *groups) -> None:
+    for group in groups:
+        FieldVisibility.objects.create(program=cast.program, role="peer", group=group, visible=False)
+
+
+def test_the_edit_form_shows_no_hidden_notes_or_assessments_and_keeps_them_on_save(cast, participant):
+    encounter = encounter_record(by=cast.peer, participant=participant, data=EncounterIn(
+        mode=Mode.IN_PERSON, goals="GOAL-hidden", next_steps="STEPS-hidden", stage_of_change="contemplation",
+        readiness=7, notes="NOTE-hidden"))
+    hide_from_peers(cast, FieldVisibility.Group.NOTES, FieldVisibility.Group.ASSESSMENTS)
+    client = cast.client_for(cast.peer)
+    html = client.get(edit_url(encounter)).content.decode()
+    for secret in ("GOAL-hidden", "STEPS-hidden", "NOTE-hidden", 'name="notes"', 'name="goals"',
+                   'name="readiness"', 'name="stage_of_change"', 'name="next_steps"'):
+        assert secret not in html
+    # Posted anyway (an old form, a crafted request): ignored; the stored values stay as they were.
+    response = client.post(edit_url(encounter), edit_data(
+        cast, encounter, goals="overwritten", notes="overwritten", next_steps="overwritten", readiness="1",
+        duration_minutes="25"))
+    assert response.status_code == 302
+    saved = Encounter.objects.get(pk=encounter.pk)
+    assert (saved.goals, saved.next_steps, saved.notes, saved.readiness, saved.stage_of_change) == (
+        "GOAL-hidden", "STEPS-hidden", "NOTE-hidden", 7, "contemplation")
+    assert saved.duration_minutes == 25
+
+
+def test_an_edit_conflict_compares_no_hidden_field(cast, encounter):
+    hide_from_peers(cast, FieldVisibility.Group.NOTES)
+    client = cast.client_for(cast.peer)
+    stale = edit_data(cast, encounter, duration_minutes="10")
+    encounter_update(by=cast.peer, encounter=encounter, version=1, notes="Theirs: NOTE-changed")
+    response = client.post(edit_url(encounter), stale)
+    html = response.content.decode()
+    assert "Someone else saved this encounter after you opened it" in html
+    assert "NOTE-changed" not in html and "Sensitive note" not in html
+    labels = {str(label) for label, _theirs, _yours in response.context["comparison"] + response.context["same"]}
+    assert "Notes (sensitive)" not in labels
