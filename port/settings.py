@@ -229,7 +229,8 @@ INTAKE_CSV_MAX_BYTES = env_int("INTAKE_CSV_MAX_BYTES", 2 * 1024 * 1024)
 INTAKE_CSV_MAX_ROWS = env_int("INTAKE_CSV_MAX_ROWS", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-PUBLIC_HELP_RATE = env_str("PUBLIC_HELP_RATE", "5/h")
+PUBLIC_HELP_RATE = env_str("PUBLIC_HELP_RATE", "5/h")  # accepted requests per address
+PUBLIC_HELP_ATTEMPT_RATE = env_str("PUBLIC_HELP_ATTEMPT_RATE", "30/h")  # every try, accepted or not
 # Requests one API token may make (docs/api.md); set it empty to turn the limit off (benchmarks).
 API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "600/m")
 

@@ -488,3 +488,15 @@ class SupporterForm(forms.Form):
         initial["phone"] = format_phone(supporter.phone) if supporter.phone else ""
         return initial
 
+
+
+class CloseUnableToReachForm(forms.Form):
+    """The confirmation before closing as unable to reach; the rules are in referral_transition."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, error_messages={
+        "required": gettext_lazy("Confirm closing with the button on this page.")})
+    override_reason = forms.CharField(
+        label=gettext_lazy("Why close it before the attempt policy is used up?"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept with the change and in the audit trail. Say no more about the person than "
+                               "the decision needs."))

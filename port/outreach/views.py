@@ -20,6 +20,7 @@ from port.outreach import selectors
 from port.outreach.forms import (
     AddendumForm,
     AttemptForm,
+    CloseUnableToReachForm,
     EncounterEditForm,
     EncounterForm,
     SupporterForm,
@@ -41,7 +42,7 @@ from port.participants.normalize import format_phone
 from port.participants.selectors import participant_get
 from port.referrals.models import ClosingReason, Referral, Status
 from port.referrals.selectors import referral_get
-from port.referrals.services import ReferralChangeRefused, referral_transition
+from port.referrals.services import ReferralChangeRefused, attempt_policy_text, referral_transition
 from port.supplies.services import StockRefused
 
 team_only = membership_required(TEAM_ROLES)
@@ -133,26 +134,36 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
     return redirect("referrals:my_queue")
 
 
-@require_POST
-@membership_required(SUPERVISING_ROLES)
+@require_http_methods(["GET", "POST"])
+@team_only
 def close_unable_to_reach(request: HttpRequest, public_id) -> HttpResponse:
-    """The supervisor's decision, once the attempt policy is used up without contact."""
+    """Closing as unable to reach, confirmed first: the page says what the attempt policy asks and how far
+    along the referral is; before it is used up only a supervisor may close, with a reason. Every way to
+    close as unable to reach (the outreach panel's offer, the status form's reasons) comes here."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
     summary = selectors.referral_outreach_summary(viewer=viewer, referral=referral)
-    if summary is None or not summary.policy.exhausted:
-        messages.error(request, _("The attempt policy is not used up for this referral, so it is not offered for "
-                                  "closing as unable to reach. Close it from the status section with a reason "
-                                  "if you need to."))
-    else:
+    policy = summary.policy
+    may_override = not policy.exhausted and viewer.role in SUPERVISING_ROLES
+    form = CloseUnableToReachForm(request.POST if request.method == "POST" else None,
+                                  initial={"confirm": "yes"})
+    if request.method == "POST" and form.is_valid():
         try:
             referral_transition(referral=referral, to_status=Status.CLOSED, by=viewer,
-                                reason=ClosingReason.UNABLE_TO_REACH)
+                                reason=ClosingReason.UNABLE_TO_REACH,
+                                override_reason=form.cleaned_data["override_reason"] if may_override else "")
         except ReferralChangeRefused as refused:
-            messages.error(request, str(refused))
+            form.add_error("override_reason" if may_override else None, str(refused))
         else:
             messages.success(request, _("The referral is closed: unable to reach."))
-    return redirect("referrals:detail", public_id=referral.public_id)
+            return redirect("referrals:detail", public_id=referral.public_id)
+    asks, so_far = attempt_policy_text(program=referral.program, policy=policy)
+    return render(request, "outreach/close_unable_to_reach.html", {
+        "referral": referral, "form": form, "policy": policy, "policy_asks": asks, "policy_so_far": so_far,
+        "may_close": referral.is_open and viewer.role in SUPERVISING_ROLES,
+        "may_override": may_override and referral.is_open,
+        "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
+    })
 
 
 # ---- encounters ----

@@ -174,6 +174,8 @@ class ReferralChange(models.Model):
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=24, blank=True)
+    # A supervisor's written reason for closing as unable to reach before the attempt policy was used up.
+    override_reason = EncryptedTextField(blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)

@@ -1,10 +1,13 @@
 """Writes for referrals after intake: assignment and status changes, enforced here and only here."""
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from port.accounts.models import Membership
+from port.accounts.models import Membership, Program
 from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -19,8 +22,60 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# A supervisor who closes as unable to reach before the attempt policy is used up says why, in words.
+OVERRIDE_REASON_MIN_LENGTH = 15
+
+
 class ReferralChangeRefused(Exception):
     """A change the workflow does not allow; the message says why, in words a person can act on."""
+
+
+def _attempts_over_days_in_modes(attempts: int, days: int, modes: int) -> str:
+    return _("%(attempts)s over %(days)s in %(modes)s") % {
+        "attempts": ngettext("%(count)d attempt", "%(count)d attempts", attempts) % {"count": attempts},
+        "days": ngettext("%(count)d day", "%(count)d days", days) % {"count": days},
+        "modes": ngettext("%(count)d mode", "%(count)d modes", modes) % {"count": modes},
+    }
+
+
+def attempt_policy_text(*, program: Program, policy: Any) -> tuple[str, str]:
+    """What the program's attempt policy asks, and how far along a referral is (`policy` is what
+    port.outreach.services.attempt_policy_status returns): the refusal and the confirmation page say both."""
+    asks = _("Closing as unable to reach needs the program's attempt policy used up: at least %(policy)s, "
+             "without reaching the person.") % {"policy": _attempts_over_days_in_modes(
+                 program.attempt_policy_min_attempts, program.attempt_policy_min_days,
+                 program.attempt_policy_min_modes)}
+    so_far = _("So far: %(progress)s.") % {
+        "progress": _attempts_over_days_in_modes(policy.attempts, policy.days, policy.modes)}
+    return asks, so_far
+
+
+def _unable_to_reach_check(referral: Referral, by: Membership, override_reason: str) -> dict:
+    """Closing as unable to reach is a supervisor's (or admin's) decision: allowed once the attempt policy
+    is used up, before that only with a written reason; a peer never. Returns what the audit records."""
+    # Imported here: outreach builds on referrals (its services call referral_transition).
+    from port.outreach.services import attempt_policy_status
+
+    policy = attempt_policy_status(referral=referral, attempts=list(referral.attempts.all()))
+    recorded = {"attempts": policy.attempts, "days": policy.days, "modes": policy.modes,
+                "used_up": policy.exhausted, "overridden": False}
+    if by.role not in SUPERVISING_ROLES and policy.exhausted:
+        raise ReferralChangeRefused(_("Closing as unable to reach is the supervisor's decision; the attempt "
+                                      "policy is used up, so it has been offered to them."))
+    if policy.exhausted:
+        return recorded
+    asks, so_far = attempt_policy_text(program=referral.program, policy=policy)
+    said = f"{asks} {so_far}"
+    if referral.first_contact_at:
+        said += " " + _("The person was reached on this referral.")
+    if by.role not in SUPERVISING_ROLES:
+        raise ReferralChangeRefused(said + " " + _("Only a supervisor can close it before then, with a reason."))
+    if not override_reason:
+        raise ReferralChangeRefused(said + " " + _("To close it now anyway, give the reason."))
+    if len(override_reason) < OVERRIDE_REASON_MIN_LENGTH:
+        raise ReferralChangeRefused(_("Give a reason of at least %(count)d characters for closing before the "
+                                      "attempt policy is used up.") % {"count": OVERRIDE_REASON_MIN_LENGTH})
+    return {**recorded, "overridden": True}
 
 
 def _locked(referral: Referral) -> Referral:
@@ -34,12 +89,15 @@ def _check_same_program(referral: Referral, by: Membership) -> None:
 
 @transaction.atomic
 def referral_transition(*, referral: Referral, to_status: str, by: Membership, reason: str = "",
-                        follows_outcome: bool = False) -> Referral:
+                        follows_outcome: bool = False, override_reason: str = "") -> Referral:
     """Move a referral to `to_status` if the workflow allows it; closing needs a reason.
 
     `follows_outcome` is for changes that follow from a recorded contact outcome (a peer learns the
     person has died): any team member's record then closes the referral, not only the assigned peer's.
+    Closing as unable to reach needs the attempt policy used up, or a supervisor's `override_reason`,
+    which is kept on the ReferralChange and in the (flagged) audit entry.
     """
+    override_reason = override_reason.strip()
     referral = _locked(referral)
     _check_same_program(referral, by)
     from_status = referral.status
@@ -57,15 +115,25 @@ def referral_transition(*, referral: Referral, to_status: str, by: Membership, r
         raise ReferralChangeRefused(_("A reason is only given when closing a referral."))
     if to_status == Status.ASSIGNED and not referral.assigned_to_id:
         raise ReferralChangeRefused(_("Assign the referral to a peer specialist first."))
+    policy_recorded = None
+    if to_status == Status.CLOSED and reason == ClosingReason.UNABLE_TO_REACH:
+        policy_recorded = _unable_to_reach_check(referral, by, override_reason)
+        if not policy_recorded["overridden"]:
+            override_reason = ""  # nothing was overridden
+    elif override_reason:
+        raise ReferralChangeRefused(_("An override reason is only given when closing as unable to reach "
+                                      "before the attempt policy is used up."))
     referral.status = to_status
     referral.closed_reason = reason if to_status == Status.CLOSED else ""
     referral.save(update_fields=["status", "closed_reason", "updated_at"])
     ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.STATUS, from_status=from_status,
-                                  to_status=to_status, reason=reason, changed_by=by.user,
-                                  changed_at=timezone.now())
+                                  to_status=to_status, reason=reason, override_reason=override_reason,
+                                  changed_by=by.user, changed_at=timezone.now())
     audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="referrals.referral",
                  target_ids=[referral.pk], participant_ids=[referral.participant_id],
-                 changes={"status": [from_status, to_status], **({"closed_reason": reason} if reason else {})})
+                 changes={"status": [from_status, to_status], **({"closed_reason": reason} if reason else {}),
+                          **({"attempt_policy": policy_recorded} if policy_recorded else {})},
+                 reason=override_reason, flagged=bool(override_reason))
     return referral
 
 

@@ -131,7 +131,8 @@ def test_nothing_is_offered_before_the_policy_is_used_up(cast):
 
 
 def close(cast, membership, referral):
-    return cast.client_for(membership).post(reverse("outreach:close_unable_to_reach", args=[referral.public_id]))
+    return cast.client_for(membership).post(reverse("outreach:close_unable_to_reach", args=[referral.public_id]),
+                                            {"confirm": "yes"})
 
 
 def test_the_supervisor_closes_the_referral_as_unable_to_reach(cast, exhausted):
@@ -141,19 +142,25 @@ def test_the_supervisor_closes_the_referral_as_unable_to_reach(cast, exhausted):
     assert (referral.status, referral.closed_reason) == (Status.CLOSED, "unable_to_reach")
 
 
-@pytest.mark.parametrize(("role", "status"), [("peer", 403), ("partner", 403), ("outsider", 404)])
+@pytest.mark.parametrize(("role", "status"), [("peer", 200), ("partner", 403), ("outsider", 404)])
 def test_only_a_supervisor_of_the_program_can_close_it(cast, exhausted, role, status):
-    assert close(cast, getattr(cast, role), exhausted).status_code == status
+    response = close(cast, getattr(cast, role), exhausted)
+    assert response.status_code == status
+    if role == "peer":
+        assert "the supervisor&#x27;s decision" in response.content.decode()
     assert Referral.objects.get(pk=exhausted.pk).status == Status.ATTEMPTING
 
 
 def test_closing_is_refused_while_the_policy_is_not_used_up(cast, referral):
     response = close(cast, cast.supervisor, referral)
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "To close it now anyway, give the reason." in response.content.decode()
     assert Referral.objects.get(pk=referral.pk).status == Status.ASSIGNED
 
 
-def test_closing_requires_a_post(cast, exhausted):
+def test_asking_to_close_shows_the_confirmation_and_closes_nothing(cast, exhausted):
     response = cast.client_for(cast.supervisor).get(
         reverse("outreach:close_unable_to_reach", args=[exhausted.public_id]))
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert "Yes, close as unable to reach" in response.content.decode()
+    assert Referral.objects.get(pk=exhausted.pk).status == Status.ATTEMPTING

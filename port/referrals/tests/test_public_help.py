@@ -1,9 +1,11 @@
 """The public "ask for help" page: no sign-in, plain about what happens next, hard to abuse."""
 
+import datetime as dt
 import html
 import re
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -206,7 +208,7 @@ def test_a_filled_bot_trap_looks_like_success_but_saves_nothing(client, cast, fi
     assert (Referral.objects.count(), Participant.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_requests_beyond_the_rate_limit_are_refused(client, cast, settings):
+def test_accepted_requests_beyond_the_rate_limit_are_refused(client, cast, settings):
     settings.PUBLIC_HELP_RATE = "3/h"
     for attempt in range(3):
         response = client.post(help_url(cast.program), request_for_self(phone=f"412-555-01{attempt:02d}"))
@@ -215,9 +217,68 @@ def test_requests_beyond_the_rate_limit_are_refused(client, cast, settings):
     refused = client.post(help_url(cast.program), request_for_self(phone="412-555-0150"))
 
     assert refused.status_code == 429
-    assert "Too many requests" in refused.content.decode()
+    assert "Too many requests" in text_of(refused)
     assert Referral.objects.count() == 3
     assert client.get(help_url(cast.program)).status_code == 200  # reading the page is not limited
+
+
+def test_requests_with_problems_do_not_count_against_the_limit(client, cast, settings):
+    settings.PUBLIC_HELP_RATE = "2/h"
+    for typo in ("55", "412", "412-55", "41255501"):
+        assert client.post(help_url(cast.program), request_for_self(phone=typo)).status_code == 200
+
+    assert client.post(help_url(cast.program), request_for_self(phone="412-555-0101")).status_code == 302
+    assert client.post(help_url(cast.program), request_for_self(phone="412-555-0102")).status_code == 302
+    assert client.post(help_url(cast.program), request_for_self(phone="412-555-0103")).status_code == 429
+    assert Referral.objects.count() == 2
+
+
+def test_all_tries_have_a_separate_higher_limit_against_floods(client, cast, settings):
+    settings.PUBLIC_HELP_RATE = "5/h"
+    settings.PUBLIC_HELP_ATTEMPT_RATE = "3/h"
+    for _ in range(3):
+        assert client.post(help_url(cast.program), request_for_self(phone="55")).status_code == 200
+
+    refused = client.post(help_url(cast.program), request_for_self())
+
+    assert refused.status_code == 429
+    assert Referral.objects.count() == 0
+
+
+@time_machine.travel(dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC), tick=False)
+def test_a_refused_request_keeps_what_was_typed_and_says_when_to_try_again(client, cast, settings):
+    settings.PUBLIC_HELP_RATE = "1/h"
+    client.post(help_url(cast.program), request_for_self(phone="412-555-0101"))
+
+    refused = client.post(help_url(cast.program), {
+        "source": Source.FAMILY, "first_name": "Sam", "last_name": "Rivera", "phone": "412-555-0177",
+        "location_notes": "Staying with me, 40 Elm St", "referrer_name": "Dana",
+        "referrer_contact": "dana@example.org", "notes": "He is scared of hospitals"})
+
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    for typed in ('value="Sam"', 'value="Rivera"', 'value="412-555-0177"', "Staying with me, 40 Elm St",
+                  'value="Dana"', 'value="dana@example.org"', "He is scared of hospitals"):
+        assert typed in page
+    assert re.search(r'<input type="radio" name="source" value="family"[^>]*checked', page)
+    refusal = re.search(r'<div class="form-errors"[^>]*id="error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert refusal, "the refusal is the page's error summary, so it is focused and read out first"
+    said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", refusal.group(1))).split())
+    minutes = int(re.search(r"try again in about (\d+) minutes?", said).group(1))
+    assert 1 <= minutes <= 60
+    assert "What you typed is still here" in said
+    assert 'href="tel:988"' in refusal.group(1)
+    assert 'href="tel:911"' in refusal.group(1)
+    assert Referral.objects.count() == 1
+
+
+def test_a_refused_request_shows_no_field_errors_and_no_link_to_staff_sign_in(client, cast, settings):
+    settings.PUBLIC_HELP_RATE = "1/h"
+    client.post(help_url(cast.program), request_for_self())
+    refused = client.post(help_url(cast.program), request_for_self(phone=""))
+    assert refused.status_code == 429
+    assert 'class="field-error"' not in refused.content.decode()
+    assert "Go to the start page" not in text_of(refused)
 
 
 def test_the_rate_limit_counts_each_address_separately(client, cast, settings):
@@ -232,6 +293,17 @@ def test_bot_submissions_count_against_the_limit_too(client, cast, settings):
     for _ in range(2):
         client.post(help_url(cast.program), {"website": "spam"})
     assert client.post(help_url(cast.program), request_for_self()).status_code == 429
+
+
+def test_the_generic_too_many_requests_page_shows_the_crisis_lines_and_no_start_link(rf, db):
+    from port.core.views import rate_limited
+
+    response = rate_limited(rf.get("/"), Exception())
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert 'href="tel:988"' in page
+    assert 'href="tel:911"' in page
+    assert "Go to the start page" not in page
 
 
 # ---- thanks ----

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit.core import get_usage
 
 from port.accounts.access import membership_required
 from port.accounts.models import Program
@@ -126,9 +127,34 @@ def ask_for_help_index(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/help_index.html", {"programs": programs})
 
 
-def public_help_rate(group: str, request: HttpRequest) -> str:
-    """Read at each request, so the rate can be changed without restarting (and in tests)."""
-    return settings.PUBLIC_HELP_RATE
+# Two limits per address, counted in the shared cache: accepted requests (a family member who mistypes a
+# phone number four times must still get through), and every try, set higher, so a flood is stopped
+# before it reaches the form's checks.
+_ACCEPTED_GROUP = "public_help.accepted"
+_TRIES_GROUP = "public_help.tries"
+
+
+def _public_help_usage(request: HttpRequest, *, group: str, rate_setting: str, increment: bool) -> dict | None:
+    # The rate is read at each request, so it can be changed without restarting (and in tests).
+    return get_usage(request, group=group, key="ip", rate=lambda group, request: getattr(settings, rate_setting),
+                     method="POST", increment=increment)
+
+
+def _public_help_refusal(request: HttpRequest) -> int | None:
+    """Seconds until this address may send again, or None when it may send now. Counts this try."""
+    tries = _public_help_usage(request, group=_TRIES_GROUP, rate_setting="PUBLIC_HELP_ATTEMPT_RATE",
+                               increment=True)
+    if tries and tries["should_limit"]:
+        return max(tries["time_left"], 1)
+    accepted = _public_help_usage(request, group=_ACCEPTED_GROUP, rate_setting="PUBLIC_HELP_RATE",
+                                  increment=False)
+    if accepted and accepted["count"] >= accepted["limit"]:
+        return max(accepted["time_left"], 1)
+    return None
+
+
+def _public_help_accepted(request: HttpRequest) -> None:
+    _public_help_usage(request, group=_ACCEPTED_GROUP, rate_setting="PUBLIC_HELP_RATE", increment=True)
 
 
 def _next_steps(program: Program) -> dict:
@@ -138,13 +164,24 @@ def _next_steps(program: Program) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=public_help_rate, method="POST", block=True)
 def ask_for_help(request: HttpRequest, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
     form = HelpRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
+        wait_seconds = _public_help_refusal(request)
+        if wait_seconds is not None:
+            # The form comes back as it was typed, unchecked, so nothing is lost and nothing is blamed on it.
+            minutes = -(-wait_seconds // 60)
+            return render(request, "referrals/help.html", {
+                "form": HelpRequestForm(initial=request.POST.dict()),
+                "refused": ngettext("Too many requests were sent from this connection. You can try again in "
+                                    "about %(minutes)d minute.",
+                                    "Too many requests were sent from this connection. You can try again in "
+                                    "about %(minutes)d minutes.", minutes) % {"minutes": minutes},
+                **_next_steps(program)}, status=429)
         if form.is_from_a_bot:
             # Answer exactly as for a person, so the bot learns nothing; nothing is saved.
+            _public_help_accepted(request)
             return redirect("public:help_thanks", program_slug=program.slug)
         if not form.is_valid():
             form.add_intake_checks(program)
@@ -155,6 +192,7 @@ def ask_for_help(request: HttpRequest, program_slug: str) -> HttpResponse:
             except IntakeRejected as rejected:
                 form.add_intake_errors(rejected.errors)
             else:
+                _public_help_accepted(request)
                 return redirect("public:help_thanks", program_slug=program.slug)
     return render(request, "referrals/help.html", {"form": form, **_next_steps(program)})
 

@@ -300,6 +300,9 @@ def transition(request: HttpRequest, public_id) -> HttpResponse:
                 messages.error(request, error)
     else:
         to_status = form.cleaned_data["to_status"]
+        if to_status == Status.CLOSED and form.cleaned_data["reason"] == ClosingReason.UNABLE_TO_REACH:
+            # Confirmed first, on the page that says what the attempt policy asks (port.outreach).
+            return redirect("outreach:close_unable_to_reach", public_id=referral.public_id)
         try:
             referral_transition(referral=referral, to_status=to_status, by=viewer,
                                 reason=form.cleaned_data["reason"])
