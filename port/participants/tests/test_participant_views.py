@@ -257,6 +257,13 @@ def test_search_explains_what_is_wrong_with_a_query(cast, maria, query, message)
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.LIST).exists()
 
 
+@pytest.mark.parametrize("query", ["13/45/1988", "555 0100 0100 0100 9"])
+def test_the_message_about_a_query_does_not_repeat_it(cast, maria, query):
+    page = search(cast, query).content.decode()
+
+    assert page.count(query) == 1  # in the box, kept for correcting; not in the message
+
+
 def test_the_empty_search_page_shows_just_the_box(cast):
     response = cast.client_for(cast.peer).get(reverse("participants:search"))
     assert response.status_code == 200
