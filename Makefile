@@ -36,6 +36,8 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 
 # The background worker (deadline warnings, README.md) runs beside the web server and stops with it.
+# Links in its emails point at this server (make run PORT=8123), unless PORT_BASE_URL is set already.
+run: export PORT_BASE_URL ?= http://$(HOST):$(PORT)
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py print_demo_logins --url http://$(HOST):$(PORT)/

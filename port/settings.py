@@ -164,7 +164,21 @@ else:
 RATELIMIT_VIEW = "port.core.views.rate_limited"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español")]
+# The languages the interface may be written in. A browser's Accept-Language picks only among those
+# actually translated (a compiled catalog in port/locale), so a page is labelled with the language it is
+# served in: until port/locale/es exists, a browser asking for Spanish gets English labelled lang="en".
+# Consent forms are written out in both languages (port/consent/wording.py) and label themselves.
+INTERFACE_LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "port" / "locale"]
+
+
+def interface_languages(locale_dir: Path) -> list[tuple[str, str]]:
+    """English (the source language) and each language with a compiled catalog in `locale_dir`."""
+    return [(code, name) for code, name in INTERFACE_LANGUAGES
+            if code == LANGUAGE_CODE or (locale_dir / code / "LC_MESSAGES" / "django.mo").exists()]
+
+
+LANGUAGES = interface_languages(LOCALE_PATHS[0])
 TIME_ZONE = "UTC"  # stored times are UTC; each program's own zone is used wherever a person sees one
 USE_I18N = True
 USE_TZ = True

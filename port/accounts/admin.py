@@ -7,6 +7,7 @@ filtered to the programs they administer (`ProgramScopeMixin`). Objects of other
 owns those workflows, with their rules, scoping and audit.
 """
 
+import contextvars
 import datetime
 import secrets
 import zoneinfo
@@ -16,22 +17,33 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UsernameField
+from django.contrib.auth.forms import AdminPasswordChangeForm, AuthenticationForm, UsernameField
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from django.utils.encoding import force_bytes
 from django.utils.html import format_html
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import AcuityLevel, Agency, ApiToken, FieldVisibility, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import program_create
+from port.accounts.services import (
+    admin_record_save,
+    admin_records_delete,
+    api_token_issue,
+    api_token_revoke,
+    api_token_update,
+    membership_create,
+    membership_update,
+    password_link_send,
+    program_create,
+    program_update,
+    user_create,
+    user_password_set,
+    user_update,
+)
 from port.accounts.visibility import CONFIGURABLE_ROLES
 from port.security.admin_actions import reset_two_factor, unlock_sign_in
 
@@ -156,8 +168,73 @@ class ProgramScopeMixin:
         return obj
 
 
-class ProgramScopedAdmin(ProgramScopeMixin, admin.ModelAdmin):
-    """A model admin limited to the signed-in program admin's programs (see ProgramScopeMixin)."""
+def program_of(record: Model, program_field: str | None) -> Program | None:
+    """The program `record` belongs to, following `program_field` ("" for a Program; None: no program)."""
+    if program_field is None:
+        return None
+    for part in program_field.split("__") if program_field else ():
+        record = getattr(record, part, None)
+        if record is None:
+            return None
+    return record
+
+
+def inline_changes(formsets) -> tuple[list[Model], list[Model]]:
+    """The inline rows a change page saves and deletes, not yet written (formset.save(commit=False))."""
+    saved, deleted = [], []
+    for formset in formsets:
+        saved += formset.save(commit=False)
+        deleted += formset.deleted_objects
+    return saved, deleted
+
+
+class AuditedAdminMixin:
+    """Every admin write goes through a service that records it in the audit trail (port.accounts.services).
+
+    The admin's own writes are routed here: the change form's record and its inlines are saved together
+    in `save_related` (one audit entry per page saved, list edits included), and single and bulk deletes
+    are one entry each. Admins whose records have named services (programs, users, memberships, tokens)
+    override `audited_save`. Every class registered on `admin_site` has this mixin
+    (port/accounts/tests/test_admin_audit.py walks them all).
+    """
+
+    def _program(self, obj: Model) -> Program | None:
+        # ProgramScopeMixin's lookup path; an admin without one (axes' records) has no program.
+        return program_of(obj, getattr(self, "program_field", None))
+
+    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+        # Saved with the inlines in save_related, so one page is one audited change.
+        pass
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        related, deleted = inline_changes(formsets)
+        self.audited_save(request, form.instance, form=form, change=change, related=related, deleted=deleted)
+        if hasattr(form, "save_m2m"):
+            form.save_m2m()
+        for formset in formsets:
+            formset.save_m2m()
+
+    def audited_save(self, request: HttpRequest, obj: Model, *, form, change: bool, related: list[Model],
+                     deleted: list[Model]) -> None:
+        admin_record_save(actor=request.user, record=obj, program=self._program(obj),
+                          related=related, related_deleted=deleted)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        admin_records_delete(actor=request.user, records=[obj], program=self._program(obj))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        by_program: dict[int | None, list[Model]] = {}
+        for obj in queryset:
+            program = self._program(obj)
+            by_program.setdefault(program.pk if program else None, []).append(obj)
+        for records in by_program.values():
+            admin_records_delete(actor=request.user, records=records,
+                                 program=self._program(records[0]))
+
+
+class ProgramScopedAdmin(AuditedAdminMixin, ProgramScopeMixin, admin.ModelAdmin):
+    """A model admin limited to the signed-in program admin's programs (see ProgramScopeMixin), whose
+    changes are audited (AuditedAdminMixin)."""
 
 
 def superuser_only(request: HttpRequest) -> bool:
@@ -248,16 +325,20 @@ class ProgramAdmin(ProgramScopedAdmin):
         # A new program starts with program_create's acuity levels, edited here once it exists.
         return [AcuityLevelInline, FieldVisibilityInline] if obj is not None else []
 
-    def save_model(self, request: HttpRequest, obj: Program, form, change: bool) -> None:
+    def audited_save(self, request: HttpRequest, obj: Program, *, form, change: bool, related: list[Model],
+                     deleted: list[Model]) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            program_update(actor=request.user, program=obj, related=related, related_deleted=deleted)
             return
         # Through the service, so an admin-made program gets every default (acuity levels, supplies,
-        # text templates) that any other program gets; then the policy values from the form.
-        created = program_create(name=obj.name, slug=obj.slug, time_zone=obj.time_zone)
+        # text templates) that any other program gets, with the policy values from the form.
+        policy = {name: form.cleaned_data[name] for name in ProgramForm.Meta.fields
+                  if name not in ("name", "slug", "time_zone") and name in form.cleaned_data}
+        created = program_create(name=obj.name, slug=obj.slug, time_zone=obj.time_zone, actor=request.user,
+                                 policy=policy)
+        # The admin goes on with `obj` (history entry, redirect): make it the saved program.
         obj.pk, obj.created_at = created.pk, created.created_at
         obj._state.adding, obj._state.db = False, created._state.db
-        obj.save()
 
 
 @admin.register(AcuityLevel, site=admin_site)
@@ -289,6 +370,10 @@ class MembershipAdmin(ProgramScopedAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     fields = ("user", "program", "role", "agency", "is_active")
 
+    def audited_save(self, request: HttpRequest, obj: Membership, *, form, change: bool, related: list[Model],
+                     deleted: list[Model]) -> None:
+        (membership_update if change else membership_create)(actor=request.user, membership=obj)
+
 
 class MembershipInline(ProgramScopeMixin, admin.TabularInline):
     model = Membership
@@ -300,19 +385,22 @@ class MembershipInline(ProgramScopeMixin, admin.TabularInline):
 # --- Users -------------------------------------------------------------------------------------
 
 
-def password_link_send(*, request: HttpRequest, user: User) -> None:
-    """Email `user` a one-time link to choose a password (the password-reset email)."""
-    context = {
-        "email": user.email,
-        "domain": request.get_host(),
-        "site_name": "PORT",
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "user": user,
-        "token": default_token_generator.make_token(user),
-        "protocol": "https" if request.is_secure() else "http",
-    }
-    PasswordResetForm().send_mail("registration/password_reset_subject.txt",
-                                  "registration/password_reset_email.html", context, None, user.email)
+def password_link_for(request: HttpRequest, user: User) -> None:
+    """Email `user` a link to choose a password, to this site's address (audited by the service)."""
+    password_link_send(actor=request.user, user=user, domain=request.get_host(), use_https=request.is_secure())
+
+
+# Set while the admin's password page runs, so its form's save knows who is acting.
+_acting_user: contextvars.ContextVar[User | None] = contextvars.ContextVar("admin_acting_user", default=None)
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "set password" form, saving through user_password_set (audited, value not recorded)."""
+
+    def save(self, commit: bool = True) -> User:
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return user_password_set(actor=_acting_user.get(), user=self.user,
+                                 password=self.cleaned_data["password1"] if usable else None)
 
 
 class ProgramUserCreationForm(forms.ModelForm):
@@ -405,7 +493,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(ProgramScopeMixin, DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
     """A program admin sees the users who have a membership in their programs.
 
     They may change only users whose memberships are all in programs they administer (and never a
@@ -415,6 +503,7 @@ class UserAdmin(ProgramScopeMixin, DjangoUserAdmin):
 
     form = UserChangeForm
     add_form = ProgramUserCreationForm
+    change_password_form = AuditedPasswordChangeForm
     add_form_template = None
     list_display = ("username", "first_name", "last_name", "email", "roles", "is_active")
     list_filter = ("is_active",)
@@ -489,25 +578,33 @@ class UserAdmin(ProgramScopeMixin, DjangoUserAdmin):
         # People leave by deactivation: their name stays on the referrals and audit trail they made.
         return superuser_only(request)
 
-    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+    def audited_save(self, request: HttpRequest, obj: User, *, form, change: bool, related: list[Model],
+                     deleted: list[Model]) -> None:
         if change:
+            user_update(actor=request.user, user=obj, memberships=related, memberships_deleted=deleted)
             return
         data = form.cleaned_data
-        membership = Membership(user=obj, program=data["program"], role=data["role"], agency=data.get("agency"))
-        membership.full_clean()
-        membership.save()
-        if not data.get("password1"):
-            password_link_send(request=request, user=obj)
+        emailed = not data.get("password1")
+        user_create(actor=request.user, user=obj, program=data["program"], role=data["role"],
+                    agency=data.get("agency"), link_domain=request.get_host() if emailed else None,
+                    use_https=request.is_secure())
+        if emailed:
             messages.info(request, gettext("A link to choose a password was emailed to %(email)s.")
                           % {"email": obj.email})
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
+        token = _acting_user.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting_user.reset(token)
 
     @admin.action(description=_("Email a link to choose a new password"), permissions=["change"])
     def send_password_link(self, request: HttpRequest, queryset: QuerySet) -> None:
         sent, skipped = 0, 0
         for user in queryset:
             if user.email and user.is_active and self.has_change_permission(request, user):
-                password_link_send(request=request, user=user)
+                password_link_for(request, user)
                 sent += 1
             else:
                 skipped += 1
@@ -586,12 +683,12 @@ class ApiTokenAdmin(ProgramScopedAdmin):
         # The audit trail points at tokens; a token that should stop working is revoked.
         return False
 
-    def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
+    def audited_save(self, request: HttpRequest, obj: ApiToken, *, form, change: bool, related: list[Model],
+                     deleted: list[Model]) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            api_token_update(actor=request.user, token=obj)
             return
-        token, raw = ApiToken.issue(agency=obj.agency, name=obj.name, created_by=request.user,
-                                    expires_at=obj.expires_at)
+        token, raw = api_token_issue(agency=obj.agency, name=obj.name, actor=request.user, expires_at=obj.expires_at)
         # The admin goes on with `obj` (history entry, redirect): make it the saved token.
         obj.pk, obj.token_hash, obj.hint, obj.created_at = token.pk, token.token_hash, token.hint, token.created_at
         obj.created_by = request.user
@@ -606,8 +703,7 @@ class ApiTokenAdmin(ProgramScopedAdmin):
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
-        tokens = list(queryset.filter(revoked_at__isnull=True))
-        ApiToken.objects.filter(pk__in=[token.pk for token in tokens]).update(revoked_at=timezone.now())
+        tokens = api_token_revoke(actor=request.user, tokens=queryset)
         for token in tokens:
             self.log_change(request, token, gettext("Revoked."))
         messages.success(request, ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", len(tokens))

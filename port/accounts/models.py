@@ -1,8 +1,5 @@
 """Programs, agencies, users, memberships and API tokens (DESIGN.md section 2)."""
 
-import datetime
-import hashlib
-import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -151,12 +148,12 @@ class Membership(models.Model):
             raise ValidationError({"agency": _("The agency must belong to the same program.")})
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 class ApiToken(models.Model):
-    """A bearer token for one agency's system. Only its SHA-256 hash is stored."""
+    """A bearer token for one agency's system. Only its SHA-256 hash is stored.
+
+    Issued, revoked and checked by port.accounts.services (api_token_issue, api_token_revoke,
+    api_token_authenticate).
+    """
 
     PREFIX = "port_"
 
@@ -176,27 +173,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
-
-    @classmethod
-    def issue(cls, *, agency: Agency, name: str, created_by=None, expires_at=None) -> tuple["ApiToken", str]:
-        """Create a token; the raw value is returned once and never stored."""
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(agency=agency, name=name, token_hash=_hash_token(raw), hint=raw[:10],
-                                   created_by=created_by, expires_at=expires_at)
-        return token, raw
-
-    @classmethod
-    def authenticate(cls, raw: str) -> "ApiToken | None":
-        now = timezone.now()
-        token = (
-            cls.objects.select_related("agency__program")
-            .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
-            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
-            .first()
-        )
-        if token and (token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=5)):
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token
 
     @property
     def is_active(self) -> bool:

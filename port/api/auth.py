@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from port.accounts.models import ApiToken
+from port.accounts.services import api_token_authenticate
 
 DEFAULT_API_RATE = "600/m"  # per token
 
@@ -72,7 +73,7 @@ class AgencyTokenAuth(HttpBearer):
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
-        api_token = ApiToken.authenticate(token)
+        api_token = api_token_authenticate(raw=token)
         if api_token is None:
             raise ApiUnauthorized(_("This token is unknown, revoked or expired. Ask your PORT program's "
                                     "administrator for a new one."), invalid_token=True)

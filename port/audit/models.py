@@ -14,6 +14,7 @@ class AuditEvent(models.Model):
         LIST = "list", _("Viewed a list")
         CREATE = "create", _("Created")
         UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
         MERGE = "merge", _("Merged")
         EXPORT = "export", _("Exported")
         LOGIN = "login", _("Signed in")

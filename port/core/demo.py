@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
-from port.accounts.services import program_create
+from port.accounts.services import api_token_issue, program_create
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record, consent_revoke
@@ -237,8 +237,8 @@ def demo_program_create(*, referrals: int = DEMO_REFERRALS, seed: int = DEMO_SEE
     now = now or timezone.now()
     program = program_create(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
     memberships = demo_cast_create(program=program)
-    token, raw = ApiToken.issue(agency=memberships["ed"].agency, name="Demo ED nightly feed",
-                                created_by=memberships["admin"].user)
+    token, raw = api_token_issue(agency=memberships["ed"].agency, name="Demo ED nightly feed",
+                                 actor=memberships["admin"].user)
     made = demo_referrals_create(program=program, count=referrals, seed=seed, now=now, outreach=True)
     _demo_field_work(program=program, memberships=memberships, seed=seed, now=now)
     _demo_visit_with_ems(program=program, ems=memberships["ems"], now=now)

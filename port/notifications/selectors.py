@@ -6,11 +6,12 @@ from django.http import Http404
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.notifications.models import Notice
+from port.referrals.selectors import audit_list_read, referrals_visible_to
 
 
 def notices_for(*, viewer: Membership) -> QuerySet[Notice]:
-    """The viewer's own notices in the program they act in, newest first. Notices name no participant,
-    so listing them is not a read of participant data."""
+    """The viewer's own notices in the program they act in, newest first. A notice's stored text names no
+    participant; the page adds the person's name for the viewer through `notices_named`."""
     if viewer.role not in TEAM_ROLES:
         return Notice.objects.none()
     return (Notice.objects.filter(user_id=viewer.user_id)
@@ -33,3 +34,17 @@ def unread_notice_count(*, viewer: Membership) -> int:
         return 0
     return (Notice.objects.filter(user_id=viewer.user_id, read_at__isnull=True)
             .filter(Q(referral__program_id=viewer.program_id) | Q(referral__isnull=True)).count())
+
+
+def notices_named(*, viewer: Membership, notices: list[Notice]) -> list[Notice]:
+    """`notices` with `person_name` set: the display name of the person each is about, when the viewer may
+    see that referral now ("" otherwise, and for notices without a referral). Names are never stored in a
+    notice (emails stay anonymous); showing them here is a read of those participants, audited as one list."""
+    referral_ids = {notice.referral_id for notice in notices if notice.referral_id}
+    visible = {referral.pk: referral for referral in
+               referrals_visible_to(viewer).filter(pk__in=referral_ids).select_related("participant")}
+    for notice in notices:
+        referral = visible.get(notice.referral_id)
+        notice.person_name = referral.participant.display_name if referral is not None else ""
+    audit_list_read(viewer=viewer, referrals=list(visible.values()), note="notices")
+    return notices

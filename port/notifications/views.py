@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from port.accounts.access import membership_required
 from port.accounts.roles import TEAM_ROLES
-from port.notifications.selectors import notice_get, notices_for
+from port.notifications.selectors import notice_get, notices_for, notices_named
 from port.notifications.services import notices_mark_read
 
 PAGE_SIZE = 50
@@ -26,7 +26,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(notices_for(viewer=viewer), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {
         "page": page,
-        "notices": list(page.object_list),
+        "notices": notices_named(viewer=viewer, notices=list(page.object_list)),
         "time_zone": viewer.program.time_zone,
         "nav_active": "notices",
     })

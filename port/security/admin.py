@@ -7,11 +7,11 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.http import HttpRequest
 
-from port.accounts.admin import admin_site, superuser_only
+from port.accounts.admin import AuditedAdminMixin, admin_site, superuser_only
 
 
-class OperatorAccessAttemptAdmin(AccessAttemptAdmin):
-    """Deleting a record lifts that lockout."""
+class OperatorAccessAttemptAdmin(AuditedAdminMixin, AccessAttemptAdmin):
+    """Deleting a record lifts that lockout (audited)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return superuser_only(request)

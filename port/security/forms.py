@@ -1,11 +1,22 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from port.accounts.models import User
 from port.security.services import CodeRefused, code_check
+
+
+def wait_in_words(seconds: int) -> str:
+    """A wait as a person says it: "1 second", "15 minutes", "2 hours" (rounded up)."""
+    if seconds < 60:
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    if seconds < 3600:
+        minutes = -(-seconds // 60)
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = -(-seconds // 3600)
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
 
 
 class CodeForm(forms.Form):
@@ -36,15 +47,19 @@ class CodeForm(forms.Form):
             self.accepted_by = code_check(user=self.user, code=code, device=self.device)
         except CodeRefused as refused:
             if refused.wait_seconds:
-                raise ValidationError(ngettext(
-                    "Too many wrong codes. Wait %(seconds)d second, then try again.",
-                    "Too many wrong codes. Wait %(seconds)d seconds, then try again.",
-                    refused.wait_seconds) % {"seconds": refused.wait_seconds}, code="throttled") from None
+                # Only while django-otp's wait after a wrong code is really in force (1 s after one
+                # wrong code, doubling after each further one).
+                raise ValidationError(gettext(
+                    "That code was not checked: after a wrong code PORT waits a moment before it checks "
+                    "another, so codes cannot be guessed. Try again in %(wait)s with the newest code your "
+                    "app shows.") % {"wait": wait_in_words(refused.wait_seconds)}, code="throttled") from None
             if self.device is not None:
-                message = _("That code is not right. Check the app shows PORT and your username, and type "
-                            "the code it shows now; codes change every 30 seconds.")
+                message = _("That code is not right. Check the app shows PORT and your username, and type the "
+                            "newest code it shows; codes change every 30 seconds. If new codes keep failing, "
+                            "check that your phone sets its clock automatically.")
             else:
-                message = _("That code is not right. Type the code your authenticator app shows now, or an "
-                            "unused recovery code.")
+                message = _("That code is not right. Type the newest code your authenticator app shows (codes "
+                            "change every 30 seconds), or an unused recovery code. If new codes keep failing, "
+                            "check that your phone sets its clock automatically.")
             raise ValidationError(message, code="wrong") from None
         return code

@@ -66,8 +66,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def enrol(request: HttpRequest) -> HttpResponse:
-    """Set up an authenticator app: scan the QR code (or type the secret), confirm with a code, then
-    see ten recovery codes, once. Someone already using two-factor sign-in must give a code first."""
+    """Set up an authenticator app: type the setup key (or scan the QR code from another device), confirm
+    with a code, then see ten recovery codes, once. Someone already using two-factor sign-in must give a code first."""
     user = request.user
     if has_confirmed_device(user) and not user.is_verified():
         return redirect(f"{reverse('security:verify')}?next={reverse('security:enrol')}")
@@ -84,6 +84,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "form": form,
         "qr": qr_svg(device.config_url, label=gettext("QR code to scan with your authenticator app")),
         "secret": totp_secret(device),
+        "secret_plain": totp_secret(device).replace(" ", ""),
         "next": request.POST.get("next") or request.GET.get("next", ""),
         "required": two_factor_required(user=user, membership=request.membership),
         "deadline": deadline,

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from port.accounts.models import ApiToken
+from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.conftest import submit_referral
 from port.participants.models import Participant
@@ -61,7 +61,7 @@ def read(client: Client, referral_id, raw: str):
 
 @pytest.fixture
 def ed_token(cast):
-    return ApiToken.issue(agency=cast.ed, name="ED nightly feed")
+    return api_token_issue(agency=cast.ed, name="ED nightly feed")
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_intake_audits_the_creation_with_the_token(api, ed_token):
     client, raw = api
     send(client, referral_body(), raw)
     referral = Referral.objects.get()
-    event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, target_type="referrals.referral")
     assert event.api_token == ed_token[0]
     assert event.role == "api"
     assert event.target_ids == [str(referral.pk)]
@@ -169,7 +169,7 @@ def test_a_retry_with_the_same_external_id_answers_200_with_the_same_referral(ap
     assert Referral.objects.count() == 1
     assert Participant.objects.count() == 1
     assert OverdoseEvent.objects.count() == 1
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.CREATE).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.CREATE, target_type="referrals.referral").count() == 1
 
 
 def test_a_retry_with_a_different_body_changes_nothing(api):
@@ -202,7 +202,7 @@ def test_the_same_external_id_for_a_different_person_answers_409_at_that_field(a
 
 def test_the_same_external_id_from_another_agency_is_another_referral(cast, api):
     client, raw = api
-    _token, raw_211 = ApiToken.issue(agency=cast.two_one_one, name="2-1-1 CAD")
+    _token, raw_211 = api_token_issue(agency=cast.two_one_one, name="2-1-1 CAD")
     first = send(client, referral_body(), raw)
     other = send(client, referral_body(source="211"), raw_211)
     assert (first.status_code, other.status_code) == (201, 201)
@@ -410,7 +410,7 @@ def test_reading_a_status_is_audited_with_the_token(api, ed_token):
 def test_another_agency_cannot_see_a_referral_it_did_not_send(cast, api):
     client, raw = api
     created = send(client, referral_body(), raw).json()
-    _token, raw_211 = ApiToken.issue(agency=cast.two_one_one, name="2-1-1 CAD")
+    _token, raw_211 = api_token_issue(agency=cast.two_one_one, name="2-1-1 CAD")
     unknown = read(client, uuid.uuid4(), raw_211)
     other = read(client, created["id"], raw_211)
     assert (other.status_code, unknown.status_code) == (404, 404)

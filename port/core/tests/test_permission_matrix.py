@@ -34,9 +34,9 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, Program, User
+from port.accounts.models import Agency, AgencyKind, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import program_create
+from port.accounts.services import api_token_issue, program_create
 from port.audit.models import BreakGlassAccess
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
@@ -317,10 +317,10 @@ def _build() -> MatrixWorld:
     # Expired, so the outsider is back to their normal scope; the grant stays for the review pages.
     BreakGlassAccess.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     # Each partner and provider calls the API with its own agency's token; the team and analysts have none.
-    tokens = {role: ApiToken.issue(agency=getattr(cast, role).agency, name=f"{role} feed")[1]
+    tokens = {role: api_token_issue(agency=getattr(cast, role).agency, name=f"{role} feed")[1]
               for role in ("partner", "first_responder", "law_enforcement", "provider", "outsider")
               if getattr(cast, role).agency is not None}
-    tokens["outsider"] = ApiToken.issue(agency=other_agency, name="Hilltop feed")[1]
+    tokens["outsider"] = api_token_issue(agency=other_agency, name="Hilltop feed")[1]
 
     on_participant = {"public_id": participant.public_id}
     on_referral = {"public_id": referral.public_id}

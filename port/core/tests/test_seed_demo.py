@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from port.accounts.models import AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, Role
-from port.accounts.services import program_create
+from port.accounts.services import api_token_authenticate, program_create
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, Disclosure
 from port.core.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_cast_create, demo_referrals_create
@@ -197,7 +197,7 @@ def test_the_demo_ed_token_is_printed_once_and_authenticates():
     output = seed()
     raw = TOKEN_PATTERN.findall(output)
     assert len(raw) == 1
-    token = ApiToken.authenticate(raw[0])
+    token = api_token_authenticate(raw=raw[0])
     assert token is not None and token.agency.name == "Demo General Hospital ED"
     assert raw[0] not in token.token_hash
     assert not TOKEN_PATTERN.search(seed())

@@ -73,6 +73,13 @@ def test_the_email_and_the_notice_name_no_participant_and_link_to_the_referral(c
     assert "Riverside PORT" in email.body
 
 
+def test_the_email_links_to_the_address_in_port_base_url(cast, settings):
+    settings.PORT_BASE_URL = "http://127.0.0.1:8123/"  # as `make run PORT=8123` sets it
+    referral = referral_due_in(cast, 2, assign_to=cast.peer)
+    deadline_warnings_send()
+    assert "http://127.0.0.1:8123" + reverse("referrals:detail", args=[referral.public_id]) in mail.outbox[0].body
+
+
 def test_nothing_is_sent_while_the_deadline_is_further_away_than_the_warning_period(cast):
     referral_due_in(cast, 7, assign_to=cast.peer)  # the program warns 6 hours ahead
     assert deadline_warnings_send() == 0

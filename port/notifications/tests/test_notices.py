@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from port.audit.models import AuditEvent
 from port.conftest import submit_referral
 from port.notifications.models import Notice
-from port.notifications.selectors import unread_notice_count
+from port.notifications.selectors import notices_named, unread_notice_count
 
 LIST = reverse("notifications:list")
 MARK_ALL = reverse("notifications:mark_all_read")
@@ -39,6 +40,34 @@ def test_the_team_sees_its_notices_newest_first_with_unread_ones_labelled(cast, 
     assert "Unread" not in older.split("Older, already read.")[0].rsplit("<li", 1)[1]
     assert reverse("referrals:detail", args=[referral.public_id]) in page
     assert "1 unread" in page
+
+
+def test_a_team_member_sees_who_each_notice_is_about_and_the_read_is_audited(cast):
+    referral = submit_referral(cast.program, first_name="Rosalind", last_name="Quackenbush", preferred_name="Roz")
+    notice_for(cast.peer, referral, message="Overdue since Nov 25, 3:00 PM EST: nobody has reached the person yet.")
+    page = cast.client_for(cast.peer).get(LIST).content.decode()
+    assert "Roz Quackenbush" in page
+    assert reverse("referrals:detail", args=[referral.public_id]) in page
+    entry = AuditEvent.objects.filter(action=AuditEvent.Action.LIST, user=cast.peer.user).get()
+    assert (entry.target_type, entry.target_ids, entry.participant_ids) == (
+        "referrals.referral", [str(referral.pk)], [referral.participant_id])
+    # The stored text stays free of names: the name is rendered from the referral, for this viewer.
+    assert "Roz" not in Notice.objects.get().message and "Quackenbush" not in Notice.objects.get().message
+
+
+def test_a_notice_about_a_referral_the_viewer_cannot_see_names_no_one(cast):
+    referral = submit_referral(cast.program, first_name="Rosalind", last_name="Quackenbush")
+    notice = notice_for(cast.outsider, referral)
+    [shown] = notices_named(viewer=cast.outsider, notices=[notice])
+    assert shown.person_name == ""
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.LIST).exists()
+
+
+def test_a_page_of_notices_without_referrals_is_not_audited(cast):
+    Notice.objects.create(user=cast.peer.user, message="Welcome.")
+    page = cast.client_for(cast.peer).get(LIST).content.decode()
+    assert "Welcome." in page
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.LIST).exists()
 
 
 @pytest.mark.parametrize("role", ["admin", "supervisor", "peer"])

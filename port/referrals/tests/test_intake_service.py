@@ -6,7 +6,8 @@ import json
 import pytest
 from django.forms.models import model_to_dict
 
-from port.accounts.models import AcuityLevel, ApiToken
+from port.accounts.models import AcuityLevel
+from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.participants.models import MatchCandidate, Participant, ParticipantAlias, ParticipantPhone
 from port.participants.services import participant_create
@@ -577,9 +578,9 @@ def test_a_public_request_is_audited_without_a_user(cast):
 
 
 def test_an_api_referral_is_audited_against_its_token(cast):
-    token, _raw = ApiToken.issue(agency=cast.ed, name="ED feed")
+    token, _raw = api_token_issue(agency=cast.ed, name="ED feed")
     intake(cast, channel=Channel.API, agency=cast.ed, api_token=token)
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(target_type="referrals.referral")
     assert (event.api_token, event.role, event.program) == (token, "api", cast.program)
 
 

@@ -14,7 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from port.accounts.models import User
 from port.audit.models import AuditEvent
 from port.conftest import PASSWORD
+from port.security.forms import wait_in_words
 from port.security.services import two_factor_enrol
+
+NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 
 
 def code_for(device: TOTPDevice) -> str:
@@ -62,6 +65,18 @@ def test_the_enrolment_page_shows_the_qr_code_as_inline_svg_and_the_secret(cast)
     # Drawn in the page: no image fetched from anywhere, no inline style.
     assert "<img" not in page and "style=" not in page
     assert response["Cache-Control"].startswith("max-age=0, no-cache, no-store")
+
+
+def test_the_enrolment_page_gives_the_setup_key_before_the_qr_code_and_does_not_only_say_scan(cast):
+    page = cast.client_for(cast.peer).get(reverse("security:enrol")).content.decode()
+    key_at, qr_at = page.index('class="totp-secret"'), page.index('<svg class="qr-code"')
+    assert key_at < qr_at  # a phone shows the key first: it cannot scan its own screen
+    device = TOTPDevice.objects.get(user=cast.peer.user)
+    plain = re.search(r'<input[^>]*id="setup-key"[^>]*value="([A-Z2-7]+)"', page).group(1)
+    assert plain in device.config_url
+    assert '<label for="setup-key">' in page
+    assert "On this phone" in page and "on another device" in page
+    assert "scan this QR code:" not in page
 
 
 def test_reloading_the_enrolment_page_keeps_the_same_secret(cast):
@@ -170,12 +185,51 @@ def test_a_wrong_code_is_refused_and_recorded_as_a_failed_sign_in(cast):
     assert client.get(reverse("referrals:my_queue")).status_code == 302
 
 
-def test_quickly_repeated_wrong_codes_are_slowed_down_with_a_clear_message(cast):
+def test_one_wrong_code_says_the_code_was_wrong_and_what_to_check(cast, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    enrolled(cast.peer.user)
+    client = sign_in_with_password(cast.peer.user)
+    page = client.post(reverse("security:verify"), {"code": "123456"}).content.decode()
+    assert "That code is not right" in page
+    assert "newest code" in page and "clock" in page
+    assert "Wait" not in page and "Too many" not in page and "Try again in" not in page
+
+
+def test_a_code_tried_while_a_wait_is_in_force_says_how_long_in_words(cast, time_machine):
+    time_machine.move_to(NOW, tick=False)
     enrolled(cast.peer.user)
     client = sign_in_with_password(cast.peer.user)
     client.post(reverse("security:verify"), {"code": "123456"})
-    response = client.post(reverse("security:verify"), {"code": "654321"})
-    assert "Too many wrong codes. Wait" in response.content.decode()
+    page = client.post(reverse("security:verify"), {"code": "654321"}).content.decode()
+    assert "Try again in 1 second" in page
+    assert "Too many" not in page
+
+
+def test_once_the_wait_is_over_the_next_wrong_code_is_just_wrong(cast, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    enrolled(cast.peer.user)
+    client = sign_in_with_password(cast.peer.user)
+    client.post(reverse("security:verify"), {"code": "123456"})
+    time_machine.move_to(NOW + dt.timedelta(seconds=5), tick=False)
+    page = client.post(reverse("security:verify"), {"code": "654321"}).content.decode()
+    assert "That code is not right" in page and "Try again in" not in page
+
+
+def test_a_device_that_answers_a_right_code_after_the_wait_signs_in(cast, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    enrolled(cast.peer.user)
+    client = sign_in_with_password(cast.peer.user)
+    client.post(reverse("security:verify"), {"code": "123456"})
+    time_machine.move_to(NOW + dt.timedelta(seconds=2), tick=False)
+    device = TOTPDevice.objects.get(user=cast.peer.user, confirmed=True)
+    assert client.post(reverse("security:verify"), {"code": code_for(device)}).status_code == 302
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (1, "1 second"), (2, "2 seconds"), (59, "59 seconds"), (60, "1 minute"), (61, "2 minutes"),
+    (900, "15 minutes"), (3600, "1 hour"), (5400, "2 hours")])
+def test_waits_are_said_in_seconds_minutes_or_hours(seconds, words):
+    assert wait_in_words(seconds) == words
 
 
 def test_the_code_page_does_not_send_people_to_another_site(cast):
