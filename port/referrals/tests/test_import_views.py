@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -170,20 +171,46 @@ def test_the_preview_shows_a_summary_and_every_row_with_its_problems(cast):
     assert "<code>phone</code>: Give a way to reach the person" in page
     assert "<code>transported</code>: Use yes, no, or leave it blank." in page
     assert "Already received — will not be duplicated" in page
-    # "Import all" is shown but disabled; importing the valid rows is offered.
+    # The all-or-nothing choice is shown but disabled; importing the rows without problems is offered.
     assert 'value="all" disabled' in page
-    assert "Import the 3 valid rows and skip 1" in page
+    assert "Import the 2 rows without problems; skip the 1 row with problems" in page
     assert 'value="cancel"' in page
     event = AuditEvent.objects.get(action=AuditEvent.Action.LIST, target_type="referrals.referralimport")
     assert event.participant_ids == [Referral.objects.get(external_id="ED-0003").participant_id]
 
 
-def test_a_clean_preview_offers_importing_every_row(cast):
+def buttons(page: str) -> dict[str, str]:
+    """The import choices on the preview: value -> the button's words (with "disabled" when it is)."""
+    found = re.findall(r'<button type="submit" name="choice" value="(\w+)"( disabled)?[^>]*>(.*?)</button>', page, re.S)
+    return {value: " ".join(words.split()) + (" (disabled)" if disabled else "") for value, disabled, words in found}
+
+
+def test_a_clean_preview_offers_importing_every_row_all_or_nothing(cast):
     batch = uploaded(cast, [good_row(1), good_row(2)])
     page = cast.client_for(cast.partner).get(reverse("referrals:import_preview", args=[batch.pk])).content.decode()
-    assert "Import all 2 rows" in page
-    assert 'value="all" disabled' not in page
-    assert "valid rows and skip" not in page
+    assert buttons(page) == {"all": "Import all 2 rows", "cancel": "Cancel"}
+    assert "if any row then has a problem, nothing is imported" in page
+
+
+def test_with_some_rows_with_problems_the_buttons_say_what_happens_to_them(cast):
+    batch = uploaded(cast, [good_row(1), good_row(2, phone=""), good_row(3, transported="maybe")])
+    page = cast.client_for(cast.partner).get(reverse("referrals:import_preview", args=[batch.pk])).content.decode()
+    assert buttons(page) == {
+        "all": "All or nothing: imports nothing while 2 rows have problems (disabled)",
+        "valid_only": "Import the 1 row without problems; skip the 2 rows with problems",
+        "cancel": "Cancel",
+    }
+    assert "Import all 3 rows" not in page
+
+
+def test_when_every_row_has_a_problem_nothing_can_be_imported(cast):
+    batch = uploaded(cast, [good_row(1, phone=""), good_row(2, transported="maybe")])
+    page = cast.client_for(cast.partner).get(reverse("referrals:import_preview", args=[batch.pk])).content.decode()
+    assert buttons(page) == {
+        "all": "All or nothing: imports nothing while 2 rows have problems (disabled)",
+        "cancel": "Cancel",
+    }
+    assert "Fix the rows in your spreadsheet and upload it again" in page
 
 
 def test_the_preview_warns_that_rows_without_an_external_id_would_be_sent_again(cast):
