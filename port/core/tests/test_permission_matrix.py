@@ -171,7 +171,7 @@ EXPECTED: dict[str, Row] = {
     "supplies:ledger": row(403, team=200, outsider=200),
     "supplies:report": row(403, team=200, outsider=200),
     "supplies:lot": row(403, team=200, outsider=404),
-    "notifications:list": row(403, team=200, outsider=200),
+    "notifications:list": row(403, team=200, outsider=200, shows=("peer",)),  # the warned peer: the name, live
     "notifications:mark_all_read": row(403, method="POST", team=REDIRECT, outsider=REDIRECT),
     # The peer's own notice: anyone else's is a 404.
     "notifications:mark_read": row(403, method="POST", peer=REDIRECT, supervising=404, outsider=404),
