@@ -29,7 +29,8 @@ from port.outreach.services import (
     supporter_save,
 )
 from port.outreach.tests.conftest import assigned_referral
-from port.referrals.models import Referral
+from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
+from port.referrals.services import referral_transition
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -101,7 +102,18 @@ def test_every_sensitive_outreach_text_is_stored_encrypted(cast, referral):
         assert stored(instance, field).startswith(PREFIX), field
         assert text not in stored(instance, field)
         assert getattr(type(instance).objects.get(pk=instance.pk), field) == text
-    assert set(models_with_encrypted_fields()) == {Referral, Supporter, ContactAttempt, Encounter, EncounterAddendum}
+    assert set(models_with_encrypted_fields()) == {Referral, ReferralChange, Supporter, ContactAttempt, Encounter,
+                                                   EncounterAddendum}
+
+
+def test_a_supervisors_reason_for_closing_as_unable_to_reach_early_is_stored_encrypted(cast, referral):
+    why = "Family says she moved to Ohio last week."
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
+                        reason=ClosingReason.UNABLE_TO_REACH, override_reason=why)
+    change = ReferralChange.objects.filter(referral=referral, kind=ReferralChange.Kind.STATUS).last()
+    assert stored(change, "override_reason").startswith(PREFIX)
+    assert why not in stored(change, "override_reason")
+    assert ReferralChange.objects.get(pk=change.pk).override_reason == why
 
 
 def test_an_empty_note_stays_empty_so_has_a_note_filters_work(cast, referral):
