@@ -50,20 +50,29 @@ to change a referral, call the program. The same `external_id` about a different
 answers **409** with `errors.external_id`, and nothing is created: give each referral its own.
 
 **Times** are ISO 8601 with a UTC offset (`2025-03-01T21:30:00-05:00` or `...Z`). A time without an
-offset is refused (422) because it is ambiguous. Answers give times in the program's time zone.
+offset is refused (422) because it is ambiguous, and so is an offset beyond -14:00 or +14:00 (no
+place uses one) or a time before 2000-01-01T00:00:00Z (a typing error). Answers give times in the
+program's time zone.
 
-**Errors** always have the same shape:
+**Types are strict.** Booleans are JSON `true`/`false` (not `0`, `1` or `"yes"`), numbers are JSON
+integers (not `2.0`, `"2"` or `true`); `null` or `""` means not known. No text field may hold a
+control character (NUL, escape codes and the like); tabs and line breaks are allowed only in
+`notes`, `participant.address`, `participant.location_notes` and `overdose.location`.
+
+**Errors** always have the same shape, and never repeat a value you sent:
 
 ```json
 {"detail": "The referral was not accepted: 2 fields need attention.",
- "errors": {"participant.phone": "“12” is not a phone number we can dial.",
+ "errors": {"participant.phone": "This is not a phone number we can dial; check the digits.",
             "overdose.occurred_at": "The overdose time is in the future."}}
 ```
 
 400: the body is not JSON or not a JSON object. 401: token. 404: no such referral sent by your
-agency. 409: the `external_id` was already used for a different person or overdose (see
-`errors`). 413: body over 64 KB. 422: a field is missing or wrong (see `errors`). 429: too many
-requests with this token (see `Retry-After`).
+agency (or no such address: unknown paths answer 404 in the same shape). 409: the `external_id`
+was already used for a different person or overdose (see `errors`). 411: the body was sent in
+chunks through a server that cannot read them; send a `Content-Length`. 413: body over 64 KB.
+422: a field is missing or wrong (see `errors`). 429: too many requests with this token (see
+`Retry-After`).
 """
 
 class ProjectSwagger(Swagger):
@@ -174,7 +183,8 @@ def _status_of(referral: Referral, token: ApiToken) -> dict[str, Any]:
     }
 
 
-ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 411: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+                   429: ErrorOut}
 
 CREATE_EXAMPLES = {
     "responses": {

@@ -7,10 +7,26 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
-from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission
+from port.referrals.intake import (
+    OverdoseDetails,
+    ParticipantDetails,
+    ReferralSubmission,
+    control_character_message,
+    has_control_character,
+)
 from port.referrals.models import NaloxoneGivenBy, Source, Status
 
 # The same limits the intake service stores; a longer value is refused, never cut short.
@@ -56,13 +72,42 @@ OptionalOffsetDateTime = Annotated[AwareDatetime | None, BeforeValidator(_dateti
 OptionalDate = Annotated[dt.date | None, BeforeValidator(_date_text)]
 
 
-# Optional text fields; null and "" both mean "not given".
-NameText = Annotated[str | None, Field(max_length=NAME_MAX)]
-AddressText = Annotated[str | None, Field(max_length=ADDRESS_MAX)]
-LocationNotesText = Annotated[str | None, Field(max_length=LOCATION_NOTES_MAX)]
-LanguageText = Annotated[str | None, Field(max_length=LANGUAGE_MAX)]
-PhoneText = Annotated[str | None, Field(max_length=PHONE_MAX)]
-NotesText = Annotated[str | None, Field(max_length=NOTES_MAX)]
+def _one_line(value: Any) -> Any:
+    # Refused here as well as in intake: a NUL would otherwise reach the database (PostgreSQL refuses
+    # it with a server error) in the look-up of an earlier referral with the same external_id.
+    if isinstance(value, str) and has_control_character(value):
+        raise PydanticCustomError("control_character", "Contains a control character.", {"multi_line": False})
+    return value
+
+
+def _free_text(value: Any) -> Any:
+    if isinstance(value, str) and has_control_character(value, multi_line=True):
+        raise PydanticCustomError("control_character", "Contains a control character.", {"multi_line": True})
+    return value
+
+
+OneLine = AfterValidator(_one_line)
+FreeText = AfterValidator(_free_text)
+
+# Optional text fields; null and "" both mean "not given". One-line fields refuse every control
+# character; free text (addresses, where to find the person, notes) allows tabs and line breaks.
+NameText = Annotated[str | None, Field(max_length=NAME_MAX), OneLine]
+AddressText = Annotated[str | None, Field(max_length=ADDRESS_MAX), FreeText]
+LocationNotesText = Annotated[str | None, Field(max_length=LOCATION_NOTES_MAX), FreeText]
+LanguageText = Annotated[str | None, Field(max_length=LANGUAGE_MAX), OneLine]
+PhoneText = Annotated[str | None, Field(max_length=PHONE_MAX), OneLine]
+NotesText = Annotated[str | None, Field(max_length=NOTES_MAX), FreeText]
+
+
+def _or_blank(json_type: str, **limits: Any) -> WithJsonSchema:
+    """The schema of a strict boolean or integer that may also be null or "" ("not known")."""
+    return WithJsonSchema({"anyOf": [{"type": json_type, **limits}, {"type": "null"}, {"const": ""}]})
+
+
+# JSON true/false only: 0, 1, "yes" and "true" are refused rather than guessed at.
+OptionalBool = Annotated[StrictBool | None, BeforeValidator(_blank_is_none), _or_blank("boolean")]
+TIME_BOUNDS = ("ISO 8601 with a UTC offset between -14:00 and +14:00, not before 2000-01-01T00:00:00Z "
+               "(an earlier time is a typing error).")
 
 
 class _Body(Schema):
@@ -71,13 +116,15 @@ class _Body(Schema):
 
 
 class ParticipantIn(_Body):
-    """The person who overdosed. Give at least one way to reach them: a phone number, an address,
-    or where they can be found (`location_notes`)."""
+    """The person who overdosed. Give at least one way to reach them: a `phone` number we can dial,
+    an `address`, or where they can be found (`location_notes`); one is enough, and a referral with
+    none of the three is refused (422, on `participant.phone`). Names are optional. No text may hold
+    a control character (NUL, escape codes; line breaks only in `address` and `location_notes`)."""
 
     first_name: NameText = None
     last_name: NameText = None
     preferred_name: NameText = None
-    date_of_birth: OptionalDate = Field(None, description="YYYY-MM-DD.")
+    date_of_birth: OptionalDate = Field(None, description="YYYY-MM-DD, from 1900-01-01 to today.")
     phone: PhoneText = Field(None, description="A number we can dial; US numbers may omit +1.")
     address: AddressText = None
     location_notes: LocationNotesText = Field(
@@ -96,14 +143,16 @@ class ParticipantIn(_Body):
 class OverdoseIn(_Body):
     """The overdose this referral follows up on (ODMAP's minimum: when, where, naloxone)."""
 
-    occurred_at: OptionalOffsetDateTime = Field(None, description="ISO 8601 with a UTC offset.")
+    occurred_at: OptionalOffsetDateTime = Field(
+        None, description=f"{TIME_BOUNDS} Not after received_at, not in the future.")
     location: AddressText = None
-    substances: list[Annotated[str, StringConstraints(max_length=SUBSTANCE_MAX)]] = Field(
+    substances: list[Annotated[str, StringConstraints(max_length=SUBSTANCE_MAX), OneLine]] = Field(
         default_factory=list, max_length=SUBSTANCES_MAX_ITEMS, description="Substances suspected.")
-    naloxone_doses: Annotated[int | None, Field(ge=0, le=20), BeforeValidator(_blank_is_none)] = None
+    naloxone_doses: Annotated[StrictInt | None, Field(ge=0, le=20), BeforeValidator(_blank_is_none),
+                              _or_blank("integer", minimum=0, maximum=20)] = Field(
+        None, description="A JSON integer from 0 to 20 (not 2.0, not \"2\", not true).")
     naloxone_given_by: Annotated[NaloxoneGivenBy | None, BeforeValidator(_blank_is_none)] = None
-    transported: Annotated[bool | None, BeforeValidator(_blank_is_none)] = Field(
-        None, description="Taken to hospital.")
+    transported: OptionalBool = Field(None, description="Taken to hospital: true or false (JSON booleans).")
 
     def to_details(self) -> OverdoseDetails:
         return OverdoseDetails(
@@ -141,19 +190,26 @@ class ReferralIn(_Body):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REFERRAL]})
 
     external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=EXTERNAL_ID_MAX)] = Field(
+                                                  max_length=EXTERNAL_ID_MAX), OneLine] = Field(
         description="Your identifier for this referral, unique within your agency. Makes retries safe.")
     source: Source
-    received_at: OffsetDateTime = Field(description="When your agency received the referral, ISO 8601 "
-                                                    "with a UTC offset.")
-    acuity: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] = Field(
-        description="One of the program's acuity codes (by default high, elevated, standard).")
+    received_at: OffsetDateTime = Field(description=f"When your agency received the referral: {TIME_BOUNDS} "
+                                                    "Not in the future.")
+    acuity: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+                      OneLine] = Field(
+        description="How urgent the follow-up is: one of the program's acuity codes. Each program sets "
+                    "its own codes and contact windows; by default `high` (contact within 24 hours), "
+                    "`elevated` (48 hours) and `standard` (72 hours). An unknown code is refused (422) "
+                    "with the program's codes listed.", examples=["high"])
     available_from: OptionalOffsetDateTime = Field(
         None, description="When the person can first be reached, e.g. the expected discharge. The "
-                          "contact clock starts at the later of this and received_at.")
+                          f"contact clock starts at the later of this and received_at. {TIME_BOUNDS} "
+                          "At most 30 days ahead.")
     participant: ParticipantIn
     overdose: OverdoseIn | None = None
-    consent_to_contact: Annotated[bool | None, BeforeValidator(_blank_is_none)] = None
+    consent_to_contact: OptionalBool = Field(
+        None, description="Whether the person agreed to be contacted: true or false (JSON booleans); null "
+                          "or \"\" when not known.")
     notes: NotesText = None
 
     def to_submission(self) -> ReferralSubmission:
@@ -209,6 +265,8 @@ def describe_validation_error(error: dict[str, Any]) -> str:
         return _("Too long: at most %(limit)s characters.") % {"limit": ctx.get("max_length")}
     if kind == "too_long":
         return _("Too many: at most %(limit)s items.") % {"limit": ctx.get("max_length")}
+    if kind == "control_character":
+        return control_character_message(multi_line=bool(ctx.get("multi_line")))
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return _("Give a whole number.")
     if kind == "greater_than_equal":

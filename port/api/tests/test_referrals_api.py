@@ -390,7 +390,8 @@ def test_the_answers_never_contain_participant_details(api):
     for response in (created, shown):
         for field in PARTICIPANT_FIELDS:
             assert field not in response.json()
-        for detail in (b"Robin", b"Sample", b"555-0142", b"5550142", b"1988-04", b"fentanyl", b"Riverside Park", b"Discharge"):
+        for detail in (b"Robin", b"Sample", b"555-0142", b"5550142", b"1988-04", b"fentanyl", b"Riverside Park",
+                       b"Discharge"):
             assert detail not in response.content
 
 
