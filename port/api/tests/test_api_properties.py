@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from port.accounts.models import ApiToken
+from port.accounts.services import api_token_issue
 from port.api.api import api
 from port.core.chunked import ChunkedBodies
 
@@ -49,7 +49,7 @@ def token(cast, settings, time_machine) -> Iterator[str]:
     # As Django's test client does: requests must not close the connection holding the test's transaction.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield ApiToken.issue(agency=cast.ed, name="ED nightly feed")[1]
+    yield api_token_issue(agency=cast.ed, name="ED nightly feed")[1]
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

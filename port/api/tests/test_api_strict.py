@@ -14,10 +14,10 @@ NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def api(client, cast, time_machine):
-    from port.accounts.models import ApiToken
+    from port.accounts.services import api_token_issue
 
     time_machine.move_to(NOW, tick=False)
-    return client, ApiToken.issue(agency=cast.ed, name="ED nightly feed")[1]
+    return client, api_token_issue(agency=cast.ed, name="ED nightly feed")[1]
 
 
 def body(**overrides) -> dict:

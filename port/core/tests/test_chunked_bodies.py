@@ -9,7 +9,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from port.accounts.models import ApiToken
+from port.accounts.services import api_token_issue
 from port.api.tests.test_referrals_api import referral_body
 from port.core.chunked import ChunkedBodies
 from port.referrals.models import Referral
@@ -77,7 +77,7 @@ def test_a_page_gets_the_411_as_text(settings):
 
 
 def test_a_referral_sent_in_chunks_through_the_project_application_is_created(cast):
-    raw = ApiToken.issue(agency=cast.ed, name="ED nightly feed")[1]
+    raw = api_token_issue(agency=cast.ed, name="ED nightly feed")[1]
     payload = json.dumps(referral_body()).encode()
 
     # As Django's test client does: the test's transaction must outlive the request.
