@@ -1339,7 +1339,7 @@ class _Batch:
             "referrer_name": referrer_name, "referrer_contact": referrer_contact, "external_id": external_id,
             "received_at": received_at, "available_from": available_from, "acuity_id": acuity.pk,
             "contact_deadline": contact_deadline(received_at=received_at, available_from=available_from,
-                                                 window_hours=acuity.window_hours, zone=self.zone),
+                                                 window_hours=acuity.window_hours),
             "status": status, "closed_reason": reason, "assigned_to_id": assignee.user_id if assignee else None,
             "consent_to_contact": rng.choice([True, True, None]) if channel != Channel.PUBLIC_FORM else True,
             "notes": rng.choice(NOTES), "submitted_participant": person.submitted(),

@@ -1,7 +1,6 @@
-"""The contact clock: when a referral must be first contacted, computed in the program's time zone."""
+"""The contact clock: when a referral must be first contacted. Windows in hours are elapsed time."""
 
 import datetime as dt
-import zoneinfo
 
 
 def contact_deadline(
@@ -9,18 +8,17 @@ def contact_deadline(
     received_at: dt.datetime,
     available_from: dt.datetime | None,
     window_hours: int,
-    zone: zoneinfo.ZoneInfo,
 ) -> dt.datetime:
-    """The later of received time and `available_from`, plus the acuity window.
+    """The later of received time and `available_from`, plus the acuity window, in elapsed hours.
 
-    The window is counted on the program's wall clock, so "24 hours" from 9 pm is 9 pm the next day
-    in the program's zone even across a daylight-saving change (23 or 25 elapsed hours). A deadline
-    that falls in the hour skipped by a spring-forward change moves to the same minutes an hour later.
-    Returned in UTC, as stored.
+    "24 hours" means 24 real hours, also across a daylight-saving change: from 9 pm the evening before
+    spring-forward the deadline is 10 pm the next day on the program's wall clock, and 8 pm after
+    fall-back (docs/architecture.md, "The clock"). The program's zone only decides how a deadline is
+    shown. Returned in UTC, as stored.
     """
     start = max(received_at, available_from) if available_from else received_at
-    local_wall = start.astimezone(zone).replace(tzinfo=None) + dt.timedelta(hours=window_hours)
-    return local_wall.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
+    # In UTC first: adding a timedelta to a datetime in a zone with daylight saving adds wall-clock time.
+    return start.astimezone(dt.UTC) + dt.timedelta(hours=window_hours)
 
 
 def time_left(deadline: dt.datetime, now: dt.datetime) -> dt.timedelta:

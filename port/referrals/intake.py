@@ -405,7 +405,7 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
         external_id=external_id, received_at=received_at, available_from=submission.available_from,
         acuity=acuity,
         contact_deadline=contact_deadline(received_at=received_at, available_from=submission.available_from,
-                                          window_hours=acuity.window_hours, zone=program.zone),
+                                          window_hours=acuity.window_hours),
         consent_to_contact=submission.consent_to_contact, notes=_clean_text(submission.notes, 5000),
         submitted_participant=submitted, match_result=match,
     )

@@ -96,11 +96,11 @@ def test_a_valid_referral_is_created_and_answers_201(cast, api, ed_token):
 
 def test_the_contact_deadline_is_given_with_the_programs_utc_offset(api):
     client, raw = api
-    # 9 pm EST the night before the spring-forward change: 24 h on the wall clock is 9 pm EDT.
+    # 9 pm EST the night before the spring-forward change: 24 real hours on is 10 pm EDT.
     body = referral_body(received_at="2025-03-08T21:00:00-05:00",
                          overdose={"occurred_at": "2025-03-08T19:30:00-05:00"})
     answer = send(client, body, raw).json()
-    assert answer["contact_deadline"] == "2025-03-09T21:00:00-04:00"
+    assert answer["contact_deadline"] == "2025-03-09T22:00:00-04:00"
     assert answer["received_at"] == "2025-03-08T21:00:00-05:00"
     assert dt.datetime.fromisoformat(answer["contact_deadline"]).utcoffset() is not None
 

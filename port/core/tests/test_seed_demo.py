@@ -72,7 +72,7 @@ def assert_referral_invariants(referrals) -> None:
     for referral in referrals.select_related("acuity", "program"):
         assert referral.contact_deadline == contact_deadline(
             received_at=referral.received_at, available_from=referral.available_from,
-            window_hours=referral.acuity.window_hours, zone=referral.program.zone)
+            window_hours=referral.acuity.window_hours)
         assert referral.acuity.program_id == referral.program_id
         assert (referral.status == Status.CLOSED) == bool(referral.closed_reason)
         if referral.status in (Status.ASSIGNED, Status.ATTEMPTING, Status.REACHED):
@@ -344,7 +344,7 @@ def test_the_generator_can_add_attempts_to_any_program_some_through_the_service(
     for referral in referrals.select_related("acuity"):
         assert referral.contact_deadline == contact_deadline(
             received_at=referral.received_at, available_from=referral.available_from,
-            window_hours=referral.acuity.window_hours, zone=cast.program.zone)
+            window_hours=referral.acuity.window_hours)
 
 
 def test_the_generator_makes_no_attempts_unless_asked(cast):

@@ -1,4 +1,5 @@
-"""The contact clock: deadlines on the program's wall clock, across daylight-saving changes."""
+"""The contact clock: a window in hours is elapsed time, also across daylight-saving changes; the program's
+zone only decides how the deadline is shown."""
 
 import datetime as dt
 import zoneinfo
@@ -18,9 +19,8 @@ def local(zone, *args, fold=0) -> dt.datetime:
     return dt.datetime(*args, tzinfo=zone, fold=fold)
 
 
-def deadline(received_at, window_hours, zone=NEW_YORK, available_from=None) -> dt.datetime:
-    return contact_deadline(received_at=received_at, available_from=available_from,
-                            window_hours=window_hours, zone=zone)
+def deadline(received_at, window_hours, available_from=None) -> dt.datetime:
+    return contact_deadline(received_at=received_at, available_from=available_from, window_hours=window_hours)
 
 
 # --- ordinary days ---------------------------------------------------------------------------------
@@ -39,8 +39,8 @@ def test_deadline_is_returned_in_utc():
 
 
 def test_an_evening_referral_is_due_the_next_evening_on_the_programs_calendar_not_utcs():
-    # 9 pm in New York is already tomorrow in UTC; the deadline must still be tomorrow 9 pm local,
-    # not a day later (the mistake DESIGN.md section 7 warns about).
+    # 9 pm in New York is already tomorrow in UTC; the deadline is still tomorrow 9 pm local, not a
+    # day later (the mistake DESIGN.md section 7 warns about).
     received = local(NEW_YORK, 2025, 6, 10, 21, 0)
     result = deadline(received, 24).astimezone(NEW_YORK)
     assert (result.date(), result.hour, result.minute) == (dt.date(2025, 6, 11), 21, 0)
@@ -54,62 +54,67 @@ def test_the_received_time_may_arrive_in_any_zone():
 
 # --- spring forward: Sunday 9 March 2025, 2:00 am EST becomes 3:00 am EDT -----------------------------
 
-def test_a_day_window_across_spring_forward_ends_at_the_same_wall_clock_time_23_hours_later():
+def test_a_24_hour_window_across_spring_forward_is_24_real_hours_so_it_ends_an_hour_later_on_the_wall_clock():
     received = local(NEW_YORK, 2025, 3, 8, 21, 0)  # Saturday 9 pm EST
     result = deadline(received, 24)
-    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 21, 0)  # Sunday 9 pm EDT
-    assert result - received == dt.timedelta(hours=23)
+    assert result - received == dt.timedelta(hours=24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 22, 0)  # Sunday 10 pm EDT
     assert result.astimezone(NEW_YORK).tzname() == "EDT"
 
 
-def test_a_deadline_in_the_skipped_hour_moves_an_hour_later():
+def test_a_window_that_would_end_in_the_skipped_hour_on_the_wall_clock_ends_24_real_hours_later():
     received = local(NEW_YORK, 2025, 3, 8, 2, 30)  # the next day's 2:30 am does not exist
-    result = deadline(received, 24).astimezone(NEW_YORK)
-    assert (result.day, result.hour, result.minute, result.tzname()) == (9, 3, 30, "EDT")
+    result = deadline(received, 24)
+    assert result - received == dt.timedelta(hours=24)
+    local_result = result.astimezone(NEW_YORK)
+    assert (local_result.day, local_result.hour, local_result.minute, local_result.tzname()) == (9, 3, 30, "EDT")
 
 
-def test_a_72_hour_window_that_starts_before_spring_forward_keeps_its_wall_clock_time():
+def test_a_72_hour_window_that_starts_before_spring_forward_is_72_real_hours():
     received = local(NEW_YORK, 2025, 3, 7, 14, 45)  # Friday afternoon, EST
     result = deadline(received, 72)
-    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 10, 14, 45)
-    assert result - received == dt.timedelta(hours=71)
+    assert result - received == dt.timedelta(hours=72)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 10, 15, 45)
 
 
-def test_a_zone_without_daylight_saving_counts_plain_hours_on_the_same_night():
-    received = dt.datetime(2025, 3, 9, 2, 0, tzinfo=UTC)  # Saturday evening in both zones
-    assert deadline(received, 24, zone=PHOENIX) - received == dt.timedelta(hours=24)
-    assert deadline(received, 24, zone=NEW_YORK) - received == dt.timedelta(hours=23)
+def test_a_zone_with_daylight_saving_and_one_without_show_the_same_deadline_an_hour_apart_after_the_change():
+    received = dt.datetime(2025, 3, 9, 2, 0, tzinfo=UTC)  # Saturday evening in both zones, 9 pm in New York
+    result = deadline(received, 24)
+    assert result - received == dt.timedelta(hours=24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 22, 0)
+    assert result.astimezone(PHOENIX) == local(PHOENIX, 2025, 3, 9, 19, 0)  # as Saturday: 7 pm
 
 
 # --- fall back: Sunday 2 November 2025, 2:00 am EDT becomes 1:00 am EST -------------------------------
 
-def test_a_day_window_across_fall_back_ends_at_the_same_wall_clock_time_25_hours_later():
+def test_a_24_hour_window_across_fall_back_is_24_real_hours_so_it_ends_an_hour_earlier_on_the_wall_clock():
     received = local(NEW_YORK, 2025, 11, 1, 21, 0)  # Saturday 9 pm EDT
     result = deadline(received, 24)
-    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 2, 21, 0)  # Sunday 9 pm EST
-    assert result - received == dt.timedelta(hours=25)
+    assert result - received == dt.timedelta(hours=24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 2, 20, 0)  # Sunday 8 pm EST
     assert result.astimezone(NEW_YORK).tzname() == "EST"
 
 
-def test_a_deadline_in_the_repeated_hour_is_the_first_one_the_earlier_and_safer_time():
-    received = local(NEW_YORK, 2025, 11, 1, 1, 30)  # the next day's 1:30 am happens twice
+def test_a_window_that_ends_in_the_repeated_hour_ends_at_the_real_instant_24_hours_on():
+    received = local(NEW_YORK, 2025, 11, 1, 1, 30)  # EDT, 05:30 UTC
     result = deadline(received, 24)
-    assert result == dt.datetime(2025, 11, 2, 5, 30, tzinfo=UTC)  # 1:30 am EDT, not 1:30 am EST
+    assert result == dt.datetime(2025, 11, 2, 5, 30, tzinfo=UTC)  # the first 1:30 am, EDT
     assert result.astimezone(NEW_YORK).tzname() == "EDT"
 
 
-def test_a_referral_received_in_the_second_repeated_hour_is_timed_from_its_wall_clock():
+def test_a_referral_received_in_the_second_repeated_hour_is_timed_from_its_real_instant():
     second_one_thirty = local(NEW_YORK, 2025, 11, 2, 1, 30, fold=1)  # EST, 06:30 UTC
     assert second_one_thirty.utcoffset() == dt.timedelta(hours=-5)
-    result = deadline(second_one_thirty, 24)
-    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 3, 1, 30)
-    assert result - second_one_thirty == dt.timedelta(hours=24)
+    first_one_thirty = local(NEW_YORK, 2025, 11, 2, 1, 30)  # EDT, 05:30 UTC: an hour earlier
+    assert deadline(second_one_thirty, 24) == dt.datetime(2025, 11, 3, 6, 30, tzinfo=UTC)
+    assert deadline(first_one_thirty, 24) == dt.datetime(2025, 11, 3, 5, 30, tzinfo=UTC)
 
 
-def test_the_same_utc_instant_gets_the_deadline_of_each_programs_own_calendar():
+def test_the_same_utc_instant_gets_one_deadline_shown_on_each_programs_own_clock():
     received = dt.datetime(2025, 11, 2, 1, 0, tzinfo=UTC)  # 9 pm Saturday in New York, 8 pm in Chicago
-    assert deadline(received, 24, zone=NEW_YORK).astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 2, 21, 0)
-    assert deadline(received, 24, zone=CHICAGO).astimezone(CHICAGO) == local(CHICAGO, 2025, 11, 2, 20, 0)
+    result = deadline(received, 24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 11, 2, 20, 0)
+    assert result.astimezone(CHICAGO) == local(CHICAGO, 2025, 11, 2, 19, 0)
 
 
 # --- available_from --------------------------------------------------------------------------------
@@ -126,12 +131,12 @@ def test_an_available_from_earlier_than_received_is_ignored():
     assert deadline(received, 48, available_from=earlier) == deadline(received, 48)
 
 
-def test_available_from_across_spring_forward_is_counted_on_the_wall_clock():
+def test_available_from_across_spring_forward_is_counted_in_real_hours():
     received = local(NEW_YORK, 2025, 3, 6, 10, 0)
     discharge = local(NEW_YORK, 2025, 3, 8, 20, 0)  # Saturday 8 pm EST
     result = deadline(received, 24, available_from=discharge)
-    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 20, 0)
-    assert result - discharge == dt.timedelta(hours=23)
+    assert result - discharge == dt.timedelta(hours=24)
+    assert result.astimezone(NEW_YORK) == local(NEW_YORK, 2025, 3, 9, 21, 0)
 
 
 # --- time left, in words ---------------------------------------------------------------------------

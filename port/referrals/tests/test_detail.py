@@ -131,8 +131,8 @@ def test_the_times_are_shown_in_the_programs_time_zone(cast, full_referral):
     assert ">Mar 8, 2025, 3:00 PM EST</time>" in html  # received
     assert ">Mar 8, 2025, 8:30 PM EST</time>" in html  # available from
     assert ">Mar 8, 2025, 1:15 PM EST</time>" in html  # the overdose
-    # 48 h on the wall clock from the discharge, across the spring change.
-    assert ">Mar 10, 2025, 8:30 PM EDT</time>" in html
+    # 48 real hours from the discharge, across the spring change: an hour later on the wall clock.
+    assert ">Mar 10, 2025, 9:30 PM EDT</time>" in html
     assert "America/New_York" in html
 
 

@@ -355,12 +355,12 @@ def test_without_a_received_time_the_referral_is_received_now(cast):
     assert referral.contact_deadline == NOW + 24 * HOUR
 
 
-def test_the_day_window_follows_the_programs_wall_clock_across_daylight_saving(cast):
+def test_the_window_is_elapsed_hours_across_daylight_saving(cast):
     # Saturday 8 March 2025, 9 pm in New York; clocks spring forward that night.
     received = dt.datetime(2025, 3, 9, 2, 0, tzinfo=dt.UTC)
     referral = referral_intake(program=cast.program, submission=submission(received_at=received, acuity="high"),
                                channel=Channel.API, now=received).referral
-    assert referral.contact_deadline == dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.UTC)  # Sunday 9 pm EDT
+    assert referral.contact_deadline == dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)  # 24 h on: Sunday 10 pm EDT
 
 
 # ---- bad input: a message per field, and nothing saved ----

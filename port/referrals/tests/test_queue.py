@@ -171,10 +171,10 @@ def test_the_deadline_is_shown_in_the_programs_time_zone(cast):
     assert "America/Los_Angeles" in response.content.decode()
 
 
-def test_a_deadline_across_the_spring_change_is_shown_on_the_new_wall_clock(cast):
+def test_a_deadline_across_the_spring_change_is_24_real_hours_on_shown_on_the_new_wall_clock(cast):
     referral = refer(cast, "Spring", received_at=dt.datetime(2025, 3, 9, 2, 0, tzinfo=dt.UTC))  # Mar 8, 9 pm EST
     row = row_for(cast.client_for(cast.supervisor).get(QUEUE), referral)
-    assert ">Mar 9, 2025, 9:00 PM EDT</time>" in row
+    assert ">Mar 9, 2025, 10:00 PM EDT</time>" in row
 
 
 def test_each_row_shows_the_person_source_acuity_status_and_peer(cast):
