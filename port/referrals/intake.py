@@ -253,7 +253,9 @@ def referral_intake(
     now = now or timezone.now()
     external_id = _clean_text(submission.external_id, 100)
     reused = False
-    if agency and external_id:
+    # A reference holding a control character is refused by validate_submission below; it is never
+    # looked up (PostgreSQL refuses a NUL in a query with a server error).
+    if agency and external_id and not has_control_character(external_id):
         existing = _sent_before(agency=agency, external_id=external_id)
         if existing and same_referral(existing, submission):
             return IntakeResult(existing, created=False, match=existing.match_result)

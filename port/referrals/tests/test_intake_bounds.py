@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from port.referrals.intake import IntakeRejected, validate_submission
-from port.referrals.models import OverdoseEvent, Referral
+from port.referrals.models import Channel, OverdoseEvent, Referral
 from port.referrals.tests.test_intake_service import NOW, intake, submission
 
 
@@ -136,3 +136,12 @@ def test_a_refusal_never_repeats_the_value_sent(cast, fields):
 
     assert errors
     assert all("Robin" not in message for message in errors.values()), errors
+
+
+def test_a_reference_number_with_a_nul_from_an_agency_is_refused_at_its_field_not_looked_up(cast):
+    """The agency's earlier referrals are not searched for a reference holding a NUL (PostgreSQL
+    answers a NUL in a query with a server error); the field is refused like any other."""
+    with pytest.raises(IntakeRejected) as rejected:
+        intake(cast, submission(external_id="ED-\x00-1"), channel=Channel.API, agency=cast.ed)
+
+    assert "control character" in rejected.value.errors["external_id"]
