@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := port.settings
 
-.PHONY: run install install-dev chromium test lint bench migrate demo clean
+.PHONY: run install install-dev chromium faketime test test-clock lint bench migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ install-dev: $(VENV)/.installed-dev
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# libfaketime sets the clock of a whole process (Debian's faketime package), for `make test-clock`.
+faketime:
+	@command -v faketime >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -50,6 +54,28 @@ test: install-dev chromium
 	$(BIN)/bandit -q -r port -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The suite (browser tests aside) at fixed instants and machine zones where a test that reads the wall
+# clock, or a rule that is wrong at that instant, fails (docs/architecture.md, "Testing the clock").
+# Instants are UTC; each run says its instant first; the target fails if any run fails.
+CLOCK_INSTANTS ?= 2026-12-01T19:30:00 2026-12-02T04:45:00 2027-03-14T06:30:00 2026-11-01T05:30:00 \
+	2026-12-01T04:30:00 2027-01-01T03:00:00
+CLOCK_ZONES ?= Pacific/Kiritimati America/Los_Angeles
+LIBFAKETIME ?= $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1) /usr/lib/faketime/libfaketime.so.1)
+
+test-clock: install-dev faketime
+	@failed=0; \
+	for instant in $(CLOCK_INSTANTS); do \
+	  echo "== test-clock: $$instant UTC"; \
+	  TZ=UTC LD_PRELOAD=$(LIBFAKETIME) FAKETIME="@$$(echo $$instant | tr T ' ')" \
+	    FAKETIME_DONT_RESET=1 \
+	    $(BIN)/pytest -p no:cacheprovider -q -m "not browser" || failed=1; \
+	done; \
+	for zone in $(CLOCK_ZONES); do \
+	  echo "== test-clock: machine time zone $$zone"; \
+	  TZ=$$zone $(BIN)/pytest -p no:cacheprovider -q -m "not browser" || failed=1; \
+	done; \
+	exit $$failed
 
 lint: install-dev
 	$(BIN)/ruff check port

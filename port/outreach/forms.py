@@ -21,6 +21,7 @@ from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfCha
 from port.outreach.selectors import SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
 from port.participants.normalize import InvalidPhone, format_phone, normalize_phone
+from port.referrals.forms import ProgramDateTimeField
 from port.referrals.models import Referral
 
 MAX_GIVEN = 100  # of one item at one encounter: a typo guard, far above any real visit
@@ -46,25 +47,19 @@ def supporter_label(supporter: Supporter) -> str:
     return f"{supporter} ({supporter.relationship})"
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed on the program's wall clock (a phone's date-time picker), stored in UTC."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+class LocalDateTimeField(ProgramDateTimeField):
+    """A date and time typed on the program's wall clock (a phone's date-time picker), stored in UTC: the
+    staff form's field (the earlier moment in the hour repeated at fall-back; a time in the hour skipped
+    at spring-forward refused with a message), with the outreach forms' example in its message."""
 
     def __init__(self, *, zone: ZoneInfo | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.zone = zone
+        super().__init__(zone=zone or dt.UTC, **kwargs)
         self.error_messages["invalid"] = gettext_lazy("Enter a date and time, such as 2025-03-14 18:30.")
 
     def prepare_value(self, value):
         if isinstance(value, dt.datetime) and timezone.is_aware(value):
             return timezone.localtime(value, self.zone).replace(tzinfo=None)
         return value
-
-    def to_python(self, value):
-        with timezone.override(self.zone):
-            return super().to_python(value)
 
 
 class ObjectChoiceField(forms.ChoiceField):

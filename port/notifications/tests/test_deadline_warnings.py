@@ -4,6 +4,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -59,6 +60,18 @@ def test_a_referral_near_its_deadline_with_no_attempt_warns_the_assigned_peer_an
     assert sorted(mail.outbox[0].to) == ["pat@example.org", "sam@example.org"]
     warning.refresh_from_db()
     assert warning.emailed_at is not None
+
+
+@pytest.mark.parametrize("now", [
+    dt.datetime(2027, 3, 14, 6, 30, tzinfo=dt.UTC),  # 1:30 am EST, half an hour before spring-forward
+    dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC),  # 1:30 am EDT, the first of the two at fall-back
+], ids=["before-spring-forward", "in-the-repeated-hour"])
+def test_the_deadline_and_the_warning_hours_are_real_hours_across_a_daylight_saving_change(cast, now):
+    with time_machine.travel(now, tick=False):
+        referral = submit_referral(cast.program, received_at=now - dt.timedelta(hours=20))  # 24 h window
+        assert referral.contact_deadline == now + dt.timedelta(hours=4)
+        assert deadline_warnings_send(now=now - dt.timedelta(hours=2, minutes=1)) == 0  # 6 h 1 min ahead
+        assert deadline_warnings_send(now=now) == 1
 
 
 def test_the_email_and_the_notice_name_no_participant_and_link_to_the_referral(cast):

@@ -1,8 +1,10 @@
 """Contact attempts drive the referral: stamps, status, closing outcomes, refusals and the attempt policy."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from port.audit.models import AuditEvent
@@ -214,39 +216,89 @@ def spread(cast, referral, *modes_and_days):
         attempt(cast.peer, fresh(referral), mode=mode, attempted_at=referral.received_at + dt.timedelta(days=days))
 
 
+# 9 am in New York; referrals `days_ago=9` arrive at 9 am on 1 June, so the attempts' local dates are known.
+POLICY_NOW = dt.datetime(2026, 6, 10, 13, 0, tzinfo=dt.UTC)
+on_a_known_morning = time_machine.travel(POLICY_NOW, tick=False)
+
+
+@on_a_known_morning
 def test_three_attempts_over_seven_days_in_two_modes_use_up_the_policy(cast):
     referral = assigned_referral(cast, days_ago=9)
-    spread(cast, referral, (Mode.PHONE, 0.1), (Mode.TEXT, 3), (Mode.PHONE, 6.5))
+    spread(cast, referral, (Mode.PHONE, 0.1), (Mode.TEXT, 3), (Mode.PHONE, 6.5))  # 1 June to 7 June, 9 pm
     status = policy(referral)
     assert (status.attempts, status.days, status.modes) == (3, 7, 2)
     assert status.exhausted
 
 
+@on_a_known_morning
 def test_the_policy_is_not_used_up_with_one_mode_only(cast):
     referral = assigned_referral(cast, days_ago=9)
     spread(cast, referral, (Mode.PHONE, 0.1), (Mode.PHONE, 3), (Mode.PHONE, 8))
     assert not policy(referral).exhausted
 
 
+@on_a_known_morning
 def test_the_policy_is_not_used_up_in_fewer_than_seven_days(cast):
     referral = assigned_referral(cast, days_ago=9)
-    spread(cast, referral, (Mode.PHONE, 0.1), (Mode.TEXT, 1), (Mode.IN_PERSON, 2))
+    spread(cast, referral, (Mode.PHONE, 0.1), (Mode.TEXT, 1), (Mode.IN_PERSON, 2))  # 1, 2 and 3 June
     status = policy(referral)
     assert status.days == 3
     assert not status.exhausted
 
 
+@on_a_known_morning
 def test_the_policy_is_not_used_up_with_two_attempts(cast):
     referral = assigned_referral(cast, days_ago=9)
     spread(cast, referral, (Mode.PHONE, 0.1), (Mode.TEXT, 8))
     assert not policy(referral).exhausted
 
 
+@on_a_known_morning
 def test_contact_means_the_policy_is_not_used_up(cast):
     referral = assigned_referral(cast, days_ago=9)
     spread(cast, referral, (Mode.PHONE, 0.1), (Mode.TEXT, 3), (Mode.PHONE, 6.5))
     attempt(cast.peer, fresh(referral), Outcome.REACHED_PARTICIPANT, Mode.IN_PERSON)
     assert not policy(referral).exhausted
+
+
+# --- days are calendar days in the program's zone, at the edges of its midnight ------------------------
+
+KIRITIMATI = "Pacific/Kiritimati"  # UTC+14: its dates are a day ahead of UTC's for most of the day
+
+
+def two_day_policy_far_from_utc(cast) -> None:
+    program = cast.program
+    program.time_zone = KIRITIMATI
+    program.attempt_policy_min_attempts, program.attempt_policy_min_days, program.attempt_policy_min_modes = 2, 2, 1
+    program.save()
+
+
+def at_kiritimati(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=zoneinfo.ZoneInfo(KIRITIMATI))
+
+
+@time_machine.travel(dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_attempts_just_before_and_just_after_the_programs_midnight_span_two_days(cast):
+    two_day_policy_far_from_utc(cast)
+    referral = assigned_referral(cast, days_ago=3)
+    # 23:50 and 00:10 in the program's zone: the same UTC date (9 June), two local dates (9 and 10 June).
+    attempt(cast.peer, fresh(referral), attempted_at=at_kiritimati(2026, 6, 9, 23, 50))
+    attempt(cast.peer, fresh(referral), attempted_at=at_kiritimati(2026, 6, 10, 0, 10))
+    status = policy(referral)
+    assert status.days == 2
+    assert status.exhausted
+
+
+@time_machine.travel(dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_attempts_on_one_local_day_span_one_day_even_when_utc_has_two_dates(cast):
+    two_day_policy_far_from_utc(cast)
+    referral = assigned_referral(cast, days_ago=3)
+    # 00:10 and 23:50 on 9 June in the program's zone: 8 June and 9 June in UTC.
+    attempt(cast.peer, fresh(referral), attempted_at=at_kiritimati(2026, 6, 9, 0, 10))
+    attempt(cast.peer, fresh(referral), attempted_at=at_kiritimati(2026, 6, 9, 23, 50))
+    status = policy(referral)
+    assert status.days == 1
+    assert not status.exhausted
 
 
 def test_the_programs_own_policy_applies(cast):

@@ -215,3 +215,21 @@ def test_the_attempt_forms_queries_do_not_grow_with_supporters(cast, referral):
         response = client.get(url(referral))
     assert "Gray (sister)" in response.content.decode()
     assert len(many) == len(few), [q["sql"] for q in many]
+
+
+def test_an_attempt_typed_in_the_hour_repeated_at_fall_back_is_logged_as_the_earlier_moment(cast, time_machine):
+    # 1:30 am EDT on 1 November 2026, the first of the two 1:30s in New York: 1:25 am happened once so far.
+    time_machine.move_to(dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC), tick=False)
+    referral = assigned_referral(cast)
+    response = post(cast, referral, attempted_at="2026-11-01T01:25")
+    assert response.status_code == 302
+    assert ContactAttempt.objects.get().attempted_at == dt.datetime(2026, 11, 1, 5, 25, tzinfo=dt.UTC)
+
+
+def test_an_attempt_time_in_the_hour_skipped_at_spring_forward_is_refused_with_a_message(cast, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC), tick=False)  # spring-forward day
+    referral = assigned_referral(cast)
+    response = post(cast, referral, attempted_at="2026-03-08T02:30")
+    assert response.status_code == 200
+    assert "the clocks moved forward an hour that night" in response.content.decode()
+    assert not ContactAttempt.objects.exists()

@@ -39,8 +39,10 @@ def rendered(viewer, referral) -> str:
 
 
 @pytest.fixture
-def exhausted(cast) -> Referral:
-    """3 attempts over 7 days in 2 modes, nobody reached."""
+def exhausted(cast, time_machine) -> Referral:
+    """3 attempts over 7 days in 2 modes, nobody reached: received at 9 am in New York on 1 June, the
+    attempts on 1, 4 and 7 June (9 pm) in the program's zone, now on 10 June."""
+    time_machine.move_to(dt.datetime(2026, 6, 10, 13, 0, tzinfo=dt.UTC), tick=False)
     referral = assigned_referral(cast, days_ago=9)
     start = referral.received_at
     log(cast, referral, at=start + dt.timedelta(hours=2))
