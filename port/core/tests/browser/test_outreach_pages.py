@@ -91,3 +91,14 @@ def test_the_supporter_pages_on_a_phone(page: Page, start_session, cast) -> None
     page.get_by_role("button", name="Add the supporter").click()
     expect(page.locator(".form-errors")).to_be_visible()
     check(page)
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_an_overdue_referral_with_no_attempt_fits_a_small_phone(new_page, start_session, cast, width) -> None:
+    """The long "No attempt yet; the deadline has passed" badge wraps instead of widening the page."""
+    referral = assigned_referral(cast, days_ago=3)
+    page = new_page({"width": width, "height": 740})
+    start_session(page, cast.peer)
+    page.goto(f"/referrals/{referral.public_id}/")
+    expect(page.locator(".badge-overdue").first).to_be_visible()
+    assert_no_sideways_scroll(page)
