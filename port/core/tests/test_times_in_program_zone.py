@@ -36,6 +36,8 @@ def far_from_utc(cast, time_machine) -> Referral:
 def page(cast, membership, url) -> str:
     response = cast.client_for(membership).get(url)
     assert response.status_code == 200
+    if response.streaming:  # CSV exports
+        return b"".join(response.streaming_content).decode()
     return response.content.decode()
 
 
@@ -68,3 +70,24 @@ def test_the_sent_list_shows_the_received_time_on_the_programs_clock(cast, far_f
     html = page(cast, cast.partner, reverse("referrals:sent"))
     assert "3:15" in html
     assert "1:15 AM" not in html and "1:15 a.m." not in html
+
+
+UTC_FORMS_OF_NOW = ("6:00 AM", "6:00 a.m.", "T06:00", " 06:00")  # NOW in UTC; 8 pm in Kiritimati
+
+
+def test_the_audit_trail_of_a_participant_shows_when_on_the_programs_clock(cast, far_from_utc):
+    """The entries were written at NOW, 8 pm on the program's clock."""
+    html = page(cast, cast.supervisor, reverse("audit:participant_trail", args=[far_from_utc.participant.public_id]))
+    assert "8:00:00 PM" in html
+    for utc_form in UTC_FORMS_OF_NOW:
+        assert utc_form not in html
+
+
+def test_the_audit_csv_gives_the_programs_time_beside_the_labelled_utc_time(cast, far_from_utc):
+    """The export keeps the recorded UTC instant in its own `time_utc` column (for verification) and
+    gives the program's clock in `time_local`."""
+    rows = page(cast, cast.supervisor, reverse("audit:participant_trail_csv",
+                                               args=[far_from_utc.participant.public_id])).splitlines()
+    header = rows[0].lstrip("\ufeff").split(",")
+    assert header[1:3] == ["time_utc", "time_local"]
+    assert all(",2026-06-10 20:00:00 +14," in row for row in rows[1:])
