@@ -103,7 +103,10 @@ def test_a_deleted_and_renumbered_middle_entry_is_detected_by_the_broken_link():
     events = record_entries(4)
     with tampering() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
-        cursor.execute("UPDATE audit_auditevent SET seq = seq - 1 WHERE seq > 2")
+        # One row at a time, oldest first: a single UPDATE may meet the unique seq in any row order.
+        cursor.execute("SELECT seq FROM audit_auditevent WHERE seq > 2 ORDER BY seq")
+        for (seq,) in cursor.fetchall():
+            cursor.execute("UPDATE audit_auditevent SET seq = %s WHERE seq = %s", [seq - 1, seq])
     # Renumbering changes the hashed fields; without the key the entry cannot be re-signed.
     assert f"Entry seq 2, id {events[2].pk}: its contents do not match its hash" in verify_failure()
 
