@@ -203,8 +203,8 @@ class AuditedAdminMixin:
         return program_of(obj, getattr(self, "program_field", None))
 
     def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
-        # Saved with the inlines in save_related, so one page is one audited change.
-        pass
+        """Nothing here: the object is saved with its inlines in save_related, so one page is one
+        audited change."""
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         related, deleted = inline_changes(formsets)
