@@ -29,16 +29,6 @@ def change_url(model: str, pk: int) -> str:
     return reverse(f"admin:{model}_change", args=[pk])
 
 
-@pytest.fixture
-def admin_client_(cast) -> Client:
-    return cast.client_for(cast.admin)
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser(username="root", password=PASSWORD, email="root@example.org")
-
-
 # --- Who gets in -------------------------------------------------------------------------------
 
 

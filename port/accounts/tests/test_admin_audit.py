@@ -22,23 +22,6 @@ from port.supplies.models import SupplyItem
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 
 
-@pytest.fixture
-def admin_client_(cast) -> Client:
-    return cast.client_for(cast.admin)
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser(username="root", password=PASSWORD, email="root@example.org")
-
-
-@pytest.fixture
-def root_client(superuser) -> Client:
-    client = Client()
-    client.force_login(superuser)
-    return client
-
-
 def new_entries(since: int) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(pk__gt=since).order_by("pk"))
 
