@@ -468,7 +468,21 @@ def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[
                 rng=rng, referral=referral, participant=referral.participant, by=by,
                 referred_at=referral.first_attempt_at or referral.received_at + dt.timedelta(hours=1))
     visits.sort(key=lambda v: v.occurred_at)
+    _ensure_a_kit_for_a_supporter(visits)
     return visits, [plan for plans in supporters.values() for plan in plans]
+
+
+def _ensure_a_kit_for_a_supporter(visits: list[_Visit]) -> None:
+    """Whatever the dice said, the demo shows a family member given naloxone and trained to use it: the
+    first visit a supporter was present at gives them what no visit did."""
+    Kind, Recipient = EncounterItem.Kind, EncounterItem.Recipient  # noqa: N806
+    visit = next((v for v in visits if v.present), None)
+    if visit is None:
+        return
+    for wanted in (_Given(Kind.SUPPLY, NALOXONE_4, recipient=Recipient.SUPPORTER, supporter=visit.present[0]),
+                   _Given(Kind.NALOXONE_TRAINING, recipient=Recipient.SUPPORTER, supporter=visit.present[0])):
+        if not any(g.kind == wanted.kind and g.recipient == Recipient.SUPPORTER for v in visits for g in v.given):
+            visit.given.append(wanted)
 
 
 def _supporters_of(*, rng, referral, participant, by, referred_at: dt.datetime,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -27,6 +28,7 @@ from port.core.tests.test_seed_demo import (
     FAILED_OUTCOMES,
     OUTCOME_FOR_REASON,
     assert_attempts_follow_the_referrals,
+    DEMO_NOW,
     attempts_by_referral,
 )
 from port.outreach.models import (
@@ -53,7 +55,7 @@ from port.supplies.selectors import EXPIRY_WARNING_DAYS, inventory_warnings
 def demo(django_db_setup, django_db_blocker):
     """The demo program, seeded once for the module and rolled back after it."""
     with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]), time_machine.travel(DEMO_NOW, tick=True):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
@@ -44,6 +45,16 @@ from port.referrals.models import (
 )
 from port.referrals.services import ALLOWED_TRANSITIONS
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement
+
+# The demo's six months end "now"; the tests set it (the clock keeps ticking: the services stamp moments).
+DEMO_NOW = dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def at_demo_now():
+    with time_machine.travel(DEMO_NOW, tick=True):
+        yield
+
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 DEMO_USERNAMES = ["demo-admin", "demo-supervisor", "demo-peer1", "demo-peer2", "demo-peer3", "demo-ed",
