@@ -25,10 +25,10 @@ from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind, Disclosure
 from port.consent.selectors import participants_shared_with
 from port.core.tests.test_seed_demo import (
+    DEMO_NOW,
     FAILED_OUTCOMES,
     OUTCOME_FOR_REASON,
     assert_attempts_follow_the_referrals,
-    DEMO_NOW,
     attempts_by_referral,
 )
 from port.outreach.models import (
@@ -54,8 +54,9 @@ from port.supplies.selectors import EXPIRY_WARNING_DAYS, inventory_warnings
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The demo program, seeded once for the module and rolled back after it."""
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]), time_machine.travel(DEMO_NOW, tick=True):
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    clock = time_machine.travel(DEMO_NOW, tick=True)
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers), clock:
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
