@@ -68,8 +68,14 @@ class Latency:
     @classmethod
     def of(cls, name: str, seconds: list[float], **extra) -> Latency:
         ms = [s * 1000 for s in seconds]
-        return cls(name=name, requests=len(ms), median_ms=round(statistics.median(ms), 1),
-                   p95_ms=round(percentile(ms, 95), 1), max_ms=round(max(ms), 1), **extra)
+        return cls(
+            name=name,
+            requests=len(ms),
+            median_ms=round(statistics.median(ms), 1),
+            p95_ms=round(percentile(ms, 95), 1),
+            max_ms=round(max(ms), 1),
+            **extra,
+        )
 
 
 @dataclass
@@ -192,8 +198,9 @@ def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool
     extra += [("peer", Role.PEER, n) for n in range(4, 4 + EXTRA_PEERS)]
     for kind, role, n in extra:
         # The bench signs in with force_login: no password, so no slow hashing either.
-        user = User.objects.create_user(username=f"{username_prefix}-{kind}{n}", password=None,
-                                        first_name=kind.title(), last_name=f"Bench-{n}")
+        user = User.objects.create_user(
+            username=f"{username_prefix}-{kind}{n}", password=None, first_name=kind.title(), last_name=f"Bench-{n}"
+        )
         Membership.objects.create(user=user, program=program, role=role)
     return program
 
@@ -203,13 +210,11 @@ def load_data(*, referrals: int, seed: int) -> float:
     from port.core.demo import demo_referrals_create
 
     started = time.perf_counter()
-    program = program_with_team(name=PROGRAM_NAME, slug="bench-port", username_prefix="bench",
-                                large=True)
+    program = program_with_team(name=PROGRAM_NAME, slug="bench-port", username_prefix="bench", large=True)
     demo_referrals_create(program=program, count=referrals, seed=seed)
     print(f"  {PROGRAM_NAME}: {time.perf_counter() - started:.0f} s", flush=True)
     # A neighbouring program in the same tables: its rows must cost the first one nothing.
-    other = program_with_team(name=OTHER_PROGRAM_NAME, slug="bench-neighbour",
-                              username_prefix="bench2", large=False)
+    other = program_with_team(name=OTHER_PROGRAM_NAME, slug="bench-neighbour", username_prefix="bench2", large=False)
     demo_referrals_create(program=other, count=max(1000, referrals // 5), seed=seed + 1)
     return time.perf_counter() - started
 
@@ -240,13 +245,15 @@ def bench_cast() -> BenchCast:
 
     program, other = program_named(PROGRAM_NAME), program_named(OTHER_PROGRAM_NAME)
     active = Membership.objects.filter(is_active=True).order_by("pk")
-    open_assigned = Q(user__assigned_referrals__status__in=OPEN_STATUSES,
-                      user__assigned_referrals__program=program)
-    peer = (active.filter(program=program, role=Role.PEER)
-            .annotate(open_count=Count("user__assigned_referrals", filter=open_assigned))
-            .order_by("-open_count", "pk")[0])
+    open_assigned = Q(user__assigned_referrals__status__in=OPEN_STATUSES, user__assigned_referrals__program=program)
+    peer = (
+        active.filter(program=program, role=Role.PEER)
+        .annotate(open_count=Count("user__assigned_referrals", filter=open_assigned))
+        .order_by("-open_count", "pk")[0]
+    )
     return BenchCast(
-        program_id=program.pk, other_program_id=other.pk,
+        program_id=program.pk,
+        other_program_id=other.pk,
         supervisor_id=active.filter(program=program, role=Role.SUPERVISOR)[0].pk,
         peer_id=peer.pk,
         other_supervisor_id=active.filter(program=other, role=Role.SUPERVISOR)[0].pk,
@@ -261,10 +268,8 @@ def close_bench_referrals(cast: BenchCast) -> int:
     """
     from port.referrals.models import ClosingReason, Referral, Status
 
-    sent = Referral.objects.filter(referring_agency_id=cast.api_agency_id,
-                                   external_id__startswith=EXTERNAL_ID_PREFIX)
-    return sent.exclude(status=Status.CLOSED).update(status=Status.CLOSED,
-                                                     closed_reason=ClosingReason.DUPLICATE)
+    sent = Referral.objects.filter(referring_agency_id=cast.api_agency_id, external_id__startswith=EXTERNAL_ID_PREFIX)
+    return sent.exclude(status=Status.CLOSED).update(status=Status.CLOSED, closed_reason=ClosingReason.DUPLICATE)
 
 
 def data_shape(program_id: int) -> dict:
@@ -279,15 +284,14 @@ def data_shape(program_id: int) -> dict:
     referrals = Referral.objects.filter(program_id=program_id)
     open_referrals = referrals.filter(status__in=OPEN_STATUSES)
     span = referrals.aggregate(first=Min("received_at"), last=Max("received_at"))
-    roles = dict(Membership.objects.filter(program_id=program_id).values_list("role")
-                 .annotate(n=Count("pk")).order_by())
+    roles = dict(
+        Membership.objects.filter(program_id=program_id).values_list("role").annotate(n=Count("pk")).order_by()
+    )
     return {
         "referrals": referrals.count(),
         "open": open_referrals.count(),
-        "open_by_status": dict(open_referrals.values_list("status").annotate(n=Count("pk"))
-                               .order_by()),
-        "overdue": referrals.filter(status__in=CLOCK_RUNNING_STATUSES,
-                                    contact_deadline__lt=timezone.now()).count(),
+        "open_by_status": dict(open_referrals.values_list("status").annotate(n=Count("pk")).order_by()),
+        "overdue": referrals.filter(status__in=CLOCK_RUNNING_STATUSES, contact_deadline__lt=timezone.now()).count(),
         "participants": Participant.objects.filter(program_id=program_id).count(),
         "agencies": Agency.objects.filter(program_id=program_id).count(),
         "supervisors": roles.get(Role.SUPERVISOR, 0),
@@ -352,8 +356,7 @@ class QueryLog:
 
     @property
     def summary(self) -> dict:
-        return {"queries": self.count,
-                "sql_ms": round(sum(seconds for seconds, _ in self.timings) * 1000, 1)}
+        return {"queries": self.count, "sql_ms": round(sum(seconds for seconds, _ in self.timings) * 1000, 1)}
 
     @property
     def slowest(self) -> dict:
@@ -385,9 +388,10 @@ def queue_plans(cast: BenchCast, deep_page: int) -> dict[str, str]:
     offset = (deep_page - 1) * PAGE_SIZE
     pages = {
         "queue, first page": referral_queue(viewer=supervisor, now=now)[:PAGE_SIZE],
-        "queue, overdue only": referral_queue(viewer=supervisor, now=now,
-                                              filters=QueueFilters(overdue_only=True))[:PAGE_SIZE],
-        "queue, last page": referral_queue(viewer=supervisor, now=now)[offset:offset + PAGE_SIZE],
+        "queue, overdue only": referral_queue(viewer=supervisor, now=now, filters=QueueFilters(overdue_only=True))[
+            :PAGE_SIZE
+        ],
+        "queue, last page": referral_queue(viewer=supervisor, now=now)[offset : offset + PAGE_SIZE],
         "my queue": referral_queue(viewer=peer, mine=True, now=now)[:PAGE_SIZE],
     }
     return {name: page.explain(analyze=True, buffers=True) for name, page in pages.items()}
@@ -448,10 +452,12 @@ class ReferralBodies:
                 person = dict(rng.choice(self.known))
             else:
                 birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(45 * 365))
-                person = {"first_name": rng.choice(FIRST_NAMES),
-                          "last_name": f"{rng.choice(LAST_NAMES)}-{n}",
-                          "date_of_birth": birth.isoformat(),
-                          "phone": f"412-555-{rng.randrange(10000):04d}"}
+                person = {
+                    "first_name": rng.choice(FIRST_NAMES),
+                    "last_name": f"{rng.choice(LAST_NAMES)}-{n}",
+                    "date_of_birth": birth.isoformat(),
+                    "phone": f"412-555-{rng.randrange(10000):04d}",
+                }
             source, acuity = rng.choice(SOURCES), rng.choice(ACUITIES)
             substances, doses = rng.choice(SUBSTANCES), rng.choice([0, 1, 2, 3])
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -461,9 +467,13 @@ class ReferralBodies:
             "received_at": (now - dt.timedelta(minutes=5)).isoformat(),
             "acuity": acuity,
             "participant": person,
-            "overdose": {"occurred_at": (now - dt.timedelta(hours=2)).isoformat(),
-                         "substances": substances, "naloxone_doses": doses,
-                         "naloxone_given_by": "ems" if doses else "", "transported": True},
+            "overdose": {
+                "occurred_at": (now - dt.timedelta(hours=2)).isoformat(),
+                "substances": substances,
+                "naloxone_doses": doses,
+                "naloxone_given_by": "ems" if doses else "",
+                "transported": True,
+            },
         }
 
 
@@ -471,15 +481,26 @@ def known_participants(program_id: int, *, limit: int = 200) -> list[dict]:
     """People already on file, as a sender would describe them (name, birth date, phone)."""
     from port.participants.models import Participant
 
-    people = (Participant.objects.filter(program_id=program_id, merged_into=None)
-              .exclude(first_name="").exclude(last_name="").exclude(date_of_birth=None)
-              .prefetch_related("phones").order_by("?")[:limit])
+    people = (
+        Participant.objects.filter(program_id=program_id, merged_into=None)
+        .exclude(first_name="")
+        .exclude(last_name="")
+        .exclude(date_of_birth=None)
+        .prefetch_related("phones")
+        .order_by("?")[:limit]
+    )
     described = []
     for person in people:
         phones = list(person.phones.all())
         reach = {"phone": phones[0].number} if phones else {"location_notes": "Example St shelter"}
-        described.append({"first_name": person.first_name, "last_name": person.last_name,
-                          "date_of_birth": person.date_of_birth.isoformat(), **reach})
+        described.append(
+            {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "date_of_birth": person.date_of_birth.isoformat(),
+                **reach,
+            }
+        )
     return described
 
 
@@ -491,8 +512,9 @@ def issue_token(cast: BenchCast) -> str:
     return raw
 
 
-def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
-                   warmup: int) -> tuple[list[Latency], list[str]]:
+def measure_intake(
+    *, token: str, bodies: ReferralBodies, requests: int, warmup: int
+) -> tuple[list[Latency], list[str]]:
     """New referrals, retries of them (idempotent), and status reads; returns the new ids too."""
     from django.test import Client
 
@@ -516,34 +538,45 @@ def measure_intake(*, token: str, bodies: ReferralBodies, requests: int,
         if response.status_code == 201:
             ids.append(str(response.json()["id"]))
         elif sum(n for code, n in statuses.items() if code != 201) <= 3:
-            print(f"  intake answered {response.status_code}: {response.content[:300]!r}",
-                  file=sys.stderr)
+            print(f"  intake answered {response.status_code}: {response.content[:300]!r}", file=sys.stderr)
         if i >= warmup:
             timings.append(elapsed)
             sent.append(body)
     if not ids:
         raise SystemExit("The intake API created no referral; see the answers above.")
-    results = [Latency.of(
-        "POST new referral", timings, **queries_of(lambda: post(bodies.next())),
-        errors=requests + warmup - statuses.get(201, 0),
-        notes=f"answers {statuses}; ~{bodies.known_share:.0%} describe a known participant")]
+    results = [
+        Latency.of(
+            "POST new referral",
+            timings,
+            **queries_of(lambda: post(bodies.next())),
+            errors=requests + warmup - statuses.get(201, 0),
+            notes=f"answers {statuses}; ~{bodies.known_share:.0%} describe a known participant",
+        )
+    ]
 
     timings, errors = [], 0
     for body in sent:
         started = time.perf_counter()
         errors += post(body).status_code != 200
         timings.append(time.perf_counter() - started)
-    results.append(Latency.of("POST retry, same external_id", timings,
-                              **queries_of(lambda: post(sent[0])), errors=errors,
-                              notes="idempotent: answers 200 with the referral made first"))
+    results.append(
+        Latency.of(
+            "POST retry, same external_id",
+            timings,
+            **queries_of(lambda: post(sent[0])),
+            errors=errors,
+            notes="idempotent: answers 200 with the referral made first",
+        )
+    )
 
     timings, errors = [], 0
     for referral_id in ids:
         started = time.perf_counter()
         errors += client.get(f"{url}/{referral_id}").status_code != 200
         timings.append(time.perf_counter() - started)
-    results.append(Latency.of("GET referral status", timings, errors=errors,
-                              **queries_of(lambda: client.get(f"{url}/{ids[0]}"))))
+    results.append(
+        Latency.of("GET referral status", timings, errors=errors, **queries_of(lambda: client.get(f"{url}/{ids[0]}")))
+    )
     return results, ids
 
 
@@ -563,13 +596,31 @@ def gunicorn_serving(*, workers: int, env: dict[str, str] | None = None) -> Iter
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [str(Path(sys.executable).with_name("gunicorn")), "port.wsgi", "--bind",
-               f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"]
-    environment = {**os.environ, "DATABASE_URL": bench_database_url(), "DEBUG": "0",
-                   "DJANGO_SETTINGS_MODULE": "port.settings", **(env or {})}
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "port.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": bench_database_url(),
+        "DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "port.settings",
+        **(env or {}),
+    }
     with GUNICORN_LOG.open("ab") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log,  # noqa: S603
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -592,8 +643,18 @@ def gunicorn_serving(*, workers: int, env: dict[str, str] | None = None) -> Iter
             server.wait(timeout=10)
 
 
-def hammer(name: str, *, base_url: str, token: str, send: Callable, seconds: float, clients: int,
-           workers: int, max_requests: int, notes: str = "") -> Throughput:
+def hammer(
+    name: str,
+    *,
+    base_url: str,
+    token: str,
+    send: Callable,
+    seconds: float,
+    clients: int,
+    workers: int,
+    max_requests: int,
+    notes: str = "",
+) -> Throughput:
     """Send requests from `clients` threads for `seconds` (at most max_requests); count them."""
     import httpx
 
@@ -632,10 +693,19 @@ def hammer(name: str, *, base_url: str, token: str, send: Callable, seconds: flo
     done = sum(statuses.values())
     ok = statuses.get("200", 0) + statuses.get("201", 0)
     return Throughput(
-        name=name, seconds=round(elapsed, 1), requests=done, errors=done - ok,
-        requests_per_second=round(ok / elapsed, 1), median_ms=round(statistics.median(timings), 1),
-        p95_ms=round(percentile(timings, 95), 1), clients=clients, workers=workers,
-        client_cpu_percent=round(100 * client_cpu / elapsed), notes=notes, status_counts=statuses)
+        name=name,
+        seconds=round(elapsed, 1),
+        requests=done,
+        errors=done - ok,
+        requests_per_second=round(ok / elapsed, 1),
+        median_ms=round(statistics.median(timings), 1),
+        p95_ms=round(percentile(timings, 95), 1),
+        clients=clients,
+        workers=workers,
+        client_cpu_percent=round(100 * client_cpu / elapsed),
+        notes=notes,
+        status_counts=statuses,
+    )
 
 
 def redis_answers(url: str) -> bool:
@@ -649,9 +719,17 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def measure_throughput(*, token: str, bodies: ReferralBodies, status_ids: list[str],
-                       seconds: float, status_seconds: float, clients: int, workers: int,
-                       redis_url: str) -> list[Throughput]:
+def measure_throughput(
+    *,
+    token: str,
+    bodies: ReferralBodies,
+    status_ids: list[str],
+    seconds: float,
+    status_seconds: float,
+    clients: int,
+    workers: int,
+    redis_url: str,
+) -> list[Throughput]:
     """POST and GET through gunicorn as configured by default (the per-token rate limit counted
     in the database cache), then shorter runs with it counted in Redis (as in production) and
     with it off: what the counting costs."""
@@ -685,12 +763,28 @@ def measure_throughput(*, token: str, bodies: ReferralBodies, status_ids: list[s
         with gunicorn_serving(workers=workers, env=env) as base_url:
             # Every worker imports the app and opens its database connection before the clock.
             hammer("warm-up", base_url=base_url, send=warm_up, seconds=3, max_requests=300, **shared)
-            results.append(hammer("POST /api/v1/referrals", base_url=base_url, send=post_referral,
-                                  seconds=post_seconds, max_requests=int(post_seconds * 500),
-                                  notes=configuration, **shared))
-            results.append(hammer("GET /api/v1/referrals/{id}", base_url=base_url, send=get_status,
-                                  seconds=status_seconds, max_requests=int(status_seconds * 1000),
-                                  notes=configuration, **shared))
+            results.append(
+                hammer(
+                    "POST /api/v1/referrals",
+                    base_url=base_url,
+                    send=post_referral,
+                    seconds=post_seconds,
+                    max_requests=int(post_seconds * 500),
+                    notes=configuration,
+                    **shared,
+                )
+            )
+            results.append(
+                hammer(
+                    "GET /api/v1/referrals/{id}",
+                    base_url=base_url,
+                    send=get_status,
+                    seconds=status_seconds,
+                    max_requests=int(status_seconds * 1000),
+                    notes=configuration,
+                    **shared,
+                )
+            )
     return results
 
 
@@ -712,10 +806,14 @@ def machine() -> dict:
         for name in ("server_version", "shared_buffers", "work_mem", "synchronous_commit"):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
-    return {"cpus": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1),
-            "cpu": first_match("/proc/cpuinfo", r"model name\s*:\s*(.+)") or platform.processor(),
-            "python": platform.python_version(), "django": django.get_version(),
-            "postgresql": settings}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "cpu": first_match("/proc/cpuinfo", r"model name\s*:\s*(.+)") or platform.processor(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": settings,
+    }
 
 
 def print_table(title: str, headers: list[str], rows: list[list]) -> None:
@@ -727,27 +825,58 @@ def print_table(title: str, headers: list[str], rows: list[list]) -> None:
 
 def report(result: dict) -> None:
     shape, other = result["data"], result["other_program"]
-    print(f"\n{PROGRAM_NAME}: {shape['referrals']:,} referrals received {shape['received_from']} to "
-          f"{shape['received_to']}, {shape['open']:,} open ({shape['overdue']:,} overdue), "
-          f"{shape['participants']:,} participants, {shape['supervisors']} supervisors, "
-          f"{shape['peers']} peers, {shape['agencies']} agencies.")
+    print(
+        f"\n{PROGRAM_NAME}: {shape['referrals']:,} referrals received {shape['received_from']} to "
+        f"{shape['received_to']}, {shape['open']:,} open ({shape['overdue']:,} overdue), "
+        f"{shape['participants']:,} participants, {shape['supervisors']} supervisors, "
+        f"{shape['peers']} peers, {shape['agencies']} agencies."
+    )
     print(f"{OTHER_PROGRAM_NAME}: {other['referrals']:,} referrals, {other['open']:,} open.")
     load = result["load_average"]
     busy = load["before"] > 1.5  # "after" includes the throughput run's own load
-    print(f"Load average {load['before']} before and {load['after']} after measuring, on "
-          f"{result['machine']['cpus']} CPUs" + (" (busy: other work competed for the CPUs)."
-                                                 if busy else "."))
+    print(
+        f"Load average {load['before']} before and {load['after']} after measuring, on "
+        f"{result['machine']['cpus']} CPUs" + (" (busy: other work competed for the CPUs)." if busy else ".")
+    )
     headers = ["", "n", "median ms", "p95 ms", "max ms", "queries", "SQL ms", "errors"]
-    for title, key in (("Queue pages (in-process, warm)", "queue"),
-                       ("Intake API (in-process)", "intake")):
-        print_table(title, headers, [[r.name, r.requests, r.median_ms, r.p95_ms, r.max_ms,
-                                      r.queries, r.sql_ms, r.errors] for r in result[key]])
-    print_table("Throughput over HTTP (gunicorn on 127.0.0.1)",
-                ["", "rate limit counted in", "workers", "clients", "s", "requests", "req/s",
-                 "median ms", "p95 ms", "errors", "client CPU %"],
-                [[t.name, t.notes, t.workers, t.clients, t.seconds, t.requests,
-                  t.requests_per_second, t.median_ms, t.p95_ms, t.errors, t.client_cpu_percent]
-                 for t in result["throughput"]])
+    for title, key in (("Queue pages (in-process, warm)", "queue"), ("Intake API (in-process)", "intake")):
+        print_table(
+            title,
+            headers,
+            [[r.name, r.requests, r.median_ms, r.p95_ms, r.max_ms, r.queries, r.sql_ms, r.errors] for r in result[key]],
+        )
+    print_table(
+        "Throughput over HTTP (gunicorn on 127.0.0.1)",
+        [
+            "",
+            "rate limit counted in",
+            "workers",
+            "clients",
+            "s",
+            "requests",
+            "req/s",
+            "median ms",
+            "p95 ms",
+            "errors",
+            "client CPU %",
+        ],
+        [
+            [
+                t.name,
+                t.notes,
+                t.workers,
+                t.clients,
+                t.seconds,
+                t.requests,
+                t.requests_per_second,
+                t.median_ms,
+                t.p95_ms,
+                t.errors,
+                t.client_cpu_percent,
+            ]
+            for t in result["throughput"]
+        ],
+    )
     failed = sum(t.errors for t in result["throughput"])
     if failed:
         print(f"\n{failed} HTTP requests failed; the server's errors are in {GUNICORN_LOG}.")
@@ -767,8 +896,7 @@ def to_json(value):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m port.bench",
-                                     description="Load synthetic data and measure PORT.")
+    parser = argparse.ArgumentParser(prog="python -m port.bench", description="Load synthetic data and measure PORT.")
     add = parser.add_argument
     add("--referrals", type=int, default=100_000, help="referrals in the main program")
     add("--fresh", action="store_true", help="drop the bench database and build it again")
@@ -780,8 +908,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--status-seconds", type=float, default=8, help="length of the shorter runs")
     add("--clients", type=int, default=8, help="concurrent HTTP clients")
     add("--workers", type=int, default=3, help="gunicorn workers")
-    add("--redis-url", default="redis://127.0.0.1:6379/15",
-        help="Redis for the production-like runs (skipped if it does not answer; '' skips)")
+    add(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/15",
+        help="Redis for the production-like runs (skipped if it does not answer; '' skips)",
+    )
     add("--output", type=Path, default=ROOT / "var" / "bench-latest.json")
     return parser.parse_args(argv)
 
@@ -809,8 +940,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     began = time.perf_counter()
     created = prepare_database(fresh=args.fresh)
-    print(f"{'Created' if created else 'Using'} the database {BENCH_DATABASE} on "
-          f"{PG_SERVER['host']}:{PG_SERVER['port']}.", flush=True)
+    print(
+        f"{'Created' if created else 'Using'} the database {BENCH_DATABASE} on "
+        f"{PG_SERVER['host']}:{PG_SERVER['port']}.",
+        flush=True,
+    )
     setup_django()
     load_seconds = ensure_data(referrals=args.referrals, seed=args.seed)
     cast = bench_cast()
@@ -825,14 +959,18 @@ def main(argv: list[str] | None = None) -> None:
     run = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
     bodies = ReferralBodies(known=known_participants(cast.program_id), seed=args.seed, run=run)
     try:
-        intake, ids = measure_intake(token=token, bodies=bodies, requests=args.intake_requests,
-                                     warmup=args.warmup)
-        print(f"Measuring throughput through gunicorn ({args.workers} workers, {args.clients} "
-              f"clients)...", flush=True)
-        throughput = measure_throughput(token=token, bodies=bodies, status_ids=ids,
-                                        seconds=args.seconds, status_seconds=args.status_seconds,
-                                        clients=args.clients, workers=args.workers,
-                                        redis_url=args.redis_url)
+        intake, ids = measure_intake(token=token, bodies=bodies, requests=args.intake_requests, warmup=args.warmup)
+        print(f"Measuring throughput through gunicorn ({args.workers} workers, {args.clients} clients)...", flush=True)
+        throughput = measure_throughput(
+            token=token,
+            bodies=bodies,
+            status_ids=ids,
+            seconds=args.seconds,
+            status_seconds=args.status_seconds,
+            clients=args.clients,
+            workers=args.workers,
+            redis_url=args.redis_url,
+        )
     finally:
         closed = close_bench_referrals(cast)
     result = {

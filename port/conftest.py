@@ -32,8 +32,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 @pytest.fixture(autouse=True)
 def _plain_static_files(settings) -> None:
     """Tests run without collectstatic, so serve static names unhashed."""
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -78,8 +80,13 @@ class Cast:
 
 
 def make_member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
-    user = User.objects.create_user(username=username, password=PASSWORD, first_name=username.title(),
-                                    last_name="Tester", email=f"{username}@example.org")
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        first_name=username.title(),
+        last_name="Tester",
+        email=f"{username}@example.org",
+    )
     return Membership.objects.create(user=user, program=program, role=role, agency=agency)
 
 
@@ -94,8 +101,14 @@ def cast(db) -> Cast:
     police = Agency.objects.create(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
     treatment = Agency.objects.create(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
     return Cast(
-        program=program, other_program=other, ed=ed, two_one_one=two, other_agency=other_agency,
-        ems=ems, police=police, treatment=treatment,
+        program=program,
+        other_program=other,
+        ed=ed,
+        two_one_one=two,
+        other_agency=other_agency,
+        ems=ems,
+        police=police,
+        treatment=treatment,
         first_responder=make_member(program, "fern", Role.FIRST_RESPONDER, ems),
         law_enforcement=make_member(program, "lowell", Role.LAW_ENFORCEMENT, police),
         provider=make_member(program, "paz", Role.PROVIDER, treatment),
@@ -110,16 +123,31 @@ def cast(db) -> Cast:
     )
 
 
-def submit_referral(program: Program, *, agency: Agency | None = None, by: Membership | None = None,
-                    received_at: dt.datetime | None = None, acuity: str = "high",
-                    source: str = Source.EMERGENCY_DEPARTMENT,
-                    external_id: str = "", channel: str = Channel.STAFF_FORM, **person) -> "Referral":  # noqa: F821
+def submit_referral(
+    program: Program,
+    *,
+    agency: Agency | None = None,
+    by: Membership | None = None,
+    received_at: dt.datetime | None = None,
+    acuity: str = "high",
+    source: str = Source.EMERGENCY_DEPARTMENT,
+    external_id: str = "",
+    channel: str = Channel.STAFF_FORM,
+    **person,
+) -> "Referral":  # noqa: F821
     """Make a referral through the real intake service."""
     details = {"first_name": "Alex", "last_name": "Example", "phone": "412-555-0100", **person}
     result = referral_intake(
-        program=program, channel=channel, agency=agency, submitted_by=by,
-        submission=ReferralSubmission(source=source, participant=ParticipantDetails(**details),
-                                      received_at=received_at or timezone.now(), acuity=acuity,
-                                      external_id=external_id),
+        program=program,
+        channel=channel,
+        agency=agency,
+        submitted_by=by,
+        submission=ReferralSubmission(
+            source=source,
+            participant=ParticipantDetails(**details),
+            received_at=received_at or timezone.now(),
+            acuity=acuity,
+            external_id=external_id,
+        ),
     )
     return result.referral

@@ -149,18 +149,25 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "port_cache"}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "port_cache"}}
 # Background work (deadline warnings): huey, on SQLite by default and on Redis in production.
 # flush_locks: a lock left by a worker killed mid-run would otherwise block the job for good.
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "port", "immediate": False,
-            "connection": {"url": REDIS_URL}, "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True}}
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "port",
+        "immediate": False,
+        "connection": {"url": REDIS_URL},
+        "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
+    }
 else:
-    HUEY = {"huey_class": "huey.SqliteHuey", "name": "port", "immediate": False,
-            "filename": str(VAR_DIR / "huey.sqlite3"),
-            "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "port",
+        "immediate": False,
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
+    }
 RATELIMIT_VIEW = "port.core.views.rate_limited"
 
 LANGUAGE_CODE = "en"
@@ -174,8 +181,11 @@ LOCALE_PATHS = [BASE_DIR / "port" / "locale"]
 
 def interface_languages(locale_dir: Path) -> list[tuple[str, str]]:
     """English (the source language) and each language with a compiled catalog in `locale_dir`."""
-    return [(code, name) for code, name in INTERFACE_LANGUAGES
-            if code == LANGUAGE_CODE or (locale_dir / code / "LC_MESSAGES" / "django.mo").exists()]
+    return [
+        (code, name)
+        for code, name in INTERFACE_LANGUAGES
+        if code == LANGUAGE_CODE or (locale_dir / code / "LC_MESSAGES" / "django.mo").exists()
+    ]
 
 
 LANGUAGES = interface_languages(LOCALE_PATHS[0])

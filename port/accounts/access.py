@@ -10,10 +10,27 @@ from django.http import HttpRequest, HttpResponse
 # Query parameters that name no one (pages, cursors, filters by code or id, dates): the only ones a link
 # back after signing in (`next`) keeps. Anything else, such as a search's `q`, may carry a name, and a
 # URL ends up in browser history, proxy logs and the sign-in page's own address.
-IDENTITY_FREE_PARAMETERS = frozenset({
-    "page", "before", "status", "source", "acuity", "assigned", "overdue", "mode", "attempt", "language",
-    "location", "item", "lot", "kind", "user", "start", "end",
-})
+IDENTITY_FREE_PARAMETERS = frozenset(
+    {
+        "page",
+        "before",
+        "status",
+        "source",
+        "acuity",
+        "assigned",
+        "overdue",
+        "mode",
+        "attempt",
+        "language",
+        "location",
+        "item",
+        "lot",
+        "kind",
+        "user",
+        "start",
+        "end",
+    }
+)
 
 
 def return_path(request: HttpRequest) -> str:
@@ -28,6 +45,7 @@ def return_path(request: HttpRequest) -> str:
 
 def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Django's login_required, with a `next` that carries no identity (see return_path)."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:

@@ -58,8 +58,9 @@ def administered_program_ids(request: HttpRequest) -> list[int]:
         cached = []
         if user.is_authenticated and user.is_active:
             cached = sorted(
-                Membership.objects.filter(user=user, role=Role.ADMIN, is_active=True)
-                .values_list("program_id", flat=True)
+                Membership.objects.filter(user=user, role=Role.ADMIN, is_active=True).values_list(
+                    "program_id", flat=True
+                )
             )
         request._administered_program_ids = cached
     return cached
@@ -114,9 +115,9 @@ def scoped_choices(model: type[Model], request: HttpRequest) -> QuerySet | None:
     if model in (Agency, AcuityLevel):
         return model.objects.filter(program__in=programs)
     if model is User:
-        return User.objects.filter(
-            pk__in=Membership.objects.filter(program__in=programs).values("user_id")
-        ).order_by("username")
+        return User.objects.filter(pk__in=Membership.objects.filter(program__in=programs).values("user_id")).order_by(
+            "username"
+        )
     return None
 
 
@@ -214,10 +215,12 @@ class AuditedAdminMixin:
         for formset in formsets:
             formset.save_m2m()
 
-    def audited_save(self, request: HttpRequest, obj: Model, *, form, change: bool, related: list[Model],
-                     deleted: list[Model]) -> None:
-        admin_record_save(actor=request.user, record=obj, program=self._program(obj),
-                          related=related, related_deleted=deleted)
+    def audited_save(
+        self, request: HttpRequest, obj: Model, *, form, change: bool, related: list[Model], deleted: list[Model]
+    ) -> None:
+        admin_record_save(
+            actor=request.user, record=obj, program=self._program(obj), related=related, related_deleted=deleted
+        )
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         admin_records_delete(actor=request.user, records=[obj], program=self._program(obj))
@@ -228,8 +231,7 @@ class AuditedAdminMixin:
             program = self._program(obj)
             by_program.setdefault(program.pk if program else None, []).append(obj)
         for records in by_program.values():
-            admin_records_delete(actor=request.user, records=records,
-                                 program=self._program(records[0]))
+            admin_records_delete(actor=request.user, records=records, program=self._program(records[0]))
 
 
 class ProgramScopedAdmin(AuditedAdminMixin, ProgramScopeMixin, admin.ModelAdmin):
@@ -257,9 +259,17 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = ("name", "slug", "time_zone", "attempt_policy_min_attempts", "attempt_policy_min_days",
-                  "attempt_policy_min_modes", "deadline_warning_hours", "encounter_edit_hours",
-                  "idle_timeout_minutes")
+        fields = (
+            "name",
+            "slug",
+            "time_zone",
+            "attempt_policy_min_attempts",
+            "attempt_policy_min_days",
+            "attempt_policy_min_modes",
+            "deadline_warning_hours",
+            "encounter_edit_hours",
+            "idle_timeout_minutes",
+        )
 
 
 class AcuityLevelInline(ProgramScopeMixin, admin.TabularInline):
@@ -279,7 +289,8 @@ class FieldVisibilityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only roles whose view a program may change: law enforcement and analysts never see these fields.
         self.fields["role"].choices = [("", "---------")] + [
-            (value, label) for value, label in Role.choices if value in CONFIGURABLE_ROLES]
+            (value, label) for value, label in Role.choices if value in CONFIGURABLE_ROLES
+        ]
 
 
 class FieldVisibilityInline(ProgramScopeMixin, admin.TabularInline):
@@ -289,7 +300,8 @@ class FieldVisibilityInline(ProgramScopeMixin, admin.TabularInline):
     verbose_name = _("field visibility setting")
     verbose_name_plural = _(
         "Field visibility: without a setting the team sees notes, substances and assessments and an EMS/fire "
-        "partner sees none of them; law enforcement partners and analysts never see them")
+        "partner sees none of them; law enforcement partners and analysts never see them"
+    )
 
 
 @admin.register(Program, site=admin_site)
@@ -300,9 +312,18 @@ class ProgramAdmin(ProgramScopedAdmin):
     search_fields = ("name", "slug")
     fieldsets = (
         (None, {"fields": ("name", "slug", "time_zone")}),
-        (_("Outreach policy"), {"fields": (
-            "attempt_policy_min_attempts", "attempt_policy_min_days", "attempt_policy_min_modes",
-            "deadline_warning_hours", "encounter_edit_hours")}),
+        (
+            _("Outreach policy"),
+            {
+                "fields": (
+                    "attempt_policy_min_attempts",
+                    "attempt_policy_min_days",
+                    "attempt_policy_min_modes",
+                    "deadline_warning_hours",
+                    "encounter_edit_hours",
+                )
+            },
+        ),
         (_("Sign-in"), {"fields": ("idle_timeout_minutes",)}),
     )
 
@@ -325,17 +346,22 @@ class ProgramAdmin(ProgramScopedAdmin):
         # A new program starts with program_create's acuity levels, edited here once it exists.
         return [AcuityLevelInline, FieldVisibilityInline] if obj is not None else []
 
-    def audited_save(self, request: HttpRequest, obj: Program, *, form, change: bool, related: list[Model],
-                     deleted: list[Model]) -> None:
+    def audited_save(
+        self, request: HttpRequest, obj: Program, *, form, change: bool, related: list[Model], deleted: list[Model]
+    ) -> None:
         if change:
             program_update(actor=request.user, program=obj, related=related, related_deleted=deleted)
             return
         # Through the service, so an admin-made program gets every default (acuity levels, supplies,
         # text templates) that any other program gets, with the policy values from the form.
-        policy = {name: form.cleaned_data[name] for name in ProgramForm.Meta.fields
-                  if name not in ("name", "slug", "time_zone") and name in form.cleaned_data}
-        created = program_create(name=obj.name, slug=obj.slug, time_zone=obj.time_zone, actor=request.user,
-                                 policy=policy)
+        policy = {
+            name: form.cleaned_data[name]
+            for name in ProgramForm.Meta.fields
+            if name not in ("name", "slug", "time_zone") and name in form.cleaned_data
+        }
+        created = program_create(
+            name=obj.name, slug=obj.slug, time_zone=obj.time_zone, actor=request.user, policy=policy
+        )
         # The admin goes on with `obj` (history entry, redirect): make it the saved program.
         obj.pk, obj.created_at = created.pk, created.created_at
         obj._state.adding, obj._state.db = False, created._state.db
@@ -370,8 +396,9 @@ class MembershipAdmin(ProgramScopedAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     fields = ("user", "program", "role", "agency", "is_active")
 
-    def audited_save(self, request: HttpRequest, obj: Membership, *, form, change: bool, related: list[Model],
-                     deleted: list[Model]) -> None:
+    def audited_save(
+        self, request: HttpRequest, obj: Membership, *, form, change: bool, related: list[Model], deleted: list[Model]
+    ) -> None:
         (membership_update if change else membership_create)(actor=request.user, membership=obj)
 
 
@@ -399,8 +426,9 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
     def save(self, commit: bool = True) -> User:
         usable = self.cleaned_data.get("set_usable_password", True)
-        return user_password_set(actor=_acting_user.get(), user=self.user,
-                                 password=self.cleaned_data["password1"] if usable else None)
+        return user_password_set(
+            actor=_acting_user.get(), user=self.user, password=self.cleaned_data["password1"] if usable else None
+        )
 
 
 class ProgramUserCreationForm(forms.ModelForm):
@@ -413,16 +441,22 @@ class ProgramUserCreationForm(forms.ModelForm):
     program = forms.ModelChoiceField(queryset=Program.objects.none(), label=_("Program"))
     role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
     agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(), required=False, label=_("Agency"),
+        queryset=Agency.objects.none(),
+        required=False,
+        label=_("Agency"),
         help_text=_("Required for referral partners: the agency they send referrals for."),
     )
     password1 = forms.CharField(
-        label=_("Password"), required=False, strip=False,
+        label=_("Password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave both password fields empty to email the person a link to choose their own."),
     )
     password2 = forms.CharField(
-        label=_("Password again"), required=False, strip=False,
+        label=_("Password again"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     # Set by UserAdmin.get_form: the programs and agencies this admin may choose from.
@@ -464,11 +498,15 @@ class ProgramUserCreationForm(forms.ModelForm):
                 except ValidationError as error:
                     self.add_error("password1", error)
         elif not cleaned.get("email") and "email" not in self.errors:
-            self.add_error("email", _("Give an email address so the person can be sent a link to choose "
-                                      "a password, or set a password below."))
+            self.add_error(
+                "email",
+                _(
+                    "Give an email address so the person can be sent a link to choose "
+                    "a password, or set a password below."
+                ),
+            )
         if cleaned.get("program") and cleaned.get("role"):
-            membership = Membership(program=cleaned["program"], role=cleaned["role"],
-                                    agency=cleaned.get("agency"))
+            membership = Membership(program=cleaned["program"], role=cleaned["role"], agency=cleaned.get("agency"))
             try:
                 membership.clean()
             except ValidationError as error:
@@ -526,14 +564,18 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
         memberships = Membership.objects.select_related("program", "agency")
         if not request.user.is_superuser:
             memberships = memberships.filter(program__in=administered_program_ids(request))
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("memberships", queryset=memberships, to_attr="visible_memberships")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="visible_memberships"))
         )
 
     @admin.display(description=_("Roles"))
     def roles(self, user: User) -> str:
-        return "; ".join(f"{m.get_role_display()}, {m.program}" + ("" if m.is_active else gettext(" (inactive)"))
-                         for m in user.visible_memberships)
+        return "; ".join(
+            f"{m.get_role_display()}, {m.program}" + ("" if m.is_active else gettext(" (inactive)"))
+            for m in user.visible_memberships
+        )
 
     def get_form(self, request: HttpRequest, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -541,10 +583,14 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             # A subclass per request, so one admin's choices never leak into another's form.
             programs = scoped_choices(Program, request)
             agencies = scoped_choices(Agency, request)
-            form = type(form.__name__, (form,), {
-                "program_choices": Program.objects.all() if programs is None else programs,
-                "agency_choices": Agency.objects.all() if agencies is None else agencies,
-            })
+            form = type(
+                form.__name__,
+                (form,),
+                {
+                    "program_choices": Program.objects.all() if programs is None else programs,
+                    "agency_choices": Agency.objects.all() if agencies is None else agencies,
+                },
+            )
         return form
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
@@ -578,19 +624,27 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
         # People leave by deactivation: their name stays on the referrals and audit trail they made.
         return superuser_only(request)
 
-    def audited_save(self, request: HttpRequest, obj: User, *, form, change: bool, related: list[Model],
-                     deleted: list[Model]) -> None:
+    def audited_save(
+        self, request: HttpRequest, obj: User, *, form, change: bool, related: list[Model], deleted: list[Model]
+    ) -> None:
         if change:
             user_update(actor=request.user, user=obj, memberships=related, memberships_deleted=deleted)
             return
         data = form.cleaned_data
         emailed = not data.get("password1")
-        user_create(actor=request.user, user=obj, program=data["program"], role=data["role"],
-                    agency=data.get("agency"), link_domain=request.get_host() if emailed else None,
-                    use_https=request.is_secure())
+        user_create(
+            actor=request.user,
+            user=obj,
+            program=data["program"],
+            role=data["role"],
+            agency=data.get("agency"),
+            link_domain=request.get_host() if emailed else None,
+            use_https=request.is_secure(),
+        )
         if emailed:
-            messages.info(request, gettext("A link to choose a password was emailed to %(email)s.")
-                          % {"email": obj.email})
+            messages.info(
+                request, gettext("A link to choose a password was emailed to %(email)s.") % {"email": obj.email}
+            )
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
         token = _acting_user.set(request.user)
@@ -609,13 +663,19 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             else:
                 skipped += 1
         if sent:
-            messages.success(request, ngettext("Emailed %(count)d link.", "Emailed %(count)d links.", sent)
-                             % {"count": sent})
+            messages.success(
+                request, ngettext("Emailed %(count)d link.", "Emailed %(count)d links.", sent) % {"count": sent}
+            )
         if skipped:
-            messages.warning(request, ngettext(
-                "%(count)d user was skipped: no email address, inactive, or also in another program.",
-                "%(count)d users were skipped: no email address, inactive, or also in another program.",
-                skipped) % {"count": skipped})
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d user was skipped: no email address, inactive, or also in another program.",
+                    "%(count)d users were skipped: no email address, inactive, or also in another program.",
+                    skipped,
+                )
+                % {"count": skipped},
+            )
 
 
 # --- API tokens --------------------------------------------------------------------------------
@@ -665,14 +725,15 @@ class ApiTokenAdmin(ProgramScopedAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         # A forgotten token should not work for ever: a year, unless the admin chooses otherwise.
-        return {"expires_at": timezone.now() + datetime.timedelta(days=365),
-                **super().get_changeform_initial_data(request)}
+        return {
+            "expires_at": timezone.now() + datetime.timedelta(days=365),
+            **super().get_changeform_initial_data(request),
+        }
 
     def get_fields(self, request: HttpRequest, obj=None):
         if obj is None:
             return ("agency", "name", "expires_at")
-        return ("agency", "name", "hint", "expires_at", "created_by", "created_at", "revoked_at",
-                "last_used_at")
+        return ("agency", "name", "hint", "expires_at", "created_by", "created_at", "revoked_at", "last_used_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         if obj is None:
@@ -683,8 +744,9 @@ class ApiTokenAdmin(ProgramScopedAdmin):
         # The audit trail points at tokens; a token that should stop working is revoked.
         return False
 
-    def audited_save(self, request: HttpRequest, obj: ApiToken, *, form, change: bool, related: list[Model],
-                     deleted: list[Model]) -> None:
+    def audited_save(
+        self, request: HttpRequest, obj: ApiToken, *, form, change: bool, related: list[Model], deleted: list[Model]
+    ) -> None:
         if change:
             api_token_update(actor=request.user, token=obj)
             return
@@ -693,18 +755,25 @@ class ApiTokenAdmin(ProgramScopedAdmin):
         obj.pk, obj.token_hash, obj.hint, obj.created_at = token.pk, token.token_hash, token.hint, token.created_at
         obj.created_by = request.user
         obj._state.adding, obj._state.db = False, token._state.db
-        messages.warning(request, format_html(
-            "{} <code class=\"api-token\">{}</code> {}",
-            gettext("The new token for %(agency)s is:") % {"agency": token.agency},
-            raw,
-            gettext("Copy it now and give it to the agency's system: it is shown only this once and "
-                    "cannot be recovered. If it is lost, revoke it and add a new one."),
-        ))
+        messages.warning(
+            request,
+            format_html(
+                '{} <code class="api-token">{}</code> {}',
+                gettext("The new token for %(agency)s is:") % {"agency": token.agency},
+                raw,
+                gettext(
+                    "Copy it now and give it to the agency's system: it is shown only this once and "
+                    "cannot be recovered. If it is lost, revoke it and add a new one."
+                ),
+            ),
+        )
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
         tokens = api_token_revoke(actor=request.user, tokens=queryset)
         for token in tokens:
             self.log_change(request, token, gettext("Revoked."))
-        messages.success(request, ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", len(tokens))
-                         % {"count": len(tokens)})
+        messages.success(
+            request,
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", len(tokens)) % {"count": len(tokens)},
+        )

@@ -14,9 +14,7 @@ def membership_for(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated or not user.is_active:
         return None
-    memberships = Membership.objects.select_related("program", "agency", "user").filter(
-        user=user, is_active=True
-    )
+    memberships = Membership.objects.select_related("program", "agency", "user").filter(user=user, is_active=True)
     wanted = request.session.get(SESSION_PROGRAM_KEY)
     if wanted:
         chosen = memberships.filter(program_id=wanted).first()

@@ -22,8 +22,9 @@ class User(AbstractUser):
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("%(value)s is not a known time zone, such as America/New_York."),
-                              params={"value": value})
+        raise ValidationError(
+            _("%(value)s is not a known time zone, such as America/New_York."), params={"value": value}
+        )
 
 
 class Program(models.Model):
@@ -31,20 +32,23 @@ class Program(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
-    time_zone = models.CharField(max_length=64, default="America/New_York",
-                                 validators=[validate_time_zone])
+    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
     created_at = models.DateTimeField(default=timezone.now)
     # Outreach policy: when attempts without contact are "exhausted" and closing is offered.
     attempt_policy_min_attempts = models.PositiveSmallIntegerField(default=3)
     attempt_policy_min_days = models.PositiveSmallIntegerField(default=7)
     attempt_policy_min_modes = models.PositiveSmallIntegerField(default=2)
     encounter_edit_hours = models.PositiveIntegerField(
-        default=72, help_text=_("How long the author may edit an encounter; after that, addenda only."))
+        default=72, help_text=_("How long the author may edit an encounter; after that, addenda only.")
+    )
     deadline_warning_hours = models.PositiveIntegerField(
-        default=6, help_text=_("Warn this many hours before a contact deadline with no attempt."))
+        default=6, help_text=_("Warn this many hours before a contact deadline with no attempt.")
+    )
     idle_timeout_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(1), MaxValueValidator(720)],
-        help_text=_("Sign people out after this many minutes without activity."))
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("Sign people out after this many minutes without activity."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -100,9 +104,7 @@ class Agency(models.Model):
     class Meta:
         ordering = ["program", "name"]
         verbose_name_plural = "agencies"
-        constraints = [
-            models.UniqueConstraint(fields=["program", "name"], name="agency_name_unique_in_program")
-        ]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="agency_name_unique_in_program")]
 
     def __str__(self) -> str:
         return self.name
@@ -118,9 +120,14 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="memberships",
-                               help_text=_("Required for referral partners: the agency they send for."))
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text=_("Required for referral partners: the agency they send for."),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -161,8 +168,9 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, help_text=_("What uses this token, e.g. 'ED nightly feed'."))
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(max_length=12, editable=False, help_text=_("The token's first characters."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -177,8 +185,6 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
-
-
 
 
 class FieldVisibility(models.Model):

@@ -45,15 +45,18 @@ LAST_USED_EVERY = dt.timedelta(minutes=5)
 def _field_values(record: models.Model | None) -> dict[str, Any]:
     if record is None:
         return {}
-    return {field.attname: field.value_from_object(record) for field in record._meta.concrete_fields
-            if not field.primary_key}
+    return {
+        field.attname: field.value_from_object(record)
+        for field in record._meta.concrete_fields
+        if not field.primary_key
+    }
 
 
 def record_changes(before: models.Model | None, after: models.Model | None) -> dict[str, list]:
     """{field: [before, after]} for every field that differs (foreign keys as ids); secrets are named only."""
     old, new = _field_values(before), _field_values(after)
     changes = {}
-    for name in (old | new):
+    for name in old | new:
         was, now = old.get(name), new.get(name)
         if was == now:
             continue
@@ -70,22 +73,43 @@ def _stored(record: models.Model) -> models.Model | None:
     return type(record)._default_manager.filter(pk=record.pk).first()
 
 
-def _admin_audit(*, actor: User | None, program: Program | None, action: str, target: type[models.Model],
-                 target_ids: Iterable[Any], changes: dict | None = None, note: str = "") -> AuditEvent:
+def _admin_audit(
+    *,
+    actor: User | None,
+    program: Program | None,
+    action: str,
+    target: type[models.Model],
+    target_ids: Iterable[Any],
+    changes: dict | None = None,
+    note: str = "",
+) -> AuditEvent:
     """One entry for an admin's change; as their admin membership of `program` when they have one
     (so it shows in that program's trail with the role), otherwise as the operator they are."""
     by = None
     if actor is not None and program is not None:
         by = Membership.objects.filter(user=actor, program=program, role=Role.ADMIN, is_active=True).first()
-    return audit_record(action=action, by=by, user=None if by else actor, program=None if by else program,
-                        target_type=target._meta.label_lower, target_ids=list(target_ids), changes=changes,
-                        note=note)
+    return audit_record(
+        action=action,
+        by=by,
+        user=None if by else actor,
+        program=None if by else program,
+        target_type=target._meta.label_lower,
+        target_ids=list(target_ids),
+        changes=changes,
+        note=note,
+    )
 
 
 @transaction.atomic
-def admin_record_save(*, actor: User | None, record: models.Model, program: Program | None,
-                      related: Sequence[models.Model] = (), related_deleted: Sequence[models.Model] = (),
-                      note: str = "admin") -> models.Model:
+def admin_record_save(
+    *,
+    actor: User | None,
+    record: models.Model,
+    program: Program | None,
+    related: Sequence[models.Model] = (),
+    related_deleted: Sequence[models.Model] = (),
+    note: str = "admin",
+) -> models.Model:
     """Save `record` and the rows edited with it on the same page (inlines: saved or deleted), and write
     one audit entry: created or changed, with each field's before and after values; a related row's
     changes are under "<model label>:<id>"."""
@@ -103,14 +127,22 @@ def admin_record_save(*, actor: User | None, record: models.Model, program: Prog
         changes[key] = record_changes(row, None)
         row.delete()
     action = AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE
-    _admin_audit(actor=actor, program=program, action=action, target=type(record), target_ids=[record.pk],
-                 changes=changes, note=note)
+    _admin_audit(
+        actor=actor,
+        program=program,
+        action=action,
+        target=type(record),
+        target_ids=[record.pk],
+        changes=changes,
+        note=note,
+    )
     return record
 
 
 @transaction.atomic
-def admin_records_delete(*, actor: User | None, records: Sequence[models.Model], program: Program | None,
-                         note: str = "admin") -> int:
+def admin_records_delete(
+    *, actor: User | None, records: Sequence[models.Model], program: Program | None, note: str = "admin"
+) -> int:
     """Delete `records` (of one model and one program) and write one audit entry with what each held."""
     if not records:
         return 0
@@ -118,8 +150,15 @@ def admin_records_delete(*, actor: User | None, records: Sequence[models.Model],
     changes = {str(record.pk): record_changes(record, None) for record in records}
     ids = [record.pk for record in records]
     model._default_manager.filter(pk__in=ids).delete()
-    _admin_audit(actor=actor, program=program, action=AuditEvent.Action.DELETE, target=model, target_ids=ids,
-                 changes=changes, note=note)
+    _admin_audit(
+        actor=actor,
+        program=program,
+        action=AuditEvent.Action.DELETE,
+        target=model,
+        target_ids=ids,
+        changes=changes,
+        note=note,
+    )
     return len(ids)
 
 
@@ -127,8 +166,14 @@ def admin_records_delete(*, actor: User | None, records: Sequence[models.Model],
 
 
 @transaction.atomic
-def program_create(*, name: str, slug: str, time_zone: str = "America/New_York", actor: User | None = None,
-                   policy: dict[str, int] | None = None) -> Program:
+def program_create(
+    *,
+    name: str,
+    slug: str,
+    time_zone: str = "America/New_York",
+    actor: User | None = None,
+    policy: dict[str, int] | None = None,
+) -> Program:
     """Create a program with the default acuity levels (24, 48 and 72 hours), supply items and an office,
     and neutral text-message templates, which it may change. `policy`: other settings (attempt policy,
     warning hours, idle timeout...). Made by an admin (`actor`), it is audited as created."""
@@ -142,17 +187,35 @@ def program_create(*, name: str, slug: str, time_zone: str = "America/New_York",
     supplies_seed_defaults(program=program)
     text_templates_seed_defaults(program=program)
     if actor is not None:
-        _admin_audit(actor=actor, program=program, action=AuditEvent.Action.CREATE, target=Program,
-                     target_ids=[program.pk], changes=record_changes(None, program), note="program created")
+        _admin_audit(
+            actor=actor,
+            program=program,
+            action=AuditEvent.Action.CREATE,
+            target=Program,
+            target_ids=[program.pk],
+            changes=record_changes(None, program),
+            note="program created",
+        )
     return program
 
 
-def program_update(*, actor: User | None, program: Program, related: Sequence[models.Model] = (),
-                   related_deleted: Sequence[models.Model] = ()) -> Program:
+def program_update(
+    *,
+    actor: User | None,
+    program: Program,
+    related: Sequence[models.Model] = (),
+    related_deleted: Sequence[models.Model] = (),
+) -> Program:
     """Save a program's settings (time zone, attempt policy, warning hours, idle timeout...) with its acuity
     levels and field-visibility rows edited on the same page; one audit entry."""
-    return admin_record_save(actor=actor, record=program, program=program, related=related,
-                             related_deleted=related_deleted, note="program settings")
+    return admin_record_save(
+        actor=actor,
+        record=program,
+        program=program,
+        related=related,
+        related_deleted=related_deleted,
+        note="program settings",
+    )
 
 
 # --- Users and memberships ---------------------------------------------------------------------
@@ -179,13 +242,22 @@ def _password_link_email(*, user: User, domain: str, use_https: bool) -> None:
         "token": default_token_generator.make_token(user),
         "protocol": "https" if use_https else "http",
     }
-    PasswordResetForm().send_mail("registration/password_reset_subject.txt",
-                                  "registration/password_reset_email.html", context, None, user.email)
+    PasswordResetForm().send_mail(
+        "registration/password_reset_subject.txt", "registration/password_reset_email.html", context, None, user.email
+    )
 
 
 @transaction.atomic
-def user_create(*, actor: User | None, user: User, program: Program, role: str, agency: Agency | None = None,
-                link_domain: str | None = None, use_https: bool = True) -> Membership:
+def user_create(
+    *,
+    actor: User | None,
+    user: User,
+    program: Program,
+    role: str,
+    agency: Agency | None = None,
+    link_domain: str | None = None,
+    use_https: bool = True,
+) -> Membership:
     """Create `user` (password already set on it) with a membership; with `link_domain`, email them a link
     to choose their own password. One audit entry (the password itself is not recorded)."""
     user.save()
@@ -198,18 +270,36 @@ def user_create(*, actor: User | None, user: User, program: Program, role: str, 
     if link_domain:
         _password_link_email(user=user, domain=link_domain, use_https=use_https)
         note = "user created; password link emailed"
-    _admin_audit(actor=actor, program=program, action=AuditEvent.Action.CREATE, target=User, target_ids=[user.pk],
-                 changes=changes, note=note)
+    _admin_audit(
+        actor=actor,
+        program=program,
+        action=AuditEvent.Action.CREATE,
+        target=User,
+        target_ids=[user.pk],
+        changes=changes,
+        note=note,
+    )
     return membership
 
 
-def user_update(*, actor: User | None, user: User, memberships: Sequence[Membership] = (),
-                memberships_deleted: Sequence[Membership] = ()) -> User:
+def user_update(
+    *,
+    actor: User | None,
+    user: User,
+    memberships: Sequence[Membership] = (),
+    memberships_deleted: Sequence[Membership] = (),
+) -> User:
     """Save a user's details, status and the memberships (roles) edited with them; one audit entry."""
     for membership in memberships:
         membership.full_clean()
-    return admin_record_save(actor=actor, record=user, program=user_admin_program(actor=actor, user=user),
-                             related=memberships, related_deleted=memberships_deleted, note="user")
+    return admin_record_save(
+        actor=actor,
+        record=user,
+        program=user_admin_program(actor=actor, user=user),
+        related=memberships,
+        related_deleted=memberships_deleted,
+        note="user",
+    )
 
 
 @transaction.atomic
@@ -221,17 +311,29 @@ def user_password_set(*, actor: User | None, user: User, password: str | None) -
     else:
         user.set_password(password)
     user.save(update_fields=["password"])
-    _admin_audit(actor=actor, program=user_admin_program(actor=actor, user=user), action=AuditEvent.Action.UPDATE,
-                 target=User, target_ids=[user.pk], changes={"password": [NOT_RECORDED, NOT_RECORDED]},
-                 note="password set by an admin" if password is not None else "password disabled by an admin")
+    _admin_audit(
+        actor=actor,
+        program=user_admin_program(actor=actor, user=user),
+        action=AuditEvent.Action.UPDATE,
+        target=User,
+        target_ids=[user.pk],
+        changes={"password": [NOT_RECORDED, NOT_RECORDED]},
+        note="password set by an admin" if password is not None else "password disabled by an admin",
+    )
     return user
 
 
 def password_link_send(*, actor: User | None, user: User, domain: str, use_https: bool) -> None:
     """Email `user` a one-time link to choose a password (the password-reset email); audited."""
     _password_link_email(user=user, domain=domain, use_https=use_https)
-    _admin_audit(actor=actor, program=user_admin_program(actor=actor, user=user), action=AuditEvent.Action.UPDATE,
-                 target=User, target_ids=[user.pk], note="password link emailed")
+    _admin_audit(
+        actor=actor,
+        program=user_admin_program(actor=actor, user=user),
+        action=AuditEvent.Action.UPDATE,
+        target=User,
+        target_ids=[user.pk],
+        note="password link emailed",
+    )
 
 
 def membership_create(*, actor: User | None, membership: Membership) -> Membership:
@@ -254,15 +356,24 @@ def _hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, agency: Agency, name: str, actor: User | None = None,
-                    expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, agency: Agency, name: str, actor: User | None = None, expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create a token for `agency`; the raw value is returned once and never stored (only its hash),
     nor recorded in the audit trail."""
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(agency=agency, name=name, token_hash=_hash_token(raw), hint=raw[:10],
-                                    created_by=actor, expires_at=expires_at)
-    _admin_audit(actor=actor, program=agency.program, action=AuditEvent.Action.CREATE, target=ApiToken,
-                 target_ids=[token.pk], changes=record_changes(None, token), note="API token issued")
+    token = ApiToken.objects.create(
+        agency=agency, name=name, token_hash=_hash_token(raw), hint=raw[:10], created_by=actor, expires_at=expires_at
+    )
+    _admin_audit(
+        actor=actor,
+        program=agency.program,
+        action=AuditEvent.Action.CREATE,
+        target=ApiToken,
+        target_ids=[token.pk],
+        changes=record_changes(None, token),
+        note="API token issued",
+    )
     return token, raw
 
 
@@ -271,17 +382,27 @@ def api_token_revoke(*, actor: User | None, tokens: Iterable[ApiToken]) -> list[
     """Revoke the tokens not yet revoked; one audit entry per program. Returns those revoked now."""
     now = timezone.now()
     ids = [token.pk for token in tokens]
-    revoked = list(ApiToken.objects.select_for_update().select_related("agency__program")
-                   .filter(pk__in=ids, revoked_at__isnull=True).order_by("pk"))
+    revoked = list(
+        ApiToken.objects.select_for_update()
+        .select_related("agency__program")
+        .filter(pk__in=ids, revoked_at__isnull=True)
+        .order_by("pk")
+    )
     ApiToken.objects.filter(pk__in=[token.pk for token in revoked]).update(revoked_at=now)
     by_program: dict[int, list[ApiToken]] = {}
     for token in revoked:
         token.revoked_at = now
         by_program.setdefault(token.agency.program_id, []).append(token)
     for group in by_program.values():
-        _admin_audit(actor=actor, program=group[0].agency.program, action=AuditEvent.Action.UPDATE, target=ApiToken,
-                     target_ids=[token.pk for token in group], changes={"revoked_at": [None, now]},
-                     note="API token revoked")
+        _admin_audit(
+            actor=actor,
+            program=group[0].agency.program,
+            action=AuditEvent.Action.UPDATE,
+            target=ApiToken,
+            target_ids=[token.pk for token in group],
+            changes={"revoked_at": [None, now]},
+            note="API token revoked",
+        )
     return revoked
 
 

@@ -28,8 +28,11 @@ def visible_groups(viewer: Membership | None) -> frozenset[str]:
     if viewer.role in NEVER_CLINICAL_ROLES or viewer.role not in DEFAULT_VISIBLE:
         groups: frozenset[str] = frozenset()
     else:
-        settings = dict(FieldVisibility.objects.filter(program_id=viewer.program_id, role=viewer.role)
-                        .values_list("group", "visible"))
+        settings = dict(
+            FieldVisibility.objects.filter(program_id=viewer.program_id, role=viewer.role).values_list(
+                "group", "visible"
+            )
+        )
         groups = frozenset(g for g in Group.values if settings.get(g, DEFAULT_VISIBLE[viewer.role]))
     viewer._visible_groups = groups
     return groups

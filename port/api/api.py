@@ -75,6 +75,7 @@ chunks through a server that cannot read them; send a `Content-Length`. 413: bod
 `Retry-After`).
 """
 
+
 class ProjectSwagger(Swagger):
     """Swagger UI from local static files, in a page with a language and a phone viewport."""
 
@@ -93,15 +94,21 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, detail: str, errors: dict[str, str] | None = None,
-           ) -> HttpResponse:
+def _error(
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: dict[str, str] | None = None,
+) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors or {}}, status=status)
 
 
 def _not_accepted(errors: dict[str, str]) -> dict[str, Any]:
-    detail = ngettext("The referral was not accepted: %(count)d field needs attention.",
-                      "The referral was not accepted: %(count)d fields need attention.",
-                      len(errors)) % {"count": len(errors)}
+    detail = ngettext(
+        "The referral was not accepted: %(count)d field needs attention.",
+        "The referral was not accepted: %(count)d fields need attention.",
+        len(errors),
+    ) % {"count": len(errors)}
     return {"detail": detail, "errors": errors}
 
 
@@ -138,7 +145,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         detail = _("The body is not valid JSON: it is not UTF-8 text.")
     elif isinstance(exc.__cause__, json.JSONDecodeError):
         detail = _("The body is not valid JSON (%(reason)s at line %(line)d, column %(column)d).") % {
-            "reason": exc.__cause__.msg, "line": exc.__cause__.lineno, "column": exc.__cause__.colno}
+            "reason": exc.__cause__.msg,
+            "line": exc.__cause__.lineno,
+            "column": exc.__cause__.colno,
+        }
     response = _error(request, exc.status_code, detail)
     if isinstance(exc, ApiRateLimited):
         response["Retry-After"] = str(exc.retry_after)
@@ -147,8 +157,11 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _too_large(request: HttpRequest) -> HttpResponse:
     limit = min(MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or MAX_BODY_BYTES)
-    return _error(request, 413, _("The body is larger than %(limit)d KB; send one referral per request.")
-                  % {"limit": limit // 1024})
+    return _error(
+        request,
+        413,
+        _("The body is larger than %(limit)d KB; send one referral per request.") % {"limit": limit // 1024},
+    )
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -183,26 +196,59 @@ def _status_of(referral: Referral, token: ApiToken) -> dict[str, Any]:
     }
 
 
-ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 411: ErrorOut, 413: ErrorOut, 422: ErrorOut,
-                   429: ErrorOut}
+ERROR_RESPONSES = {
+    400: ErrorOut,
+    401: ErrorOut,
+    409: ErrorOut,
+    411: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
 
 CREATE_EXAMPLES = {
     "responses": {
-        201: {"content": {"application/json": {"example": {
-            "id": "0b4f6c1e-8a59-4c1b-9a55-3f0e7f7a2d10", "external_id": "ED-2025-000123",
-            "status": "received", "received_at": "2025-03-01T21:30:00-05:00",
-            "contact_deadline": "2025-03-03T08:00:00-05:00"}}}},
-        401: {"content": {"application/json": {"example": {
-            "detail": "This token is unknown, revoked or expired. Ask your PORT program's "
-                      "administrator for a new one.", "errors": {}}}}},
-        422: {"content": {"application/json": {"example": {
-            "detail": "The referral was not accepted: 3 fields need attention.",
-            "errors": {"participant.phone": "Give a way to reach the person: a phone number, an address, "
-                                            "or where they can be found.",
-                       "received_at": "Give the time with its UTC offset, e.g. 2025-03-01T21:30:00-05:00 "
-                                      "or 2025-03-02T02:30:00Z; a time without an offset is ambiguous.",
-                       "source": "Unknown value. Use one of: 'emergency_department', '211', 'ems', "
-                                 "'fire', 'law_enforcement', 'self', 'family' or 'other'."}}}}},
+        201: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "id": "0b4f6c1e-8a59-4c1b-9a55-3f0e7f7a2d10",
+                        "external_id": "ED-2025-000123",
+                        "status": "received",
+                        "received_at": "2025-03-01T21:30:00-05:00",
+                        "contact_deadline": "2025-03-03T08:00:00-05:00",
+                    }
+                }
+            }
+        },
+        401: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "detail": "This token is unknown, revoked or expired. Ask your PORT program's "
+                        "administrator for a new one.",
+                        "errors": {},
+                    }
+                }
+            }
+        },
+        422: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "detail": "The referral was not accepted: 3 fields need attention.",
+                        "errors": {
+                            "participant.phone": "Give a way to reach the person: a phone number, an address, "
+                            "or where they can be found.",
+                            "received_at": "Give the time with its UTC offset, e.g. 2025-03-01T21:30:00-05:00 "
+                            "or 2025-03-02T02:30:00Z; a time without an offset is ambiguous.",
+                            "source": "Unknown value. Use one of: 'emergency_department', '211', 'ems', "
+                            "'fire', 'law_enforcement', 'self', 'family' or 'other'.",
+                        },
+                    }
+                }
+            }
+        },
     }
 }
 
@@ -212,8 +258,8 @@ CREATE_EXAMPLES = {
     response={200: ReferralStatusOut, 201: ReferralStatusOut, **ERROR_RESPONSES},
     summary="Send a referral",
     description="Creates the referral (201) or, when this agency already sent one with the same "
-                "`external_id` about the same person, answers that referral unchanged (200). The same "
-                "`external_id` about a different person or overdose is refused (409).",
+    "`external_id` about the same person, answers that referral unchanged (200). The same "
+    "`external_id` about a different person or overdose is refused (409).",
     operation_id="referral_create",
     openapi_extra=CREATE_EXAMPLES,
 )
@@ -221,13 +267,19 @@ CREATE_EXAMPLES = {
 def referral_create(request: HttpRequest, payload: ReferralIn, response: HttpResponse):
     token: ApiToken = request.auth
     try:
-        result = referral_intake(program=token.agency.program, submission=payload.to_submission(),
-                                 channel=Channel.API, agency=token.agency, submitted_by=None,
-                                 api_token=token)
+        result = referral_intake(
+            program=token.agency.program,
+            submission=payload.to_submission(),
+            channel=Channel.API,
+            agency=token.agency,
+            submitted_by=None,
+            api_token=token,
+        )
     except IntakeRejected as rejected:
         return Status(409 if isinstance(rejected, ReferenceReused) else 422, _not_accepted(rejected.errors))
-    response["Location"] = reverse(f"{api.urls_namespace}:referral_status",
-                                   kwargs={"referral_id": result.referral.public_id})
+    response["Location"] = reverse(
+        f"{api.urls_namespace}:referral_status", kwargs={"referral_id": result.referral.public_id}
+    )
     return Status(201 if result.created else 200, _status_of(result.referral, token))
 
 
@@ -239,11 +291,11 @@ def _referral_sent_by(token: ApiToken, public_id: str) -> Referral:
     except ValueError:
         raise not_found from None
     referral = (
-        Referral.objects.filter(public_id=wanted, referring_agency_id=token.agency_id,
-                                program_id=token.agency.program_id)
+        Referral.objects.filter(
+            public_id=wanted, referring_agency_id=token.agency_id, program_id=token.agency.program_id
+        )
         # Only what the answer and the audit entry need; nothing about the person is loaded.
-        .only("pk", "public_id", "external_id", "status", "received_at", "contact_deadline",
-              "participant_id")
+        .only("pk", "public_id", "external_id", "status", "received_at", "contact_deadline", "participant_id")
         .first()
     )
     if referral is None:
@@ -256,16 +308,27 @@ def _referral_sent_by(token: ApiToken, public_id: str) -> Referral:
     response={200: ReferralStatusOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     summary="Follow a referral you sent",
     description="The status and contact deadline of a referral your agency sent; never details of "
-                "the person. Another agency's referral answers 404, as an unknown id does.",
+    "the person. Another agency's referral answers 404, as an unknown id does.",
     operation_id="referral_status",
     url_name="referral_status",
 )
-def referral_status(request: HttpRequest, referral_id: Annotated[str, Path(
-        description="The `id` answered when the referral was sent.",
-        example="0b4f6c1e-8a59-4c1b-9a55-3f0e7f7a2d10")]):
+def referral_status(
+    request: HttpRequest,
+    referral_id: Annotated[
+        str,
+        Path(
+            description="The `id` answered when the referral was sent.", example="0b4f6c1e-8a59-4c1b-9a55-3f0e7f7a2d10"
+        ),
+    ],
+):
     token: ApiToken = request.auth
     referral = _referral_sent_by(token, referral_id)
-    audit_record(action=AuditEvent.Action.VIEW, api_token=token, target_type="referrals.referral",
-                 target_ids=[referral.pk], participant_ids=[referral.participant_id],
-                 note="status via API")
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        api_token=token,
+        target_type="referrals.referral",
+        target_ids=[referral.pk],
+        participant_ids=[referral.participant_id],
+        note="status via API",
+    )
     return Status(200, _status_of(referral, token))

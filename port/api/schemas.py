@@ -106,8 +106,10 @@ def _or_blank(json_type: str, **limits: Any) -> WithJsonSchema:
 
 # JSON true/false only: 0, 1, "yes" and "true" are refused rather than guessed at.
 OptionalBool = Annotated[StrictBool | None, BeforeValidator(_blank_is_none), _or_blank("boolean")]
-TIME_BOUNDS = ("ISO 8601 with a UTC offset between -14:00 and +14:00, not before 2000-01-01T00:00:00Z "
-               "(an earlier time is a typing error).")
+TIME_BOUNDS = (
+    "ISO 8601 with a UTC offset between -14:00 and +14:00, not before 2000-01-01T00:00:00Z "
+    "(an earlier time is a typing error)."
+)
 
 
 class _Body(Schema):
@@ -128,14 +130,19 @@ class ParticipantIn(_Body):
     phone: PhoneText = Field(None, description="A number we can dial; US numbers may omit +1.")
     address: AddressText = None
     location_notes: LocationNotesText = Field(
-        None, description="Where the person can be found when there is no address, e.g. a camp or shelter.")
+        None, description="Where the person can be found when there is no address, e.g. a camp or shelter."
+    )
     preferred_language: LanguageText = None
 
     def to_details(self) -> ParticipantDetails:
         return ParticipantDetails(
-            first_name=self.first_name or "", last_name=self.last_name or "",
-            preferred_name=self.preferred_name or "", date_of_birth=self.date_of_birth,
-            phone=self.phone or "", address=self.address or "", location_notes=self.location_notes or "",
+            first_name=self.first_name or "",
+            last_name=self.last_name or "",
+            preferred_name=self.preferred_name or "",
+            date_of_birth=self.date_of_birth,
+            phone=self.phone or "",
+            address=self.address or "",
+            location_notes=self.location_notes or "",
             preferred_language=self.preferred_language or "",
         )
 
@@ -144,19 +151,26 @@ class OverdoseIn(_Body):
     """The overdose this referral follows up on (ODMAP's minimum: when, where, naloxone)."""
 
     occurred_at: OptionalOffsetDateTime = Field(
-        None, description=f"{TIME_BOUNDS} Not after received_at, not in the future.")
+        None, description=f"{TIME_BOUNDS} Not after received_at, not in the future."
+    )
     location: AddressText = None
     substances: list[Annotated[str, StringConstraints(max_length=SUBSTANCE_MAX), OneLine]] = Field(
-        default_factory=list, max_length=SUBSTANCES_MAX_ITEMS, description="Substances suspected.")
-    naloxone_doses: Annotated[StrictInt | None, Field(ge=0, le=20), BeforeValidator(_blank_is_none),
-                              _or_blank("integer", minimum=0, maximum=20)] = Field(
-        None, description="A JSON integer from 0 to 20 (not 2.0, not \"2\", not true).")
+        default_factory=list, max_length=SUBSTANCES_MAX_ITEMS, description="Substances suspected."
+    )
+    naloxone_doses: Annotated[
+        StrictInt | None,
+        Field(ge=0, le=20),
+        BeforeValidator(_blank_is_none),
+        _or_blank("integer", minimum=0, maximum=20),
+    ] = Field(None, description='A JSON integer from 0 to 20 (not 2.0, not "2", not true).')
     naloxone_given_by: Annotated[NaloxoneGivenBy | None, BeforeValidator(_blank_is_none)] = None
     transported: OptionalBool = Field(None, description="Taken to hospital: true or false (JSON booleans).")
 
     def to_details(self) -> OverdoseDetails:
         return OverdoseDetails(
-            occurred_at=self.occurred_at, location=self.location or "", substances=list(self.substances),
+            occurred_at=self.occurred_at,
+            location=self.location or "",
+            substances=list(self.substances),
             naloxone_doses=self.naloxone_doses,
             naloxone_given_by=self.naloxone_given_by.value if self.naloxone_given_by else "",
             transported=self.transported,
@@ -170,13 +184,22 @@ EXAMPLE_REFERRAL = {
     "acuity": "high",
     "available_from": "2025-03-02T08:00:00-05:00",
     "participant": {
-        "first_name": "Jordan", "last_name": "Example", "preferred_name": "Jo",
-        "date_of_birth": "1990-07-09", "phone": "412-555-0100", "address": "12 Sample St, Riverside",
-        "location_notes": "", "preferred_language": "en",
+        "first_name": "Jordan",
+        "last_name": "Example",
+        "preferred_name": "Jo",
+        "date_of_birth": "1990-07-09",
+        "phone": "412-555-0100",
+        "address": "12 Sample St, Riverside",
+        "location_notes": "",
+        "preferred_language": "en",
     },
     "overdose": {
-        "occurred_at": "2025-03-01T19:05:00-05:00", "location": "Riverside Park",
-        "substances": ["fentanyl"], "naloxone_doses": 2, "naloxone_given_by": "ems", "transported": True,
+        "occurred_at": "2025-03-01T19:05:00-05:00",
+        "location": "Riverside Park",
+        "substances": ["fentanyl"],
+        "naloxone_doses": 2,
+        "naloxone_given_by": "ems",
+        "transported": True,
     },
     "consent_to_contact": True,
     "notes": "Discharge expected in the morning.",
@@ -189,35 +212,46 @@ class ReferralIn(_Body):
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REFERRAL]})
 
-    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=EXTERNAL_ID_MAX), OneLine] = Field(
-        description="Your identifier for this referral, unique within your agency. Makes retries safe.")
+    external_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EXTERNAL_ID_MAX), OneLine
+    ] = Field(description="Your identifier for this referral, unique within your agency. Makes retries safe.")
     source: Source
-    received_at: OffsetDateTime = Field(description=f"When your agency received the referral: {TIME_BOUNDS} "
-                                                    "Not in the future.")
-    acuity: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-                      OneLine] = Field(
+    received_at: OffsetDateTime = Field(
+        description=f"When your agency received the referral: {TIME_BOUNDS} Not in the future."
+    )
+    acuity: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), OneLine] = Field(
         description="How urgent the follow-up is: one of the program's acuity codes. Each program sets "
-                    "its own codes and contact windows; by default `high` (contact within 24 hours), "
-                    "`elevated` (48 hours) and `standard` (72 hours). An unknown code is refused (422) "
-                    "with the program's codes listed.", examples=["high"])
+        "its own codes and contact windows; by default `high` (contact within 24 hours), "
+        "`elevated` (48 hours) and `standard` (72 hours). An unknown code is refused (422) "
+        "with the program's codes listed.",
+        examples=["high"],
+    )
     available_from: OptionalOffsetDateTime = Field(
-        None, description="When the person can first be reached, e.g. the expected discharge. The "
-                          f"contact clock starts at the later of this and received_at. {TIME_BOUNDS} "
-                          "At most 30 days ahead.")
+        None,
+        description="When the person can first be reached, e.g. the expected discharge. The "
+        f"contact clock starts at the later of this and received_at. {TIME_BOUNDS} "
+        "At most 30 days ahead.",
+    )
     participant: ParticipantIn
     overdose: OverdoseIn | None = None
     consent_to_contact: OptionalBool = Field(
-        None, description="Whether the person agreed to be contacted: true or false (JSON booleans); null "
-                          "or \"\" when not known.")
+        None,
+        description="Whether the person agreed to be contacted: true or false (JSON booleans); null "
+        'or "" when not known.',
+    )
     notes: NotesText = None
 
     def to_submission(self) -> ReferralSubmission:
         return ReferralSubmission(
-            source=self.source.value, participant=self.participant.to_details(),
+            source=self.source.value,
+            participant=self.participant.to_details(),
             overdose=self.overdose.to_details() if self.overdose else OverdoseDetails(),
-            received_at=self.received_at, acuity=self.acuity, available_from=self.available_from,
-            external_id=self.external_id, consent_to_contact=self.consent_to_contact, notes=self.notes or "",
+            received_at=self.received_at,
+            acuity=self.acuity,
+            available_from=self.available_from,
+            external_id=self.external_id,
+            consent_to_contact=self.consent_to_contact,
+            notes=self.notes or "",
         )
 
 
@@ -248,11 +282,14 @@ def describe_validation_error(error: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         return _("Unknown field. The fields this API accepts are listed at /api/v1/docs.")
     if kind == "timezone_aware":
-        return _("Give the time with its UTC offset, e.g. %(example)s or 2025-03-02T02:30:00Z; a time "
-                 "without an offset is ambiguous.") % {"example": DATETIME_EXAMPLE}
+        return _(
+            "Give the time with its UTC offset, e.g. %(example)s or 2025-03-02T02:30:00Z; a time "
+            "without an offset is ambiguous."
+        ) % {"example": DATETIME_EXAMPLE}
     if kind.startswith("datetime"):
         return _("Give a date and time in ISO 8601 with its UTC offset, e.g. %(example)s.") % {
-            "example": DATETIME_EXAMPLE}
+            "example": DATETIME_EXAMPLE
+        }
     if kind.startswith("date"):
         return _("Give a date as YYYY-MM-DD, e.g. 1990-07-09.")
     if kind in {"enum", "literal_error"}:

@@ -79,16 +79,43 @@ class ParticipantFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent, site=admin_site)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "role", "action", "target_type", "target_ids", "participant_ids",
-                    "ip_address", "path", "flagged")
+    list_display = (
+        "at",
+        "user",
+        "role",
+        "action",
+        "target_type",
+        "target_ids",
+        "participant_ids",
+        "ip_address",
+        "path",
+        "flagged",
+    )
     list_filter = ("action", "role", "flagged", ("at", admin.DateFieldListFilter), ParticipantFilter)
     list_select_related = ("user", "program", "api_token__agency")
     search_fields = ("user__username", "target_type", "note", "reason")
     # Counting a large trail on every page is slow, and the number adds nothing here.
     show_full_result_count = False
-    fields = ("seq", "at", "program", "user", "role", "api_token", "action", "target_type", "target_ids",
-              "participant_ids", "changes", "path", "ip_address", "note", "reason", "flagged", "prev_hash",
-              "entry_hash")
+    fields = (
+        "seq",
+        "at",
+        "program",
+        "user",
+        "role",
+        "api_token",
+        "action",
+        "target_type",
+        "target_ids",
+        "participant_ids",
+        "changes",
+        "path",
+        "ip_address",
+        "note",
+        "reason",
+        "flagged",
+        "prev_hash",
+        "entry_hash",
+    )
     readonly_fields = fields
     actions = ["export_csv"]
 
@@ -96,14 +123,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         events = queryset.select_related("user", "api_token__agency").order_by("seq", "pk")
         named = AuditParticipant.objects.filter(event__in=queryset).values_list("participant_id", flat=True).distinct()
-        audit_record(action=AuditEvent.Action.EXPORT, **_admin_actor(request), target_type="audit.auditevent",
-                     participant_ids=named, note=f"audit entries from the admin, CSV, {queryset.count()} entries")
+        audit_record(
+            action=AuditEvent.Action.EXPORT,
+            **_admin_actor(request),
+            target_type="audit.auditevent",
+            participant_ids=named,
+            note=f"audit entries from the admin, CSV, {queryset.count()} entries",
+        )
         membership = getattr(request, "membership", None)
         zone = membership.program.zone if membership is not None else dt.UTC
         rows = presenters.event_csv_rows(events.iterator(chunk_size=2000), zone=zone)
         response = StreamingHttpResponse(
             (line.encode() for line in presenters.csv_lines(presenters.event_csv_header(), rows)),
-            content_type="text/csv; charset=utf-8")
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = 'attachment; filename="audit-entries.csv"'
         return response
 
@@ -112,14 +145,32 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class BreakGlassAccessAdmin(ReadOnlyAdmin):
     """Who opened a record outside their program, and why; reviewed in the app ("Audit trail")."""
 
-    list_display = ("granted_at", "user", "accessor_program", "participant_program", "reason", "reviewed_at",
-                    "reviewed_by", "review_link")
+    list_display = (
+        "granted_at",
+        "user",
+        "accessor_program",
+        "participant_program",
+        "reason",
+        "reviewed_at",
+        "reviewed_by",
+        "review_link",
+    )
     list_filter = (("reviewed_at", admin.EmptyFieldListFilter),)
     list_select_related = ("user", "membership__program", "participant__program", "reviewed_by")
     # The participant is not named here (it may be another program's); the app's review page names
     # the reviewer's own program's participants and audits that it did.
-    fields = ("granted_at", "expires_at", "user", "accessor_program", "participant_program", "reason",
-              "reviewed_at", "reviewed_by", "review_note", "review_link")
+    fields = (
+        "granted_at",
+        "expires_at",
+        "user",
+        "accessor_program",
+        "participant_program",
+        "reason",
+        "reviewed_at",
+        "reviewed_by",
+        "review_note",
+        "review_link",
+    )
     readonly_fields = fields
 
     def scope_queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

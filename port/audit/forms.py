@@ -21,12 +21,22 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class UserTrailForm(forms.Form):
-    user = UserChoiceField(queryset=User.objects.none(), label=_("Person"), empty_label=_("Choose a person"),
-                           error_messages={"invalid_choice": _("Choose a person from the list.")})
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}),
-                            error_messages={"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-01.")})
-    end = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}),
-                          error_messages={"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-31.")})
+    user = UserChoiceField(
+        queryset=User.objects.none(),
+        label=_("Person"),
+        empty_label=_("Choose a person"),
+        error_messages={"invalid_choice": _("Choose a person from the list.")},
+    )
+    start = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-01.")},
+    )
+    end = forms.DateField(
+        label=_("To (inclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-31.")},
+    )
 
     def __init__(self, *args, viewer: Membership, today: dt.date, **kwargs) -> None:
         kwargs.setdefault("initial", {"start": today - dt.timedelta(days=DEFAULT_DAYS - 1), "end": today})
@@ -46,8 +56,12 @@ class UserTrailForm(forms.Form):
 
 class BreakGlassReviewForm(forms.Form):
     note = forms.CharField(
-        label=_("What you found"), max_length=REVIEW_NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("What you found"),
+        max_length=REVIEW_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Was the access needed? e.g. “Covering a colleague's crisis call; appropriate.”"),
-        error_messages={"required": _("Write what you found before marking the access reviewed."),
-                        "max_length": _("Keep the note to %(limit_value)d characters (it has %(show_value)d).")},
+        error_messages={
+            "required": _("Write what you found before marking the access reviewed."),
+            "max_length": _("Keep the note to %(limit_value)d characters (it has %(show_value)d)."),
+        },
     )

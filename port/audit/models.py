@@ -24,13 +24,14 @@ class AuditEvent(models.Model):
         BREAK_GLASS = "break_glass", _("Opened a record outside normal access")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    program = models.ForeignKey("accounts.Program", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    program = models.ForeignKey("accounts.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=16, blank=True)
-    api_token = models.ForeignKey("accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    api_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=16, choices=Action.choices)
     # What was touched: a model label and its primary keys (never names or other participant data).
     target_type = models.CharField(max_length=64, blank=True)
@@ -50,8 +51,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["user", "at"], name="audit_user_at"),
-                   models.Index(fields=["flagged", "at"], name="audit_flagged_at")]
+        indexes = [
+            models.Index(fields=["user", "at"], name="audit_user_at"),
+            models.Index(fields=["flagged", "at"], name="audit_flagged_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}"
@@ -84,8 +87,9 @@ class BreakGlassAccess(models.Model):
     reason = models.CharField(max_length=500)
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=500, blank=True)
 

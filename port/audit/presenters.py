@@ -40,8 +40,10 @@ def who(event: AuditEvent) -> str:
     if event.user_id:
         return f"{event.user.get_full_name() or event.user.get_username()} ({event.user.get_username()})"
     if event.api_token_id:
-        return _("%(agency)s's system (token “%(token)s”)") % {"agency": event.api_token.agency.name,
-                                                              "token": event.api_token.name}
+        return _("%(agency)s's system (token “%(token)s”)") % {
+            "agency": event.api_token.agency.name,
+            "token": event.api_token.name,
+        }
     if event.action == AuditEvent.Action.LOGIN_FAILED:
         return _("Unknown account")
     return _("The system")
@@ -69,8 +71,9 @@ class TrailEntry:
     more_participants: int = 0
 
 
-def trail_entries(events: Iterable[AuditEvent], *, named: dict[int, Participant] | None = None,
-                  shown_per_entry: int = 10) -> list[TrailEntry]:
+def trail_entries(
+    events: Iterable[AuditEvent], *, named: dict[int, Participant] | None = None, shown_per_entry: int = 10
+) -> list[TrailEntry]:
     """Entries for a page; `named` gives the participants to name (the caller audits showing them)."""
     rows = []
     for event in events:
@@ -80,11 +83,17 @@ def trail_entries(events: Iterable[AuditEvent], *, named: dict[int, Participant]
             ids += _(" and %(count)d more") % {"count": len(event.target_ids) - 10}
         what = " ".join(part for part in (str(event.get_action_display()), target, ids) if part)
         participants = [named[pk] for pk in event.participant_ids[:shown_per_entry] if pk in named] if named else []
-        rows.append(TrailEntry(
-            event=event, who=who(event), role=role_label(event.role), what=what,
-            changes=[(name, describe_change(value)) for name, value in sorted(event.changes.items())],
-            participants=participants, more_participants=len(event.participant_ids) - len(participants),
-        ))
+        rows.append(
+            TrailEntry(
+                event=event,
+                who=who(event),
+                role=role_label(event.role),
+                what=what,
+                changes=[(name, describe_change(value)) for name, value in sorted(event.changes.items())],
+                participants=participants,
+                more_participants=len(event.participant_ids) - len(participants),
+            )
+        )
     return rows
 
 
@@ -134,9 +143,28 @@ def _utc(moment: dt.datetime | None) -> str:
 
 
 def event_csv_header() -> list[str]:
-    return ["seq", "time_utc", "time_local", "user_id", "username", "name", "role", "action", "action_label",
-            "target_type", "target_ids", "participant_ids", "changes", "path", "ip_address", "note", "reason",
-            "flagged", "api_token", "entry_hash"]
+    return [
+        "seq",
+        "time_utc",
+        "time_local",
+        "user_id",
+        "username",
+        "name",
+        "role",
+        "action",
+        "action_label",
+        "target_type",
+        "target_ids",
+        "participant_ids",
+        "changes",
+        "path",
+        "ip_address",
+        "note",
+        "reason",
+        "flagged",
+        "api_token",
+        "entry_hash",
+    ]
 
 
 def event_csv_rows(events: Iterable[AuditEvent], *, zone: ZoneInfo) -> Iterator[list]:
@@ -144,21 +172,47 @@ def event_csv_rows(events: Iterable[AuditEvent], *, zone: ZoneInfo) -> Iterator[
     for event in events:
         user = event.user
         yield [
-            event.seq, _utc(event.at), _local(event.at, zone), event.user_id or "",
-            user.get_username() if user else "", user.get_full_name() if user else "", event.role, event.action,
-            event.get_action_display(), event.target_type, " ".join(event.target_ids),
+            event.seq,
+            _utc(event.at),
+            _local(event.at, zone),
+            event.user_id or "",
+            user.get_username() if user else "",
+            user.get_full_name() if user else "",
+            event.role,
+            event.action,
+            event.get_action_display(),
+            event.target_type,
+            " ".join(event.target_ids),
             " ".join(str(pk) for pk in event.participant_ids),
             json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else "",
-            event.path, event.ip_address or "", event.note, event.reason, "yes" if event.flagged else "no",
+            event.path,
+            event.ip_address or "",
+            event.note,
+            event.reason,
+            "yes" if event.flagged else "no",
             f"{event.api_token.agency.name}: {event.api_token.name}" if event.api_token_id else "",
             event.entry_hash,
         ]
 
 
 def break_glass_csv_header() -> list[str]:
-    return ["id", "granted_utc", "granted_local", "expires_utc", "user_id", "username", "name", "role",
-            "user_program", "participant_program", "participant_public_id", "reason", "reviewed_utc",
-            "reviewed_by", "review_note"]
+    return [
+        "id",
+        "granted_utc",
+        "granted_local",
+        "expires_utc",
+        "user_id",
+        "username",
+        "name",
+        "role",
+        "user_program",
+        "participant_program",
+        "participant_public_id",
+        "reason",
+        "reviewed_utc",
+        "reviewed_by",
+        "review_note",
+    ]
 
 
 def break_glass_csv_rows(accesses: Iterable[BreakGlassAccess], *, viewer) -> Iterator[list]:
@@ -168,9 +222,19 @@ def break_glass_csv_rows(accesses: Iterable[BreakGlassAccess], *, viewer) -> Ite
         reviewer = access.reviewed_by
         participant = access.participant
         yield [
-            access.pk, _utc(access.granted_at), _local(access.granted_at, zone), _utc(access.expires_at),
-            access.user_id, access.user.get_username(), access.user.get_full_name(), access.membership.role,
-            access.membership.program.name, participant.program.name,
+            access.pk,
+            _utc(access.granted_at),
+            _local(access.granted_at, zone),
+            _utc(access.expires_at),
+            access.user_id,
+            access.user.get_username(),
+            access.user.get_full_name(),
+            access.membership.role,
+            access.membership.program.name,
+            participant.program.name,
             participant.public_id if participant.program_id == viewer.program_id else "",
-            access.reason, _utc(access.reviewed_at), reviewer.get_username() if reviewer else "", access.review_note,
+            access.reason,
+            _utc(access.reviewed_at),
+            reviewer.get_username() if reviewer else "",
+            access.review_note,
         ]

@@ -40,8 +40,9 @@ def trail_users(*, viewer: Membership) -> QuerySet[User]:
     """The people whose trail the viewer may read: everyone with a membership in the viewer's program."""
     if not _reads_trail(viewer):
         return User.objects.none()
-    return (User.objects.filter(pk__in=Membership.objects.filter(program_id=viewer.program_id).values("user_id"))
-            .order_by("last_name", "first_name", "username"))
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(program_id=viewer.program_id).values("user_id")
+    ).order_by("last_name", "first_name", "username")
 
 
 def trail_of_user(*, viewer: Membership, user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[AuditEvent]:
@@ -50,8 +51,11 @@ def trail_of_user(*, viewer: Membership, user: User, start: dt.datetime, end: dt
     if not _reads_trail(viewer) or not trail_users(viewer=viewer).filter(pk=user.pk).exists():
         return AuditEvent.objects.none()
     # Sign-ins belong to no program; everything else must be this program's.
-    return _entries().filter(user=user, at__gte=start, at__lt=end).filter(
-        Q(program_id=viewer.program_id) | Q(program__isnull=True))
+    return (
+        _entries()
+        .filter(user=user, at__gte=start, at__lt=end)
+        .filter(Q(program_id=viewer.program_id) | Q(program__isnull=True))
+    )
 
 
 def participants_named(*, viewer: Membership, ids: set[int]) -> dict[int, Participant]:
@@ -71,10 +75,13 @@ def break_glass_accesses(*, viewer: Membership) -> QuerySet[BreakGlassAccess]:
     if not _reads_trail(viewer):
         return BreakGlassAccess.objects.none()
     waiting = ExpressionWrapper(Q(reviewed_at__isnull=True), output_field=BooleanField())
-    return (BreakGlassAccess.objects
-            .filter(Q(membership__program_id=viewer.program_id) | Q(participant__program_id=viewer.program_id))
-            .select_related("user", "membership__program", "participant__program", "reviewed_by")
-            .order_by(waiting.desc(), "-granted_at", "-pk"))
+    return (
+        BreakGlassAccess.objects.filter(
+            Q(membership__program_id=viewer.program_id) | Q(participant__program_id=viewer.program_id)
+        )
+        .select_related("user", "membership__program", "participant__program", "reviewed_by")
+        .order_by(waiting.desc(), "-granted_at", "-pk")
+    )
 
 
 def break_glass_waiting_count(*, viewer: Membership) -> int:

@@ -76,7 +76,8 @@ def audit_record(
         event.save()
         if participant_ids:
             AuditParticipant.objects.bulk_create(
-                AuditParticipant(event=event, participant_id=pk) for pk in participant_ids)
+                AuditParticipant(event=event, participant_id=pk) for pk in participant_ids
+            )
         AuditChainHead.objects.filter(pk=1).update(seq=event.seq, entry_hash=event.entry_hash)
     return event
 
@@ -104,21 +105,37 @@ def break_glass_review(*, access: BreakGlassAccess, by: Membership, note: str) -
     if not note:
         raise ReviewRefused(_("Write what you found, e.g. “Covering a colleague's crisis call; appropriate.”"))
     if len(note) > REVIEW_NOTE_MAX:
-        raise ReviewRefused(_("Keep the review note to %(max)d characters; it has %(count)d.")
-                            % {"max": REVIEW_NOTE_MAX, "count": len(note)})
+        raise ReviewRefused(
+            _("Keep the review note to %(max)d characters; it has %(count)d.")
+            % {"max": REVIEW_NOTE_MAX, "count": len(note)}
+        )
     with transaction.atomic():
         locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
         if locked.reviewed_at is not None:
-            raise ReviewRefused(_("This access was already reviewed, by %(name)s.")
-                                % {"name": locked.reviewed_by.get_full_name() or locked.reviewed_by.get_username()})
+            raise ReviewRefused(
+                _("This access was already reviewed, by %(name)s.")
+                % {"name": locked.reviewed_by.get_full_name() or locked.reviewed_by.get_username()}
+            )
         if locked.user_id == by.user_id:
-            raise ReviewRefused(_("You opened this record yourself, so someone else (another supervisor or a "
-                                  "program admin) reviews it."))
+            raise ReviewRefused(
+                _(
+                    "You opened this record yourself, so someone else (another supervisor or a "
+                    "program admin) reviews it."
+                )
+            )
         locked.reviewed_by, locked.reviewed_at, locked.review_note = by.user, timezone.now(), note
         locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
-        audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="audit.breakglassaccess",
-                     target_ids=[locked.pk], participant_ids=[locked.participant_id],
-                     changes={"reviewed_by": [None, by.user_id], "reviewed_at": [None, locked.reviewed_at],
-                              "review_note": ["", note]},
-                     note="break-the-glass review")
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            by=by,
+            target_type="audit.breakglassaccess",
+            target_ids=[locked.pk],
+            participant_ids=[locked.participant_id],
+            changes={
+                "reviewed_by": [None, by.user_id],
+                "reviewed_at": [None, locked.reviewed_at],
+                "review_note": ["", note],
+            },
+            note="break-the-glass review",
+        )
     return locked

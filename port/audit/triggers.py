@@ -22,22 +22,28 @@ BEGIN
         ERRCODE = 'integrity_constraint_violation';
 END
 $$""",
-            *(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-              f"FOR EACH ROW EXECUTE FUNCTION {_PG_FUNCTION}()" for table in APPEND_ONLY_TABLES),
+            *(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {_PG_FUNCTION}()"
+                for table in APPEND_ONLY_TABLES
+            ),
         ]
     if vendor == "sqlite":
         return [
             f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} BEGIN "
             f"SELECT RAISE(ABORT, 'audit entries are append-only: {operation} on {table} refused'); END"
-            for table in APPEND_ONLY_TABLES for operation in ("UPDATE", "DELETE")
+            for table in APPEND_ONLY_TABLES
+            for operation in ("UPDATE", "DELETE")
         ]
     return []
 
 
 def triggers_drop_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
-        return [*(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES),
-                f"DROP FUNCTION IF EXISTS {_PG_FUNCTION}()"]
+        return [
+            *(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES),
+            f"DROP FUNCTION IF EXISTS {_PG_FUNCTION}()",
+        ]
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in _trigger_names(vendor)]
     return []
@@ -56,8 +62,10 @@ def triggers_installed(connection: BaseDatabaseWrapper) -> bool:
     names = _trigger_names(connection.vendor)
     if not names:
         return False
-    query = {"sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
-             "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"}[connection.vendor]
+    query = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+        "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+    }[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(query)
         return bool(set(names) & {name for (name,) in cursor.fetchall()})

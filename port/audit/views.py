@@ -58,16 +58,24 @@ def _csv_response(lines, filename: str) -> StreamingHttpResponse:
 
 # ---- the hub ----
 
+
 @require_GET
 @reads_trail
 def index(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    return render(request, "audit/index.html", _page_context(
-        viewer, form=UserTrailForm(viewer=viewer, today=_today(viewer)),
-        waiting=break_glass_waiting_count(viewer=viewer)))
+    return render(
+        request,
+        "audit/index.html",
+        _page_context(
+            viewer,
+            form=UserTrailForm(viewer=viewer, today=_today(viewer)),
+            waiting=break_glass_waiting_count(viewer=viewer),
+        ),
+    )
 
 
 # ---- who saw or changed this participant ----
+
 
 def _participant(viewer: Membership, public_id) -> Participant:
     # Not recorded as a read of the record: the trail page records its own entry, naming the participant.
@@ -80,13 +88,22 @@ def participant_trail(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     page = Paginator(trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     events = list(page.object_list)
-    audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="audit.auditevent",
-                 target_ids=[event.pk for event in events], participant_ids=[participant.pk],
-                 note="audit trail of a participant")
-    return render(request, "audit/participant_trail.html", _page_context(
-        viewer, participant=participant, page=page, entries=presenters.trail_entries(events)))
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        by=viewer,
+        target_type="audit.auditevent",
+        target_ids=[event.pk for event in events],
+        participant_ids=[participant.pk],
+        note="audit trail of a participant",
+    )
+    return render(
+        request,
+        "audit/participant_trail.html",
+        _page_context(viewer, participant=participant, page=page, entries=presenters.trail_entries(events)),
+    )
 
 
 @require_GET
@@ -95,15 +112,21 @@ def participant_trail_csv(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     events = trail_of_participant(viewer=viewer, participant=participant)
-    audit_record(action=AuditEvent.Action.EXPORT, by=viewer, target_type="audit.auditevent",
-                 participant_ids=participant_record_ids(participant),
-                 note=f"audit trail of a participant, CSV, {events.count()} entries")
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        by=viewer,
+        target_type="audit.auditevent",
+        participant_ids=participant_record_ids(participant),
+        note=f"audit trail of a participant, CSV, {events.count()} entries",
+    )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(presenters.csv_lines(presenters.event_csv_header(), rows),
-                         f"audit-participant-{participant.public_id}.csv")
+    return _csv_response(
+        presenters.csv_lines(presenters.event_csv_header(), rows), f"audit-participant-{participant.public_id}.csv"
+    )
 
 
 # ---- what did this person see and do ----
+
 
 def _user_trail_events(viewer: Membership, cleaned: dict):
     zone = viewer.program.zone
@@ -123,13 +146,26 @@ def user_trail(request: HttpRequest) -> HttpResponse:
         events = list(page.object_list)
         named = participants_named(viewer=viewer, ids=presenters.participant_ids_shown(events))
         entries = presenters.trail_entries(events, named=named)
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="audit.auditevent",
-                     target_ids=[event.pk for event in events], participant_ids=named.keys(),
-                     note=f"audit trail of user {form.cleaned_data['user'].pk}")
-    return render(request, "audit/user_trail.html", _page_context(
-        viewer, form=form, page=page, entries=entries,
-        person=form.cleaned_data["user"] if page is not None else None,
-        csv_query=urlencode({name: request.GET.get(name, "") for name in ("user", "start", "end")})))
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="audit.auditevent",
+            target_ids=[event.pk for event in events],
+            participant_ids=named.keys(),
+            note=f"audit trail of user {form.cleaned_data['user'].pk}",
+        )
+    return render(
+        request,
+        "audit/user_trail.html",
+        _page_context(
+            viewer,
+            form=form,
+            page=page,
+            entries=entries,
+            person=form.cleaned_data["user"] if page is not None else None,
+            csv_query=urlencode({name: request.GET.get(name, "") for name in ("user", "start", "end")}),
+        ),
+    )
 
 
 @require_GET
@@ -144,14 +180,22 @@ def user_trail_csv(request: HttpRequest) -> HttpResponse:
     person, start, end = form.cleaned_data["user"], form.cleaned_data["start"], form.cleaned_data["end"]
     # The file names, by id, the participants this person's entries concern.
     named = AuditParticipant.objects.filter(event__in=events).values_list("participant_id", flat=True).distinct()
-    audit_record(action=AuditEvent.Action.EXPORT, by=viewer, target_type="accounts.user", target_ids=[person.pk],
-                 participant_ids=named, note=f"audit trail of a user, CSV, {start} to {end}, {events.count()} entries")
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        by=viewer,
+        target_type="accounts.user",
+        target_ids=[person.pk],
+        participant_ids=named,
+        note=f"audit trail of a user, CSV, {start} to {end}, {events.count()} entries",
+    )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(presenters.csv_lines(presenters.event_csv_header(), rows),
-                         f"audit-user-{person.pk}-{start}-{end}.csv")
+    return _csv_response(
+        presenters.csv_lines(presenters.event_csv_header(), rows), f"audit-user-{person.pk}-{start}-{end}.csv"
+    )
 
 
 # ---- break-the-glass reviews ----
+
 
 def _named_in(viewer: Membership, accesses) -> list[int]:
     """The participants a break-the-glass page names: only the viewer's own program's (the templates
@@ -165,11 +209,19 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
     page = Paginator(break_glass_accesses(viewer=viewer), BREAK_GLASS_PAGE_SIZE).get_page(request.GET.get("page"))
     accesses = list(page.object_list)
-    audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="audit.breakglassaccess",
-                 target_ids=[access.pk for access in accesses],
-                 participant_ids=_named_in(viewer, accesses), note="break-the-glass reviews")
-    return render(request, "audit/break_glass_list.html", _page_context(
-        viewer, page=page, accesses=accesses, waiting=break_glass_waiting_count(viewer=viewer)))
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        by=viewer,
+        target_type="audit.breakglassaccess",
+        target_ids=[access.pk for access in accesses],
+        participant_ids=_named_in(viewer, accesses),
+        note="break-the-glass reviews",
+    )
+    return render(
+        request,
+        "audit/break_glass_list.html",
+        _page_context(viewer, page=page, accesses=accesses, waiting=break_glass_waiting_count(viewer=viewer)),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -189,18 +241,38 @@ def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The access is marked reviewed."))
         return redirect("audit:break_glass_list")
     # What the person did with the record while the glass was broken.
-    window = (AuditEvent.objects.select_related("user", "api_token__agency")
-              .filter(user_id=access.user_id, at__gte=access.granted_at, at__lte=access.expires_at,
-                      pk__in=AuditParticipant.objects.filter(participant_id=access.participant_id).values("event_id"))
-              .order_by("-at", "-pk")[:PAGE_SIZE])
+    window = (
+        AuditEvent.objects.select_related("user", "api_token__agency")
+        .filter(
+            user_id=access.user_id,
+            at__gte=access.granted_at,
+            at__lte=access.expires_at,
+            pk__in=AuditParticipant.objects.filter(participant_id=access.participant_id).values("event_id"),
+        )
+        .order_by("-at", "-pk")[:PAGE_SIZE]
+    )
     events = list(window)
-    audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="audit.breakglassaccess",
-                 target_ids=[access.pk], participant_ids=_named_in(viewer, [access]),
-                 note="break-the-glass review page")
-    return render(request, "audit/break_glass_detail.html", _page_context(
-        viewer, access=access, form=form, entries=presenters.trail_entries(events),
-        own=access.user_id == viewer.user_id, role=presenters.role_label(access.membership.role)),
-        status=400 if form.is_bound else 200)
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=viewer,
+        target_type="audit.breakglassaccess",
+        target_ids=[access.pk],
+        participant_ids=_named_in(viewer, [access]),
+        note="break-the-glass review page",
+    )
+    return render(
+        request,
+        "audit/break_glass_detail.html",
+        _page_context(
+            viewer,
+            access=access,
+            form=form,
+            entries=presenters.trail_entries(events),
+            own=access.user_id == viewer.user_id,
+            role=presenters.role_label(access.membership.role),
+        ),
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_GET
@@ -208,10 +280,16 @@ def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def break_glass_csv(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
     accesses = break_glass_accesses(viewer=viewer)
-    audit_record(action=AuditEvent.Action.EXPORT, by=viewer, target_type="audit.breakglassaccess",
-                 participant_ids=accesses.filter(participant__program_id=viewer.program_id)
-                 .values_list("participant_id", flat=True),
-                 note=f"break-the-glass accesses, CSV, {accesses.count()} rows")
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        by=viewer,
+        target_type="audit.breakglassaccess",
+        participant_ids=accesses.filter(participant__program_id=viewer.program_id).values_list(
+            "participant_id", flat=True
+        ),
+        note=f"break-the-glass accesses, CSV, {accesses.count()} rows",
+    )
     rows = presenters.break_glass_csv_rows(accesses.iterator(chunk_size=EXPORT_CHUNK), viewer=viewer)
-    return _csv_response(presenters.csv_lines(presenters.break_glass_csv_header(), rows),
-                         f"break-the-glass-{_today(viewer)}.csv")
+    return _csv_response(
+        presenters.csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{_today(viewer)}.csv"
+    )

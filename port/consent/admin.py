@@ -45,15 +45,26 @@ class AuditedReadOnlyAdmin(ProgramScopedAdmin):
         if changelist is not None:
             rows = list(changelist.result_list)
             if rows:
-                audit_record(action=AuditEvent.Action.LIST, **_actor(request), target_type=self.target_type,
-                             target_ids=[row.pk for row in rows], participant_ids=[row.participant_id for row in rows],
-                             note="admin list")
+                audit_record(
+                    action=AuditEvent.Action.LIST,
+                    **_actor(request),
+                    target_type=self.target_type,
+                    target_ids=[row.pk for row in rows],
+                    participant_ids=[row.participant_id for row in rows],
+                    note="admin list",
+                )
         return response
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         obj = self.get_object(request, object_id)
-        audit_record(action=AuditEvent.Action.VIEW, **_actor(request), target_type=self.target_type,
-                     target_ids=[obj.pk], participant_ids=[obj.participant_id], note="admin record")
+        audit_record(
+            action=AuditEvent.Action.VIEW,
+            **_actor(request),
+            target_type=self.target_type,
+            target_ids=[obj.pk],
+            participant_ids=[obj.participant_id],
+            note="admin record",
+        )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -61,14 +72,33 @@ class AuditedReadOnlyAdmin(ProgramScopedAdmin):
 class ConsentAdmin(AuditedReadOnlyAdmin):
     target_type = "consent.consent"
     list_display = ("kind", "recipient", "signed_on", "expires_on", "revoked_at", "language", "program", "open_link")
-    list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter), "language",
-                   ("recipient_agency", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "kind",
+        ("revoked_at", admin.EmptyFieldListFilter),
+        "language",
+        ("recipient_agency", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("recipient_agency", "program")
     ordering = ("-recorded_at",)
     # The elements that say what the consent allows; the participant, free text and the signature stay in the app.
-    fields = ("program", "kind", "language", "disclosing_party", "information_categories", "recipient_agency",
-              "recipient_class", "expires_on", "expiry_event", "signature_method", "signed_on", "recorded_by",
-              "recorded_at", "revoked_at", "revoked_by", "open_link")
+    fields = (
+        "program",
+        "kind",
+        "language",
+        "disclosing_party",
+        "information_categories",
+        "recipient_agency",
+        "recipient_class",
+        "expires_on",
+        "expiry_event",
+        "signature_method",
+        "signed_on",
+        "recorded_by",
+        "recorded_at",
+        "revoked_at",
+        "revoked_by",
+        "open_link",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("to whom"))
@@ -86,10 +116,22 @@ class DisclosureAdmin(AuditedReadOnlyAdmin):
 
     target_type = "consent.disclosure"
     list_display = ("disclosed_at", "recipient_agency", "channel", "categories", "disclosed_by", "program")
-    list_filter = ("channel", ("recipient_agency", admin.RelatedOnlyFieldListFilter),
-                   ("disclosed_at", admin.DateFieldListFilter))
+    list_filter = (
+        "channel",
+        ("recipient_agency", admin.RelatedOnlyFieldListFilter),
+        ("disclosed_at", admin.DateFieldListFilter),
+    )
     list_select_related = ("recipient_agency", "disclosed_by", "program")
     ordering = ("-disclosed_at", "-pk")
-    fields = ("program", "disclosed_at", "recipient_agency", "recipient_user", "channel", "categories", "purpose",
-              "consent", "disclosed_by")
+    fields = (
+        "program",
+        "disclosed_at",
+        "recipient_agency",
+        "recipient_user",
+        "channel",
+        "categories",
+        "purpose",
+        "consent",
+        "disclosed_by",
+    )
     readonly_fields = fields

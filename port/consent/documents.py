@@ -93,15 +93,24 @@ class ConsentDocument:
 
 def offered_categories(kind: str) -> list[str]:
     """Counseling notes appear only on a counseling-notes consent: they need a consent of their own."""
-    return [c for c in InformationCategory.values
-            if kind == ConsentKind.COUNSELING_NOTES or c != InformationCategory.COUNSELING_NOTES]
+    return [
+        c
+        for c in InformationCategory.values
+        if kind == ConsentKind.COUNSELING_NOTES or c != InformationCategory.COUNSELING_NOTES
+    ]
 
 
 def _base(*, kind: str, language: str, program: Program, blank: bool) -> ConsentDocument:
     return ConsentDocument(
-        language=language, kind=kind, blank=blank, text=TEXT[language], title=TITLES[language][kind],
-        kind_label=KIND_LABELS[language][kind], intro=INTROS[language][kind].format(program=program.name),
-        program_name=program.name)
+        language=language,
+        kind=kind,
+        blank=blank,
+        text=TEXT[language],
+        title=TITLES[language][kind],
+        kind_label=KIND_LABELS[language][kind],
+        intro=INTROS[language][kind].format(program=program.name),
+        program_name=program.name,
+    )
 
 
 def standard_revocation_statement(program: Program, language: str) -> str:
@@ -113,8 +122,13 @@ def blank_document(*, kind: str, language: str, program: Program) -> ConsentDocu
     has lines to write on."""
     doc = _base(kind=kind, language=language, program=program, blank=True)
     doc.disclosing_party = program.name
-    doc.categories = [CategoryLine(CATEGORY_LABELS[language][c], c == InformationCategory.COUNSELING_NOTES
-                                   and kind == ConsentKind.COUNSELING_NOTES) for c in offered_categories(kind)]
+    doc.categories = [
+        CategoryLine(
+            CATEGORY_LABELS[language][c],
+            c == InformationCategory.COUNSELING_NOTES and kind == ConsentKind.COUNSELING_NOTES,
+        )
+        for c in offered_categories(kind)
+    ]
     doc.revocation_statement = standard_revocation_statement(program, language)
     doc.purpose = DEFAULT_PURPOSES[language].get(kind, "")
     doc.recipient_class = TPO_RECIPIENT_CLASS[language] if kind == ConsentKind.TPO else ""

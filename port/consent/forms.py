@@ -26,8 +26,9 @@ class DateInput(forms.DateInput):
 
 def _date_field(*, error_messages: dict | None = None, **kwargs) -> forms.DateField:
     messages = {"invalid": _("Enter a real date, such as 2026-03-14."), **(error_messages or {})}
-    return forms.DateField(widget=DateInput(), input_formats=["%Y-%m-%d", "%m/%d/%Y"], error_messages=messages,
-                           **kwargs)
+    return forms.DateField(
+        widget=DateInput(), input_formats=["%Y-%m-%d", "%m/%d/%Y"], error_messages=messages, **kwargs
+    )
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -43,59 +44,93 @@ class ConsentForm(forms.Form):
     """Every element of 42 CFR 2.31 for one kind of consent; which recipient fields appear depends on it."""
 
     disclosing_party = forms.CharField(
-        label=_("Who may disclose"), required=False,
-        help_text=_("The program, by name. Leave as it is unless another program or person discloses."))
+        label=_("Who may disclose"),
+        required=False,
+        help_text=_("The program, by name. Leave as it is unless another program or person discloses."),
+    )
     information_categories = forms.MultipleChoiceField(
-        label=_("What information"), widget=forms.CheckboxSelectMultiple,
+        label=_("What information"),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": REQUIRED["information_categories"]},
-        help_text=_("Only the kinds the person agrees to. A general release is not allowed."))
+        help_text=_("Only the kinds the person agrees to. A general release is not allowed."),
+    )
     information_description = forms.CharField(
-        label=_("The information, described specifically"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("The information, described specifically"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": REQUIRED["information_description"]},
-        help_text=_("What and how much, in words the person understands: for example “name, phone and whether "
-                    "they were reached after the overdose of March 3”. Not “all records” or “everything”."))
+        help_text=_(
+            "What and how much, in words the person understands: for example “name, phone and whether "
+            "they were reached after the overdose of March 3”. Not “all records” or “everything”."
+        ),
+    )
     recipient_agency = AgencyChoiceField(
-        label=_("To whom (an organization from the directory)"), queryset=Agency.objects.none(), required=False,
+        label=_("To whom (an organization from the directory)"),
+        queryset=Agency.objects.none(),
+        required=False,
         empty_label=_("Choose an organization"),
-        help_text=_("Organizations come from the program's directory; a name cannot be typed in. Law enforcement "
-                    "agencies are not offered: substance-use information is never disclosed to them."))
+        help_text=_(
+            "Organizations come from the program's directory; a name cannot be typed in. Law enforcement "
+            "agencies are not offered: substance-use information is never disclosed to them."
+        ),
+    )
     recipient_class = forms.CharField(
-        label=_("To whom (a class of recipients)"), required=False,
-        help_text=_("For treatment, payment and health care operations, the recipients may be described as a "
-                    "class."))
+        label=_("To whom (a class of recipients)"),
+        required=False,
+        help_text=_("For treatment, payment and health care operations, the recipients may be described as a class."),
+    )
     purpose = forms.CharField(
-        label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Purpose"),
+        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": REQUIRED["purpose"]},
-        help_text=_("Why the information is shared, for example “to arrange treatment at the recipient's clinic”."))
+        help_text=_("Why the information is shared, for example “to arrange treatment at the recipient's clinic”."),
+    )
     revocation_statement = forms.CharField(
-        label=_("The right to revoke, and how"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("The right to revoke, and how"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": REQUIRED["revocation_statement"]},
-        help_text=_("The program's standard wording; change it only if the person's situation needs it."))
-    expires_on = _date_field(label=_("Expires on"), required=False,
-                             help_text=_("A date (today or later), an event below, or both. For example 2027-03-14."))
-    expiry_event = forms.CharField(label=_("Or expires when"), required=False,
-                                   help_text=_("For example “when I finish treatment at this clinic”."))
+        help_text=_("The program's standard wording; change it only if the person's situation needs it."),
+    )
+    expires_on = _date_field(
+        label=_("Expires on"),
+        required=False,
+        help_text=_("A date (today or later), an event below, or both. For example 2027-03-14."),
+    )
+    expiry_event = forms.CharField(
+        label=_("Or expires when"), required=False, help_text=_("For example “when I finish treatment at this clinic”.")
+    )
     signature_method = forms.ChoiceField(
-        label=_("How the person consented"), choices=SignatureMethod.choices, widget=forms.RadioSelect,
-        error_messages={"required": REQUIRED["signature_method"]})
+        label=_("How the person consented"),
+        choices=SignatureMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": REQUIRED["signature_method"]},
+    )
     signature_image = forms.CharField(required=False, widget=forms.HiddenInput, label=_("Signature"))
-    witness_name = forms.CharField(label=_("Witness"), required=False,
-                                   help_text=_("For verbal consent: the name of the person who heard it."))
-    signed_on = _date_field(label=_("Date signed"), error_messages={"required": REQUIRED["signed_on"]},
-                            help_text=DATE_HELP)
+    witness_name = forms.CharField(
+        label=_("Witness"), required=False, help_text=_("For verbal consent: the name of the person who heard it.")
+    )
+    signed_on = _date_field(
+        label=_("Date signed"), error_messages={"required": REQUIRED["signed_on"]}, help_text=DATE_HELP
+    )
     signed_by_name = forms.CharField(
-        label=_("Signed by, if not the participant"), required=False,
-        help_text=_("Leave empty when the participant signs for themselves."))
+        label=_("Signed by, if not the participant"),
+        required=False,
+        help_text=_("Leave empty when the participant signs for themselves."),
+    )
     signer_authority = forms.CharField(
-        label=_("Their authority to sign"), required=False,
-        help_text=_("For example legal guardian, or health care proxy."))
+        label=_("Their authority to sign"),
+        required=False,
+        help_text=_("For example legal guardian, or health care proxy."),
+    )
 
     def __init__(self, *args, kind: str, recipients: QuerySet[Agency], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         # Counseling notes only ever travel under a consent of their own kind.
-        offered = [c for c in InformationCategory.values
-                   if kind == ConsentKind.COUNSELING_NOTES or c != InformationCategory.COUNSELING_NOTES]
+        offered = [
+            c
+            for c in InformationCategory.values
+            if kind == ConsentKind.COUNSELING_NOTES or c != InformationCategory.COUNSELING_NOTES
+        ]
         self.fields["information_categories"].choices = category_choices(offered)
         self.fields["recipient_agency"].queryset = recipients
         if kind in (ConsentKind.DISCLOSURE, ConsentKind.COUNSELING_NOTES):
@@ -113,9 +148,19 @@ class ConsentForm(forms.Form):
         """What was entered, as consent_check takes it; fields that did not parse are left empty."""
         data = getattr(self, "cleaned_data", {})
         values = {name: data.get(name) for name in self.fields}
-        for name in ("disclosing_party", "information_description", "purpose", "revocation_statement",
-                     "expiry_event", "signature_method", "signature_image", "witness_name", "signed_by_name",
-                     "signer_authority", "recipient_class"):
+        for name in (
+            "disclosing_party",
+            "information_description",
+            "purpose",
+            "revocation_statement",
+            "expiry_event",
+            "signature_method",
+            "signature_image",
+            "witness_name",
+            "signed_by_name",
+            "signer_authority",
+            "recipient_class",
+        ):
             if name in values:
                 values[name] = values[name] or ""
         values["information_categories"] = values.get("information_categories") or []
@@ -124,27 +169,40 @@ class ConsentForm(forms.Form):
 
 class RevokeForm(forms.Form):
     note = forms.CharField(
-        label=_("How did the person revoke?"), error_messages={"required": REQUIRED["note"]},
-        help_text=_("For example “told Pat by phone on March 4” or “letter received March 4”. Revocation takes "
-                    "effect at once: nothing more is disclosed under this consent."))
+        label=_("How did the person revoke?"),
+        error_messages={"required": REQUIRED["note"]},
+        help_text=_(
+            "For example “told Pat by phone on March 4” or “letter received March 4”. Revocation takes "
+            "effect at once: nothing more is disclosed under this consent."
+        ),
+    )
 
 
 class HandoffForm(forms.Form):
     """Share with a provider: the gate decides whether a consent in force covers it."""
 
     recipient = AgencyChoiceField(
-        label=_("Provider"), queryset=Agency.objects.none(), empty_label=_("Choose an organization"),
+        label=_("Provider"),
+        queryset=Agency.objects.none(),
+        empty_label=_("Choose an organization"),
         error_messages={"required": _("Choose the provider to share with.")},
-        help_text=_("From the program's directory. Only a provider named in a consent in force can receive."))
+        help_text=_("From the program's directory. Only a provider named in a consent in force can receive."),
+    )
     categories = forms.MultipleChoiceField(
-        label=_("What to share"), widget=forms.CheckboxSelectMultiple,
+        label=_("What to share"),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose what to share: only what the provider needs.")},
-        help_text=_("Only what the provider needs, and only what the consent covers."))
+        help_text=_("Only what the provider needs, and only what the consent covers."),
+    )
     purpose = forms.CharField(
-        label=_("Purpose"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Say why you are sharing, for example “warm hand-off for an intake "
-                                      "appointment”.")},
-        help_text=_("Why you are sharing. It is recorded in the participant's accounting of disclosures."))
+        label=_("Purpose"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Say why you are sharing, for example “warm hand-off for an intake appointment”.")
+        },
+        help_text=_("Why you are sharing. It is recorded in the participant's accounting of disclosures."),
+    )
 
     def __init__(self, *args, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -45,8 +45,7 @@ class DisclosureRefused(Exception):
     """No active consent covers this recipient and information. The message says what is missing."""
 
 
-def consent_covering(*, participant: Participant, recipient: Agency,
-                     categories: Iterable[str]) -> Consent | None:
+def consent_covering(*, participant: Participant, recipient: Agency, categories: Iterable[str]) -> Consent | None:
     """The active consent that covers `recipient` and every one of `categories`, if there is one."""
     wanted = set(categories)
     today = timezone.localdate(timezone.now(), participant.program.zone)
@@ -69,8 +68,17 @@ def consent_covering(*, participant: Participant, recipient: Agency,
     return None
 
 
-def disclose(*, participant: Participant, recipient: Agency, categories: Iterable[str], purpose: str,
-             channel: str, by: Membership | None = None, recipient_user=None, api_token=None) -> tuple[Disclosure, str]:
+def disclose(
+    *,
+    participant: Participant,
+    recipient: Agency,
+    categories: Iterable[str],
+    purpose: str,
+    channel: str,
+    by: Membership | None = None,
+    recipient_user=None,
+    api_token=None,
+) -> tuple[Disclosure, str]:
     """Ask the gate. Returns the recorded disclosure and the 2.32 notice to attach; raises DisclosureRefused."""
     categories = sorted(set(categories))
     if recipient.program_id != participant.program_id:
@@ -80,17 +88,33 @@ def disclose(*, participant: Participant, recipient: Agency, categories: Iterabl
     consent = consent_covering(participant=participant, recipient=recipient, categories=categories)
     if consent is None:
         raise DisclosureRefused(
-            _("No active consent lets the program share this information with %(recipient)s. Record a consent "
-              "that names them and covers: %(what)s.")
-            % {"recipient": recipient.name,
-               "what": ", ".join(str(InformationCategory(c).label) for c in categories)})
+            _(
+                "No active consent lets the program share this information with %(recipient)s. Record a consent "
+                "that names them and covers: %(what)s."
+            )
+            % {"recipient": recipient.name, "what": ", ".join(str(InformationCategory(c).label) for c in categories)}
+        )
     disclosure = Disclosure.objects.create(
-        program_id=participant.program_id, participant=participant, consent=consent, recipient_agency=recipient,
-        recipient_user=recipient_user, categories=categories, purpose=purpose[:300], channel=channel,
-        disclosed_by=by.user if by else None)
-    audit_record(action=AuditEvent.Action.DISCLOSE, by=by, api_token=api_token, program=participant.program,
-                 user=recipient_user if by is None else None,
-                 target_type="consent.disclosure", target_ids=[disclosure.pk], participant_ids=[participant.pk],
-                 changes={"recipient": recipient.pk, "categories": categories, "consent": consent.pk},
-                 note=f"{channel} under consent {consent.pk}")
+        program_id=participant.program_id,
+        participant=participant,
+        consent=consent,
+        recipient_agency=recipient,
+        recipient_user=recipient_user,
+        categories=categories,
+        purpose=purpose[:300],
+        channel=channel,
+        disclosed_by=by.user if by else None,
+    )
+    audit_record(
+        action=AuditEvent.Action.DISCLOSE,
+        by=by,
+        api_token=api_token,
+        program=participant.program,
+        user=recipient_user if by is None else None,
+        target_type="consent.disclosure",
+        target_ids=[disclosure.pk],
+        participant_ids=[participant.pk],
+        changes={"recipient": recipient.pk, "categories": categories, "consent": consent.pk},
+        note=f"{channel} under consent {consent.pk}",
+    )
     return disclosure, NOTICE_2_32

@@ -54,8 +54,8 @@ class Consent(models.Model):
     # 2.31(a)(4): to whom: a directory organization by name, or a class for treatment, payment and operations.
     recipient_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recipient_class = models.CharField(
-        max_length=200, blank=True,
-        help_text=_("For treatment, payment and operations: e.g. 'my treating providers'."))
+        max_length=200, blank=True, help_text=_("For treatment, payment and operations: e.g. 'my treating providers'.")
+    )
     # 2.31(a)(5): the purpose.
     purpose = models.TextField()
     # 2.31(a)(6): the right to revoke and how.
@@ -68,15 +68,18 @@ class Consent(models.Model):
     signature_image = models.TextField(blank=True, help_text=_("The drawn signature, as a PNG data URL."))
     witness_name = models.CharField(max_length=200, blank=True)
     signed_on = models.DateField()
-    signed_by_name = models.CharField(max_length=200, blank=True,
-                                      help_text=_("Only when someone other than the participant signed."))
-    signer_authority = models.CharField(max_length=200, blank=True,
-                                        help_text=_("e.g. legal guardian, health care proxy."))
+    signed_by_name = models.CharField(
+        max_length=200, blank=True, help_text=_("Only when someone other than the participant signed.")
+    )
+    signer_authority = models.CharField(
+        max_length=200, blank=True, help_text=_("e.g. legal guardian, health care proxy.")
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     revocation_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -107,13 +110,15 @@ class Disclosure(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")
     recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="+")
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     categories = models.JSONField(default=list)
     purpose = models.CharField(max_length=300)
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     disclosed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -53,6 +53,7 @@ def may_share(viewer: Membership, category: str) -> bool:
 
 # ---- consents (the team) ----
 
+
 def consents_visible_to(viewer: Membership) -> QuerySet[Consent]:
     if viewer.role not in TEAM_ROLES:
         return Consent.objects.none()
@@ -62,13 +63,20 @@ def consents_visible_to(viewer: Membership) -> QuerySet[Consent]:
 def consent_get(*, viewer: Membership, public_id) -> Consent:
     """One consent of the viewer's program, or 404. Audited as a read of the participant's record."""
     try:
-        consent = (consents_visible_to(viewer)
-                   .select_related("participant", "recipient_agency", "recorded_by", "revoked_by", "program")
-                   .get(public_id=public_id))
+        consent = (
+            consents_visible_to(viewer)
+            .select_related("participant", "recipient_agency", "recorded_by", "revoked_by", "program")
+            .get(public_id=public_id)
+        )
     except (Consent.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
-    audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="consent.consent", target_ids=[consent.pk],
-                 participant_ids=[consent.participant_id])
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=viewer,
+        target_type="consent.consent",
+        target_ids=[consent.pk],
+        participant_ids=[consent.participant_id],
+    )
     return consent
 
 
@@ -117,8 +125,10 @@ def participant_consents(*, viewer: Membership, participant: Participant) -> lis
         return []
     today = program_today(viewer)
     consents = consents_visible_to(viewer).filter(participant=participant).select_related("recipient_agency")
-    rows = [ConsentRow(c, consent_status(c, today), recipient_label(c), category_labels(c.information_categories))
-            for c in consents.order_by("-recorded_at", "-pk")]
+    rows = [
+        ConsentRow(c, consent_status(c, today), recipient_label(c), category_labels(c.information_categories))
+        for c in consents.order_by("-recorded_at", "-pk")
+    ]
     rows.sort(key=lambda row: row.status.code != "active")  # stable: newest first within each group
     return rows
 
@@ -132,21 +142,31 @@ def consent_recipients(*, viewer: Membership) -> QuerySet[Agency]:
 
 # ---- the accounting of disclosures (the team) ----
 
+
 def participant_disclosures(*, viewer: Membership, participant: Participant) -> list[Disclosure]:
     """Every disclosure of the participant's information, newest first: what, to whom, when, under which
     consent, for what purpose. The caller audits the read (audit_accounting)."""
     if viewer.role not in TEAM_ROLES or participant.program_id != viewer.program_id:
         return []
-    return list(Disclosure.objects.filter(program_id=viewer.program_id, participant=participant)
-                .select_related("consent", "recipient_agency", "recipient_user", "disclosed_by")
-                .order_by("-disclosed_at", "-pk"))
+    return list(
+        Disclosure.objects.filter(program_id=viewer.program_id, participant=participant)
+        .select_related("consent", "recipient_agency", "recipient_user", "disclosed_by")
+        .order_by("-disclosed_at", "-pk")
+    )
 
 
-def audit_accounting(*, viewer: Membership, participant: Participant, disclosures: list[Disclosure],
-                     action: str, note: str) -> None:
+def audit_accounting(
+    *, viewer: Membership, participant: Participant, disclosures: list[Disclosure], action: str, note: str
+) -> None:
     """The accounting was shown (LIST), or printed or downloaded (EXPORT)."""
-    audit_record(action=action, by=viewer, target_type="consent.disclosure", target_ids=[d.pk for d in disclosures],
-                 participant_ids=[participant.pk], note=note)
+    audit_record(
+        action=action,
+        by=viewer,
+        target_type="consent.disclosure",
+        target_ids=[d.pk for d in disclosures],
+        participant_ids=[participant.pk],
+        note=note,
+    )
 
 
 def disclosure_get(*, viewer: Membership, pk: int) -> Disclosure:
@@ -154,16 +174,23 @@ def disclosure_get(*, viewer: Membership, pk: int) -> Disclosure:
     if viewer.role not in TEAM_ROLES:
         raise Http404
     try:
-        disclosure = (Disclosure.objects.select_related("participant", "consent", "recipient_agency", "disclosed_by")
-                      .get(pk=pk, program_id=viewer.program_id))
+        disclosure = Disclosure.objects.select_related(
+            "participant", "consent", "recipient_agency", "disclosed_by"
+        ).get(pk=pk, program_id=viewer.program_id)
     except Disclosure.DoesNotExist as exc:
         raise Http404 from exc
-    audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="consent.disclosure",
-                 target_ids=[disclosure.pk], participant_ids=[disclosure.participant_id])
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=viewer,
+        target_type="consent.disclosure",
+        target_ids=[disclosure.pk],
+        participant_ids=[disclosure.participant_id],
+    )
     return disclosure
 
 
 # ---- what a disclosure shows ----
+
 
 @dataclass
 class HandoffView:
@@ -179,6 +206,7 @@ def handoff_view(*, viewer: Membership, pk: int) -> HandoffView:
     shown = [c for c in disclosure.categories if may_share(viewer, c)]
     record = _shared_record(participant=disclosure.participant, categories=shown, zone=viewer.program.zone)
     return HandoffView(disclosure, record, hidden=len(shown) < len(disclosure.categories))
+
 
 @dataclass
 class DatedText:
@@ -262,21 +290,30 @@ def _shared_record(*, participant: Participant, categories, zone) -> SharedRecor
         record.address = participant.address
         record.location_notes = participant.location_notes
     if InformationCategory.REFERRAL_STATUS in wanted:
-        record.referrals = [DatedText(_local(r.received_at, zone), _referral_text(r))
-                            for r in Referral.objects.filter(**in_program).order_by("-received_at", "-pk")]
+        record.referrals = [
+            DatedText(_local(r.received_at, zone), _referral_text(r))
+            for r in Referral.objects.filter(**in_program).order_by("-received_at", "-pk")
+        ]
     if InformationCategory.OVERDOSE in wanted:
-        record.overdoses = [DatedText(_local(e.occurred_at or e.created_at, zone), _overdose_text(e))
-                            for e in OverdoseEvent.objects.filter(**in_program).order_by("-occurred_at", "-pk")]
+        record.overdoses = [
+            DatedText(_local(e.occurred_at or e.created_at, zone), _overdose_text(e))
+            for e in OverdoseEvent.objects.filter(**in_program).order_by("-occurred_at", "-pk")
+        ]
     encounters_needed = {InformationCategory.SERVICES, InformationCategory.ASSESSMENTS, InformationCategory.NOTES}
     if encounters_needed & set(wanted):
-        items = Prefetch("items", queryset=EncounterItem.objects.filter(
-            recipient_type=EncounterItem.Recipient.PARTICIPANT).select_related("supply_item"))
+        items = Prefetch(
+            "items",
+            queryset=EncounterItem.objects.filter(recipient_type=EncounterItem.Recipient.PARTICIPANT).select_related(
+                "supply_item"
+            ),
+        )
         encounters = Encounter.objects.filter(**in_program).order_by("-occurred_at", "-pk")
         if InformationCategory.SERVICES in wanted:
             encounters = encounters.prefetch_related(items)
         if InformationCategory.NOTES in wanted:
             encounters = encounters.prefetch_related(
-                Prefetch("addenda", queryset=EncounterAddendum.objects.order_by("created_at", "pk")))
+                Prefetch("addenda", queryset=EncounterAddendum.objects.order_by("created_at", "pk"))
+            )
         for encounter in encounters:
             at = _local(encounter.occurred_at, zone)
             if InformationCategory.SERVICES in wanted:
@@ -290,28 +327,35 @@ def _shared_record(*, participant: Participant, categories, zone) -> SharedRecor
             if InformationCategory.NOTES in wanted:
                 if encounter.notes:
                     record.notes.append(DatedText(at, encounter.notes))
-                record.notes += [DatedText(_local(a.created_at, zone), _("Addendum: %(text)s") % {"text": a.text})
-                                 for a in encounter.addenda.all()]
+                record.notes += [
+                    DatedText(_local(a.created_at, zone), _("Addendum: %(text)s") % {"text": a.text})
+                    for a in encounter.addenda.all()
+                ]
     if InformationCategory.NOTES in wanted:
-        record.notes += [DatedText(_local(a.attempted_at, zone), a.note) for a in
-                         ContactAttempt.objects.filter(**in_program).exclude(note="").only("attempted_at", "note")]
+        record.notes += [
+            DatedText(_local(a.attempted_at, zone), a.note)
+            for a in ContactAttempt.objects.filter(**in_program).exclude(note="").only("attempted_at", "note")
+        ]
         record.notes.sort(key=lambda entry: entry.at, reverse=True)
     return record
 
 
 # ---- service providers ----
 
+
 def _active_handoffs(viewer: Membership) -> QuerySet[Disclosure]:
     """Hand-offs to the viewer's agency whose consent is still in force right now: a revocation or an
     expiry (a day in the program's time zone) hides the participant at once."""
     if viewer.role != Role.PROVIDER or not viewer.agency_id:
         return Disclosure.objects.none()
-    return (Disclosure.objects
-            .filter(program_id=viewer.program_id, recipient_agency_id=viewer.agency_id,
-                    channel=Disclosure.Channel.HANDOFF, consent__revoked_at__isnull=True,
-                    consent__kind__in=(ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES),
-                    participant__merged_into__isnull=True)
-            .filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=program_today(viewer))))
+    return Disclosure.objects.filter(
+        program_id=viewer.program_id,
+        recipient_agency_id=viewer.agency_id,
+        channel=Disclosure.Channel.HANDOFF,
+        consent__revoked_at__isnull=True,
+        consent__kind__in=(ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES),
+        participant__merged_into__isnull=True,
+    ).filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=program_today(viewer)))
 
 
 @dataclass
@@ -341,8 +385,14 @@ def participants_shared_with(*, viewer: Membership) -> list[SharedParticipant]:
     rows = list(shared.values())
     if rows:
         ids = [row.participant.pk for row in rows]
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.participant",
-                     target_ids=ids, participant_ids=ids, note="participants shared with the provider")
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="participants.participant",
+            target_ids=ids,
+            participant_ids=ids,
+            note="participants shared with the provider",
+        )
     return rows
 
 
@@ -359,8 +409,12 @@ def provider_participant_view(*, viewer: Membership, public_id) -> ProviderView:
 
     Each read asks the gate once per consent the hand-offs were made under (usually one), so the read is
     checked against a consent in force and recorded in the accounting of disclosures. Anything else: 404."""
-    handoffs = list(_active_handoffs(viewer).filter(participant__public_id=public_id)
-                    .select_related("participant__program").order_by("-disclosed_at", "-pk"))
+    handoffs = list(
+        _active_handoffs(viewer)
+        .filter(participant__public_id=public_id)
+        .select_related("participant__program")
+        .order_by("-disclosed_at", "-pk")
+    )
     if not handoffs:
         raise Http404
     participant = handoffs[0].participant
@@ -373,9 +427,14 @@ def provider_participant_view(*, viewer: Membership, public_id) -> ProviderView:
     for consent_id, categories in by_consent.items():
         try:
             disclosure, notice = disclose(
-                participant=participant, recipient=viewer.agency, categories=categories,
-                purpose=purpose[consent_id], channel=Disclosure.Channel.PROVIDER_VIEW, by=viewer,
-                recipient_user=viewer.user)
+                participant=participant,
+                recipient=viewer.agency,
+                categories=categories,
+                purpose=purpose[consent_id],
+                channel=Disclosure.Channel.PROVIDER_VIEW,
+                by=viewer,
+                recipient_user=viewer.user,
+            )
         except DisclosureRefused:
             continue
         disclosures.append(disclosure)
@@ -384,7 +443,6 @@ def provider_participant_view(*, viewer: Membership, public_id) -> ProviderView:
         raise Http404
     record = _shared_record(participant=participant, categories=allowed, zone=viewer.program.zone)
     return ProviderView(participant, record, disclosures, notice)
-
 
 
 def refusal_reason(*, viewer: Membership, participant: Participant, recipient: Agency, categories) -> str:
@@ -397,15 +455,25 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
     wanted = set(categories)
     today = program_today(viewer)
     tpo_covers = recipient.kind in TPO_AGENCY_KINDS
-    naming = [c for c in consents_visible_to(viewer).filter(participant=participant)
-              .filter(Q(recipient_agency=recipient) | Q(kind=ConsentKind.TPO, recipient_agency__isnull=True))
-              .exclude(kind=ConsentKind.PARTICIPATION).order_by("-recorded_at", "-pk")
-              if c.recipient_agency_id or tpo_covers]
+    naming = [
+        c
+        for c in consents_visible_to(viewer)
+        .filter(participant=participant)
+        .filter(Q(recipient_agency=recipient) | Q(kind=ConsentKind.TPO, recipient_agency__isnull=True))
+        .exclude(kind=ConsentKind.PARTICIPATION)
+        .order_by("-recorded_at", "-pk")
+        if c.recipient_agency_id or tpo_covers
+    ]
     if not naming:
-        if consents_visible_to(viewer).filter(participant=participant, kind=ConsentKind.TPO,
-                                              revoked_at__isnull=True).exists():
-            return _("The treatment-payment-operations consent covers treatment providers, emergency departments "
-                     "and recovery organizations; %(recipient)s is not one of them.") % {"recipient": recipient.name}
+        if (
+            consents_visible_to(viewer)
+            .filter(participant=participant, kind=ConsentKind.TPO, revoked_at__isnull=True)
+            .exists()
+        ):
+            return _(
+                "The treatment-payment-operations consent covers treatment providers, emergency departments "
+                "and recovery organizations; %(recipient)s is not one of them."
+            ) % {"recipient": recipient.name}
         return _("No consent names %(recipient)s.") % {"recipient": recipient.name}
     active = [c for c in naming if consent_status(c, today).code == "active"]
     if not active:
@@ -413,13 +481,19 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
         if latest.revoked_at is not None:
             when = timezone.localdate(latest.revoked_at, viewer.program.zone)
             return _("The consent naming %(recipient)s was revoked on %(date)s.") % {
-                "recipient": recipient.name, "date": when.isoformat()}
+                "recipient": recipient.name,
+                "date": when.isoformat(),
+            }
         return _("The consent naming %(recipient)s expired on %(date)s.") % {
-            "recipient": recipient.name, "date": latest.expires_on.isoformat()}
+            "recipient": recipient.name,
+            "date": latest.expires_on.isoformat(),
+        }
     if InformationCategory.COUNSELING_NOTES in wanted and not any(
-            c.kind == ConsentKind.COUNSELING_NOTES for c in active):
-        return _("Counseling notes need a consent of their own: a counseling-notes consent naming %(recipient)s.") \
-            % {"recipient": recipient.name}
+        c.kind == ConsentKind.COUNSELING_NOTES for c in active
+    ):
+        return _("Counseling notes need a consent of their own: a counseling-notes consent naming %(recipient)s.") % {
+            "recipient": recipient.name
+        }
     covered = set().union(*(set(c.information_categories) for c in active))
     missing = [c for c in InformationCategory.values if c in wanted - covered]
     if missing:

@@ -55,7 +55,8 @@ GENERAL_RELEASE = re.compile(
 )
 # A class of recipients may never smuggle in law enforcement (42 CFR Part 2 and DESIGN.md section 4).
 LAW_ENFORCEMENT_WORDS = re.compile(
-    r"\b(?:police|sheriff|law\s+enforcement|polic[ií]a|alguacil|fuerzas\s+del\s+orden)\b", re.IGNORECASE)
+    r"\b(?:police|sheriff|law\s+enforcement|polic[ií]a|alguacil|fuerzas\s+del\s+orden)\b", re.IGNORECASE
+)
 
 
 def _is_general_release(text: str) -> bool:
@@ -66,7 +67,7 @@ def _check_signature_image(value: str) -> str | None:
     """Why the drawn signature is not acceptable, or None: it must be a PNG data URL of at most 200 KB."""
     if not value.startswith(PNG_DATA_URL_PREFIX):
         return _("The drawn signature did not arrive as a picture. Clear the pad and sign again.")
-    encoded = value[len(PNG_DATA_URL_PREFIX):]
+    encoded = value[len(PNG_DATA_URL_PREFIX) :]
     # Base64 is 4 characters per 3 bytes: refuse an oversized one before decoding it.
     if len(encoded) > (MAX_SIGNATURE_BYTES * 4) // 3 + 4:
         return _("The drawn signature is too large (over 200 KB). Clear the pad and sign again.")
@@ -85,18 +86,23 @@ def _check_signature_image(value: str) -> str | None:
 REQUIRED = {
     "information_categories": gettext_lazy(
         "Choose at least one kind of information. A general release is not allowed: the information must be "
-        "described specifically."),
+        "described specifically."
+    ),
     "information_description": gettext_lazy(
         "Describe the information specifically: what kind and how much, for example “name, phone and whether the "
-        "person was reached after the overdose of March 3”."),
-    "purpose": gettext_lazy("Say what the information is for, for example “to arrange treatment at the recipient's "
-                            "clinic”."),
+        "person was reached after the overdose of March 3”."
+    ),
+    "purpose": gettext_lazy(
+        "Say what the information is for, for example “to arrange treatment at the recipient's clinic”."
+    ),
     "revocation_statement": gettext_lazy("State the right to revoke this consent and how to do it."),
-    "signature_method": gettext_lazy("Choose how the consent was given: signed on the screen, or verbally with a "
-                                     "witness."),
+    "signature_method": gettext_lazy(
+        "Choose how the consent was given: signed on the screen, or verbally with a witness."
+    ),
     "signed_on": gettext_lazy("Give the date the consent was signed or given."),
-    "note": gettext_lazy("Say how the participant revoked, for example “told Pat by phone on March 4” or “letter "
-                         "received March 4”."),
+    "note": gettext_lazy(
+        "Say how the participant revoked, for example “told Pat by phone on March 4” or “letter received March 4”."
+    ),
 }
 
 
@@ -111,8 +117,11 @@ class _Errors:
 
     def too_long(self, field: str, value: str, limit: int, what: str) -> None:
         if len(value) > limit:
-            self.add(field, _("%(what)s is too long: at most %(limit)d characters (it has %(count)d).")
-                     % {"what": what, "limit": limit, "count": len(value)})
+            self.add(
+                field,
+                _("%(what)s is too long: at most %(limit)d characters (it has %(count)d).")
+                % {"what": what, "limit": limit, "count": len(value)},
+            )
 
     def raise_if_any(self) -> None:
         if self.by_field:
@@ -170,8 +179,13 @@ def consent_check(
     if not (participant.first_name or participant.last_name):
         errors.add("__all__", _("A consent must name the participant. Add their name to the record first."))
     if kind not in ConsentKind.values:
-        errors.add("kind", _("Choose the kind of consent: participation, disclosure to a named recipient, "
-                             "treatment-payment-operations, or counseling notes."))
+        errors.add(
+            "kind",
+            _(
+                "Choose the kind of consent: participation, disclosure to a named recipient, "
+                "treatment-payment-operations, or counseling notes."
+            ),
+        )
     if language not in LANGUAGES:
         errors.add("language", _("Choose English or Spanish for the consent form."))
 
@@ -187,53 +201,88 @@ def consent_check(
     elif kind == ConsentKind.COUNSELING_NOTES and InformationCategory.COUNSELING_NOTES not in categories:
         errors.add("information_categories", _("A counseling-notes consent must include counseling notes."))
     elif kind != ConsentKind.COUNSELING_NOTES and InformationCategory.COUNSELING_NOTES in categories:
-        errors.add("information_categories", _(
-            "Counseling notes need a consent of their own: record a counseling-notes consent for them."))
+        errors.add(
+            "information_categories",
+            _("Counseling notes need a consent of their own: record a counseling-notes consent for them."),
+        )
     if not information_description:
         errors.add("information_description", str(REQUIRED["information_description"]))
     elif _is_general_release(information_description):
-        errors.add("information_description", _(
-            "A general release is not allowed. Describe the information specifically (what kind and how much) "
-            "instead of “all records”, “any and all information”, “entire file” or “everything”."))
+        errors.add(
+            "information_description",
+            _(
+                "A general release is not allowed. Describe the information specifically (what kind and how much) "
+                "instead of “all records”, “any and all information”, “entire file” or “everything”."
+            ),
+        )
     elif len(information_description) < MIN_DESCRIPTION:
-        errors.add("information_description", _(
-            "Describe the information specifically, in a few words at least: what kind and how much."))
+        errors.add(
+            "information_description",
+            _("Describe the information specifically, in a few words at least: what kind and how much."),
+        )
     errors.too_long("information_description", information_description, MAX_DESCRIPTION, _("The description"))
 
     # (4) To whom: an organization from the program's directory, or a class for TPO; never law enforcement.
     if kind in NAMED_RECIPIENT_KINDS:
         if recipient_class:
-            errors.add("recipient_class", _("Name one organization from the directory; a class of recipients is "
-                                            "only for a treatment-payment-operations consent."))
+            errors.add(
+                "recipient_class",
+                _(
+                    "Name one organization from the directory; a class of recipients is "
+                    "only for a treatment-payment-operations consent."
+                ),
+            )
         if recipient_agency is None:
             errors.add("recipient_agency", _("Choose the recipient from the program's directory of organizations."))
         elif recipient_agency.program_id != by.program_id:
             errors.add("recipient_agency", _("Choose the recipient from this program's directory of organizations."))
         elif recipient_agency.kind == AgencyKind.LAW_ENFORCEMENT:
-            errors.add("recipient_agency", _(
-                "Law enforcement agencies cannot receive substance-use information (42 CFR Part 2). Choose "
-                "another recipient."))
+            errors.add(
+                "recipient_agency",
+                _(
+                    "Law enforcement agencies cannot receive substance-use information (42 CFR Part 2). Choose "
+                    "another recipient."
+                ),
+            )
         elif recipient_agency.kind == AgencyKind.PORT_TEAM:
-            errors.add("recipient_agency", _(
-                "That is the program's own team, which needs no disclosure consent. Choose an outside recipient."))
+            errors.add(
+                "recipient_agency",
+                _("That is the program's own team, which needs no disclosure consent. Choose an outside recipient."),
+            )
     elif kind == ConsentKind.TPO:
         if recipient_agency is not None:
-            errors.add("recipient_agency", _(
-                "A treatment-payment-operations consent names a class of recipients, not one organization. To "
-                "name one organization, record a disclosure consent."))
+            errors.add(
+                "recipient_agency",
+                _(
+                    "A treatment-payment-operations consent names a class of recipients, not one organization. To "
+                    "name one organization, record a disclosure consent."
+                ),
+            )
         if not recipient_class:
-            errors.add("recipient_class", _(
-                "Describe the class of recipients, for example “my treating providers, health plans, third-party "
-                "payers, and people helping to operate this program”."))
+            errors.add(
+                "recipient_class",
+                _(
+                    "Describe the class of recipients, for example “my treating providers, health plans, third-party "
+                    "payers, and people helping to operate this program”."
+                ),
+            )
         elif LAW_ENFORCEMENT_WORDS.search(recipient_class):
-            errors.add("recipient_class", _(
-                "Law enforcement cannot receive substance-use information (42 CFR Part 2). Remove it from the "
-                "class of recipients."))
+            errors.add(
+                "recipient_class",
+                _(
+                    "Law enforcement cannot receive substance-use information (42 CFR Part 2). Remove it from the "
+                    "class of recipients."
+                ),
+            )
         errors.too_long("recipient_class", recipient_class, SHORT_TEXT, _("The class of recipients"))
     elif kind == ConsentKind.PARTICIPATION and (recipient_agency is not None or recipient_class):
-        errors.add("recipient_agency", _(
-            "A participation consent covers the program's own team and names no outside recipient. To share with "
-            "someone, record a disclosure consent."))
+        errors.add(
+            "recipient_agency",
+            _(
+                "A participation consent covers the program's own team and names no outside recipient. To share with "
+                "someone, record a disclosure consent."
+            ),
+        )
 
     # (5) Purpose.
     if not purpose:
@@ -243,8 +292,12 @@ def consent_check(
     # (6) The right to revoke and how.
     if not revocation_statement:
         errors.add("revocation_statement", str(REQUIRED["revocation_statement"]))
-    errors.too_long("revocation_statement", revocation_statement, MAX_REVOCATION_STATEMENT,
-                    _("The statement of the right to revoke"))
+    errors.too_long(
+        "revocation_statement",
+        revocation_statement,
+        MAX_REVOCATION_STATEMENT,
+        _("The statement of the right to revoke"),
+    )
 
     # (7) Expiry date or event.
     if expires_on is None and not expiry_event:
@@ -256,8 +309,13 @@ def consent_check(
     # (8) Signature: drawn on the screen, or verbal with a witness.
     if signature_method == SignatureMethod.DRAWN:
         if not signature_image:
-            errors.add("signature_image", _("The signature pad is empty. Ask the person to sign on the screen, or "
-                                            "record verbal consent with a witness."))
+            errors.add(
+                "signature_image",
+                _(
+                    "The signature pad is empty. Ask the person to sign on the screen, or "
+                    "record verbal consent with a witness."
+                ),
+            )
         else:
             problem = _check_signature_image(signature_image)
             if problem:
@@ -278,8 +336,7 @@ def consent_check(
 
     # (10) Who signed, if not the participant, and their authority.
     if signed_by_name and not signer_authority:
-        errors.add("signer_authority", _("Say what authority the person signing has, for example “legal "
-                                         "guardian”."))
+        errors.add("signer_authority", _("Say what authority the person signing has, for example “legal guardian”."))
     if signer_authority and not signed_by_name:
         errors.add("signed_by_name", _("Give the name of the person who signed for the participant."))
     errors.too_long("signed_by_name", signed_by_name, SHORT_TEXT, _("The name of the person signing"))
@@ -288,13 +345,22 @@ def consent_check(
     errors.raise_if_any()
     named = kind in NAMED_RECIPIENT_KINDS
     return {
-        "kind": kind, "language": language, "disclosing_party": disclosing_party,
-        "information_categories": categories, "information_description": information_description,
+        "kind": kind,
+        "language": language,
+        "disclosing_party": disclosing_party,
+        "information_categories": categories,
+        "information_description": information_description,
         "recipient_agency": recipient_agency if named else None,
         "recipient_class": recipient_class if kind == ConsentKind.TPO else "",
-        "purpose": purpose, "revocation_statement": revocation_statement, "expires_on": expires_on,
-        "expiry_event": expiry_event, "signature_method": signature_method, "signature_image": signature_image,
-        "witness_name": witness_name, "signed_on": signed_on, "signed_by_name": signed_by_name,
+        "purpose": purpose,
+        "revocation_statement": revocation_statement,
+        "expires_on": expires_on,
+        "expiry_event": expiry_event,
+        "signature_method": signature_method,
+        "signature_image": signature_image,
+        "witness_name": witness_name,
+        "signed_on": signed_on,
+        "signed_by_name": signed_by_name,
         "signer_authority": signer_authority,
     }
 
@@ -306,15 +372,26 @@ def consent_record(*, by: Membership, participant: Participant, **elements) -> C
     element). Only the program's team records consents (PermissionDenied otherwise). Audited."""
     values = consent_check(by=by, participant=participant, **elements)
     with transaction.atomic():
-        consent = Consent.objects.create(program_id=by.program_id, participant=participant, recorded_by=by.user,
-                                         **values)
+        consent = Consent.objects.create(
+            program_id=by.program_id, participant=participant, recorded_by=by.user, **values
+        )
         # Structured elements only: no free text and no signature in the audit trail.
-        audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="consent.consent", target_ids=[consent.pk],
-                     participant_ids=[participant.pk],
-                     changes={"kind": consent.kind, "categories": consent.information_categories,
-                              "recipient_agency": consent.recipient_agency_id, "expires_on": consent.expires_on,
-                              "signature_method": consent.signature_method, "signed_on": consent.signed_on,
-                              "language": consent.language})
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            by=by,
+            target_type="consent.consent",
+            target_ids=[consent.pk],
+            participant_ids=[participant.pk],
+            changes={
+                "kind": consent.kind,
+                "categories": consent.information_categories,
+                "recipient_agency": consent.recipient_agency_id,
+                "expires_on": consent.expires_on,
+                "signature_method": consent.signature_method,
+                "signed_on": consent.signed_on,
+                "language": consent.language,
+            },
+        )
     return consent
 
 
@@ -336,7 +413,13 @@ def consent_revoke(*, by: Membership, consent: Consent, note: str) -> Consent:
         now = timezone.now()
         locked.revoked_at, locked.revoked_by, locked.revocation_note = now, by.user, note
         locked.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
-        audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="consent.consent", target_ids=[locked.pk],
-                     participant_ids=[locked.participant_id], changes={"revoked_at": [None, now]},
-                     note="consent revoked")
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            by=by,
+            target_type="consent.consent",
+            target_ids=[locked.pk],
+            participant_ids=[locked.participant_id],
+            changes={"revoked_at": [None, now]},
+            note="consent revoked",
+        )
     return locked

@@ -45,15 +45,22 @@ def _language(value: str | None, default: str = "en") -> str:
 
 # ---- recording a consent ----
 
+
 @require_GET
 @team_only
 def consent_kinds(request: HttpRequest, public_id) -> HttpResponse:
     """First choose the kind of consent (and the form's language): the form then asks for what it needs."""
     participant = participant_get(viewer=request.membership, public_id=public_id)
-    return render(request, "consent/kinds.html", {
-        "participant": participant, "kinds": ConsentKind.choices,
-        "language": _language(request.GET.get("language")), "languages": LANGUAGES.items(),
-    })
+    return render(
+        request,
+        "consent/kinds.html",
+        {
+            "participant": participant,
+            "kinds": ConsentKind.choices,
+            "language": _language(request.GET.get("language")),
+            "languages": LANGUAGES.items(),
+        },
+    )
 
 
 def _consent_initial(viewer: Membership, kind: str, language: str) -> dict:
@@ -102,10 +109,18 @@ def consent_new(request: HttpRequest, public_id, kind: str) -> HttpResponse:
                 _add_errors(form, refused, only_new=True)
     else:
         form = ConsentForm(initial=_consent_initial(viewer, kind, language), **form_args)
-    return render(request, "consent/form.html", {
-        "participant": participant, "form": form, "kind": kind, "kind_label": ConsentKind(kind).label,
-        "language": language, "other_language": "es" if language == "en" else "en",
-    })
+    return render(
+        request,
+        "consent/form.html",
+        {
+            "participant": participant,
+            "form": form,
+            "kind": kind,
+            "kind_label": ConsentKind(kind).label,
+            "language": language,
+            "other_language": "es" if language == "en" else "en",
+        },
+    )
 
 
 def _add_errors(form, refused: ValidationError, *, only_new: bool = False) -> None:
@@ -123,6 +138,7 @@ def _add_errors(form, refused: ValidationError, *, only_new: bool = False) -> No
 
 # ---- one consent ----
 
+
 @require_GET
 @team_only
 def consent_detail(request: HttpRequest, public_id) -> HttpResponse:
@@ -133,14 +149,20 @@ def consent_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm) -> HttpResponse:
     today = selectors.program_today(request.membership)
-    return render(request, "consent/detail.html", {
-        "consent": consent, "participant": consent.participant,
-        "status": selectors.consent_status(consent, today),
-        "recipient": selectors.recipient_label(consent),
-        "categories": selectors.category_labels(consent.information_categories),
-        "revoke_form": revoke_form, "time_zone": consent.program.time_zone,
-        "disclosure_count": consent.disclosures.count(),
-    })
+    return render(
+        request,
+        "consent/detail.html",
+        {
+            "consent": consent,
+            "participant": consent.participant,
+            "status": selectors.consent_status(consent, today),
+            "recipient": selectors.recipient_label(consent),
+            "categories": selectors.category_labels(consent.information_categories),
+            "revoke_form": revoke_form,
+            "time_zone": consent.program.time_zone,
+            "disclosure_count": consent.disclosures.count(),
+        },
+    )
 
 
 @require_POST
@@ -168,8 +190,9 @@ def consent_signature(request: HttpRequest, public_id) -> HttpResponse:
     consent = selectors.consent_get(viewer=request.membership, public_id=public_id)
     if not consent.signature_image.startswith(PNG_DATA_URL_PREFIX):
         raise Http404
-    response = HttpResponse(base64.b64decode(consent.signature_image[len(PNG_DATA_URL_PREFIX):]),
-                            content_type="image/png")
+    response = HttpResponse(
+        base64.b64decode(consent.signature_image[len(PNG_DATA_URL_PREFIX) :]), content_type="image/png"
+    )
     response["Cache-Control"] = "no-store, private"
     return response
 
@@ -181,15 +204,26 @@ def consent_print(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
     language = _language(request.GET.get("language"), consent.language)
-    document = consent_document(consent=consent, language=language, today=selectors.program_today(viewer),
-                                signature_url=reverse("consent:signature", args=[consent.public_id]))
-    return render(request, "consent/print.html", {
-        "document": document, "consent": consent, "participant": consent.participant,
-        "other_language": "es" if language == "en" else "en",
-    })
+    document = consent_document(
+        consent=consent,
+        language=language,
+        today=selectors.program_today(viewer),
+        signature_url=reverse("consent:signature", args=[consent.public_id]),
+    )
+    return render(
+        request,
+        "consent/print.html",
+        {
+            "document": document,
+            "consent": consent,
+            "participant": consent.participant,
+            "other_language": "es" if language == "en" else "en",
+        },
+    )
 
 
 # ---- blank forms ----
+
 
 @require_GET
 @team_only
@@ -203,13 +237,18 @@ def blank_form(request: HttpRequest, kind: str, language: str) -> HttpResponse:
     """A form to print and have signed on paper, then record with the same elements."""
     if kind not in ConsentKind.values or language not in LANGUAGES:
         raise Http404
-    return render(request, "consent/print.html", {
-        "document": blank_document(kind=kind, language=language, program=request.membership.program),
-        "other_language": "es" if language == "en" else "en",
-    })
+    return render(
+        request,
+        "consent/print.html",
+        {
+            "document": blank_document(kind=kind, language=language, program=request.membership.program),
+            "other_language": "es" if language == "en" else "en",
+        },
+    )
 
 
 # ---- sharing with a provider ----
+
 
 @require_http_methods(["GET", "POST"])
 @team_only
@@ -225,13 +264,19 @@ def handoff_new(request: HttpRequest, public_id) -> HttpResponse:
         if form.is_valid():
             recipient, categories = form.cleaned_data["recipient"], form.cleaned_data["categories"]
             try:
-                disclosure, _notice = disclose(participant=participant, recipient=recipient, categories=categories,
-                                               purpose=form.cleaned_data["purpose"],
-                                               channel=Disclosure.Channel.HANDOFF, by=viewer)
+                disclosure, _notice = disclose(
+                    participant=participant,
+                    recipient=recipient,
+                    categories=categories,
+                    purpose=form.cleaned_data["purpose"],
+                    channel=Disclosure.Channel.HANDOFF,
+                    by=viewer,
+                )
             except DisclosureRefused as refused:
                 form.add_error(None, str(refused))
-                reason = selectors.refusal_reason(viewer=viewer, participant=participant, recipient=recipient,
-                                                  categories=categories)
+                reason = selectors.refusal_reason(
+                    viewer=viewer, participant=participant, recipient=recipient, categories=categories
+                )
                 if reason:
                     form.add_error(None, reason)
             else:
@@ -239,11 +284,19 @@ def handoff_new(request: HttpRequest, public_id) -> HttpResponse:
                 return redirect("consent:disclosure", pk=disclosure.pk)
     else:
         form = HandoffForm(**form_args)
-    return render(request, "consent/handoff_form.html", {
-        "participant": participant, "form": form,
-        "consents": [row for row in selectors.participant_consents(viewer=viewer, participant=participant)
-                     if row.status.code == "active" and row.consent.kind != ConsentKind.PARTICIPATION],
-    })
+    return render(
+        request,
+        "consent/handoff_form.html",
+        {
+            "participant": participant,
+            "form": form,
+            "consents": [
+                row
+                for row in selectors.participant_consents(viewer=viewer, participant=participant)
+                if row.status.code == "active" and row.consent.kind != ConsentKind.PARTICIPATION
+            ],
+        },
+    )
 
 
 @require_GET
@@ -253,29 +306,40 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     view = selectors.handoff_view(viewer=viewer, pk=pk)
     disclosure = view.disclosure
-    return render(request, "consent/disclosure.html", {
-        "disclosure": disclosure, "participant": disclosure.participant, "record": view.record,
-        "hidden": view.hidden, "time_zone": viewer.program.time_zone,
-        "categories": selectors.category_labels(disclosure.categories), "notice": NOTICE_2_32,
-    })
+    return render(
+        request,
+        "consent/disclosure.html",
+        {
+            "disclosure": disclosure,
+            "participant": disclosure.participant,
+            "record": view.record,
+            "hidden": view.hidden,
+            "time_zone": viewer.program.time_zone,
+            "categories": selectors.category_labels(disclosure.categories),
+            "notice": NOTICE_2_32,
+        },
+    )
 
 
 # ---- the accounting of disclosures ----
+
 
 def _accounting(request: HttpRequest, public_id, *, action: str, note: str):
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id, audit=False)  # audited just below
     disclosures = selectors.participant_disclosures(viewer=viewer, participant=participant)
-    selectors.audit_accounting(viewer=viewer, participant=participant, disclosures=disclosures, action=action,
-                               note=note)
+    selectors.audit_accounting(
+        viewer=viewer, participant=participant, disclosures=disclosures, action=action, note=note
+    )
     return participant, disclosures
 
 
 @require_GET
 @team_only
 def accounting(request: HttpRequest, public_id) -> HttpResponse:
-    participant, disclosures = _accounting(request, public_id, action=AuditEvent.Action.LIST,
-                                           note="accounting of disclosures")
+    participant, disclosures = _accounting(
+        request, public_id, action=AuditEvent.Action.LIST, note="accounting of disclosures"
+    )
     return _accounting_page(request, participant, disclosures, printing=False)
 
 
@@ -283,16 +347,24 @@ def accounting(request: HttpRequest, public_id) -> HttpResponse:
 @team_only
 def accounting_print(request: HttpRequest, public_id) -> HttpResponse:
     """The accounting to print and give to the participant: audited as an export."""
-    participant, disclosures = _accounting(request, public_id, action=AuditEvent.Action.EXPORT,
-                                           note="accounting of disclosures, printed")
+    participant, disclosures = _accounting(
+        request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, printed"
+    )
     return _accounting_page(request, participant, disclosures, printing=True)
 
 
 def _accounting_page(request, participant, disclosures, *, printing: bool) -> HttpResponse:
-    return render(request, "consent/accounting.html", {
-        "participant": participant, "rows": [_accounting_row(d) for d in disclosures], "printing": printing,
-        "time_zone": request.membership.program.time_zone, "generated_at": timezone.now(),
-    })
+    return render(
+        request,
+        "consent/accounting.html",
+        {
+            "participant": participant,
+            "rows": [_accounting_row(d) for d in disclosures],
+            "printing": printing,
+            "time_zone": request.membership.program.time_zone,
+            "generated_at": timezone.now(),
+        },
+    )
 
 
 def _accounting_row(disclosure: Disclosure) -> dict:
@@ -316,21 +388,30 @@ def _accounting_row(disclosure: Disclosure) -> dict:
 @team_only
 def accounting_csv(request: HttpRequest, public_id) -> HttpResponse:
     """The accounting as a spreadsheet: audited as an export."""
-    participant, disclosures = _accounting(request, public_id, action=AuditEvent.Action.EXPORT,
-                                           note="accounting of disclosures, CSV")
+    participant, disclosures = _accounting(
+        request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, CSV"
+    )
     zone = request.membership.program.zone
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose",
-                     "Disclosed by"])
+    writer.writerow(
+        ["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose", "Disclosed by"]
+    )
     for disclosure in disclosures:
         row = _accounting_row(disclosure)
-        writer.writerow([
-            timezone.localtime(disclosure.disclosed_at, zone).strftime("%Y-%m-%d %H:%M %Z"),
-            "; ".join(row["what"]), csv_safe(row["recipient"]), str(row["channel"]), str(row["consent_label"]),
-            disclosure.consent.signed_on.isoformat(), str(disclosure.consent.public_id),
-            csv_safe(disclosure.purpose), csv_safe(row["by"]),
-        ])
+        writer.writerow(
+            [
+                timezone.localtime(disclosure.disclosed_at, zone).strftime("%Y-%m-%d %H:%M %Z"),
+                "; ".join(row["what"]),
+                csv_safe(row["recipient"]),
+                str(row["channel"]),
+                str(row["consent_label"]),
+                disclosure.consent.signed_on.isoformat(),
+                str(disclosure.consent.public_id),
+                csv_safe(disclosure.purpose),
+                csv_safe(row["by"]),
+            ]
+        )
     response = HttpResponse(buffer.getvalue().encode(CSV_DOWNLOAD_ENCODING), content_type="text/csv; charset=utf-8")
     # The participant's public id, never their name, in the file name.
     response["Content-Disposition"] = f'attachment; filename="disclosures-{participant.public_id}.csv"'
@@ -339,14 +420,20 @@ def accounting_csv(request: HttpRequest, public_id) -> HttpResponse:
 
 # ---- service providers ----
 
+
 @require_GET
 @providers_only
 def shared_list(request: HttpRequest) -> HttpResponse:
     """Participants handed off to the provider's agency under a consent in force (audited list read)."""
-    return render(request, "consent/shared_list.html", {
-        "rows": selectors.participants_shared_with(viewer=request.membership), "nav_active": "shared",
-        "time_zone": request.membership.program.time_zone,
-    })
+    return render(
+        request,
+        "consent/shared_list.html",
+        {
+            "rows": selectors.participants_shared_with(viewer=request.membership),
+            "nav_active": "shared",
+            "time_zone": request.membership.program.time_zone,
+        },
+    )
 
 
 @require_GET
@@ -355,7 +442,13 @@ def shared_participant(request: HttpRequest, public_id) -> HttpResponse:
     """A participant as the provider may see them: only the categories the hand-off named, each read asked of
     the gate and recorded in the accounting, with the 2.32 notice on the page. Anyone else: 404."""
     view = selectors.provider_participant_view(viewer=request.membership, public_id=public_id)
-    return render(request, "consent/shared_participant.html", {
-        "view": view, "record": view.record, "nav_active": "shared",
-        "time_zone": request.membership.program.time_zone,
-    })
+    return render(
+        request,
+        "consent/shared_participant.html",
+        {
+            "view": view,
+            "record": view.record,
+            "nav_active": "shared",
+            "time_zone": request.membership.program.time_zone,
+        },
+    )

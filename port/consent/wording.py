@@ -13,15 +13,39 @@ from port.consent.models import ConsentKind, InformationCategory, SignatureMetho
 LANGUAGES = {"en": "English", "es": "Español"}
 
 MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
 }
 
 
 def long_date(value: dt.date | None, language: str) -> str:
-    """"March 5, 2026" or "5 de marzo de 2026"."""
+    """ "March 5, 2026" or "5 de marzo de 2026"."""
     if value is None:
         return ""
     month = MONTHS[language][value.month - 1]
@@ -36,15 +60,15 @@ TITLES = {
         ConsentKind.PARTICIPATION: "Consent to take part in the program",
         ConsentKind.DISCLOSURE: "Consent to disclose substance use information to a named recipient",
         ConsentKind.TPO: "Consent to disclose substance use information for treatment, payment and health care "
-                         "operations",
+        "operations",
         ConsentKind.COUNSELING_NOTES: "Consent to disclose counseling notes",
     },
     "es": {
         ConsentKind.PARTICIPATION: "Consentimiento para participar en el programa",
         ConsentKind.DISCLOSURE: "Consentimiento para divulgar información sobre el uso de sustancias a un "
-                                "destinatario nombrado",
+        "destinatario nombrado",
         ConsentKind.TPO: "Consentimiento para divulgar información sobre el uso de sustancias para tratamiento, "
-                         "pago y operaciones de atención médica",
+        "pago y operaciones de atención médica",
         ConsentKind.COUNSELING_NOTES: "Consentimiento para divulgar notas de consejería",
     },
 }
@@ -52,29 +76,29 @@ TITLES = {
 INTROS = {
     "en": {
         ConsentKind.PARTICIPATION: "I agree to take part in the follow-up {program} offers after an overdose. I "
-                                   "understand that the program's team will keep a record of our contacts and of "
-                                   "the services I receive, and will use it only to help me. Nothing is shared "
-                                   "outside the team under this consent.",
+        "understand that the program's team will keep a record of our contacts and of "
+        "the services I receive, and will use it only to help me. Nothing is shared "
+        "outside the team under this consent.",
         ConsentKind.DISCLOSURE: "I agree that the program named below may disclose the information described below "
-                                "to the recipient named below, for the purpose described below.",
+        "to the recipient named below, for the purpose described below.",
         ConsentKind.TPO: "I agree that the program named below may disclose the information described below to "
-                         "the recipients described below, for treatment, payment and health care operations.",
+        "the recipients described below, for treatment, payment and health care operations.",
         ConsentKind.COUNSELING_NOTES: "I agree that the program named below may disclose my counseling notes, as "
-                                      "described below, to the recipient named below. Counseling notes are "
-                                      "disclosed only with a consent of their own.",
+        "described below, to the recipient named below. Counseling notes are "
+        "disclosed only with a consent of their own.",
     },
     "es": {
         ConsentKind.PARTICIPATION: "Acepto participar en el seguimiento que ofrece {program} después de una "
-                                   "sobredosis. Entiendo que el equipo del programa llevará un registro de nuestros "
-                                   "contactos y de los servicios que reciba, y que lo usará solo para ayudarme. Con "
-                                   "este consentimiento no se comparte nada fuera del equipo.",
+        "sobredosis. Entiendo que el equipo del programa llevará un registro de nuestros "
+        "contactos y de los servicios que reciba, y que lo usará solo para ayudarme. Con "
+        "este consentimiento no se comparte nada fuera del equipo.",
         ConsentKind.DISCLOSURE: "Autorizo que el programa indicado abajo divulgue la información descrita abajo al "
-                                "destinatario nombrado abajo, con el propósito descrito abajo.",
+        "destinatario nombrado abajo, con el propósito descrito abajo.",
         ConsentKind.TPO: "Autorizo que el programa indicado abajo divulgue la información descrita abajo a los "
-                         "destinatarios descritos abajo, para tratamiento, pago y operaciones de atención médica.",
+        "destinatarios descritos abajo, para tratamiento, pago y operaciones de atención médica.",
         ConsentKind.COUNSELING_NOTES: "Autorizo que el programa indicado abajo divulgue mis notas de consejería, "
-                                      "según se describen abajo, al destinatario nombrado abajo. Las notas de "
-                                      "consejería solo se divulgan con un consentimiento propio.",
+        "según se describen abajo, al destinatario nombrado abajo. Las notas de "
+        "consejería solo se divulgan con un consentimiento propio.",
     },
 }
 
@@ -113,26 +137,28 @@ CATEGORY_LABELS = {
 
 SIGNATURE_METHODS = {
     "en": {SignatureMethod.DRAWN: "Signed on the screen", SignatureMethod.VERBAL: "Verbal consent, witnessed"},
-    "es": {SignatureMethod.DRAWN: "Firmado en la pantalla",
-           SignatureMethod.VERBAL: "Consentimiento verbal, con testigo"},
+    "es": {
+        SignatureMethod.DRAWN: "Firmado en la pantalla",
+        SignatureMethod.VERBAL: "Consentimiento verbal, con testigo",
+    },
 }
 
 # The program-standard statement of the right to revoke (2.31(a)(6)); prefilled and editable.
 REVOCATION_STATEMENT = {
     "en": "I understand that I may revoke this consent at any time, except to the extent that the program has "
-          "already acted in reliance on it. To revoke it, I can write to {program} or tell any member of its "
-          "team, in person or by phone. The revocation takes effect as soon as the program receives it.",
+    "already acted in reliance on it. To revoke it, I can write to {program} or tell any member of its "
+    "team, in person or by phone. The revocation takes effect as soon as the program receives it.",
     "es": "Entiendo que puedo revocar este consentimiento en cualquier momento, excepto en la medida en que el "
-          "programa ya haya actuado basándose en él. Para revocarlo, puedo escribir a {program} o decírselo a "
-          "cualquier miembro de su equipo, en persona o por teléfono. La revocación entra en vigor en cuanto el "
-          "programa la recibe.",
+    "programa ya haya actuado basándose en él. Para revocarlo, puedo escribir a {program} o decírselo a "
+    "cualquier miembro de su equipo, en persona o por teléfono. La revocación entra en vigor en cuanto el "
+    "programa la recibe.",
 }
 
 # 2.31(a)(4)(i): the designation a single consent for treatment, payment and operations may use.
 TPO_RECIPIENT_CLASS = {
     "en": "My treating providers, health plans, third-party payers, and people helping to operate this program",
     "es": "Mis proveedores de tratamiento, planes de salud, terceros pagadores y las personas que ayudan a "
-          "operar este programa",
+    "operar este programa",
 }
 
 DEFAULT_PURPOSES = {
@@ -166,7 +192,7 @@ NOTICE_2_32_ES = (
 TEXT = {
     "en": {
         "law_intro": "These records are protected by federal confidentiality rules (42 CFR part 2). They may be "
-                     "disclosed only as this consent allows, or as those rules otherwise permit.",
+        "disclosed only as this consent allows, or as those rules otherwise permit.",
         "h_name": "1. Participant's name",
         "h_discloser": "2. Who may disclose the information",
         "h_what": "3. What information, described specifically",
@@ -190,16 +216,16 @@ TEXT = {
         "drawn": "Signed on the screen:",
         "signature_alt": "The signature drawn on the screen",
         "to_whom_participation": "Only the program's own team. Nothing is disclosed outside the team under this "
-                                 "consent.",
+        "consent.",
         "to_whom_class": "This class of recipients:",
         "to_whom_agency": "This organization:",
         "condition": "The program will not make my treatment, services, enrollment or eligibility for benefits "
-                     "depend on whether I sign this consent.",
+        "depend on whether I sign this consent.",
         "redisclosure": "If a recipient is a covered entity or business associate under HIPAA, my records may be "
-                        "redisclosed as the HIPAA rules permit, except for use in civil, criminal, administrative "
-                        "or legislative proceedings against me.",
+        "redisclosed as the HIPAA rules permit, except for use in civil, criminal, administrative "
+        "or legislative proceedings against me.",
         "general_release": "Check each kind of information that may be disclosed and describe it specifically. A "
-                           "general release, such as “all records”, is not valid.",
+        "general release, such as “all records”, is not valid.",
         "chosen": "chosen",
         "not_chosen": "not chosen",
         "h_notice": "What each recipient is told",
@@ -212,8 +238,8 @@ TEXT = {
     },
     "es": {
         "law_intro": "Estos registros están protegidos por las normas federales de confidencialidad (42 CFR parte "
-                     "2). Solo pueden divulgarse según lo permita este consentimiento, o según lo permitan de otro "
-                     "modo esas normas.",
+        "2). Solo pueden divulgarse según lo permita este consentimiento, o según lo permitan de otro "
+        "modo esas normas.",
         "h_name": "1. Nombre del participante",
         "h_discloser": "2. Quién puede divulgar la información",
         "h_what": "3. Qué información (descrita de forma específica)",
@@ -237,23 +263,23 @@ TEXT = {
         "drawn": "Firmado en la pantalla:",
         "signature_alt": "La firma trazada en la pantalla",
         "to_whom_participation": "Solo el propio equipo del programa. Con este consentimiento no se divulga nada "
-                                 "fuera del equipo.",
+        "fuera del equipo.",
         "to_whom_class": "Este grupo de destinatarios:",
         "to_whom_agency": "Esta organización:",
         "condition": "El programa no condicionará mi tratamiento, mis servicios, mi inscripción ni mi elegibilidad "
-                     "para recibir beneficios a que yo firme este consentimiento.",
+        "para recibir beneficios a que yo firme este consentimiento.",
         "redisclosure": "Si un destinatario es una entidad cubierta o un socio comercial según HIPAA, mis registros "
-                        "podrán volver a divulgarse según lo permitan las normas de HIPAA, excepto para usarlos en "
-                        "procedimientos civiles, penales, administrativos o legislativos en mi contra.",
+        "podrán volver a divulgarse según lo permitan las normas de HIPAA, excepto para usarlos en "
+        "procedimientos civiles, penales, administrativos o legislativos en mi contra.",
         "general_release": "Marque cada tipo de información que se puede divulgar y descríbala de forma "
-                           "específica. Una autorización general, como «todos los registros», no es válida.",
+        "específica. Una autorización general, como «todos los registros», no es válida.",
         "chosen": "marcado",
         "not_chosen": "no marcado",
         "h_notice": "Lo que se le informa a cada destinatario",
         "notice_intro": "Cada divulgación que se haga con este consentimiento lleva este aviso, exigido por 42 CFR "
-                        "2.32:",
+        "2.32:",
         "notice_translation": "Traducción al español, para su información (el texto oficial en inglés aparece a "
-                              "continuación):",
+        "continuación):",
         "copy": "El participante puede pedir una copia de este formulario.",
         "revoked": "REVOCADO el {date}. Ya no se divulga nada con este consentimiento.",
         "expired": "VENCIDO el {date}. Ya no se divulga nada con este consentimiento.",

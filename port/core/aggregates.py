@@ -63,8 +63,9 @@ def _as_month(value, zone) -> dt.date:
     return (value.astimezone(zone).date() if isinstance(value, dt.datetime) else value).replace(day=1)
 
 
-def program_figures(*, viewer: Membership, months: int = FIGURES_MONTHS,
-                    now: dt.datetime | None = None) -> ProgramFigures | None:
+def program_figures(
+    *, viewer: Membership, months: int = FIGURES_MONTHS, now: dt.datetime | None = None
+) -> ProgramFigures | None:
     """The viewer's program's figures for the last `months` months (this one included); None for roles
     that may not see them. Four queries, whatever the program's size."""
     if viewer.role not in FIGURE_ROLES:
@@ -77,34 +78,54 @@ def program_figures(*, viewer: Membership, months: int = FIGURES_MONTHS,
     referrals = Referral.objects.filter(program_id=viewer.program_id, received_at__gte=since)
 
     counts: dict[tuple[dt.date, str], dict[str, int]] = {}
-    for row in (referrals.annotate(month=TruncMonth("received_at", tzinfo=zone))
-                .values("month", "source", "status").annotate(n=Count("pk")).order_by()):
+    for row in (
+        referrals.annotate(month=TruncMonth("received_at", tzinfo=zone))
+        .values("month", "source", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         counts.setdefault((_as_month(row["month"], zone), row["source"]), {})[row["status"]] = row["n"]
     labels = [(month, source) for month in month_starts for source in Source if counts.get((month, source.value))]
     # The page shows each row's total, not the columns': complementary suppression along the rows.
-    table = suppress_table([[counts[(month, source.value)].get(status.value, 0) for status in Status]
-                            for month, source in labels], row_totals=True, column_totals=False)
-    rows = [SourceRow(month, str(source.label), cells, total)
-            for (month, source), cells, total in zip(labels, table.cells, table.row_totals, strict=True)]
+    table = suppress_table(
+        [[counts[(month, source.value)].get(status.value, 0) for status in Status] for month, source in labels],
+        row_totals=True,
+        column_totals=False,
+    )
+    rows = [
+        SourceRow(month, str(source.label), cells, total)
+        for (month, source), cells, total in zip(labels, table.cells, table.row_totals, strict=True)
+    ]
 
-    durations = [(reached - received).total_seconds() / 3600 for received, reached in
-                 referrals.filter(first_contact_at__isnull=False).values_list("received_at", "first_contact_at")]
+    durations = [
+        (reached - received).total_seconds() / 3600
+        for received, reached in referrals.filter(first_contact_at__isnull=False).values_list(
+            "received_at", "first_contact_at"
+        )
+    ]
     reached = suppress(len(durations))
     median = round(statistics.median(durations), 1) if durations and not reached.suppressed else None
 
     kits: dict[dt.date, int] = {}
-    given = (StockMovement.objects.filter(program_id=viewer.program_id, kind=StockMovement.Kind.DISTRIBUTE,
-                                          lot__item__kind=SupplyItem.Kind.NALOXONE)
-             .annotate(given_at=Coalesce("encounter_item__encounter__occurred_at", "recorded_at",
-                                         output_field=DateTimeField()))
-             .filter(given_at__gte=since))
-    for row in (given.annotate(month=TruncMonth("given_at", tzinfo=zone)).values("month")
-                .annotate(kits=Sum("quantity")).order_by()):
+    given = (
+        StockMovement.objects.filter(
+            program_id=viewer.program_id, kind=StockMovement.Kind.DISTRIBUTE, lot__item__kind=SupplyItem.Kind.NALOXONE
+        )
+        .annotate(
+            given_at=Coalesce("encounter_item__encounter__occurred_at", "recorded_at", output_field=DateTimeField())
+        )
+        .filter(given_at__gte=since)
+    )
+    for row in (
+        given.annotate(month=TruncMonth("given_at", tzinfo=zone))
+        .values("month")
+        .annotate(kits=Sum("quantity"))
+        .order_by()
+    ):
         month = _as_month(row["month"], zone)
         kits[month] = kits.get(month, 0) - row["kits"]  # distributions are negative movements
     # One column of months with its total ("All months").
-    kit_table = suppress_table([[kits.get(month, 0)] for month in month_starts], row_totals=False,
-                               column_totals=True)
+    kit_table = suppress_table([[kits.get(month, 0)] for month in month_starts], row_totals=False, column_totals=True)
     kit_cells, kit_total = [row[0] for row in kit_table.cells], kit_table.column_totals[0]
     return ProgramFigures(
         start=start,

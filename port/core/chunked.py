@@ -43,8 +43,7 @@ class ChunkedBodies:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 5 * 1024 * 1024
             body = environ["wsgi.input"].read(limit + 1)
             if len(body) > limit:
-                return _refuse(environ, start_response, "413 Content Too Large",
-                               TOO_LARGE % {"limit": limit // 1024})
+                return _refuse(environ, start_response, "413 Content Too Large", TOO_LARGE % {"limit": limit // 1024})
             environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.application(environ, start_response)

@@ -119,23 +119,107 @@ DEMO_LOGINS = (
 )
 
 FIRST_NAMES = (
-    "Aaliyah", "Adrian", "Alan", "Amir", "Ana", "Andre", "Angela", "Bao", "Brian", "Carl", "Carmen",
-    "Chris", "Dakota", "Darnell", "Deja", "Diego", "Elena", "Eric", "Fatima", "Frank", "Gabriel",
-    "Grace", "Hector", "Imani", "Jamal", "Jamie", "Jeffery", "Jon", "Jordan", "Jose", "Kayla",
-    "Katherine", "Kristin", "Lamar", "Leah", "Lucia", "Luis", "Marc", "Maria", "Mathew", "Mei",
-    "Miguel", "Nicole", "Noah", "Omar", "Priya", "Rosa", "Ryan", "Sara", "Sean", "Stephen", "Tanisha",
-    "Teresa", "Tyrone", "Valeria", "Wanda", "Wei", "Xavier", "Yolanda", "Zoe",
+    "Aaliyah",
+    "Adrian",
+    "Alan",
+    "Amir",
+    "Ana",
+    "Andre",
+    "Angela",
+    "Bao",
+    "Brian",
+    "Carl",
+    "Carmen",
+    "Chris",
+    "Dakota",
+    "Darnell",
+    "Deja",
+    "Diego",
+    "Elena",
+    "Eric",
+    "Fatima",
+    "Frank",
+    "Gabriel",
+    "Grace",
+    "Hector",
+    "Imani",
+    "Jamal",
+    "Jamie",
+    "Jeffery",
+    "Jon",
+    "Jordan",
+    "Jose",
+    "Kayla",
+    "Katherine",
+    "Kristin",
+    "Lamar",
+    "Leah",
+    "Lucia",
+    "Luis",
+    "Marc",
+    "Maria",
+    "Mathew",
+    "Mei",
+    "Miguel",
+    "Nicole",
+    "Noah",
+    "Omar",
+    "Priya",
+    "Rosa",
+    "Ryan",
+    "Sara",
+    "Sean",
+    "Stephen",
+    "Tanisha",
+    "Teresa",
+    "Tyrone",
+    "Valeria",
+    "Wanda",
+    "Wei",
+    "Xavier",
+    "Yolanda",
+    "Zoe",
 )
 # Spelling variants a second referral may use for the same person: likely duplicates for review.
 NAME_VARIANTS = {
-    "Alan": "Allen", "Ana": "Anna", "Brian": "Bryan", "Carl": "Karl", "Eric": "Erik", "Jamie": "Jaime",
-    "Jeffery": "Jeffrey", "Jon": "John", "Katherine": "Catherine", "Kristin": "Kristen", "Marc": "Mark",
-    "Mathew": "Matthew", "Nicole": "Nichole", "Sara": "Sarah", "Stephen": "Steven", "Teresa": "Theresa",
+    "Alan": "Allen",
+    "Ana": "Anna",
+    "Brian": "Bryan",
+    "Carl": "Karl",
+    "Eric": "Erik",
+    "Jamie": "Jaime",
+    "Jeffery": "Jeffrey",
+    "Jon": "John",
+    "Katherine": "Catherine",
+    "Kristin": "Kristen",
+    "Marc": "Mark",
+    "Mathew": "Matthew",
+    "Nicole": "Nichole",
+    "Sara": "Sarah",
+    "Stephen": "Steven",
+    "Teresa": "Theresa",
 }
 LAST_NAMES = (
-    "Testperson", "Sample", "Example", "Placeholder", "Fictional", "Demo", "Madeup", "Notreal",
-    "Mockwell", "Fakeley", "Invented", "Imaginary", "Specimen", "Standin", "Testcase", "Samplesen",
-    "Exampleton", "Prototype", "Dummyford", "Loremipsum",
+    "Testperson",
+    "Sample",
+    "Example",
+    "Placeholder",
+    "Fictional",
+    "Demo",
+    "Madeup",
+    "Notreal",
+    "Mockwell",
+    "Fakeley",
+    "Invented",
+    "Imaginary",
+    "Specimen",
+    "Standin",
+    "Testcase",
+    "Samplesen",
+    "Exampleton",
+    "Prototype",
+    "Dummyford",
+    "Loremipsum",
 )
 STREETS = ("Example St", "Sample Ave", "Placeholder Rd", "Demo Blvd", "Fictional Way", "Test Ln")
 AREA_CODES = ("202", "312", "412", "614", "717", "814")
@@ -148,39 +232,87 @@ LOCATION_NOTES = (
     "Motel on Demo Blvd, room number changes; ask for them by first name.",
 )
 OVERDOSE_LOCATIONS = (
-    "Residence", "Parking lot near 200 Sample Ave", "Restroom, Demo Park", "Bus shelter on Example St",
-    "Motel on Placeholder Rd", "Car on Test Ln", "",
+    "Residence",
+    "Parking lot near 200 Sample Ave",
+    "Restroom, Demo Park",
+    "Bus shelter on Example St",
+    "Motel on Placeholder Rd",
+    "Car on Test Ln",
+    "",
 )
-SUBSTANCES = ("fentanyl", "heroin", "other opioids", "cocaine", "methamphetamine", "xylazine",
-              "benzodiazepines", "alcohol", "unknown")
+SUBSTANCES = (
+    "fentanyl",
+    "heroin",
+    "other opioids",
+    "cocaine",
+    "methamphetamine",
+    "xylazine",
+    "benzodiazepines",
+    "alcohol",
+    "unknown",
+)
 LANGUAGES = (("English", 80), ("Spanish", 12), ("", 5), ("Vietnamese", 1), ("Arabic", 1), ("Haitian Creole", 1))
 NOTES = (
-    "", "", "", "Demo note: prefers text messages.", "Demo note: staying with a cousin this week.",
-    "Demo note: asked about treatment options.", "Demo note: works nights, call after noon.",
+    "",
+    "",
+    "",
+    "Demo note: prefers text messages.",
+    "Demo note: staying with a cousin this week.",
+    "Demo note: asked about treatment options.",
+    "Demo note: works nights, call after noon.",
     "Demo note: has a dog; visits outside are easier.",
 )
 SOURCE_WEIGHTS = (
-    (Source.EMERGENCY_DEPARTMENT, 40), (Source.TWO_ONE_ONE, 20), (Source.EMS, 12), (Source.FIRE, 6),
-    (Source.LAW_ENFORCEMENT, 6), (Source.SELF, 6), (Source.FAMILY, 7), (Source.OTHER, 3),
+    (Source.EMERGENCY_DEPARTMENT, 40),
+    (Source.TWO_ONE_ONE, 20),
+    (Source.EMS, 12),
+    (Source.FIRE, 6),
+    (Source.LAW_ENFORCEMENT, 6),
+    (Source.SELF, 6),
+    (Source.FAMILY, 7),
+    (Source.OTHER, 3),
 )
 AGENCY_KIND_FOR_SOURCE = {
-    Source.EMERGENCY_DEPARTMENT: AgencyKind.EMERGENCY_DEPARTMENT, Source.TWO_ONE_ONE: AgencyKind.TWO_ONE_ONE,
-    Source.EMS: AgencyKind.EMS, Source.FIRE: AgencyKind.FIRE, Source.LAW_ENFORCEMENT: AgencyKind.LAW_ENFORCEMENT,
+    Source.EMERGENCY_DEPARTMENT: AgencyKind.EMERGENCY_DEPARTMENT,
+    Source.TWO_ONE_ONE: AgencyKind.TWO_ONE_ONE,
+    Source.EMS: AgencyKind.EMS,
+    Source.FIRE: AgencyKind.FIRE,
+    Source.LAW_ENFORCEMENT: AgencyKind.LAW_ENFORCEMENT,
 }
 # How a closed referral got there: the last status before closing, and how often.
 CLOSING = (
-    (ClosingReason.COMPLETED, Status.REACHED, 35), (ClosingReason.UNABLE_TO_REACH, Status.ATTEMPTING, 25),
-    (ClosingReason.DECLINED, Status.REACHED, 12), (ClosingReason.MOVED, Status.ATTEMPTING, 4),
-    (ClosingReason.INCARCERATED, Status.ATTEMPTING, 4), (ClosingReason.DECEASED, Status.ATTEMPTING, 2),
-    (ClosingReason.DUPLICATE, Status.RECEIVED, 6), (ClosingReason.OUT_OF_AREA, Status.RECEIVED, 4),
+    (ClosingReason.COMPLETED, Status.REACHED, 35),
+    (ClosingReason.UNABLE_TO_REACH, Status.ATTEMPTING, 25),
+    (ClosingReason.DECLINED, Status.REACHED, 12),
+    (ClosingReason.MOVED, Status.ATTEMPTING, 4),
+    (ClosingReason.INCARCERATED, Status.ATTEMPTING, 4),
+    (ClosingReason.DECEASED, Status.ATTEMPTING, 2),
+    (ClosingReason.DUPLICATE, Status.RECEIVED, 6),
+    (ClosingReason.OUT_OF_AREA, Status.RECEIVED, 4),
     (ClosingReason.OTHER, Status.ATTEMPTING, 8),
 )
 # Status mix by the referral's age: the newest are mostly open, old ones mostly closed.
 STATUS_WEIGHTS_BY_AGE = (
-    (72, ((Status.RECEIVED, 30), (Status.ASSIGNED, 28), (Status.ATTEMPTING, 22), (Status.REACHED, 12),
-          (Status.CLOSED, 8))),
-    (14 * 24, ((Status.RECEIVED, 2), (Status.ASSIGNED, 5), (Status.ATTEMPTING, 10), (Status.REACHED, 30),
-               (Status.CLOSED, 53))),
+    (
+        72,
+        (
+            (Status.RECEIVED, 30),
+            (Status.ASSIGNED, 28),
+            (Status.ATTEMPTING, 22),
+            (Status.REACHED, 12),
+            (Status.CLOSED, 8),
+        ),
+    ),
+    (
+        14 * 24,
+        (
+            (Status.RECEIVED, 2),
+            (Status.ASSIGNED, 5),
+            (Status.ATTEMPTING, 10),
+            (Status.REACHED, 30),
+            (Status.CLOSED, 53),
+        ),
+    ),
     (None, ((Status.ATTEMPTING, 2), (Status.REACHED, 5), (Status.CLOSED, 93))),
 )
 REPEAT_SHARE = 0.12  # share of referrals about someone already known: a repeat overdose
@@ -200,8 +332,9 @@ def _phone(rng: random.Random) -> str:
 # --- The program and its cast ------------------------------------------------------------------
 
 
-def demo_cast_create(*, program: Program, username_prefix: str = "demo",
-                     password: str | None = DEMO_PASSWORD) -> dict[str, Membership]:
+def demo_cast_create(
+    *, program: Program, username_prefix: str = "demo", password: str | None = DEMO_PASSWORD
+) -> dict[str, Membership]:
     """The demo agencies and users (an admin, a supervisor, three peers, two referral partners, an EMS
     partner, a law enforcement partner, a service provider and an analyst) for `program`.
 
@@ -212,10 +345,16 @@ def demo_cast_create(*, program: Program, username_prefix: str = "demo",
     memberships = {}
     for login in DEMO_LOGINS:
         username = f"{username_prefix}-{login.username}"
-        user = User.objects.create_user(username=username, password=password, first_name=login.first_name,
-                                        last_name=login.last_name, email=f"{username}@example.org")
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            first_name=login.first_name,
+            last_name=login.last_name,
+            email=f"{username}@example.org",
+        )
         memberships[login.username] = Membership.objects.create(
-            user=user, program=program, role=login.role, agency=agencies.get(login.agency_kind))
+            user=user, program=program, role=login.role, agency=agencies.get(login.agency_kind)
+        )
     return memberships
 
 
@@ -229,16 +368,18 @@ class DemoProgram:
 
 
 @transaction.atomic
-def demo_program_create(*, referrals: int = DEMO_REFERRALS, seed: int = DEMO_SEED,
-                        now: dt.datetime | None = None) -> DemoProgram:
+def demo_program_create(
+    *, referrals: int = DEMO_REFERRALS, seed: int = DEMO_SEED, now: dt.datetime | None = None
+) -> DemoProgram:
     """The demo program "Demo County PORT" with its cast, an API token for the ED, referrals with the
     contact attempts behind their statuses, and the team's field work: stock, supporters, visits,
     consents and a hand-off to the recovery center."""
     now = now or timezone.now()
     program = program_create(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
     memberships = demo_cast_create(program=program)
-    token, raw = api_token_issue(agency=memberships["ed"].agency, name="Demo ED nightly feed",
-                                 actor=memberships["admin"].user)
+    token, raw = api_token_issue(
+        agency=memberships["ed"].agency, name="Demo ED nightly feed", actor=memberships["admin"].user
+    )
     made = demo_referrals_create(program=program, count=referrals, seed=seed, now=now, outreach=True)
     _demo_field_work(program=program, memberships=memberships, seed=seed, now=now)
     _demo_visit_with_ems(program=program, ems=memberships["ems"], now=now)
@@ -254,21 +395,35 @@ def _demo_visit_with_ems(*, program: Program, ems: Membership, now: dt.datetime)
     since = now - dt.timedelta(days=VISIT_SHEET_DAYS)
     if TeamMember.objects.filter(user=ems.user, attempt__attempted_at__gte=since).exists():
         return
-    referral = (Referral.objects.filter(program=program, status__in=[Status.ASSIGNED, Status.ATTEMPTING])
-                .select_related("participant").order_by("status", "-received_at").first())
+    referral = (
+        Referral.objects.filter(program=program, status__in=[Status.ASSIGNED, Status.ATTEMPTING])
+        .select_related("participant")
+        .order_by("status", "-received_at")
+        .first()
+    )
     if referral is None:
         return
     peer = Membership.objects.get(program=program, user_id=referral.assigned_to_id)
     # After everything that already happened to the referral (some of it stamped by services just now),
     # and before now.
-    latest = max([referral.received_at, *referral.changes.values_list("changed_at", flat=True),
-                  *referral.attempts.values_list("attempted_at", flat=True)])
+    latest = max(
+        [
+            referral.received_at,
+            *referral.changes.values_list("changed_at", flat=True),
+            *referral.attempts.values_list("attempted_at", flat=True),
+        ]
+    )
     attempted_at = latest + (timezone.now() - latest) / 2
     contact_attempt_record(
-        by=peer, referral=referral, mode=Mode.IN_PERSON, outcome=Outcome.NOT_AT_ADDRESS,
-        place=Place.HOME if referral.participant.address else Place.STREET, attempted_at=attempted_at,
+        by=peer,
+        referral=referral,
+        mode=Mode.IN_PERSON,
+        outcome=Outcome.NOT_AT_ADDRESS,
+        place=Place.HOME if referral.participant.address else Place.STREET,
+        attempted_at=attempted_at,
         note="Demo note: a neighbour says to try in the morning.",
-        team=[TeamMemberIn(role=TeamRole.PEER, user=peer.user), TeamMemberIn(role=TeamRole.EMS, user=ems.user)])
+        team=[TeamMemberIn(role=TeamRole.PEER, user=peer.user), TeamMemberIn(role=TeamRole.EMS, user=ems.user)],
+    )
 
 
 # --- Field work: stock, supporters, visits and a consent (the demo program only) ----------------
@@ -319,32 +474,63 @@ GOALS = {
     ),
     "": ("Sleep somewhere safe this week.", "Didn't want to talk about goals today; that's OK."),
 }
-GOALS_SPANISH = ("Quiero estar bien para mis hijos.", "No usar solo. Tener Narcan en casa.",
-                 "Conseguir una cita en una clínica cerca del autobús.")
+GOALS_SPANISH = (
+    "Quiero estar bien para mis hijos.",
+    "No usar solo. Tener Narcan en casa.",
+    "Conseguir una cita en una clínica cerca del autobús.",
+)
 NEXT_STEPS = (
-    "Text me Thursday afternoon.", "Meet at the library Monday; we'll go to the ID office together.",
-    "Bring more test strips next week.", "Drop off a kit for my roommate.", "Check in after my court date.",
-    "Ride to the clinic Tuesday morning, if I still want it.", "Call me after 5, I work days now.",
+    "Text me Thursday afternoon.",
+    "Meet at the library Monday; we'll go to the ID office together.",
+    "Bring more test strips next week.",
+    "Drop off a kit for my roommate.",
+    "Check in after my court date.",
+    "Ride to the clinic Tuesday morning, if I still want it.",
+    "Call me after 5, I work days now.",
 )
 NEXT_STEPS_SPANISH = ("Llámenme el jueves por la tarde.", "Traer más tiras de prueba la próxima semana.")
 VISIT_NOTES = {
-    Mode.IN_PERSON: ("", "", "Demo note: talked on the porch; open to another visit.",
-                     "Demo note: staying with a friend; prefers texts.",
-                     "Demo note: practised with the trainer spray; knows the steps.",
-                     "Demo note: asked about a sore on the hand; gave the walk-in clinic's hours.",
-                     "Demo note: short and friendly; wanted strips more than anything."),
-    Mode.PHONE: ("", "", "Demo note: short call; doing OK, wants to meet next week.",
-                 "Demo note: prefers texts; will text before visiting.",
-                 "Demo note: went over what to do if a friend overdoses."),
+    Mode.IN_PERSON: (
+        "",
+        "",
+        "Demo note: talked on the porch; open to another visit.",
+        "Demo note: staying with a friend; prefers texts.",
+        "Demo note: practised with the trainer spray; knows the steps.",
+        "Demo note: asked about a sore on the hand; gave the walk-in clinic's hours.",
+        "Demo note: short and friendly; wanted strips more than anything.",
+    ),
+    Mode.PHONE: (
+        "",
+        "",
+        "Demo note: short call; doing OK, wants to meet next week.",
+        "Demo note: prefers texts; will text before visiting.",
+        "Demo note: went over what to do if a friend overdoses.",
+    ),
 }
-READINESS = {StageOfChange.PRECONTEMPLATION: (0, 3), StageOfChange.CONTEMPLATION: (2, 6),
-             StageOfChange.PREPARATION: (5, 8), StageOfChange.ACTION: (7, 10), StageOfChange.MAINTENANCE: (8, 10)}
-STAGE_WEIGHTS = ((StageOfChange.PRECONTEMPLATION, 25), (StageOfChange.CONTEMPLATION, 30),
-                 (StageOfChange.PREPARATION, 20), (StageOfChange.ACTION, 10), (StageOfChange.MAINTENANCE, 3), ("", 12))
+READINESS = {
+    StageOfChange.PRECONTEMPLATION: (0, 3),
+    StageOfChange.CONTEMPLATION: (2, 6),
+    StageOfChange.PREPARATION: (5, 8),
+    StageOfChange.ACTION: (7, 10),
+    StageOfChange.MAINTENANCE: (8, 10),
+}
+STAGE_WEIGHTS = (
+    (StageOfChange.PRECONTEMPLATION, 25),
+    (StageOfChange.CONTEMPLATION, 30),
+    (StageOfChange.PREPARATION, 20),
+    (StageOfChange.ACTION, 10),
+    (StageOfChange.MAINTENANCE, 3),
+    ("", 12),
+)
 RELATIONS = ("mother", "sister", "partner", "friend", "son", "aunt", "roommate", "father")
-SUPPORTER_NEEDS = ("", "", "Asked about a family support group.", "Would like counseling for themselves.",
-                   "Worried about the children; asked about support for kids.",
-                   "Wants naloxone training for everyone in the house.")
+SUPPORTER_NEEDS = (
+    "",
+    "",
+    "Asked about a family support group.",
+    "Would like counseling for themselves.",
+    "Worried about the children; asked about support for kids.",
+    "Wants naloxone training for everyone in the house.",
+)
 SUPPORTER_CONTACT_NOTES = ("", "Prefers calls after 5 pm.", "Works nights; text first.", "Lives next door.")
 FAMILY_REFERRER = re.compile(r"^(\S+) (\S+) \((\w+)\)$")  # "Rosa Sample (sister)", as the generator writes it
 
@@ -384,8 +570,7 @@ class _Visit:
     present: list[_SupporterPlan] = dataclasses.field(default_factory=list)
 
 
-def _demo_field_work(*, program: Program, memberships: dict[str, Membership], seed: int,
-                     now: dt.datetime) -> None:
+def _demo_field_work(*, program: Program, memberships: dict[str, Membership], seed: int, now: dt.datetime) -> None:
     """The team's work beyond attempts, through the real services: a bag of supplies for each peer,
     stocked from naloxone lots received at the office; supporters, with and without the participant's
     agreement; visits and calls with what was given and taught; consents, and one hand-off to the
@@ -397,16 +582,21 @@ def _demo_field_work(*, program: Program, memberships: dict[str, Membership], se
     rng = random.Random(f"{seed}:field-work")
     team = {m.user_id: m for m in memberships.values() if m.role in TEAM_ROLES}
     users = {m.user_id: m.user for m in memberships.values()}
-    office = StockLocation.objects.get(program=program, kind=StockLocation.Kind.OFFICE,
-                                       name=DEFAULT_LOCATION_NAME)
-    bags = {m.user_id: StockLocation.objects.create(program=program, name=f"{m.user.first_name}'s outreach bag",
-                                                    kind=StockLocation.Kind.BAG, holder=m.user)
-            for m in memberships.values() if m.role == Role.PEER}
-    visits, supporters = _plan_visits(rng=rng, program=program, team=team, users=users, office=office, bags=bags,
-                                      now=now)
+    office = StockLocation.objects.get(program=program, kind=StockLocation.Kind.OFFICE, name=DEFAULT_LOCATION_NAME)
+    bags = {
+        m.user_id: StockLocation.objects.create(
+            program=program, name=f"{m.user.first_name}'s outreach bag", kind=StockLocation.Kind.BAG, holder=m.user
+        )
+        for m in memberships.values()
+        if m.role == Role.PEER
+    }
+    visits, supporters = _plan_visits(
+        rng=rng, program=program, team=team, users=users, office=office, bags=bags, now=now
+    )
     handoff = _plan_handoff(visits)
-    lots = _stock_up(program=program, supervisor=memberships["supervisor"], team=team, office=office, bags=bags,
-                     visits=visits)
+    lots = _stock_up(
+        program=program, supervisor=memberships["supervisor"], team=team, office=office, bags=bags, visits=visits
+    )
     for plan in sorted(supporters, key=lambda s: s.added_at):
         plan.supporter = supporter_save(by=plan.by, participant=plan.participant, **plan.fields)
     encounters = [(_visit_record(visit, lots), visit) for visit in visits]
@@ -417,10 +607,17 @@ def _demo_field_work(*, program: Program, memberships: dict[str, Membership], se
 def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[_Visit], list[_SupporterPlan]]:
     """A visit or call after most attempts that reached someone, sometimes a follow-up visit, and the
     supporters they involve; in time order."""
-    closed_at = dict(ReferralChange.objects.filter(referral__program=program, to_status=Status.CLOSED)
-                     .values_list("referral_id", "changed_at"))
-    reached = (ContactAttempt.objects.filter(program=program, outcome__in=sorted(CONTACT_OUTCOMES))
-               .select_related("referral", "participant").prefetch_related("team").order_by("attempted_at", "pk"))
+    closed_at = dict(
+        ReferralChange.objects.filter(referral__program=program, to_status=Status.CLOSED).values_list(
+            "referral_id", "changed_at"
+        )
+    )
+    reached = (
+        ContactAttempt.objects.filter(program=program, outcome__in=sorted(CONTACT_OUTCOMES))
+        .select_related("referral", "participant")
+        .prefetch_related("team")
+        .order_by("attempted_at", "pk")
+    )
     supporters: dict[int, list[_SupporterPlan]] = {}
     visits: list[_Visit] = []
     for attempt in reached:
@@ -431,14 +628,25 @@ def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[
         referral, participant = attempt.referral, attempt.participant
         known = supporters.setdefault(participant.pk, [])
         if not known:
-            known += _supporters_of(rng=rng, referral=referral, participant=participant, by=by,
-                                    referred_at=referral.first_attempt_at or attempt.attempted_at,
-                                    named_at=attempt.attempted_at)
-        visit = _Visit(by=by, participant=participant, referral=referral, attempt=attempt,
-                       occurred_at=attempt.attempted_at, mode=attempt.mode, place=attempt.place,
-                       location=bags.get(by.user_id, office),
-                       team=[TeamMemberIn(role=m.role, user=users.get(m.user_id), name=m.name)
-                             for m in attempt.team.all()])
+            known += _supporters_of(
+                rng=rng,
+                referral=referral,
+                participant=participant,
+                by=by,
+                referred_at=referral.first_attempt_at or attempt.attempted_at,
+                named_at=attempt.attempted_at,
+            )
+        visit = _Visit(
+            by=by,
+            participant=participant,
+            referral=referral,
+            attempt=attempt,
+            occurred_at=attempt.attempted_at,
+            mode=attempt.mode,
+            place=attempt.place,
+            location=bags.get(by.user_id, office),
+            team=[TeamMemberIn(role=m.role, user=users.get(m.user_id), name=m.name) for m in attempt.team.all()],
+        )
         _plan_talk(rng, visit, declined=attempt.outcome == Outcome.DECLINED)
         for plan in known:  # the participant agrees, at this first visit, that the team may talk with them
             if plan.agreed_at is None and attempt.outcome == Outcome.REACHED_PARTICIPANT and rng.random() < 0.75:
@@ -450,23 +658,39 @@ def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[
         follow_up_at = attempt.attempted_at + dt.timedelta(days=rng.uniform(2, 14))
         if attempt.outcome == Outcome.REACHED_PARTICIPANT and rng.random() < 0.3 and follow_up_at < end:
             in_person = rng.random() < 0.7
-            follow_up = _Visit(by=by, participant=participant, referral=referral, attempt=None,
-                               occurred_at=follow_up_at, mode=Mode.IN_PERSON if in_person else Mode.PHONE,
-                               place=(Place.HOME if participant.address else Place.STREET) if in_person else "",
-                               location=visit.location, team=[TeamMemberIn(role=TeamRole.PEER, user=by.user)])
+            follow_up = _Visit(
+                by=by,
+                participant=participant,
+                referral=referral,
+                attempt=None,
+                occurred_at=follow_up_at,
+                mode=Mode.IN_PERSON if in_person else Mode.PHONE,
+                place=(Place.HOME if participant.address else Place.STREET) if in_person else "",
+                location=visit.location,
+                team=[TeamMemberIn(role=TeamRole.PEER, user=by.user)],
+            )
             _plan_talk(rng, follow_up, declined=False, after=visit)
             _plan_given(rng, follow_up, [s for s in known if s.agreed_at is not None])
             visits.append(follow_up)
     # Family members who asked for help for someone the team has not reached: known, not yet agreed.
-    family = (Referral.objects.filter(program=program, source=Source.FAMILY, first_contact_at__isnull=True,
-                                      assigned_to__isnull=False).exclude(participant_id__in=list(supporters))
-              .select_related("participant").order_by("received_at", "pk"))
+    family = (
+        Referral.objects.filter(
+            program=program, source=Source.FAMILY, first_contact_at__isnull=True, assigned_to__isnull=False
+        )
+        .exclude(participant_id__in=list(supporters))
+        .select_related("participant")
+        .order_by("received_at", "pk")
+    )
     for referral in family:
         by = team.get(referral.assigned_to_id)
         if by is not None and referral.participant_id not in supporters:
             supporters[referral.participant_id] = _supporters_of(
-                rng=rng, referral=referral, participant=referral.participant, by=by,
-                referred_at=referral.first_attempt_at or referral.received_at + dt.timedelta(hours=1))
+                rng=rng,
+                referral=referral,
+                participant=referral.participant,
+                by=by,
+                referred_at=referral.first_attempt_at or referral.received_at + dt.timedelta(hours=1),
+            )
     visits.sort(key=lambda v: v.occurred_at)
     _ensure_a_kit_for_a_supporter(visits)
     return visits, [plan for plans in supporters.values() for plan in plans]
@@ -479,14 +703,17 @@ def _ensure_a_kit_for_a_supporter(visits: list[_Visit]) -> None:
     visit = next((v for v in visits if v.present), None)
     if visit is None:
         return
-    for wanted in (_Given(Kind.SUPPLY, NALOXONE_4, recipient=Recipient.SUPPORTER, supporter=visit.present[0]),
-                   _Given(Kind.NALOXONE_TRAINING, recipient=Recipient.SUPPORTER, supporter=visit.present[0])):
+    for wanted in (
+        _Given(Kind.SUPPLY, NALOXONE_4, recipient=Recipient.SUPPORTER, supporter=visit.present[0]),
+        _Given(Kind.NALOXONE_TRAINING, recipient=Recipient.SUPPORTER, supporter=visit.present[0]),
+    ):
         if not any(g.kind == wanted.kind and g.recipient == Recipient.SUPPORTER for v in visits for g in v.given):
             visit.given.append(wanted)
 
 
-def _supporters_of(*, rng, referral, participant, by, referred_at: dt.datetime,
-                   named_at: dt.datetime | None = None) -> list[_SupporterPlan]:
+def _supporters_of(
+    *, rng, referral, participant, by, referred_at: dt.datetime, named_at: dt.datetime | None = None
+) -> list[_SupporterPlan]:
     """The family member who asked for help on the public form (known from the start, `referred_at`),
     or now and then someone the person names at a visit (`named_at`; none if not visited)."""
     match = FAMILY_REFERRER.match(referral.referrer_name) if referral.source == Source.FAMILY else None
@@ -502,17 +729,22 @@ def _supporters_of(*, rng, referral, participant, by, referred_at: dt.datetime,
         phone = _phone(rng) if rng.random() < 0.8 else ""
         if relation in ("friend", "roommate"):
             last = rng.choice(LAST_NAMES)
-    fields = {"first_name": first, "last_name": last, "relationship": relation, "phone": phone,
-              "contact_notes": rng.choice(SUPPORTER_CONTACT_NOTES), "needs": rng.choice(SUPPORTER_NEEDS),
-              "consent_to_contact": False}
+    fields = {
+        "first_name": first,
+        "last_name": last,
+        "relationship": relation,
+        "phone": phone,
+        "contact_notes": rng.choice(SUPPORTER_CONTACT_NOTES),
+        "needs": rng.choice(SUPPORTER_NEEDS),
+        "consent_to_contact": False,
+    }
     return [_SupporterPlan(participant=participant, by=by, fields=fields, added_at=added_at)]
 
 
 def _plan_talk(rng: random.Random, visit: _Visit, *, declined: bool, after: _Visit | None = None) -> None:
     """How long, the stage of change and readiness, and the person's own goals and next steps."""
     spanish = visit.participant.preferred_language == "Spanish"
-    stage = _pick(rng, STAGE_WEIGHTS) if not declined else rng.choice(
-        [StageOfChange.PRECONTEMPLATION, ""])
+    stage = _pick(rng, STAGE_WEIGHTS) if not declined else rng.choice([StageOfChange.PRECONTEMPLATION, ""])
     if after is not None and after.data["stage_of_change"] and rng.random() < 0.5:
         stages = [s for s, _w in STAGE_WEIGHTS if s]
         stage = stages[min(stages.index(after.data["stage_of_change"]) + 1, len(stages) - 1)]  # a step along
@@ -520,9 +752,14 @@ def _plan_talk(rng: random.Random, visit: _Visit, *, declined: bool, after: _Vis
     goals = "" if declined else rng.choice(GOALS_SPANISH if spanish and rng.random() < 0.7 else GOALS[stage])
     next_steps = "" if declined else rng.choice(NEXT_STEPS_SPANISH if spanish and rng.random() < 0.7 else NEXT_STEPS)
     minutes = rng.randrange(20, 80, 5) if visit.mode == Mode.IN_PERSON else rng.randrange(5, 30, 5)
-    visit.data = {"duration_minutes": minutes // 2 if declined else minutes, "stage_of_change": stage,
-                  "readiness": readiness, "goals": goals, "next_steps": next_steps,
-                  "notes": rng.choice(VISIT_NOTES[visit.mode])}
+    visit.data = {
+        "duration_minutes": minutes // 2 if declined else minutes,
+        "stage_of_change": stage,
+        "readiness": readiness,
+        "goals": goals,
+        "next_steps": next_steps,
+        "notes": rng.choice(VISIT_NOTES[visit.mode]),
+    }
 
 
 def _plan_given(rng: random.Random, visit: _Visit, agreed: list[_SupporterPlan]) -> None:
@@ -561,15 +798,23 @@ def _plan_given(rng: random.Random, visit: _Visit, agreed: list[_SupporterPlan])
 def _plan_handoff(visits: list[_Visit]) -> _Visit | None:
     """The person who wants to talk with the recovery center: the latest in-person first visit of an
     open referral, in their own words."""
-    candidates = [v for v in visits if v.attempt is not None and v.referral.status == Status.REACHED
-                  and v.mode == Mode.IN_PERSON and v.attempt.outcome == Outcome.REACHED_PARTICIPANT]
+    candidates = [
+        v
+        for v in visits
+        if v.attempt is not None
+        and v.referral.status == Status.REACHED
+        and v.mode == Mode.IN_PERSON
+        and v.attempt.outcome == Outcome.REACHED_PARTICIPANT
+    ]
     if not candidates:
         return None
     visit = candidates[-1]
-    visit.data.update(stage_of_change=StageOfChange.PREPARATION, readiness=7,
-                      goals="I want to try the Recovery Center. Not sure about meds yet, but I want to ask.",
-                      next_steps="Share my information with the Recovery Center so their intake worker can call "
-                                 "me this week.")
+    visit.data.update(
+        stage_of_change=StageOfChange.PREPARATION,
+        readiness=7,
+        goals="I want to try the Recovery Center. Not sure about meds yet, but I want to ask.",
+        next_steps="Share my information with the Recovery Center so their intake worker can call me this week.",
+    )
     return visit
 
 
@@ -605,13 +850,19 @@ def _stock_up(*, program, supervisor, team, office, bags, visits) -> dict[str, l
         case = CASE_SIZE[name]
         quantity = -(-received[lot_number] // case) * case  # whole cases
         movement = stock_receive_delivery(
-            by=supervisor, item=items[name], lot_number=lot_number, location=office, quantity=quantity,
-            expires_on=today + dt.timedelta(days=days) if days is not None else None)
+            by=supervisor,
+            item=items[name],
+            lot_number=lot_number,
+            location=office,
+            quantity=quantity,
+            expires_on=today + dt.timedelta(days=days) if days is not None else None,
+        )
         lots[lot_number] = movement.lot
     for holder_id, _name, lot_number, quantity in transfers:
         # Each peer fills their own bag from the office.
-        stock_transfer(by=team[holder_id], lot=lots[lot_number], source=office, destination=bags[holder_id],
-                       quantity=quantity)
+        stock_transfer(
+            by=team[holder_id], lot=lots[lot_number], source=office, destination=bags[holder_id], quantity=quantity
+        )
     # Levels that make the dashboard warn: test strips are running low; naloxone is fine.
     strips_on_hand = sum(StockBalance.objects.filter(lot__item=items[TEST_STRIPS]).values_list("quantity", flat=True))
     strips_left = strips_on_hand - sum(quantity for (_l, name), quantity in needs.items() if name == TEST_STRIPS)
@@ -634,12 +885,25 @@ def _visit_record(visit: _Visit, lots: dict[str, list]) -> Encounter:
             if lot is None:
                 continue  # the bag ran out of that; the peer gave something else
             balances[lot.pk] -= given.quantity
-        items.append(ItemIn(kind=given.kind, quantity=given.quantity, recipient_type=given.recipient,
-                            supporter=given.supporter.supporter if given.supporter else None, lot=lot,
-                            location=visit.location if lot else None))
-    data = EncounterIn(mode=visit.mode, occurred_at=visit.occurred_at, place=visit.place,
-                       supporters_present=[plan.supporter for plan in visit.present], team=visit.team, items=items,
-                       **visit.data)
+        items.append(
+            ItemIn(
+                kind=given.kind,
+                quantity=given.quantity,
+                recipient_type=given.recipient,
+                supporter=given.supporter.supporter if given.supporter else None,
+                lot=lot,
+                location=visit.location if lot else None,
+            )
+        )
+    data = EncounterIn(
+        mode=visit.mode,
+        occurred_at=visit.occurred_at,
+        place=visit.place,
+        supporters_present=[plan.supporter for plan in visit.present],
+        team=visit.team,
+        items=items,
+        **visit.data,
+    )
     if visit.attempt is not None:
         return encounter_record(by=visit.by, participant=visit.participant, data=data, attempt=visit.attempt)
     return encounter_record(by=visit.by, participant=visit.participant, data=data, referral=visit.referral)
@@ -657,12 +921,13 @@ def _backdate(*, encounters, supporters, program, now, rng) -> None:
     first_visit = min((encounter.occurred_at for encounter, _visit in encounters), default=now)
     received_at = first_visit - dt.timedelta(days=4)
     StockMovement.objects.filter(program=program, kind=StockMovement.Kind.RECEIVE).update(recorded_at=received_at)
-    StockMovement.objects.filter(program=program, kind__in=[StockMovement.Kind.TRANSFER_OUT,
-                                                            StockMovement.Kind.TRANSFER_IN]).update(
-        recorded_at=received_at + dt.timedelta(days=1))
+    StockMovement.objects.filter(
+        program=program, kind__in=[StockMovement.Kind.TRANSFER_OUT, StockMovement.Kind.TRANSFER_IN]
+    ).update(recorded_at=received_at + dt.timedelta(days=1))
     for plan in supporters:
         Supporter.objects.filter(pk=plan.supporter.pk).update(
-            created_at=plan.added_at, consent_recorded_at=plan.agreed_at if plan.fields["consent_to_contact"] else None)
+            created_at=plan.added_at, consent_recorded_at=plan.agreed_at if plan.fields["consent_to_contact"] else None
+        )
 
 
 def _demo_consents(*, program, memberships, visits, handoff, now) -> None:
@@ -679,12 +944,22 @@ def _demo_consents(*, program, memberships, visits, handoff, now) -> None:
 
     def signed(visit: _Visit) -> dict:
         language = "es" if visit.participant.preferred_language == "Spanish" else "en"
-        return {"language": language, "signature_method": SignatureMethod.VERBAL, "witness_name": witness(visit.by),
-                "signed_on": timezone.localdate(visit.occurred_at, program.zone),
-                "revocation_statement": REVOCATION_STATEMENT[language].format(program=program.name)}
+        return {
+            "language": language,
+            "signature_method": SignatureMethod.VERBAL,
+            "witness_name": witness(visit.by),
+            "signed_on": timezone.localdate(visit.occurred_at, program.zone),
+            "revocation_statement": REVOCATION_STATEMENT[language].format(program=program.name),
+        }
 
-    first_visits = [v for v in visits if v.attempt is not None and v.mode == Mode.IN_PERSON and v is not handoff
-                    and v.attempt.outcome == Outcome.REACHED_PARTICIPANT]
+    first_visits = [
+        v
+        for v in visits
+        if v.attempt is not None
+        and v.mode == Mode.IN_PERSON
+        and v is not handoff
+        and v.attempt.outcome == Outcome.REACHED_PARTICIPANT
+    ]
     consented = set()
     for visit in first_visits[-6:]:
         if visit.participant.pk in consented:
@@ -692,41 +967,70 @@ def _demo_consents(*, program, memberships, visits, handoff, now) -> None:
         consented.add(visit.participant.pk)
         elements = signed(visit)
         consent_record(
-            by=visit.by, participant=visit.participant, kind=ConsentKind.PARTICIPATION,
+            by=visit.by,
+            participant=visit.participant,
+            kind=ConsentKind.PARTICIPATION,
             information_categories=[Category.IDENTITY, Category.CONTACT, Category.SERVICES, Category.ASSESSMENTS],
             information_description="My name, phone and address, the visits and calls with the team, the supplies "
-                                    "I receive, and the goals I set",
+            "I receive, and the goals I set",
             purpose=DEFAULT_PURPOSES[elements["language"]][ConsentKind.PARTICIPATION],
-            expiry_event="When I tell the team I no longer want follow-up", **elements)
+            expiry_event="When I tell the team I no longer want follow-up",
+            **elements,
+        )
     if handoff is not None and provider_agency is not None:
         elements = signed(handoff)
         today = timezone.localdate(now, program.zone)
-        shared = [Category.IDENTITY, Category.CONTACT, Category.REFERRAL_STATUS, Category.SERVICES,
-                  Category.ASSESSMENTS]
+        shared = [
+            Category.IDENTITY,
+            Category.CONTACT,
+            Category.REFERRAL_STATUS,
+            Category.SERVICES,
+            Category.ASSESSMENTS,
+        ]
         purpose = f"To arrange an intake appointment at {provider_agency.name}"
         consent_record(
-            by=handoff.by, participant=handoff.participant, kind=ConsentKind.DISCLOSURE,
-            recipient_agency=provider_agency, information_categories=shared,
+            by=handoff.by,
+            participant=handoff.participant,
+            kind=ConsentKind.DISCLOSURE,
+            recipient_agency=provider_agency,
+            information_categories=shared,
             information_description="My name, date of birth, phone and address; that the team is following up "
-                                    "with me and how; the naloxone and supplies I received; my readiness and goals "
-                                    "from my visits",
-            purpose=purpose, expires_on=today + dt.timedelta(days=365),
-            expiry_event=f"When I finish intake at {provider_agency.name}", **elements)
-        disclose(participant=handoff.participant, recipient=provider_agency, categories=shared, purpose=purpose,
-                 channel=Disclosure.Channel.HANDOFF, by=handoff.by)
+            "with me and how; the naloxone and supplies I received; my readiness and goals "
+            "from my visits",
+            purpose=purpose,
+            expires_on=today + dt.timedelta(days=365),
+            expiry_event=f"When I finish intake at {provider_agency.name}",
+            **elements,
+        )
+        disclose(
+            participant=handoff.participant,
+            recipient=provider_agency,
+            categories=shared,
+            purpose=purpose,
+            channel=Disclosure.Channel.HANDOFF,
+            by=handoff.by,
+        )
     hospital = Agency.objects.filter(program=program, kind=AgencyKind.EMERGENCY_DEPARTMENT).order_by("pk").first()
     changed_mind = next((v for v in reversed(first_visits) if v.participant.pk not in consented), None)
     if hospital is not None and changed_mind is not None:
         elements = signed(changed_mind)
         consent = consent_record(
-            by=changed_mind.by, participant=changed_mind.participant, kind=ConsentKind.DISCLOSURE,
-            recipient_agency=hospital, information_categories=[Category.IDENTITY, Category.REFERRAL_STATUS],
+            by=changed_mind.by,
+            participant=changed_mind.participant,
+            kind=ConsentKind.DISCLOSURE,
+            recipient_agency=hospital,
+            information_categories=[Category.IDENTITY, Category.REFERRAL_STATUS],
             information_description="My name and date of birth, and whether the team reached me after my hospital "
-                                    "visit",
+            "visit",
             purpose="So the hospital's social worker knows the team reached me",
-            expires_on=timezone.localdate(now, program.zone) + dt.timedelta(days=180), **elements)
-        consent_revoke(by=changed_mind.by, consent=consent,
-                       note="Told the peer by phone that the hospital should not be told anything.")
+            expires_on=timezone.localdate(now, program.zone) + dt.timedelta(days=180),
+            **elements,
+        )
+        consent_revoke(
+            by=changed_mind.by,
+            consent=consent,
+            note="Told the peer by phone that the hospital should not be told anything.",
+        )
 
 
 # --- Referrals ---------------------------------------------------------------------------------
@@ -747,16 +1051,28 @@ class _Person:
     participant_id: int | None = None  # set when the participant's row is written
 
     def submitted(self) -> dict:
-        return {"first_name": self.first_name, "last_name": self.last_name, "preferred_name": self.preferred_name,
-                "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-                "phone": self.phone, "address": self.address, "location_notes": self.location_notes,
-                "preferred_language": self.preferred_language}
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "preferred_name": self.preferred_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "phone": self.phone,
+            "address": self.address,
+            "location_notes": self.location_notes,
+            "preferred_language": self.preferred_language,
+        }
 
     def details(self) -> ParticipantDetails:
-        return ParticipantDetails(first_name=self.first_name, last_name=self.last_name,
-                                  preferred_name=self.preferred_name, date_of_birth=self.date_of_birth,
-                                  phone=self.phone, address=self.address, location_notes=self.location_notes,
-                                  preferred_language=self.preferred_language)
+        return ParticipantDetails(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            preferred_name=self.preferred_name,
+            date_of_birth=self.date_of_birth,
+            phone=self.phone,
+            address=self.address,
+            location_notes=self.location_notes,
+            preferred_language=self.preferred_language,
+        )
 
 
 def _person(rng: random.Random, today: dt.date) -> _Person:
@@ -784,8 +1100,11 @@ class _Team:
 
     @classmethod
     def of(cls, program: Program) -> "_Team":
-        members = list(Membership.objects.filter(program=program, is_active=True, user__is_active=True)
-                       .select_related("user", "agency").order_by("pk"))
+        members = list(
+            Membership.objects.filter(program=program, is_active=True, user__is_active=True)
+            .select_related("user", "agency")
+            .order_by("pk")
+        )
         assignable = [m for m in members if m.role in ASSIGNABLE_ROLES]
         if not assignable:
             raise ValueError(f"{program} needs an active peer specialist or supervisor to assign referrals to.")
@@ -817,19 +1136,23 @@ def _status_walk(rng: random.Random, status: str) -> tuple[list[str], str]:
     if status == Status.REACHED:
         # Some are reached on the first try, with no separate "attempting" step.
         return ([Status.ASSIGNED, Status.ATTEMPTING] if rng.random() < 0.8 else [Status.ASSIGNED]) + [
-            Status.REACHED], ""
+            Status.REACHED
+        ], ""
     reason, before = _pick(rng, [((reason, before), weight) for reason, before, weight in CLOSING])
     walk, _ = _status_walk(rng, before)
     return [*walk, Status.CLOSED], reason
 
 
 # Hours from the previous step to each status, as (low, high).
-STEP_HOURS = {Status.ASSIGNED: (0.3, 18), Status.ATTEMPTING: (0.5, 36), Status.REACHED: (1, 72),
-              Status.CLOSED: (24, 30 * 24)}
+STEP_HOURS = {
+    Status.ASSIGNED: (0.3, 18),
+    Status.ATTEMPTING: (0.5, 36),
+    Status.REACHED: (1, 72),
+    Status.CLOSED: (24, 30 * 24),
+}
 
 
-def _step_times(rng: random.Random, received_at: dt.datetime, walk: list[str],
-                now: dt.datetime) -> list[dt.datetime]:
+def _step_times(rng: random.Random, received_at: dt.datetime, walk: list[str], now: dt.datetime) -> list[dt.datetime]:
     offsets, total = [], 0.0
     for status in walk:
         total += rng.uniform(*STEP_HOURS[status])
@@ -864,9 +1187,15 @@ def _overdose(rng: random.Random, source: str, received_at: dt.datetime) -> dict
         doses = rng.choice([0, 1, 1, 2, 2, 3])
         transported = True if source == Source.EMERGENCY_DEPARTMENT else rng.choice([True, False, None])
     substances = rng.sample(SUBSTANCES[:-1], rng.choice([1, 1, 2, 2, 3])) if rng.random() < 0.85 else ["unknown"]
-    return {"occurred_at": occurred, "location": rng.choice(OVERDOSE_LOCATIONS), "substances": substances,
-            "naloxone_doses": doses, "naloxone_given_by": given_by, "transported": transported,
-            "created_at": received_at}
+    return {
+        "occurred_at": occurred,
+        "location": rng.choice(OVERDOSE_LOCATIONS),
+        "substances": substances,
+        "naloxone_doses": doses,
+        "naloxone_given_by": given_by,
+        "transported": transported,
+        "created_at": received_at,
+    }
 
 
 class _Table:
@@ -887,8 +1216,9 @@ class _Table:
         meta = model._meta
         self.table, self.pk_column = meta.db_table, meta.pk.column
         self.fields = [f for f in meta.concrete_fields if not f.primary_key]
-        self.converters = [partial(f.get_db_prep_save, connection=db) if isinstance(f, self.CONVERTED)
-                           else None for f in self.fields]
+        self.converters = [
+            partial(f.get_db_prep_save, connection=db) if isinstance(f, self.CONVERTED) else None for f in self.fields
+        ]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in [self.pk_column, *(f.column for f in self.fields)])
         placeholders = ", ".join(["%s"] * (len(self.fields) + 1))
@@ -900,8 +1230,10 @@ class _Table:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # Taken from the table's own sequence, so concurrent inserts elsewhere never collide.
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                               [self.table, self.pk_column, count])
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [self.table, self.pk_column, count],
+                )
                 return [row[0] for row in cursor.fetchall()]
             # SQLite: the transaction holds the database's write lock, so nobody else inserts meanwhile.
             # Past both the highest id and AUTOINCREMENT's counter, so a deleted row's id is never reused.
@@ -941,9 +1273,17 @@ class _Table:
 
 
 @transaction.atomic
-def demo_referrals_create(*, program: Program, count: int, seed: int = 0, now: dt.datetime | None = None,
-                          through_intake: int | None = None, batch_size: int = 5000, outreach: bool = False,
-                          attempts_through_service: int = 40) -> int:
+def demo_referrals_create(
+    *,
+    program: Program,
+    count: int,
+    seed: int = 0,
+    now: dt.datetime | None = None,
+    through_intake: int | None = None,
+    batch_size: int = 5000,
+    outreach: bool = False,
+    attempts_through_service: int = 40,
+) -> int:
     """Add `count` synthetic referrals to `program`, received over the last six months before `now`.
 
     Deterministic for a given seed and starting database. `through_intake` referrals (by default
@@ -969,19 +1309,35 @@ def demo_referrals_create(*, program: Program, count: int, seed: int = 0, now: d
     if through_intake is None:
         through_intake = min(30, count // 10)
     through_intake = max(0, min(through_intake, count))
-    batch = _Batch(rng=rng, program=program, team=team, levels=levels, level_weights=level_weights, now=now,
-                   serial=Referral.objects.filter(program=program).count(),
-                   # Its own generator, so the referrals themselves are the same with or without attempts.
-                   outreach_rng=random.Random(f"{seed}:outreach") if outreach else None)
+    batch = _Batch(
+        rng=rng,
+        program=program,
+        team=team,
+        levels=levels,
+        level_weights=level_weights,
+        now=now,
+        serial=Referral.objects.filter(program=program).count(),
+        # Its own generator, so the referrals themselves are the same with or without attempts.
+        outreach_rng=random.Random(f"{seed}:outreach") if outreach else None,
+    )
 
     received = sorted(now - dt.timedelta(hours=_age_hours(rng)) for _ in range(count - through_intake))
     for start in range(0, len(received), batch_size):
-        for received_at in received[start:start + batch_size]:
+        for received_at in received[start : start + batch_size]:
             batch.add(received_at)
         batch.write()
     batch.write_open_attempts(through_service=attempts_through_service)
-    _through_intake(rng=rng, program=program, team=team, count=through_intake, known=list(batch.known),
-                    levels=levels, level_weights=level_weights, today=batch.today, now=now)
+    _through_intake(
+        rng=rng,
+        program=program,
+        team=team,
+        count=through_intake,
+        known=list(batch.known),
+        levels=levels,
+        level_weights=level_weights,
+        today=batch.today,
+        now=now,
+    )
     return count
 
 
@@ -1000,17 +1356,23 @@ FAILED_OUTCOMES = {
 # Notes a peer might write: short, and never a word about the overdose (whoever answers may not know).
 ATTEMPT_NOTES = {
     (Mode.PHONE, Outcome.NO_ANSWER): ("Demo note: rang out, no voicemail set up.",),
-    (Mode.PHONE, Outcome.LEFT_MESSAGE): ("Demo note: left the neutral “community outreach” message and a callback "
-                                         "number.",),
-    (Mode.PHONE, Outcome.WRONG_NUMBER): ("Demo note: the number is disconnected.",
-                                         "Demo note: someone else answered and does not know them; said nothing more."),
+    (Mode.PHONE, Outcome.LEFT_MESSAGE): (
+        "Demo note: left the neutral “community outreach” message and a callback number.",
+    ),
+    (Mode.PHONE, Outcome.WRONG_NUMBER): (
+        "Demo note: the number is disconnected.",
+        "Demo note: someone else answered and does not know them; said nothing more.",
+    ),
     (Mode.TEXT, Outcome.NO_ANSWER): ("Demo note: sent the “Checking in” text; no reply yet.",),
     (Mode.TEXT, Outcome.LEFT_MESSAGE): ("Demo note: sent the “First message” text.",),
-    (Mode.IN_PERSON, Outcome.NOT_AT_ADDRESS): ("Demo note: nobody home; left a card with the outreach number only.",
-                                               "Demo note: a neighbour says to try in the morning."),
+    (Mode.IN_PERSON, Outcome.NOT_AT_ADDRESS): (
+        "Demo note: nobody home; left a card with the outreach number only.",
+        "Demo note: a neighbour says to try in the morning.",
+    ),
     (Mode.IN_PERSON, Outcome.NO_ANSWER): ("Demo note: knocked twice, no answer.",),
-    (Mode.OTHER, Outcome.LEFT_MESSAGE): ("Demo note: left a card with the front desk: first name and callback "
-                                         "number only.",),
+    (Mode.OTHER, Outcome.LEFT_MESSAGE): (
+        "Demo note: left a card with the front desk: first name and callback number only.",
+    ),
     (Mode.PHONE, Outcome.REACHED_PARTICIPANT): ("Demo note: good call; they asked for a visit.",),
     (Mode.IN_PERSON, Outcome.REACHED_PARTICIPANT): ("Demo note: talked on the porch; visit recorded.",),
     (Mode.PHONE, Outcome.DECLINED): ("Demo note: polite, not interested right now; OK with a text next month.",),
@@ -1018,18 +1380,23 @@ ATTEMPT_NOTES = {
     (Mode.IN_PERSON, Outcome.MOVED): ("Demo note: the landlord says they moved out of state.",),
     (Mode.PHONE, Outcome.MOVED): ("Demo note: they called back; living with family in another state now.",),
     (Mode.OTHER, Outcome.INCARCERATED): ("Demo note: listed on the county jail's public roster.",),
-    (Mode.PHONE, Outcome.DECEASED): ("Demo note: a relative answered and shared the news; offered grief support "
-                                     "information.",),
-    (Mode.IN_PERSON, Outcome.DECEASED): ("Demo note: family shared the news at the door; offered grief support "
-                                         "information.",),
+    (Mode.PHONE, Outcome.DECEASED): (
+        "Demo note: a relative answered and shared the news; offered grief support information.",
+    ),
+    (Mode.IN_PERSON, Outcome.DECEASED): (
+        "Demo note: family shared the news at the door; offered grief support information.",
+    ),
 }
 # A referral closed for one of these reasons was closed by the attempt that learned it.
 OUTCOME_FOR_REASON = {reason: outcome for outcome, reason in CLOSING_OUTCOMES.items()}
 # When peers go out and call: 8 am to 8 pm, local time.
 WORKING_HOURS = (8, 20)
 # People without a login who sometimes go along on a home visit.
-PARTNER_NAMES = {TeamRole.EMS: ("Riley Demo-Medic", "Jesse Demo-Medic"), TeamRole.FIRE: ("Alex Demo-Firefighter",),
-                 TeamRole.BEHAVIORAL_HEALTH: ("Kim Demo-Counselor",)}
+PARTNER_NAMES = {
+    TeamRole.EMS: ("Riley Demo-Medic", "Jesse Demo-Medic"),
+    TeamRole.FIRE: ("Alex Demo-Firefighter",),
+    TeamRole.BEHAVIORAL_HEALTH: ("Kim Demo-Counselor",),
+}
 
 
 @dataclass
@@ -1063,8 +1430,10 @@ class _Attempts:
     def stamps(self) -> dict:
         """What contact_attempt_record stamps: the earliest attempt, and the earliest contact."""
         contacts = [a.at for a in self.attempts if a.outcome in CONTACT_OUTCOMES]
-        return {"first_attempt_at": min(a.at for a in self.attempts),
-                "first_contact_at": min(contacts) if contacts else None}
+        return {
+            "first_attempt_at": min(a.at for a in self.attempts),
+            "first_contact_at": min(contacts) if contacts else None,
+        }
 
 
 class _AttemptPlanner:
@@ -1107,8 +1476,10 @@ class _AttemptPlanner:
         latest = self.now - dt.timedelta(minutes=30)
         for index, step in enumerate(walk):
             if index and times[index] <= times[index - 1]:
-                times[index] = min(times[index - 1] + dt.timedelta(minutes=self.rng.uniform(30, 180)),
-                                   max(times[index - 1], self.now - dt.timedelta(minutes=10)))
+                times[index] = min(
+                    times[index - 1] + dt.timedelta(minutes=self.rng.uniform(30, 180)),
+                    max(times[index - 1], self.now - dt.timedelta(minutes=10)),
+                )
             if step in (Status.ATTEMPTING, Status.REACHED) or (step == Status.CLOSED and reason in OUTCOME_FOR_REASON):
                 times[index] = self._daytime(times[index], latest=latest)
         if reason != ClosingReason.UNABLE_TO_REACH:
@@ -1128,7 +1499,8 @@ class _AttemptPlanner:
             return when
         day = local.date() if local.hour < WORKING_HOURS[0] else local.date() + dt.timedelta(days=1)
         morning = dt.datetime.combine(day, dt.time(WORKING_HOURS[0]), tzinfo=self.zone) + dt.timedelta(
-            minutes=self.rng.uniform(0, 240))
+            minutes=self.rng.uniform(0, 240)
+        )
         return morning if morning <= latest else when
 
     def _between(self, start: dt.datetime, end: dt.datetime, count: int) -> list[dt.datetime]:
@@ -1139,8 +1511,17 @@ class _AttemptPlanner:
             return []
         return sorted(self._daytime(low + (high - low) * self.rng.random(), latest=high) for _ in range(count))
 
-    def plan(self, *, person: _Person, walk: list[str], times: list[dt.datetime], reason: str,
-             attempter: Membership, available_from: dt.datetime | None, history: list[dict]) -> "_Attempts | None":
+    def plan(
+        self,
+        *,
+        person: _Person,
+        walk: list[str],
+        times: list[dt.datetime],
+        reason: str,
+        attempter: Membership,
+        available_from: dt.datetime | None,
+        history: list[dict],
+    ) -> "_Attempts | None":
         at = dict(zip(walk, times, strict=True))
         if Status.ATTEMPTING not in at and Status.REACHED not in at:
             return None  # never tried: received, assigned, or closed as a duplicate or out of area
@@ -1179,8 +1560,11 @@ class _AttemptPlanner:
         phone_works = any(m == Mode.PHONE for m, _w in ways)
         if Status.REACHED in at:
             mode = Mode.PHONE if phone_works and rng.random() < 0.45 else Mode.IN_PERSON
-            outcome = Outcome.DECLINED if reason == ClosingReason.DECLINED and rng.random() < 0.5 \
+            outcome = (
+                Outcome.DECLINED
+                if reason == ClosingReason.DECLINED and rng.random() < 0.5
                 else Outcome.REACHED_PARTICIPANT
+            )
             attempts.append(self._attempt(at[Status.REACHED], mode, outcome, person, available_from, attempter))
         if reason in OUTCOME_FOR_REASON:
             outcome = OUTCOME_FOR_REASON[reason]
@@ -1198,14 +1582,22 @@ class _AttemptPlanner:
             if change["kind"] != STATUS_CHANGE:
                 continue
             if change["to_status"] in (Status.ATTEMPTING, Status.REACHED) or (
-                    change["to_status"] == Status.CLOSED and reason in OUTCOME_FOR_REASON):
+                change["to_status"] == Status.CLOSED and reason in OUTCOME_FOR_REASON
+            ):
                 change["changed_by_id"] = attempter.user_id
             elif change["to_status"] == Status.CLOSED and reason == ClosingReason.UNABLE_TO_REACH:
                 change["changed_by_id"] = rng.choice(self.team.supervisors).user_id
         return _Attempts(attempter=attempter, received_at=history[0]["changed_at"], attempts=attempts)
 
-    def _attempt(self, when: dt.datetime, mode: str, outcome: str, person: _Person,
-                 available_from: dt.datetime | None, attempter: Membership) -> _PlannedAttempt:
+    def _attempt(
+        self,
+        when: dt.datetime,
+        mode: str,
+        outcome: str,
+        person: _Person,
+        available_from: dt.datetime | None,
+        attempter: Membership,
+    ) -> _PlannedAttempt:
         rng = self.rng
         place = ""
         if mode == Mode.IN_PERSON:
@@ -1233,8 +1625,9 @@ class _AttemptPlanner:
             elif roll < 0.27:
                 team.append(_TeamSlot(TeamRole.FIRE, name=rng.choice(PARTNER_NAMES[TeamRole.FIRE])))
             elif roll < 0.31:
-                team.append(_TeamSlot(TeamRole.BEHAVIORAL_HEALTH,
-                                      name=rng.choice(PARTNER_NAMES[TeamRole.BEHAVIORAL_HEALTH])))
+                team.append(
+                    _TeamSlot(TeamRole.BEHAVIORAL_HEALTH, name=rng.choice(PARTNER_NAMES[TeamRole.BEHAVIORAL_HEALTH]))
+                )
         recorded_at = min(self.now, when + dt.timedelta(minutes=rng.uniform(2, 180)))
         return _PlannedAttempt(when, mode, place, outcome, note, team, recorded_at)
 
@@ -1244,15 +1637,24 @@ def _attempts_through_service(planned: list[_Attempts]) -> None:
     if not planned:
         return
     referrals = Referral.objects.in_bulk([plan.referral_id for plan in planned])
-    users = User.objects.in_bulk({slot.user_id for plan in planned for attempt in plan.attempts
-                                  for slot in attempt.team if slot.user_id})
+    users = User.objects.in_bulk(
+        {slot.user_id for plan in planned for attempt in plan.attempts for slot in attempt.team if slot.user_id}
+    )
     for plan in planned:
         for attempt in sorted(plan.attempts, key=lambda a: a.at):
             contact_attempt_record(
-                by=plan.attempter, referral=referrals[plan.referral_id], mode=attempt.mode, outcome=attempt.outcome,
-                attempted_at=attempt.at, place=attempt.place, note=attempt.note,
-                team=[TeamMemberIn(role=slot.role, user=users[slot.user_id] if slot.user_id else None, name=slot.name)
-                      for slot in attempt.team])
+                by=plan.attempter,
+                referral=referrals[plan.referral_id],
+                mode=attempt.mode,
+                outcome=attempt.outcome,
+                attempted_at=attempt.at,
+                place=attempt.place,
+                note=attempt.note,
+                team=[
+                    TeamMemberIn(role=slot.role, user=users[slot.user_id] if slot.user_id else None, name=slot.name)
+                    for slot in attempt.team
+                ],
+            )
 
 
 class _Batch:
@@ -1286,12 +1688,24 @@ class _Batch:
             person = rng.choice(self.known)
         else:
             person = _person(rng, self.today)
-            self.new_people.append((person, {
-                "program_id": self.program.pk, "public_id": uuid.uuid4(), "first_name": person.first_name,
-                "last_name": person.last_name, "preferred_name": person.preferred_name,
-                "name_key": name_key(person.first_name, person.last_name), "date_of_birth": person.date_of_birth,
-                "address": person.address, "location_notes": person.location_notes,
-                "preferred_language": person.preferred_language, "created_at": received_at}))
+            self.new_people.append(
+                (
+                    person,
+                    {
+                        "program_id": self.program.pk,
+                        "public_id": uuid.uuid4(),
+                        "first_name": person.first_name,
+                        "last_name": person.last_name,
+                        "preferred_name": person.preferred_name,
+                        "name_key": name_key(person.first_name, person.last_name),
+                        "date_of_birth": person.date_of_birth,
+                        "address": person.address,
+                        "location_notes": person.location_notes,
+                        "preferred_language": person.preferred_language,
+                        "created_at": received_at,
+                    },
+                )
+            )
             self.known.append(person)
 
         source = _pick(rng, SOURCE_WEIGHTS)
@@ -1315,54 +1729,102 @@ class _Batch:
         if source == Source.EMERGENCY_DEPARTMENT and rng.random() < 0.3:
             available_from = received_at + dt.timedelta(hours=rng.uniform(2, 36))  # expected discharge
         age_hours = (self.now - received_at).total_seconds() / 3600
-        status = _pick(rng, next(weights for limit, weights in STATUS_WEIGHTS_BY_AGE
-                                 if limit is None or age_hours < limit))
+        status = _pick(
+            rng, next(weights for limit, weights in STATUS_WEIGHTS_BY_AGE if limit is None or age_hours < limit)
+        )
         walk, reason = _status_walk(rng, status)
         times = _step_times(rng, received_at, walk, self.now)
         if self.outreach:
             reason = self.outreach.fit_times(walk=walk, times=times, reason=reason, person=person)
 
-        history = [{"kind": STATUS_CHANGE, "from_status": "", "to_status": Status.RECEIVED,
-                    "changed_by_id": referred_by_id, "changed_at": received_at}]
+        history = [
+            {
+                "kind": STATUS_CHANGE,
+                "from_status": "",
+                "to_status": Status.RECEIVED,
+                "changed_by_id": referred_by_id,
+                "changed_at": received_at,
+            }
+        ]
         previous, assignee = Status.RECEIVED, None
         for index, (step, at) in enumerate(zip(walk, times, strict=True)):
             if step == Status.ASSIGNED:
                 assignee = rng.choice(team.assignable)
-                history.append({"kind": ASSIGNMENT, "from_status": previous, "to_status": step,
-                                "assigned_to_id": assignee.user_id,
-                                "changed_by_id": rng.choice(team.supervisors).user_id, "changed_at": at})
+                history.append(
+                    {
+                        "kind": ASSIGNMENT,
+                        "from_status": previous,
+                        "to_status": step,
+                        "assigned_to_id": assignee.user_id,
+                        "changed_by_id": rng.choice(team.supervisors).user_id,
+                        "changed_at": at,
+                    }
+                )
                 if len(team.assignable) > 1 and rng.random() < 0.06:  # handed to a colleague later
                     next_at = times[index + 1] if index + 1 < len(times) else self.now
                     assignee = rng.choice([m for m in team.assignable if m != assignee])
-                    history.append({"kind": ASSIGNMENT, "from_status": step, "to_status": step,
-                                    "assigned_to_id": assignee.user_id,
-                                    "changed_by_id": rng.choice(team.supervisors).user_id,
-                                    "changed_at": at + (next_at - at) * rng.uniform(0.1, 0.9)})
+                    history.append(
+                        {
+                            "kind": ASSIGNMENT,
+                            "from_status": step,
+                            "to_status": step,
+                            "assigned_to_id": assignee.user_id,
+                            "changed_by_id": rng.choice(team.supervisors).user_id,
+                            "changed_at": at + (next_at - at) * rng.uniform(0.1, 0.9),
+                        }
+                    )
             else:
                 by = assignee if assignee and rng.random() < 0.8 else rng.choice(team.supervisors)
-                history.append({"kind": STATUS_CHANGE, "from_status": previous, "to_status": step,
-                                "reason": reason if step == Status.CLOSED else "", "changed_by_id": by.user_id,
-                                "changed_at": at})
+                history.append(
+                    {
+                        "kind": STATUS_CHANGE,
+                        "from_status": previous,
+                        "to_status": step,
+                        "reason": reason if step == Status.CLOSED else "",
+                        "changed_by_id": by.user_id,
+                        "changed_at": at,
+                    }
+                )
             previous = step
 
         event = _overdose(rng, source, received_at)
         event["program_id"] = self.program.pk
         referral = {
-            "program_id": self.program.pk, "public_id": uuid.uuid4(), "source": source, "channel": channel,
-            "referring_agency_id": agency.pk if agency else None, "referred_by_id": referred_by_id,
-            "referrer_name": referrer_name, "referrer_contact": referrer_contact, "external_id": external_id,
-            "received_at": received_at, "available_from": available_from, "acuity_id": acuity.pk,
-            "contact_deadline": contact_deadline(received_at=received_at, available_from=available_from,
-                                                 window_hours=acuity.window_hours),
-            "status": status, "closed_reason": reason, "assigned_to_id": assignee.user_id if assignee else None,
+            "program_id": self.program.pk,
+            "public_id": uuid.uuid4(),
+            "source": source,
+            "channel": channel,
+            "referring_agency_id": agency.pk if agency else None,
+            "referred_by_id": referred_by_id,
+            "referrer_name": referrer_name,
+            "referrer_contact": referrer_contact,
+            "external_id": external_id,
+            "received_at": received_at,
+            "available_from": available_from,
+            "acuity_id": acuity.pk,
+            "contact_deadline": contact_deadline(
+                received_at=received_at, available_from=available_from, window_hours=acuity.window_hours
+            ),
+            "status": status,
+            "closed_reason": reason,
+            "assigned_to_id": assignee.user_id if assignee else None,
             "consent_to_contact": rng.choice([True, True, None]) if channel != Channel.PUBLIC_FORM else True,
-            "notes": rng.choice(NOTES), "submitted_participant": person.submitted(),
-            "match_result": "exact" if repeat else "new", "created_at": received_at,
+            "notes": rng.choice(NOTES),
+            "submitted_participant": person.submitted(),
+            "match_result": "exact" if repeat else "new",
+            "created_at": received_at,
         }
         attempts = None
         if self.outreach and assignee is not None:
-            attempts = self.outreach.plan(person=person, walk=walk, times=times, reason=reason, attempter=assignee,
-                                          available_from=available_from, history=history)
+            attempts = self.outreach.plan(
+                person=person,
+                walk=walk,
+                times=times,
+                reason=reason,
+                attempter=assignee,
+                available_from=available_from,
+                history=history,
+            )
             if attempts is not None and status == Status.CLOSED:
                 # Open referrals are stamped when their attempts are written (write_open_attempts).
                 referral.update(attempts.stamps())
@@ -1375,15 +1837,20 @@ class _Batch:
         for pk, (person, _) in zip(ids, self.new_people, strict=True):
             person.participant_id = pk
         tables[Participant].insert([(person.participant_id, row) for person, row in self.new_people])
-        phones = [{"participant_id": person.participant_id, "number": person.phone, "created_at": row["created_at"]}
-                  for person, row in self.new_people if person.phone]
-        tables[ParticipantPhone].insert(list(zip(tables[ParticipantPhone].reserve_ids(len(phones)), phones,
-                                                 strict=True)))
+        phones = [
+            {"participant_id": person.participant_id, "number": person.phone, "created_at": row["created_at"]}
+            for person, row in self.new_people
+            if person.phone
+        ]
+        tables[ParticipantPhone].insert(
+            list(zip(tables[ParticipantPhone].reserve_ids(len(phones)), phones, strict=True))
+        )
         event_ids = tables[OverdoseEvent].reserve_ids(len(self.referrals))
         referral_ids = tables[Referral].reserve_ids(len(self.referrals))
         events, referrals, history, closed_attempts = [], [], [], []
         for event_id, referral_id, (person, event, referral, changes, attempts) in zip(
-                event_ids, referral_ids, self.referrals, strict=True):
+            event_ids, referral_ids, self.referrals, strict=True
+        ):
             event["participant_id"] = referral["participant_id"] = person.participant_id
             referral["overdose_event_id"] = event_id
             events.append((event_id, event))
@@ -1396,8 +1863,7 @@ class _Batch:
                 (closed_attempts if referral["status"] == Status.CLOSED else self.open_attempts).append(attempts)
         tables[OverdoseEvent].insert(events)
         tables[Referral].insert(referrals)
-        tables[ReferralChange].insert(list(zip(tables[ReferralChange].reserve_ids(len(history)), history,
-                                               strict=True)))
+        tables[ReferralChange].insert(list(zip(tables[ReferralChange].reserve_ids(len(history)), history, strict=True)))
         self._insert_attempts(closed_attempts)
         self._reset()
 
@@ -1410,13 +1876,34 @@ class _Batch:
         rows = [(plan, attempt) for plan in planned for attempt in plan.attempts]
         attempt_rows, team_rows = [], []
         for attempt_id, (plan, attempt) in zip(attempts_table.reserve_ids(len(rows)), rows, strict=True):
-            attempt_rows.append((attempt_id, {
-                "program_id": self.program.pk, "referral_id": plan.referral_id,
-                "participant_id": plan.participant_id, "attempted_at": attempt.at, "mode": attempt.mode,
-                "place": attempt.place, "outcome": attempt.outcome, "supporter_id": None, "note": attempt.note,
-                "recorded_by_id": plan.attempter.user_id, "recorded_at": attempt.recorded_at}))
-            team_rows += [{"attempt_id": attempt_id, "encounter_id": None, "user_id": member.user_id,
-                           "name": member.name, "role": member.role} for member in attempt.team]
+            attempt_rows.append(
+                (
+                    attempt_id,
+                    {
+                        "program_id": self.program.pk,
+                        "referral_id": plan.referral_id,
+                        "participant_id": plan.participant_id,
+                        "attempted_at": attempt.at,
+                        "mode": attempt.mode,
+                        "place": attempt.place,
+                        "outcome": attempt.outcome,
+                        "supporter_id": None,
+                        "note": attempt.note,
+                        "recorded_by_id": plan.attempter.user_id,
+                        "recorded_at": attempt.recorded_at,
+                    },
+                )
+            )
+            team_rows += [
+                {
+                    "attempt_id": attempt_id,
+                    "encounter_id": None,
+                    "user_id": member.user_id,
+                    "name": member.name,
+                    "role": member.role,
+                }
+                for member in attempt.team
+            ]
         attempts_table.insert(attempt_rows)
         team_table.insert(list(zip(team_table.reserve_ids(len(team_rows)), team_rows, strict=True)))
 
@@ -1426,10 +1913,13 @@ class _Batch:
         if not self.open_attempts:
             return
         newest_first = sorted(self.open_attempts, key=lambda plan: plan.received_at, reverse=True)
-        by_service, direct = newest_first[:max(0, through_service)], newest_first[max(0, through_service):]
+        by_service, direct = newest_first[: max(0, through_service)], newest_first[max(0, through_service) :]
         self._insert_attempts(direct)
-        Referral.objects.bulk_update([Referral(pk=plan.referral_id, **plan.stamps()) for plan in direct],
-                                     ["first_attempt_at", "first_contact_at"], batch_size=500)
+        Referral.objects.bulk_update(
+            [Referral(pk=plan.referral_id, **plan.stamps()) for plan in direct],
+            ["first_attempt_at", "first_contact_at"],
+            batch_size=500,
+        )
         _attempts_through_service(by_service)
         self.open_attempts = []
 
@@ -1446,31 +1936,58 @@ def _through_intake(*, rng, program, team, count, known, levels, level_weights, 
         if kind == "duplicate":
             # The same person spelled differently, with the same birth date: a likely match.
             original = variants.pop(rng.randrange(len(variants)))
-            person = _Person(NAME_VARIANTS[original.first_name], original.last_name, "", original.date_of_birth,
-                             "", "", rng.choice(LOCATION_NOTES), original.preferred_language)
+            person = _Person(
+                NAME_VARIANTS[original.first_name],
+                original.last_name,
+                "",
+                original.date_of_birth,
+                "",
+                "",
+                rng.choice(LOCATION_NOTES),
+                original.preferred_language,
+            )
         elif kind == "repeat":
             original = with_birth_date.pop(rng.randrange(len(with_birth_date)))
-            person = _Person(original.first_name, original.last_name, "", original.date_of_birth, original.phone,
-                             original.address, original.location_notes or rng.choice(LOCATION_NOTES),
-                             original.preferred_language)
+            person = _Person(
+                original.first_name,
+                original.last_name,
+                "",
+                original.date_of_birth,
+                original.phone,
+                original.address,
+                original.location_notes or rng.choice(LOCATION_NOTES),
+                original.preferred_language,
+            )
         else:
             person = _person(rng, today)
-        source = _pick(rng, ((Source.EMERGENCY_DEPARTMENT, 50), (Source.TWO_ONE_ONE, 30), (Source.SELF, 10),
-                             (Source.FAMILY, 10)))
+        source = _pick(
+            rng, ((Source.EMERGENCY_DEPARTMENT, 50), (Source.TWO_ONE_ONE, 30), (Source.SELF, 10), (Source.FAMILY, 10))
+        )
         agency, partner = team.sender(source)
         received_at = now - dt.timedelta(hours=rng.uniform(0.1, 36))
         public = source in (Source.SELF, Source.FAMILY)
         submission = ReferralSubmission(
-            source=source, participant=person.details(), received_at=received_at,
+            source=source,
+            participant=person.details(),
+            received_at=received_at,
             acuity=rng.choices(levels, level_weights)[0].code,
-            overdose=OverdoseDetails(occurred_at=received_at - dt.timedelta(hours=rng.uniform(1, 8)),
-                                     location=rng.choice(OVERDOSE_LOCATIONS), substances=["fentanyl"],
-                                     naloxone_doses=rng.choice([1, 2]), naloxone_given_by="ems",
-                                     transported=source == Source.EMERGENCY_DEPARTMENT),
+            overdose=OverdoseDetails(
+                occurred_at=received_at - dt.timedelta(hours=rng.uniform(1, 8)),
+                location=rng.choice(OVERDOSE_LOCATIONS),
+                substances=["fentanyl"],
+                naloxone_doses=rng.choice([1, 2]),
+                naloxone_given_by="ems",
+                transported=source == Source.EMERGENCY_DEPARTMENT,
+            ),
             consent_to_contact=True if public else None,
             referrer_name=f"{rng.choice(FIRST_NAMES)} {person.last_name} (family)" if source == Source.FAMILY else "",
             referrer_contact=_phone(rng) if source == Source.FAMILY else "",
         )
-        referral_intake(program=program, submission=submission,
-                        channel=Channel.PUBLIC_FORM if public else Channel.STAFF_FORM,
-                        agency=None if public else agency, submitted_by=None if public else partner, now=now)
+        referral_intake(
+            program=program,
+            submission=submission,
+            channel=Channel.PUBLIC_FORM if public else Channel.STAFF_FORM,
+            agency=None if public else agency,
+            submitted_by=None if public else partner,
+            now=now,
+        )

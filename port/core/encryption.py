@@ -39,8 +39,9 @@ class UndecryptableValue(ImproperlyConfigured):
 
 def key_from_secret_key(secret_key: str) -> bytes:
     """The Fernet key used when FIELD_ENCRYPTION_KEYS is empty: derived, so the demo needs no setup."""
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"port.core.encryption field key").derive(secret_key.encode())
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"port.core.encryption field key").derive(
+        secret_key.encode()
+    )
     return base64.urlsafe_b64encode(derived)
 
 
@@ -61,7 +62,8 @@ def _fernets(keys: tuple[str, ...], secret_key: str) -> tuple[Fernet, MultiFerne
     if bad:
         raise ImproperlyConfigured(
             f"FIELD_ENCRYPTION_KEYS: entry {', '.join(map(str, bad))} is not a Fernet key (32 url-safe "
-            "base64-encoded bytes); make one as docs/deployment.md, \"Keys and rotation\", shows.")
+            'base64-encoded bytes); make one as docs/deployment.md, "Keys and rotation", shows.'
+        )
     derived = Fernet(key_from_secret_key(secret_key))
     configured = [Fernet(key) for key in keys]
     # The derived key stays readable after keys are configured, so an installation that started without
@@ -92,12 +94,13 @@ def decrypt(stored: str | None, *, label: str) -> str | None:
         return stored
     _primary, every = _current()
     try:
-        return every.decrypt(stored[len(PREFIX):].encode("ascii")).decode()
+        return every.decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
     except (InvalidToken, UnicodeError):
         raise UndecryptableValue(
             f"A value of {label} cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: the key it was "
             "encrypted with is missing, or the stored value was changed. Put the old key back at the end of "
-            "the list (docs/deployment.md, \"Keys and rotation\").") from None
+            'the list (docs/deployment.md, "Keys and rotation").'
+        ) from None
 
 
 def is_current(stored: str | None) -> bool:
@@ -108,7 +111,7 @@ def is_current(stored: str | None) -> bool:
         return False
     primary, _all = _current()
     try:
-        primary.decrypt(stored[len(PREFIX):].encode("ascii"))
+        primary.decrypt(stored[len(PREFIX) :].encode("ascii"))
     except (InvalidToken, UnicodeError):
         return False
     return True
@@ -120,7 +123,7 @@ class EncryptedExact(Exact):
 
     def get_prep_lookup(self):
         if self.rhs not in ("", None) and not hasattr(self.rhs, "resolve_expression"):
-            raise FieldError(f"{self.lhs.output_field.name} is encrypted: it can only be compared with \"\".")
+            raise FieldError(f'{self.lhs.output_field.name} is encrypted: it can only be compared with "".')
         return super().get_prep_lookup()
 
 
@@ -160,8 +163,7 @@ def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:
 
 
 def models_with_encrypted_fields(app_registry=django_apps) -> list[type[models.Model]]:
-    return [m for m in app_registry.get_models() if encrypted_fields(m)
-            and not m._meta.proxy and m._meta.managed]
+    return [m for m in app_registry.get_models() if encrypted_fields(m) and not m._meta.proxy and m._meta.managed]
 
 
 @dataclass
@@ -174,13 +176,15 @@ class RotationCount:
 
 def _raw_values(fields: list[EncryptedTextField]) -> dict[str, models.Expression]:
     # Read the stored text itself: the wrapper's plain TextField has no from_db_value.
-    return {f"encryption_raw_{f.attname}": models.ExpressionWrapper(models.F(f.attname),
-                                                                      output_field=models.TextField())
-            for f in fields}
+    return {
+        f"encryption_raw_{f.attname}": models.ExpressionWrapper(models.F(f.attname), output_field=models.TextField())
+        for f in fields
+    }
 
 
-def _each_batch(model: type[models.Model], fields: list[EncryptedTextField], batch_size: int,
-                handle: Callable[[list[tuple]], None]) -> None:
+def _each_batch(
+    model: type[models.Model], fields: list[EncryptedTextField], batch_size: int, handle: Callable[[list[tuple]], None]
+) -> None:
     """Calls `handle` with each batch of rows (pk, then the stored values) inside its own transaction,
     the rows locked (on PostgreSQL) so that an edit made meanwhile is neither lost nor overwritten."""
     manager = model._base_manager
@@ -237,9 +241,13 @@ def decrypt_model_to_plaintext(model: type[models.Model], *, batch_size: int = D
     def handle(rows: list[tuple]) -> None:
         nonlocal written
         for pk, *stored_values in rows:
-            plain = {field.attname: models.Value(decrypt(stored, label=f"{model._meta.label}.{field.name}"),
-                                                 output_field=models.TextField())
-                     for field, stored in zip(fields, stored_values, strict=True) if is_encrypted(stored)}
+            plain = {
+                field.attname: models.Value(
+                    decrypt(stored, label=f"{model._meta.label}.{field.name}"), output_field=models.TextField()
+                )
+                for field, stored in zip(fields, stored_values, strict=True)
+                if is_encrypted(stored)
+            }
             if plain:
                 model._base_manager.filter(pk=pk).update(**plain)
                 written += len(plain)

@@ -58,8 +58,12 @@ def scrubbed_traceback(exc: BaseException) -> str:
         current = following
     parts = []
     for error, words in reversed(chain):
-        parts += [words, "Traceback (most recent call last):\n", *traceback.format_tb(error.__traceback__),
-                  f"{_qualified_name(error)}: {MESSAGE_REMOVED}\n"]
+        parts += [
+            words,
+            "Traceback (most recent call last):\n",
+            *traceback.format_tb(error.__traceback__),
+            f"{_qualified_name(error)}: {MESSAGE_REMOVED}\n",
+        ]
     return "".join(parts).rstrip("\n")
 
 

@@ -61,8 +61,9 @@ class SuppressedTable:
 Key = tuple  # ("cell", i, j), ("row", i), ("column", j), ("grand",)
 
 
-def suppress_table(counts: Sequence[Sequence[int]], *, row_totals: bool = True,
-                   column_totals: bool = True) -> SuppressedTable:
+def suppress_table(
+    counts: Sequence[Sequence[int]], *, row_totals: bool = True, column_totals: bool = True
+) -> SuppressedTable:
     """The table with primary and complementary suppression (see the module's docstring)."""
     rows = [list(row) for row in counts]
     width = len(rows[0]) if rows else 0

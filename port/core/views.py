@@ -24,9 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership.role == Role.PROVIDER:
         return redirect("consent:shared")  # participants shared with their agency (port/consent)
     if membership.role == Role.ANALYST:
-        return render(request, "core/figures.html", {
-            "figures": program_figures(viewer=membership), "small_cell": SMALL_CELL,
-            "largest_hidden": SMALL_CELL - 1, "nav_active": "figures"})
+        return render(
+            request,
+            "core/figures.html",
+            {
+                "figures": program_figures(viewer=membership),
+                "small_cell": SMALL_CELL,
+                "largest_hidden": SMALL_CELL - 1,
+                "nav_active": "figures",
+            },
+        )
     if membership.role in TEAM_ROLES:
         return redirect("referrals:my_queue")
     raise PermissionDenied
@@ -61,6 +68,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: JSON under /api/; elsewhere the page that needs no context (500.html)."""
     if _is_api(request):
-        return _api_error(_("Something went wrong on our side. Retry later; the referral may not have "
-                            "been received."), 500)
+        return _api_error(
+            _("Something went wrong on our side. Retry later; the referral may not have been received."), 500
+        )
     return defaults.server_error(request)

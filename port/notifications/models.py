@@ -28,8 +28,9 @@ class Notice(models.Model):
     """A message for one user in the app (the bell). Carries no participant name: it links to the record."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
-    warning = models.ForeignKey(DeadlineWarning, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="notices")
+    warning = models.ForeignKey(
+        DeadlineWarning, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
     referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)

@@ -14,10 +14,12 @@ def notices_for(*, viewer: Membership) -> QuerySet[Notice]:
     participant; the page adds the person's name for the viewer through `notices_named`."""
     if viewer.role not in TEAM_ROLES:
         return Notice.objects.none()
-    return (Notice.objects.filter(user_id=viewer.user_id)
-            .filter(Q(referral__program_id=viewer.program_id) | Q(referral__isnull=True))
-            .select_related("referral", "warning")
-            .order_by("-created_at", "-pk"))
+    return (
+        Notice.objects.filter(user_id=viewer.user_id)
+        .filter(Q(referral__program_id=viewer.program_id) | Q(referral__isnull=True))
+        .select_related("referral", "warning")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def notice_get(*, viewer: Membership, pk) -> Notice:
@@ -32,8 +34,11 @@ def unread_notice_count(*, viewer: Membership) -> int:
     """How many of the viewer's notices are unread: one COUNT on the (user, read_at) index."""
     if viewer.role not in TEAM_ROLES:
         return 0
-    return (Notice.objects.filter(user_id=viewer.user_id, read_at__isnull=True)
-            .filter(Q(referral__program_id=viewer.program_id) | Q(referral__isnull=True)).count())
+    return (
+        Notice.objects.filter(user_id=viewer.user_id, read_at__isnull=True)
+        .filter(Q(referral__program_id=viewer.program_id) | Q(referral__isnull=True))
+        .count()
+    )
 
 
 def notices_named(*, viewer: Membership, notices: list[Notice]) -> list[Notice]:
@@ -41,8 +46,10 @@ def notices_named(*, viewer: Membership, notices: list[Notice]) -> list[Notice]:
     see that referral now ("" otherwise, and for notices without a referral). Names are never stored in a
     notice (emails stay anonymous); showing them here is a read of those participants, audited as one list."""
     referral_ids = {notice.referral_id for notice in notices if notice.referral_id}
-    visible = {referral.pk: referral for referral in
-               referrals_visible_to(viewer).filter(pk__in=referral_ids).select_related("participant")}
+    visible = {
+        referral.pk: referral
+        for referral in referrals_visible_to(viewer).filter(pk__in=referral_ids).select_related("participant")
+    }
     for notice in notices:
         referral = visible.get(notice.referral_id)
         notice.person_name = referral.participant.display_name if referral is not None else ""

@@ -24,11 +24,11 @@ logger = logging.getLogger(__name__)
 def _due(program: Program, kind: str, now: dt.datetime):
     """Referrals of `program` that need a warning of `kind` now and have not had one."""
     running = Referral.objects.filter(program=program, status__in=CLOCK_RUNNING_STATUSES).exclude(
-        deadline_warnings__kind=kind)
+        deadline_warnings__kind=kind
+    )
     if kind == DeadlineWarning.Kind.DUE_SOON:
         horizon = now + dt.timedelta(hours=program.deadline_warning_hours)
-        return running.filter(first_attempt_at__isnull=True, contact_deadline__gt=now,
-                              contact_deadline__lte=horizon)
+        return running.filter(first_attempt_at__isnull=True, contact_deadline__gt=now, contact_deadline__lte=horizon)
     # Overdue: the deadline passed and nobody has reached the person (the queue's "overdue").
     return running.filter(contact_deadline__lte=now)
 
@@ -45,7 +45,8 @@ def _message(kind: str, referral: Referral, program: Program) -> str:
     deadline = formats.date_format(timezone.localtime(referral.contact_deadline, program.zone), "M j, g:i A T")
     if kind == DeadlineWarning.Kind.DUE_SOON:
         return _("Contact deadline %(deadline)s is near and nobody has tried to reach the person yet.") % {
-            "deadline": deadline}
+            "deadline": deadline
+        }
     return _("Overdue since %(deadline)s: nobody has reached the person yet.") % {"deadline": deadline}
 
 
@@ -68,8 +69,11 @@ def deadline_warnings_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     created = 0
     for program in Program.objects.all():
-        team = list(Membership.objects.filter(program=program, role__in=TEAM_ROLES, is_active=True,
-                                              user__is_active=True).select_related("user"))
+        team = list(
+            Membership.objects.filter(
+                program=program, role__in=TEAM_ROLES, is_active=True, user__is_active=True
+            ).select_related("user")
+        )
         supervisors = [m for m in team if m.role == Role.SUPERVISOR]
         team_user_ids = {m.user_id for m in team}
         for kind in (DeadlineWarning.Kind.OVERDUE, DeadlineWarning.Kind.DUE_SOON):
@@ -80,7 +84,8 @@ def deadline_warnings_send(*, now: dt.datetime | None = None) -> int:
                         message = _message(kind, referral, program)
                         Notice.objects.bulk_create(
                             Notice(user=user, warning=warning, referral=referral, message=message, created_at=now)
-                            for user in _recipients(referral, supervisors, team_user_ids))
+                            for user in _recipients(referral, supervisors, team_user_ids)
+                        )
                 except IntegrityError:
                     continue  # another worker got there first
                 created += 1
@@ -92,22 +97,33 @@ def deadline_warning_emails_send() -> int:
     """Email every warning not yet emailed, one message to everyone it warns. The email names no
     participant: it links to the referral, which asks the reader to sign in. Returns how many went out."""
     sent = 0
-    pending = (DeadlineWarning.objects.filter(emailed_at__isnull=True).filter(_still_relevant())
-               .select_related("referral__program").prefetch_related("notices__user").order_by("pk"))
+    pending = (
+        DeadlineWarning.objects.filter(emailed_at__isnull=True)
+        .filter(_still_relevant())
+        .select_related("referral__program")
+        .prefetch_related("notices__user")
+        .order_by("pk")
+    )
     base = settings.PORT_BASE_URL.rstrip("/")
     for warning in pending:
         notices = list(warning.notices.all())
         addresses = sorted({n.user.email for n in notices if n.user.email})
         if addresses:
             link = base + reverse("referrals:detail", args=[warning.referral.public_id])
-            body = "\n\n".join([
-                notices[0].message,
-                _("Program: %(program)s") % {"program": warning.referral.program.name},
-                _("Open the referral (sign-in required): %(link)s") % {"link": link},
-            ])
+            body = "\n\n".join(
+                [
+                    notices[0].message,
+                    _("Program: %(program)s") % {"program": warning.referral.program.name},
+                    _("Open the referral (sign-in required): %(link)s") % {"link": link},
+                ]
+            )
             try:
-                send_mail(subject=_("PORT: referral deadline warning"), message=body + "\n", from_email=None,
-                          recipient_list=addresses)
+                send_mail(
+                    subject=_("PORT: referral deadline warning"),
+                    message=body + "\n",
+                    from_email=None,
+                    recipient_list=addresses,
+                )
             except OSError:  # smtplib's errors are OSErrors too
                 logger.warning("Deadline warning %s: email failed; will retry", warning.pk)
                 continue

@@ -24,12 +24,16 @@ team_only = membership_required(TEAM_ROLES)
 def notice_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
     page = Paginator(notices_for(viewer=viewer), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {
-        "page": page,
-        "notices": notices_named(viewer=viewer, notices=list(page.object_list)),
-        "time_zone": viewer.program.time_zone,
-        "nav_active": "notices",
-    })
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "page": page,
+            "notices": notices_named(viewer=viewer, notices=list(page.object_list)),
+            "time_zone": viewer.program.time_zone,
+            "nav_active": "notices",
+        },
+    )
 
 
 @require_POST
@@ -37,8 +41,10 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = notices_mark_read(viewer=request.membership)
     if count:
-        messages.success(request, ngettext("%(count)d notice marked read.", "%(count)d notices marked read.",
-                                           count) % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d notice marked read.", "%(count)d notices marked read.", count) % {"count": count},
+        )
     else:
         messages.info(request, _("There were no unread notices."))
     return redirect("notifications:list")

@@ -23,8 +23,10 @@ class TextTemplateForm(forms.ModelForm):
         model = TextTemplate
         fields = ("program", "name", "language", "body", "is_active")
         help_texts = {
-            "body": gettext_lazy("Neutral wording: say “community outreach”, never the overdose. {peer_name} is "
-                                 "replaced with the sender's first name and {first_name} with the participant's."),
+            "body": gettext_lazy(
+                "Neutral wording: say “community outreach”, never the overdose. {peer_name} is "
+                "replaced with the sender's first name and {first_name} with the participant's."
+            ),
         }
 
     def clean_body(self) -> str:
@@ -33,7 +35,8 @@ class TextTemplateForm(forms.ModelForm):
         if found:
             raise forms.ValidationError(
                 _("Keep the wording neutral: “%(word)s” tells whoever reads the phone why the team is in touch.")
-                % {"word": found.group(0)})
+                % {"word": found.group(0)}
+            )
         try:
             names = template_placeholders(body)
         except ValueError:
@@ -42,7 +45,8 @@ class TextTemplateForm(forms.ModelForm):
         if unknown:
             raise forms.ValidationError(
                 _("Unknown placeholder: %(names)s. Use {peer_name} or {first_name}.")
-                % {"names": ", ".join("{" + name + "}" for name in unknown)})
+                % {"names": ", ".join("{" + name + "}" for name in unknown)}
+            )
         return body
 
 

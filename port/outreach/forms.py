@@ -65,8 +65,15 @@ class LocalDateTimeField(ProgramDateTimeField):
 class ObjectChoiceField(forms.ChoiceField):
     """A choice among objects the view already loaded; cleans to the object (no query)."""
 
-    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, key_of: Callable = lambda o: str(o.pk),
-                 empty_label: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        objects: Sequence = (),
+        label_of: Callable = str,
+        key_of: Callable = lambda o: str(o.pk),
+        empty_label: str | None = None,
+        **kwargs,
+    ) -> None:
         self.objects = {key_of(obj): obj for obj in objects}
         choices = [(key, label_of(obj)) for key, obj in self.objects.items()]
         if empty_label is not None:
@@ -107,14 +114,19 @@ class TeamFieldsMixin:
             return _("%(name)s (you)") % {"name": name} if user.pk == viewer.user_id else name
 
         self.fields["team_users"] = ObjectMultipleChoiceField(
-            objects=users, label_of=label, required=False, label=_("Program team members who went"))
+            objects=users, label_of=label, required=False, label=_("Program team members who went")
+        )
         self.initial.setdefault("team_users", [str(viewer.user_id)])
         for row in range(1, PARTNER_ROWS + 1):
             self.fields[f"partner_name_{row}"] = forms.CharField(
-                label=_("Someone else who went: name"), max_length=100, required=False,
-                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+                label=_("Someone else who went: name"),
+                max_length=100,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
             self.fields[f"partner_role_{row}"] = forms.ChoiceField(
-                label=_("Their role"), required=False, choices=[("", _("Choose…")), *TeamRole.choices])
+                label=_("Their role"), required=False, choices=[("", _("Choose…")), *TeamRole.choices]
+            )
 
     def partner_rows(self) -> list[tuple[BoundField, BoundField]]:
         return [(self[f"partner_name_{row}"], self[f"partner_role_{row}"]) for row in range(1, PARTNER_ROWS + 1)]
@@ -126,8 +138,10 @@ class TeamFieldsMixin:
             if name and not role:
                 self.add_error(f"partner_role_{row}", _("Choose %(name)s's role.") % {"name": name})
             elif role and not name:
-                self.add_error(f"partner_name_{row}", _("Give the name of the person who went as %(role)s.")
-                               % {"role": TeamRole(role).label})
+                self.add_error(
+                    f"partner_name_{row}",
+                    _("Give the name of the person who went as %(role)s.") % {"role": TeamRole(role).label},
+                )
             elif name:
                 team.append(TeamMemberIn(role=role, name=name))
         if not team and "team_users" not in self.errors:
@@ -149,34 +163,48 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
 
     attempted_at = LocalDateTimeField(label=gettext_lazy("When"))
     mode = _radio(Mode.choices, label=gettext_lazy("How"))
-    place = _radio([("", gettext_lazy("No place (a call or a text)")), *Place.choices], required=False,
-                   label=gettext_lazy("Where"))
+    place = _radio(
+        [("", gettext_lazy("No place (a call or a text)")), *Place.choices], required=False, label=gettext_lazy("Where")
+    )
     outcome = _radio(Outcome.choices, label=gettext_lazy("What happened"))
-    note = forms.CharField(label=gettext_lazy("Short note"), max_length=300, required=False,
-                           help_text=gettext_lazy("Optional. Where you looked, when to try again. Nothing about "
-                                                  "the overdose."),
-                           widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}))
+    note = forms.CharField(
+        label=gettext_lazy("Short note"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("Optional. Where you looked, when to try again. Nothing about the overdose."),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
+    )
 
-    def __init__(self, *args, viewer: Membership, members: Sequence[Membership], supporters: Sequence[Supporter],
-                 **kwargs) -> None:
+    def __init__(
+        self, *args, viewer: Membership, members: Sequence[Membership], supporters: Sequence[Supporter], **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
         self.fields["attempted_at"].zone = zone
         self.initial.setdefault("attempted_at", timezone.now())
         self.fields["attempted_at"].widget.attrs["max"] = (
-            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
+        ).strftime("%Y-%m-%dT%H:%M")
         for name, what in (("mode", _("how you tried")), ("outcome", _("what happened"))):
             self.fields[name].error_messages["required"] = _("Choose %(what)s.") % {"what": what}
         self.fields["supporter"] = ObjectChoiceField(
-            objects=supporters, label_of=supporter_label, required=False, widget=forms.RadioSelect,
-            empty_label=_("No supporter"), label=_("Supporter reached"),
-            help_text=_("Only supporters the participant agreed the team may talk with."))
+            objects=supporters,
+            label_of=supporter_label,
+            required=False,
+            widget=forms.RadioSelect,
+            empty_label=_("No supporter"),
+            label=_("Supporter reached"),
+            help_text=_("Only supporters the participant agreed the team may talk with."),
+        )
         self.add_team_fields(viewer=viewer, members=members)
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("outcome") == Outcome.REACHED_SUPPORTER and not cleaned.get("supporter") \
-                and "supporter" not in self.errors:
+        if (
+            cleaned.get("outcome") == Outcome.REACHED_SUPPORTER
+            and not cleaned.get("supporter")
+            and "supporter" not in self.errors
+        ):
             self.add_error("supporter", _("Choose which supporter you reached."))
         self.collect_team(cleaned)
         return cleaned
@@ -184,23 +212,35 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
 
 # ---- the encounter ----
 
+
 def _recipient_choices(supporters: Sequence[Supporter]) -> list[tuple[str, str]]:
-    return [(PARTICIPANT, _("The participant")),
-            *[(f"{SUPPORTER_PREFIX}{s.pk}", supporter_label(s)) for s in supporters],
-            (COMMUNITY, _("Someone else in the community"))]
+    return [
+        (PARTICIPANT, _("The participant")),
+        *[(f"{SUPPORTER_PREFIX}{s.pk}", supporter_label(s)) for s in supporters],
+        (COMMUNITY, _("Someone else in the community")),
+    ]
 
 
 def offer_label(offer: SupplyOffer) -> str:
     """Short enough for a phone's select: 'NX-1 · exp. 2027-06-19 · your bag (5 left)'."""
     balance = offer.balance
-    place = _("your %(kind)s") % {"kind": balance.location.get_kind_display().lower()} if offer.mine \
+    place = (
+        _("your %(kind)s") % {"kind": balance.location.get_kind_display().lower()}
+        if offer.mine
         else balance.location.name
+    )
     if balance.lot.expires_on:
         return _("%(lot)s · exp. %(date)s · %(place)s (%(left)d left)") % {
-            "lot": balance.lot.lot_number, "date": balance.lot.expires_on.isoformat(), "place": place,
-            "left": balance.quantity}
+            "lot": balance.lot.lot_number,
+            "date": balance.lot.expires_on.isoformat(),
+            "place": place,
+            "left": balance.quantity,
+        }
     return _("%(lot)s · %(place)s (%(left)d left)") % {
-        "lot": balance.lot.lot_number, "place": place, "left": balance.quantity}
+        "lot": balance.lot.lot_number,
+        "place": place,
+        "left": balance.quantity,
+    }
 
 
 @dataclass
@@ -227,54 +267,94 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
 
     occurred_at = LocalDateTimeField(label=gettext_lazy("When"))
     mode = _radio(Mode.choices, label=gettext_lazy("How"))
-    place = _radio([("", gettext_lazy("No place (a call or a text)")), *Place.choices], required=False,
-                   label=gettext_lazy("Where"))
+    place = _radio(
+        [("", gettext_lazy("No place (a call or a text)")), *Place.choices], required=False, label=gettext_lazy("Where")
+    )
     duration_minutes = forms.IntegerField(
-        label=gettext_lazy("How long (minutes)"), required=False, min_value=0, max_value=MAX_DURATION_MINUTES,
+        label=gettext_lazy("How long (minutes)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "quantity"}),
-        error_messages={"invalid": gettext_lazy("Enter a whole number of minutes, such as 20."),
-                        "max_value": gettext_lazy("Enter at most 1440 minutes (24 hours).")})
+        error_messages={
+            "invalid": gettext_lazy("Enter a whole number of minutes, such as 20."),
+            "max_value": gettext_lazy("Enter at most 1440 minutes (24 hours)."),
+        },
+    )
     participant_present = forms.BooleanField(label=gettext_lazy("The participant was there"), required=False)
-    stage_of_change = _radio([("", gettext_lazy("Did not come up")), *StageOfChange.choices], required=False,
-                             label=gettext_lazy("Where they are with change, in their words"))
+    stage_of_change = _radio(
+        [("", gettext_lazy("Did not come up")), *StageOfChange.choices],
+        required=False,
+        label=gettext_lazy("Where they are with change, in their words"),
+    )
     readiness = forms.TypedChoiceField(
-        label=gettext_lazy("Readiness ruler"), required=False, coerce=int, empty_value=None,
+        label=gettext_lazy("Readiness ruler"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", gettext_lazy("Not asked")), *[(str(n), str(n)) for n in range(11)]],
         widget=forms.RadioSelect,
-        help_text=gettext_lazy("“On a scale of 0 to 10, how ready are you to make a change?” 0 is not ready at "
-                               "all, 10 is very ready."))
-    goals = forms.CharField(label=gettext_lazy("Their goals, in their own words"), required=False,
-                            help_text=gettext_lazy("Whatever they want for themselves. Nothing here has to be about "
-                                                   "treatment."),
-                            widget=forms.Textarea(attrs={"rows": 3}))
-    next_steps = forms.CharField(label=gettext_lazy("Next steps they chose"), required=False,
-                                 widget=forms.Textarea(attrs={"rows": 3}))
-    notes = forms.CharField(label=gettext_lazy("Notes (sensitive)"), required=False,
-                            help_text=gettext_lazy("Seen only by the program's team. Never shared with referral "
-                                                   "partners."),
-                            widget=forms.Textarea(attrs={"rows": 4}))
+        help_text=gettext_lazy(
+            "“On a scale of 0 to 10, how ready are you to make a change?” 0 is not ready at all, 10 is very ready."
+        ),
+    )
+    goals = forms.CharField(
+        label=gettext_lazy("Their goals, in their own words"),
+        required=False,
+        help_text=gettext_lazy("Whatever they want for themselves. Nothing here has to be about treatment."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_steps = forms.CharField(
+        label=gettext_lazy("Next steps they chose"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("Notes (sensitive)"),
+        required=False,
+        help_text=gettext_lazy("Seen only by the program's team. Never shared with referral partners."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
-    def __init__(self, *args, viewer: Membership, members: Sequence[Membership], supporters: Sequence[Supporter],
-                 supplies: Sequence[SupplyOffers], referrals: Sequence[Referral] = (), fixed_referral: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        viewer: Membership,
+        members: Sequence[Membership],
+        supporters: Sequence[Supporter],
+        supplies: Sequence[SupplyOffers],
+        referrals: Sequence[Referral] = (),
+        fixed_referral: bool = False,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
         self.fields["occurred_at"].zone = zone
         self.initial.setdefault("occurred_at", timezone.now())
         self.initial.setdefault("participant_present", True)
         self.fields["occurred_at"].widget.attrs["max"] = (
-            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
+        ).strftime("%Y-%m-%dT%H:%M")
         self.fields["mode"].error_messages["required"] = _("Choose how you met or talked.")
         self.supporters = {f"{SUPPORTER_PREFIX}{s.pk}": s for s in supporters}
         self.fields["supporters_present"] = ObjectMultipleChoiceField(
-            objects=supporters, label_of=supporter_label, required=False, label=_("Supporters who were there"),
-            help_text=_("Only supporters the participant agreed the team may talk with."))
+            objects=supporters,
+            label_of=supporter_label,
+            required=False,
+            label=_("Supporters who were there"),
+            help_text=_("Only supporters the participant agreed the team may talk with."),
+        )
         if not fixed_referral and referrals:
             self.fields["referral"] = ObjectChoiceField(
-                objects=referrals, key_of=lambda r: str(r.public_id), label_of=self._referral_label,
-                required=False, empty_label=_("Not about an open referral"), label=_("For referral"),
-                help_text=_("If nobody had reached the person on that referral yet, this counts as the first "
-                            "contact and is logged on it as an attempt."))
+                objects=referrals,
+                key_of=lambda r: str(r.public_id),
+                label_of=self._referral_label,
+                required=False,
+                empty_label=_("Not about an open referral"),
+                label=_("For referral"),
+                help_text=_(
+                    "If nobody had reached the person on that referral yet, this counts as the first "
+                    "contact and is logged on it as an attempt."
+                ),
+            )
         self.add_team_fields(viewer=viewer, members=members)
         recipients = _recipient_choices(supporters)
 
@@ -283,42 +363,70 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
         for entry in supplies:
             item = entry.item
             self.fields[f"qty_{item.pk}"] = forms.IntegerField(
-                label=_("How many"), min_value=0, max_value=MAX_GIVEN, required=False, initial=0,
+                label=_("How many"),
+                min_value=0,
+                max_value=MAX_GIVEN,
+                required=False,
+                initial=0,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "quantity"}),
-                error_messages={"invalid": _("Enter a whole number, such as 2."),
-                                "min_value": _("Enter 0 or more."),
-                                "max_value": _("Enter at most %(max)d.") % {"max": MAX_GIVEN}})
+                error_messages={
+                    "invalid": _("Enter a whole number, such as 2."),
+                    "min_value": _("Enter 0 or more."),
+                    "max_value": _("Enter at most %(max)d.") % {"max": MAX_GIVEN},
+                },
+            )
             if entry.offers:
                 self.fields[f"lot_{item.pk}"] = ObjectChoiceField(
-                    objects=entry.offers, key_of=lambda o: o.key, label_of=offer_label, required=False,
-                    label=_("Lot"), initial=entry.offers[0].key)
-                self.fields[f"to_{item.pk}"] = forms.ChoiceField(choices=recipients, required=False,
-                                                                 label=_("To whom"), initial=PARTICIPANT)
+                    objects=entry.offers,
+                    key_of=lambda o: o.key,
+                    label_of=offer_label,
+                    required=False,
+                    label=_("Lot"),
+                    initial=entry.offers[0].key,
+                )
+                self.fields[f"to_{item.pk}"] = forms.ChoiceField(
+                    choices=recipients, required=False, label=_("To whom"), initial=PARTICIPANT
+                )
                 self.offers.update({o.key: o for o in entry.offers})
-            self.supply_rows.append(SupplyRow(
-                item=item, has_stock=bool(entry.offers), quantity=self[f"qty_{item.pk}"],
-                lot=self[f"lot_{item.pk}"] if entry.offers else None,
-                recipient=self[f"to_{item.pk}"] if entry.offers else None))
+            self.supply_rows.append(
+                SupplyRow(
+                    item=item,
+                    has_stock=bool(entry.offers),
+                    quantity=self[f"qty_{item.pk}"],
+                    lot=self[f"lot_{item.pk}"] if entry.offers else None,
+                    recipient=self[f"to_{item.pk}"] if entry.offers else None,
+                )
+            )
 
         # One more row, for a second recipient of an item already given above (e.g. a kit for a supporter too).
         all_offers = [(o, entry.item) for entry in supplies for o in entry.offers]
         self.fields["extra_offer"] = ObjectChoiceField(
-            objects=[o for o, _item in all_offers], key_of=lambda o: o.key,
-            label_of=lambda o: f"{o.balance.lot.item.name} · {offer_label(o)}", required=False,
-            empty_label=_("Choose an item and lot…"), label=_("Item and lot"))
+            objects=[o for o, _item in all_offers],
+            key_of=lambda o: o.key,
+            label_of=lambda o: f"{o.balance.lot.item.name} · {offer_label(o)}",
+            required=False,
+            empty_label=_("Choose an item and lot…"),
+            label=_("Item and lot"),
+        )
         self.fields["extra_qty"] = forms.IntegerField(
-            label=_("How many"), min_value=0, max_value=MAX_GIVEN, required=False,
+            label=_("How many"),
+            min_value=0,
+            max_value=MAX_GIVEN,
+            required=False,
             widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "quantity"}),
-            error_messages={"invalid": _("Enter a whole number, such as 1.")})
-        self.fields["extra_to"] = forms.ChoiceField(choices=recipients, required=False, label=_("To whom"),
-                                                    initial=PARTICIPANT)
+            error_messages={"invalid": _("Enter a whole number, such as 1.")},
+        )
+        self.fields["extra_to"] = forms.ChoiceField(
+            choices=recipients, required=False, label=_("To whom"), initial=PARTICIPANT
+        )
         self.has_extra_row = bool(all_offers)
 
         self.taught_rows: list[TaughtRow] = []
         for kind in TAUGHT_KINDS:
             label = EncounterItem.Kind(kind).label
             self.fields[f"taught_{kind}"] = forms.MultipleChoiceField(
-                choices=recipients, required=False, widget=forms.CheckboxSelectMultiple, label=label)
+                choices=recipients, required=False, widget=forms.CheckboxSelectMultiple, label=label
+            )
             self.taught_rows.append(TaughtRow(kind, str(label), self[f"taught_{kind}"]))
 
     @property
@@ -332,8 +440,10 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
     @staticmethod
     def _referral_label(referral: Referral) -> str:
         received = timezone.localtime(referral.received_at, referral.program.zone)
-        return _("Received %(date)s (%(status)s)") % {"date": received.strftime("%Y-%m-%d"),
-                                                      "status": referral.get_status_display()}
+        return _("Received %(date)s (%(status)s)") % {
+            "date": received.strftime("%Y-%m-%d"),
+            "status": referral.get_status_display(),
+        }
 
     def _recipient(self, value: str) -> tuple[str, Supporter | None]:
         if value.startswith(SUPPORTER_PREFIX):
@@ -342,10 +452,12 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if not cleaned.get("participant_present") and not cleaned.get("supporters_present") \
-                and "supporters_present" not in self.errors:
-            self.add_error("participant_present",
-                           _("Say who was there: the participant, or at least one supporter."))
+        if (
+            not cleaned.get("participant_present")
+            and not cleaned.get("supporters_present")
+            and "supporters_present" not in self.errors
+        ):
+            self.add_error("participant_present", _("Say who was there: the participant, or at least one supporter."))
         self.collect_team(cleaned)
         items: list[ItemIn] = []
         for row in self.supply_rows:
@@ -355,8 +467,10 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
                 continue
             offer = cleaned.get(f"lot_{pk}")
             if not row.has_stock:
-                self.add_error(f"qty_{pk}", _("There is no %(item)s in your bag or vehicle or at the office.")
-                               % {"item": row.item.name})
+                self.add_error(
+                    f"qty_{pk}",
+                    _("There is no %(item)s in your bag or vehicle or at the office.") % {"item": row.item.name},
+                )
                 continue
             if offer is None:
                 self.add_error(f"lot_{pk}", _("Choose the lot."))
@@ -378,17 +492,32 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
 
     def _supply_item(self, offer: SupplyOffer, quantity: int, to: str) -> ItemIn:
         recipient_type, supporter = self._recipient(to)
-        return ItemIn(kind=EncounterItem.Kind.SUPPLY, quantity=quantity, recipient_type=recipient_type,
-                      supporter=supporter, lot=offer.balance.lot, location=offer.balance.location)
+        return ItemIn(
+            kind=EncounterItem.Kind.SUPPLY,
+            quantity=quantity,
+            recipient_type=recipient_type,
+            supporter=supporter,
+            lot=offer.balance.lot,
+            location=offer.balance.location,
+        )
 
     def encounter_in(self) -> EncounterIn:
         data = self.cleaned_data
         return EncounterIn(
-            mode=data["mode"], occurred_at=data["occurred_at"], place=data.get("place", ""),
-            duration_minutes=data.get("duration_minutes"), participant_present=bool(data.get("participant_present")),
-            supporters_present=data.get("supporters_present", []), stage_of_change=data.get("stage_of_change", ""),
-            readiness=data.get("readiness"), goals=data.get("goals", ""), next_steps=data.get("next_steps", ""),
-            notes=data.get("notes", ""), team=data["team"], items=data["items"])
+            mode=data["mode"],
+            occurred_at=data["occurred_at"],
+            place=data.get("place", ""),
+            duration_minutes=data.get("duration_minutes"),
+            participant_present=bool(data.get("participant_present")),
+            supporters_present=data.get("supporters_present", []),
+            stage_of_change=data.get("stage_of_change", ""),
+            readiness=data.get("readiness"),
+            goals=data.get("goals", ""),
+            next_steps=data.get("next_steps", ""),
+            notes=data.get("notes", ""),
+            team=data["team"],
+            items=data["items"],
+        )
 
 
 class EncounterEditForm(forms.Form):
@@ -422,7 +551,8 @@ class EncounterEditForm(forms.Form):
                     self.initial.pop(name, None)
         self.fields["occurred_at"].zone = viewer.program.zone
         self.fields["version"].error_messages["required"] = _(
-            "This form is missing the version it edits; open the encounter again.")
+            "This form is missing the version it edits; open the encounter again."
+        )
 
     @classmethod
     def initial_for(cls, encounter) -> dict:
@@ -444,38 +574,65 @@ class EncounterEditForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Addendum"), widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text=gettext_lazy("A correction or something to add. The encounter itself stays as "
-                                                  "it was; this is shown under it with your name and the time."),
-                           error_messages={"required": gettext_lazy("Write the addendum first.")})
+    text = forms.CharField(
+        label=gettext_lazy("Addendum"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "A correction or something to add. The encounter itself stays as "
+            "it was; this is shown under it with your name and the time."
+        ),
+        error_messages={"required": gettext_lazy("Write the addendum first.")},
+    )
 
 
 class SupporterForm(forms.Form):
-    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100,
-                                 error_messages={"required": gettext_lazy("Give the supporter's first name.")})
+    first_name = forms.CharField(
+        label=gettext_lazy("First name"),
+        max_length=100,
+        error_messages={"required": gettext_lazy("Give the supporter's first name.")},
+    )
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
-    relationship = forms.CharField(label=gettext_lazy("Relationship to the participant"), max_length=50,
-                                   help_text=gettext_lazy("For example mother, partner, friend, roommate."),
-                                   error_messages={"required": gettext_lazy("Say how they are related, e.g. mother.")})
-    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=30, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    contact_notes = forms.CharField(label=gettext_lazy("Other ways to reach them"), max_length=300, required=False,
-                                    widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}))
+    relationship = forms.CharField(
+        label=gettext_lazy("Relationship to the participant"),
+        max_length=50,
+        help_text=gettext_lazy("For example mother, partner, friend, roommate."),
+        error_messages={"required": gettext_lazy("Say how they are related, e.g. mother.")},
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    contact_notes = forms.CharField(
+        label=gettext_lazy("Other ways to reach them"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
+    )
     consent_to_contact = forms.BooleanField(
-        label=gettext_lazy("The participant agreed that the team may talk with this person"), required=False,
-        help_text=gettext_lazy("Until this is ticked the team does not contact them, and they are not offered on "
-                               "attempts or encounters. Your name and the time are recorded."))
-    needs = forms.CharField(label=gettext_lazy("Their own needs"), required=False,
-                            help_text=gettext_lazy("For example counseling for a spouse, support for children."),
-                            widget=forms.Textarea(attrs={"rows": 3}))
+        label=gettext_lazy("The participant agreed that the team may talk with this person"),
+        required=False,
+        help_text=gettext_lazy(
+            "Until this is ticked the team does not contact them, and they are not offered on "
+            "attempts or encounters. Your name and the time are recorded."
+        ),
+    )
+    needs = forms.CharField(
+        label=gettext_lazy("Their own needs"),
+        required=False,
+        help_text=gettext_lazy("For example counseling for a spouse, support for children."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"]
         try:
             return normalize_phone(value)
         except InvalidPhone:
-            raise ValidationError(_("“%(value)s” is not a phone number we can dial. Write it like 412-555-0100.")
-                                  % {"value": value[:30]}) from None
+            raise ValidationError(
+                _("“%(value)s” is not a phone number we can dial. Write it like 412-555-0100.") % {"value": value[:30]}
+            ) from None
 
     @classmethod
     def initial_for(cls, supporter: Supporter) -> dict:
@@ -484,14 +641,19 @@ class SupporterForm(forms.Form):
         return initial
 
 
-
 class CloseUnableToReachForm(forms.Form):
     """The confirmation before closing as unable to reach; the rules are in referral_transition."""
 
-    confirm = forms.CharField(widget=forms.HiddenInput, error_messages={
-        "required": gettext_lazy("Confirm closing with the button on this page.")})
+    confirm = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": gettext_lazy("Confirm closing with the button on this page.")},
+    )
     override_reason = forms.CharField(
-        label=gettext_lazy("Why close it before the attempt policy is used up?"), required=False, max_length=1000,
+        label=gettext_lazy("Why close it before the attempt policy is used up?"),
+        required=False,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Kept with the change and in the audit trail. Say no more about the person than "
-                               "the decision needs."))
+        help_text=gettext_lazy(
+            "Kept with the change and in the audit trail. Say no more about the person than the decision needs."
+        ),
+    )

@@ -69,10 +69,12 @@ class Supporter(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     contact_notes = models.CharField(max_length=300, blank=True, help_text=_("Other ways to reach them."))
     consent_to_contact = models.BooleanField(
-        default=False, help_text=_("The participant agreed that the team may talk with this person."))
+        default=False, help_text=_("The participant agreed that the team may talk with this person.")
+    )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
-    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                            on_delete=models.PROTECT, related_name="+")
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     needs = EncryptedTextField(blank=True, help_text=_("Their own needs, e.g. counseling, support for children."))
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -93,8 +95,14 @@ class ContactAttempt(models.Model):
     mode = models.CharField(max_length=16, choices=Mode.choices)
     place = models.CharField(max_length=16, choices=Place.choices, blank=True)
     outcome = models.CharField(max_length=24, choices=Outcome.choices)
-    supporter = models.ForeignKey(Supporter, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="attempts", help_text=_("Who was reached, for a supporter."))
+    supporter = models.ForeignKey(
+        Supporter,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        help_text=_("Who was reached, for a supporter."),
+    )
     # Encrypted text has no length limit in the database; the form and the service keep it to 300.
     note = EncryptedTextField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -108,21 +116,23 @@ class ContactAttempt(models.Model):
 class TeamMember(models.Model):
     """Who went on an attempt or an encounter: a user of the program, or a named partner (EMS, police)."""
 
-    attempt = models.ForeignKey(ContactAttempt, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="team")
-    encounter = models.ForeignKey("Encounter", null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    attempt = models.ForeignKey(ContactAttempt, null=True, blank=True, on_delete=models.CASCADE, related_name="team")
+    encounter = models.ForeignKey("Encounter", null=True, blank=True, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(max_length=100, blank=True, help_text=_("For someone without a login."))
     role = models.CharField(max_length=20, choices=TeamRole.choices)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(attempt__isnull=False, encounter__isnull=True)
-                           | models.Q(attempt__isnull=True, encounter__isnull=False)),
-                name="team_member_one_parent"),
+                condition=(
+                    models.Q(attempt__isnull=False, encounter__isnull=True)
+                    | models.Q(attempt__isnull=True, encounter__isnull=False)
+                ),
+                name="team_member_one_parent",
+            ),
         ]
 
 
@@ -139,10 +149,10 @@ class Encounter(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="encounters")
-    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="encounters")
-    attempt = models.OneToOneField(ContactAttempt, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="encounter")
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="encounters")
+    attempt = models.OneToOneField(
+        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="encounter"
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
     mode = models.CharField(max_length=16, choices=Mode.choices)
     place = models.CharField(max_length=16, choices=Place.choices, blank=True)
@@ -151,7 +161,8 @@ class Encounter(models.Model):
     supporters_present = models.ManyToManyField(Supporter, blank=True, related_name="encounters")
     stage_of_change = models.CharField(max_length=20, choices=StageOfChange.choices, blank=True)
     readiness = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text=_("Readiness ruler: 0 (not ready) to 10 (very ready)."))
+        null=True, blank=True, help_text=_("Readiness ruler: 0 (not ready) to 10 (very ready).")
+    )
     goals = EncryptedTextField(blank=True, help_text=_("The participant's own goals, in their words."))
     next_steps = EncryptedTextField(blank=True, help_text=_("Next steps the participant chose."))
     notes = EncryptedTextField(blank=True, help_text=_("Sensitive."))
@@ -185,8 +196,9 @@ class EncounterItem(models.Model):
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="items")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    supply_item = models.ForeignKey("supplies.SupplyItem", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    supply_item = models.ForeignKey(
+        "supplies.SupplyItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     lot = models.ForeignKey("supplies.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     recipient_type = models.CharField(max_length=16, choices=Recipient.choices, default=Recipient.PARTICIPANT)
@@ -223,8 +235,7 @@ class TextTemplate(models.Model):
 
     class Meta:
         ordering = ["program", "language", "name"]
-        constraints = [models.UniqueConstraint(fields=["program", "name", "language"],
-                                               name="text_template_unique")]
+        constraints = [models.UniqueConstraint(fields=["program", "name", "language"], name="text_template_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"

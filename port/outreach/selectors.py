@@ -44,18 +44,23 @@ def _team_prefetch() -> Prefetch:
 
 # ---- the team ----
 
+
 def team_members(*, viewer: Membership) -> list[Membership]:
     """The program's active team and its EMS/fire partners (who can be named as having gone on an attempt
     or a visit; a named EMS/fire partner may then open the participant's visit sheet)."""
     if not _is_team(viewer):
         return []
     return list(
-        Membership.objects.filter(program_id=viewer.program_id, role__in=VISITING_ROLES, is_active=True,
-                                  user__is_active=True)
-        .select_related("user").order_by("user__first_name", "user__last_name", "user__username"))
+        Membership.objects.filter(
+            program_id=viewer.program_id, role__in=VISITING_ROLES, is_active=True, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
 
 
 # ---- supporters ----
+
 
 def supporters_visible_to(viewer: Membership) -> QuerySet[Supporter]:
     if not _is_team(viewer):
@@ -63,8 +68,9 @@ def supporters_visible_to(viewer: Membership) -> QuerySet[Supporter]:
     return Supporter.objects.filter(program_id=viewer.program_id, participant__merged_into__isnull=True)
 
 
-def participant_supporters(*, viewer: Membership, participant: Participant, agreed_only: bool = False,
-                           audit: bool = True) -> list[Supporter]:
+def participant_supporters(
+    *, viewer: Membership, participant: Participant, agreed_only: bool = False, audit: bool = True
+) -> list[Supporter]:
     """The participant's supporters (only those the participant agreed the team may talk with, if
     `agreed_only`); one query. Audited as a read of the participant's record."""
     supporters = supporters_visible_to(viewer).filter(participant=participant).select_related("consent_recorded_by")
@@ -72,8 +78,13 @@ def participant_supporters(*, viewer: Membership, participant: Participant, agre
         supporters = supporters.filter(consent_to_contact=True)
     supporters = list(supporters)
     if audit and supporters:
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="outreach.supporter",
-                     target_ids=[s.pk for s in supporters], participant_ids=[participant.pk])
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="outreach.supporter",
+            target_ids=[s.pk for s in supporters],
+            participant_ids=[participant.pk],
+        )
     return supporters
 
 
@@ -83,12 +94,18 @@ def supporter_get(*, viewer: Membership, pk: int) -> Supporter:
         supporter = supporters_visible_to(viewer).select_related("participant", "consent_recorded_by").get(pk=pk)
     except Supporter.DoesNotExist as exc:
         raise Http404 from exc
-    audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="outreach.supporter",
-                 target_ids=[supporter.pk], participant_ids=[supporter.participant_id])
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=viewer,
+        target_type="outreach.supporter",
+        target_ids=[supporter.pk],
+        participant_ids=[supporter.participant_id],
+    )
     return supporter
 
 
 # ---- attempts on a referral ----
+
 
 @dataclass
 class Measure:
@@ -134,26 +151,39 @@ def referral_attempts(*, viewer: Membership, referral: Referral) -> list[Contact
         ContactAttempt.objects.filter(program_id=viewer.program_id, referral=referral)
         .select_related("recorded_by", "supporter", "encounter")
         .prefetch_related(_team_prefetch())
-        .order_by("attempted_at", "pk"))
+        .order_by("attempted_at", "pk")
+    )
 
 
-def referral_outreach_summary(*, viewer: Membership, referral: Referral,
-                              now: dt.datetime | None = None) -> OutreachSummary | None:
+def referral_outreach_summary(
+    *, viewer: Membership, referral: Referral, now: dt.datetime | None = None
+) -> OutreachSummary | None:
     """Outreach on one referral (None for anyone outside the program's team). Four queries and an
     audit entry, however many attempts there are."""
     if not _is_team(viewer) or referral.program_id != viewer.program_id:
         return None
     now = now or timezone.now()
     attempts = referral_attempts(viewer=viewer, referral=referral)
-    encounters = list(Encounter.objects.filter(program_id=viewer.program_id, referral=referral)
-                      .select_related("author").order_by("-occurred_at", "-pk"))
+    encounters = list(
+        Encounter.objects.filter(program_id=viewer.program_id, referral=referral)
+        .select_related("author")
+        .order_by("-occurred_at", "-pk")
+    )
     if attempts or encounters:
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="outreach.contactattempt",
-                     target_ids=[a.pk for a in attempts], participant_ids=[referral.participant_id],
-                     note=f"referral {referral.pk}: attempts and {len(encounters)} encounters")
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="outreach.contactattempt",
+            target_ids=[a.pk for a in attempts],
+            participant_ids=[referral.participant_id],
+            note=f"referral {referral.pk}: attempts and {len(encounters)} encounters",
+        )
     policy = attempt_policy_status(referral=referral, attempts=attempts)
     return OutreachSummary(
-        referral=referral, attempts=attempts, encounters=encounters, policy=policy,
+        referral=referral,
+        attempts=attempts,
+        encounters=encounters,
+        policy=policy,
         first_attempt=_measure(referral.first_attempt_at, referral, now),
         first_contact=_measure(referral.first_contact_at, referral, now),
         can_log_attempt=referral.status != Status.CLOSED and referral.assigned_to_id is not None,
@@ -167,20 +197,27 @@ def attempt_for_encounter(*, viewer: Membership, participant: Participant, pk) -
     if not _is_team(viewer):
         raise Http404
     try:
-        return (ContactAttempt.objects.select_related("referral", "supporter", "encounter")
-                .prefetch_related(_team_prefetch())
-                .get(pk=int(pk), program_id=viewer.program_id, participant=participant))
+        return (
+            ContactAttempt.objects.select_related("referral", "supporter", "encounter")
+            .prefetch_related(_team_prefetch())
+            .get(pk=int(pk), program_id=viewer.program_id, participant=participant)
+        )
     except (ContactAttempt.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
 def open_referrals_of(*, viewer: Membership, participant: Participant) -> list[Referral]:
     """The participant's open referrals, newest first (an encounter may be about one of them)."""
-    return list(referrals_visible_to(viewer).filter(participant=participant, status__in=OPEN_STATUSES)
-                .select_related("program").order_by("-received_at", "-pk"))
+    return list(
+        referrals_visible_to(viewer)
+        .filter(participant=participant, status__in=OPEN_STATUSES)
+        .select_related("program")
+        .order_by("-received_at", "-pk")
+    )
 
 
 # ---- encounters ----
+
 
 def encounters_visible_to(viewer: Membership) -> QuerySet[Encounter]:
     if not _is_team(viewer):
@@ -200,12 +237,18 @@ def encounter_get(*, viewer: Membership, pk: int, audit: bool = True) -> Encount
                 Prefetch("supporters_present", queryset=Supporter.objects.order_by("first_name", "pk")),
                 Prefetch("addenda", queryset=EncounterAddendum.objects.select_related("author")),
             )
-            .get(pk=pk))
+            .get(pk=pk)
+        )
     except Encounter.DoesNotExist as exc:
         raise Http404 from exc
     if audit:
-        audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="outreach.encounter",
-                     target_ids=[encounter.pk], participant_ids=[encounter.participant_id])
+        audit_record(
+            action=AuditEvent.Action.VIEW,
+            by=viewer,
+            target_type="outreach.encounter",
+            target_ids=[encounter.pk],
+            participant_ids=[encounter.participant_id],
+        )
     return encounter
 
 
@@ -215,11 +258,16 @@ def encounter_editable_until(encounter: Encounter) -> dt.datetime:
 
 def may_edit_encounter(viewer: Membership, encounter: Encounter, now: dt.datetime | None = None) -> bool:
     """Its author, within the program's edit period."""
-    return (_is_team(viewer) and encounter.program_id == viewer.program_id
-            and encounter.author_id == viewer.user_id and not encounter_locked(encounter, now))
+    return (
+        _is_team(viewer)
+        and encounter.program_id == viewer.program_id
+        and encounter.author_id == viewer.user_id
+        and not encounter_locked(encounter, now)
+    )
 
 
 # ---- what can be given from inventory ----
+
 
 @dataclass
 class SupplyOffer:
@@ -240,9 +288,18 @@ class SupplyOffers:
 
 
 # The order the encounter form lists items in: naloxone first, as it is what the team gives most.
-KIND_ORDER = {kind: rank for rank, kind in enumerate(
-    [SupplyItem.Kind.NALOXONE, SupplyItem.Kind.HYGIENE_KIT, SupplyItem.Kind.TEST_STRIPS, SupplyItem.Kind.WOUND_CARE,
-     SupplyItem.Kind.OTHER])}
+KIND_ORDER = {
+    kind: rank
+    for rank, kind in enumerate(
+        [
+            SupplyItem.Kind.NALOXONE,
+            SupplyItem.Kind.HYGIENE_KIT,
+            SupplyItem.Kind.TEST_STRIPS,
+            SupplyItem.Kind.WOUND_CARE,
+            SupplyItem.Kind.OTHER,
+        ]
+    )
+}
 
 
 def giving_locations(*, viewer: Membership) -> tuple[list[StockLocation], list[StockLocation]]:
@@ -268,8 +325,10 @@ def supplies_to_offer(*, viewer: Membership) -> list[SupplyOffers]:
     for item in items:
         offers = []
         for location in [*own, *offices]:
-            offers += [SupplyOffer(balance, mine=location in own)
-                       for balance in lots_to_offer(viewer=viewer, item=item, location=location)]
+            offers += [
+                SupplyOffer(balance, mine=location in own)
+                for balance in lots_to_offer(viewer=viewer, item=item, location=location)
+            ]
         result.append(SupplyOffers(item, offers))
     return result
 
@@ -321,7 +380,9 @@ def text_templates_for(*, viewer: Membership, participant: Participant) -> list[
     templates = TextTemplate.objects.filter(program_id=viewer.program_id, is_active=True)
     first_name = participant.preferred_name or participant.first_name
     peer_name = viewer.user.first_name or viewer.user.get_username()
-    filled = [FilledTemplate(t, fill_template(t.body, peer_name=peer_name, first_name=first_name),
-                             t.language == preferred) for t in templates]
+    filled = [
+        FilledTemplate(t, fill_template(t.body, peer_name=peer_name, first_name=first_name), t.language == preferred)
+        for t in templates
+    ]
     # Their language first, then English before Spanish; within one, in the order the program added them.
     return sorted(filled, key=lambda f: (not f.preferred, f.template.language, f.template.pk))

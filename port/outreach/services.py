@@ -73,9 +73,19 @@ def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent) -> None:
         if member.user is None and not member.name.strip():
             raise OutreachRefused(_("Give the name of everyone who went."))
     user_ids = {m.user.pk for m in team if m.user is not None}
-    members = {m.user_id: m for m in Membership.objects.filter(
-        program_id=program_id, user_id__in=user_ids, role__in=TEAM_ROLES | {Role.FIRST_RESPONDER},
-        is_active=True).select_related("agency")} if user_ids else {}
+    members = (
+        {
+            m.user_id: m
+            for m in Membership.objects.filter(
+                program_id=program_id,
+                user_id__in=user_ids,
+                role__in=TEAM_ROLES | {Role.FIRST_RESPONDER},
+                is_active=True,
+            ).select_related("agency")
+        }
+        if user_ids
+        else {}
+    )
     if len(members) != len(user_ids):
         raise OutreachRefused(_("Only members of the program's team can be named as users; add others by name."))
     for member in team:
@@ -90,8 +100,16 @@ def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent) -> None:
 
 @transaction.atomic
 def contact_attempt_record(
-    *, by: Membership, referral: Referral, mode: str, outcome: str, attempted_at: dt.datetime | None = None,
-    place: str = "", team: list[TeamMemberIn] | None = None, supporter: Supporter | None = None, note: str = "",
+    *,
+    by: Membership,
+    referral: Referral,
+    mode: str,
+    outcome: str,
+    attempted_at: dt.datetime | None = None,
+    place: str = "",
+    team: list[TeamMemberIn] | None = None,
+    supporter: Supporter | None = None,
+    note: str = "",
 ) -> ContactAttempt:
     """Log one try to reach the person, and move the referral along:
 
@@ -122,9 +140,18 @@ def contact_attempt_record(
         if not supporter.consent_to_contact:
             raise OutreachRefused(_("The participant has not agreed that the team may talk with this supporter."))
     attempt = ContactAttempt.objects.create(
-        program_id=referral.program_id, referral=referral, participant_id=referral.participant_id,
-        attempted_at=attempted_at, mode=mode, place=place, outcome=outcome, supporter=supporter,
-        note=note.strip()[:300], recorded_by=by.user, recorded_at=now)
+        program_id=referral.program_id,
+        referral=referral,
+        participant_id=referral.participant_id,
+        attempted_at=attempted_at,
+        mode=mode,
+        place=place,
+        outcome=outcome,
+        supporter=supporter,
+        note=note.strip()[:300],
+        recorded_by=by.user,
+        recorded_at=now,
+    )
     team = team or [TeamMemberIn(role="peer", user=by.user)]
     _add_team(team, program_id=referral.program_id, attempt=attempt)
 
@@ -137,9 +164,14 @@ def contact_attempt_record(
         stamps.append("first_contact_at")
     if stamps:
         referral.save(update_fields=[*stamps, "updated_at"])
-    audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="outreach.contactattempt",
-                 target_ids=[attempt.pk], participant_ids=[referral.participant_id],
-                 changes={"outcome": outcome, "mode": mode})
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="outreach.contactattempt",
+        target_ids=[attempt.pk],
+        participant_ids=[referral.participant_id],
+        changes={"outcome": outcome, "mode": mode},
+    )
 
     # The status follows the attempts.
     if referral.status == Status.ASSIGNED and outcome not in CONTACT_OUTCOMES:
@@ -147,8 +179,9 @@ def contact_attempt_record(
     if outcome in CONTACT_OUTCOMES and referral.status in (Status.ASSIGNED, Status.ATTEMPTING):
         referral = referral_transition(referral=referral, to_status=Status.REACHED, by=by)
     if outcome in CLOSING_OUTCOMES:
-        referral_transition(referral=referral, to_status=Status.CLOSED, by=by, reason=CLOSING_OUTCOMES[outcome],
-                            follows_outcome=True)
+        referral_transition(
+            referral=referral, to_status=Status.CLOSED, by=by, reason=CLOSING_OUTCOMES[outcome], follows_outcome=True
+        )
     return attempt
 
 
@@ -171,7 +204,8 @@ def attempt_policy_status(*, referral: Referral, attempts: list[ContactAttempt])
     days = (timezone.localtime(last, zone).date() - timezone.localtime(first, zone).date()).days + 1
     modes = len({a.mode for a in attempts})
     exhausted = (
-        referral.first_contact_at is None and referral.status != Status.CLOSED
+        referral.first_contact_at is None
+        and referral.status != Status.CLOSED
         and len(attempts) >= program.attempt_policy_min_attempts
         and days >= program.attempt_policy_min_days
         and modes >= program.attempt_policy_min_modes
@@ -179,8 +213,7 @@ def attempt_policy_status(*, referral: Referral, attempts: list[ContactAttempt])
     return PolicyStatus(len(attempts), days, modes, exhausted)
 
 
-SUPPORTER_FIELDS = ("first_name", "last_name", "relationship", "phone", "contact_notes", "consent_to_contact",
-                    "needs")
+SUPPORTER_FIELDS = ("first_name", "last_name", "relationship", "phone", "contact_notes", "consent_to_contact", "needs")
 
 
 @transaction.atomic
@@ -210,10 +243,18 @@ def supporter_save(*, by: Membership, participant, supporter: Supporter | None =
         supporter.consent_recorded_by = None
     supporter.save()
     after = model_to_dict(supporter)
-    audit_record(action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE, by=by,
-                 target_type="outreach.supporter", target_ids=[supporter.pk], participant_ids=[participant.pk],
-                 changes={k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]
-                          and k in {"consent_to_contact", "relationship"}})
+    audit_record(
+        action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
+        by=by,
+        target_type="outreach.supporter",
+        target_ids=[supporter.pk],
+        participant_ids=[participant.pk],
+        changes={
+            k: [before.get(k), after[k]]
+            for k in after
+            if before.get(k) != after[k] and k in {"consent_to_contact", "relationship"}
+        },
+    )
     return supporter
 
 
@@ -262,12 +303,19 @@ def _validate_encounter(participant, data: EncounterIn) -> None:
         if not supporter.consent_to_contact:
             raise OutreachRefused(
                 _("%(name)s can only take part once the participant has agreed the team may talk with them.")
-                % {"name": supporter.first_name})
+                % {"name": supporter.first_name}
+            )
 
 
 @transaction.atomic
-def encounter_record(*, by: Membership, participant, data: EncounterIn, referral: Referral | None = None,
-                     attempt: ContactAttempt | None = None) -> Encounter:
+def encounter_record(
+    *,
+    by: Membership,
+    participant,
+    data: EncounterIn,
+    referral: Referral | None = None,
+    attempt: ContactAttempt | None = None,
+) -> Encounter:
     """Record a visit, call or text exchange that reached someone, and everything given and taught.
 
     Supplies are taken from inventory at the chosen location (StockRefused if there is not enough);
@@ -290,28 +338,56 @@ def encounter_record(*, by: Membership, participant, data: EncounterIn, referral
     if referral is not None and referral.participant_id != participant.pk:
         raise OutreachRefused(_("That referral is about another person."))
     _validate_encounter(participant, data)
-    if attempt is None and referral is not None and referral.first_contact_at is None and referral.is_open \
-            and referral.assigned_to_id is not None:
+    if (
+        attempt is None
+        and referral is not None
+        and referral.first_contact_at is None
+        and referral.is_open
+        and referral.assigned_to_id is not None
+    ):
         # A visit nobody logged an attempt for is still the first contact: record it as an attempt, so
         # the referral's stamps and status keep following the attempts.
         attempt = contact_attempt_record(
-            by=by, referral=referral, mode=data.mode, place=data.place, attempted_at=data.occurred_at,
+            by=by,
+            referral=referral,
+            mode=data.mode,
+            place=data.place,
+            attempted_at=data.occurred_at,
             outcome=Outcome.REACHED_PARTICIPANT if data.participant_present else Outcome.REACHED_SUPPORTER,
-            supporter=None if data.participant_present else data.supporters_present[0], team=data.team)
+            supporter=None if data.participant_present else data.supporters_present[0],
+            team=data.team,
+        )
     encounter = Encounter.objects.create(
-        program_id=participant.program_id, participant=participant, referral=referral, attempt=attempt,
-        occurred_at=data.occurred_at or timezone.now(), mode=data.mode, place=data.place,
-        duration_minutes=data.duration_minutes, participant_present=data.participant_present,
-        stage_of_change=data.stage_of_change, readiness=data.readiness, goals=data.goals.strip(),
-        next_steps=data.next_steps.strip(), notes=data.notes.strip(), author=by.user)
+        program_id=participant.program_id,
+        participant=participant,
+        referral=referral,
+        attempt=attempt,
+        occurred_at=data.occurred_at or timezone.now(),
+        mode=data.mode,
+        place=data.place,
+        duration_minutes=data.duration_minutes,
+        participant_present=data.participant_present,
+        stage_of_change=data.stage_of_change,
+        readiness=data.readiness,
+        goals=data.goals.strip(),
+        next_steps=data.next_steps.strip(),
+        notes=data.notes.strip(),
+        author=by.user,
+    )
     encounter.supporters_present.set(data.supporters_present)
-    _add_team(data.team or [TeamMemberIn(role="peer", user=by.user)], program_id=participant.program_id,
-              encounter=encounter)
+    _add_team(
+        data.team or [TeamMemberIn(role="peer", user=by.user)], program_id=participant.program_id, encounter=encounter
+    )
     for item in data.items:
         _add_item(by=by, encounter=encounter, item=item)
-    audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="outreach.encounter",
-                 target_ids=[encounter.pk], participant_ids=[participant.pk],
-                 changes={"items": [[i.kind, i.quantity] for i in data.items]})
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="outreach.encounter",
+        target_ids=[encounter.pk],
+        participant_ids=[participant.pk],
+        changes={"items": [[i.kind, i.quantity] for i in data.items]},
+    )
     return encounter
 
 
@@ -332,14 +408,17 @@ def _add_item(*, by: Membership, encounter: Encounter, item: ItemIn) -> Encounte
     if item.quantity < 1:
         raise OutreachRefused(_("The quantity must be at least 1."))
     row = EncounterItem.objects.create(
-        encounter=encounter, kind=item.kind, supply_item=supply_item, lot=item.lot if supply_item else None,
+        encounter=encounter,
+        kind=item.kind,
+        supply_item=supply_item,
+        lot=item.lot if supply_item else None,
         quantity=item.quantity,
         recipient_type=item.recipient_type,
-        supporter=item.supporter if item.recipient_type == EncounterItem.Recipient.SUPPORTER else None)
+        supporter=item.supporter if item.recipient_type == EncounterItem.Recipient.SUPPORTER else None,
+    )
     if item.kind == EncounterItem.Kind.SUPPLY:
         try:
-            stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity,
-                             encounter_item=row)
+            stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity, encounter_item=row)
         except StockRefused as exc:
             raise OutreachRefused(str(exc)) from exc
     return row
@@ -355,13 +434,27 @@ class EditConflict(OutreachRefused):
     """Someone else saved this encounter after you opened it. `current` is their version."""
 
     def __init__(self, current: Encounter) -> None:
-        super().__init__(_("Someone else saved this encounter after you opened it. Nothing was overwritten: "
-                           "compare the two versions below and save again."))
+        super().__init__(
+            _(
+                "Someone else saved this encounter after you opened it. Nothing was overwritten: "
+                "compare the two versions below and save again."
+            )
+        )
         self.current = current
 
 
-EDITABLE_FIELDS = ("occurred_at", "mode", "place", "duration_minutes", "participant_present", "stage_of_change",
-                   "readiness", "goals", "next_steps", "notes")
+EDITABLE_FIELDS = (
+    "occurred_at",
+    "mode",
+    "place",
+    "duration_minutes",
+    "participant_present",
+    "stage_of_change",
+    "readiness",
+    "goals",
+    "next_steps",
+    "notes",
+)
 NARRATIVE_FIELDS = frozenset({"goals", "next_steps", "notes"})
 
 
@@ -396,11 +489,19 @@ def encounter_update(*, by: Membership, encounter: Encounter, version: int, **ch
         raise OutreachRefused(_("Say who was present: the participant or at least one supporter."))
     current.version += 1
     current.save()
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="outreach.encounter",
-                 target_ids=[current.pk], participant_ids=[current.participant_id],
-                 # The participant's own words are encrypted at rest: the audit trail only says they changed.
-                 changes={k: ("changed" if k in NARRATIVE_FIELDS else [str(before[k]), str(changes[k])])
-                          for k in changes if before[k] != changes[k]})
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=by,
+        target_type="outreach.encounter",
+        target_ids=[current.pk],
+        participant_ids=[current.participant_id],
+        # The participant's own words are encrypted at rest: the audit trail only says they changed.
+        changes={
+            k: ("changed" if k in NARRATIVE_FIELDS else [str(before[k]), str(changes[k])])
+            for k in changes
+            if before[k] != changes[k]
+        },
+    )
     return current
 
 
@@ -413,8 +514,13 @@ def encounter_add_addendum(*, by: Membership, encounter: Encounter, text: str) -
     if not text:
         raise OutreachRefused(_("Write the addendum first."))
     addendum = EncounterAddendum.objects.create(encounter=encounter, text=text, author=by.user)
-    audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="outreach.encounteraddendum",
-                 target_ids=[addendum.pk], participant_ids=[encounter.participant_id])
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="outreach.encounteraddendum",
+        target_ids=[addendum.pk],
+        participant_ids=[encounter.participant_id],
+    )
     return addendum
 
 
@@ -422,30 +528,51 @@ def encounter_add_addendum(*, by: Membership, encounter: Encounter, text: str) -
 # Neutral on purpose: the phone may not be the participant's, so nothing about an overdose, drugs or
 # naloxone, and the team is "community outreach". {peer_name} is filled in with the sender's first name.
 DEFAULT_TEXT_TEMPLATES = (
-    ("First message", TextTemplate.Language.ENGLISH,
-     "Hi, this is {peer_name} with community outreach. I'd like to check in with you. "
-     "You can text or call me back at this number whenever it suits you."),
-    ("First message", TextTemplate.Language.SPANISH,
-     "Hola, soy {peer_name} del equipo de alcance comunitario (community outreach). Me gustaría saber cómo "
-     "está. Puede escribirme o llamarme a este número cuando le convenga."),
-    ("Sorry I missed you", TextTemplate.Language.ENGLISH,
-     "Hi, this is {peer_name} with community outreach. Sorry I missed you today. I can stop by another "
-     "time or we can talk by phone, whatever works for you."),
-    ("Sorry I missed you", TextTemplate.Language.SPANISH,
-     "Hola, soy {peer_name} del equipo de alcance comunitario. Siento no haberle encontrado hoy. Puedo pasar "
-     "otro día o podemos hablar por teléfono, como usted prefiera."),
-    ("Checking in", TextTemplate.Language.ENGLISH,
-     "Hi, {peer_name} from community outreach again. Just checking in, no pressure. "
-     "Reply any time if you'd like to talk."),
-    ("Checking in", TextTemplate.Language.SPANISH,
-     "Hola, soy {peer_name} del equipo de alcance comunitario otra vez. Solo quería saludarle, sin ningún "
-     "compromiso. Responda cuando quiera si desea hablar."),
+    (
+        "First message",
+        TextTemplate.Language.ENGLISH,
+        "Hi, this is {peer_name} with community outreach. I'd like to check in with you. "
+        "You can text or call me back at this number whenever it suits you.",
+    ),
+    (
+        "First message",
+        TextTemplate.Language.SPANISH,
+        "Hola, soy {peer_name} del equipo de alcance comunitario (community outreach). Me gustaría saber cómo "
+        "está. Puede escribirme o llamarme a este número cuando le convenga.",
+    ),
+    (
+        "Sorry I missed you",
+        TextTemplate.Language.ENGLISH,
+        "Hi, this is {peer_name} with community outreach. Sorry I missed you today. I can stop by another "
+        "time or we can talk by phone, whatever works for you.",
+    ),
+    (
+        "Sorry I missed you",
+        TextTemplate.Language.SPANISH,
+        "Hola, soy {peer_name} del equipo de alcance comunitario. Siento no haberle encontrado hoy. Puedo pasar "
+        "otro día o podemos hablar por teléfono, como usted prefiera.",
+    ),
+    (
+        "Checking in",
+        TextTemplate.Language.ENGLISH,
+        "Hi, {peer_name} from community outreach again. Just checking in, no pressure. "
+        "Reply any time if you'd like to talk.",
+    ),
+    (
+        "Checking in",
+        TextTemplate.Language.SPANISH,
+        "Hola, soy {peer_name} del equipo de alcance comunitario otra vez. Solo quería saludarle, sin ningún "
+        "compromiso. Responda cuando quiera si desea hablar.",
+    ),
 )
 
 
 def text_templates_seed_defaults(*, program: Program) -> None:
     """Give a new program neutral English and Spanish text-message templates (the admin edits them)."""
     TextTemplate.objects.bulk_create(
-        [TextTemplate(program=program, name=name, language=language, body=body)
-         for name, language, body in DEFAULT_TEXT_TEMPLATES],
-        ignore_conflicts=True)
+        [
+            TextTemplate(program=program, name=name, language=language, body=body)
+            for name, language, body in DEFAULT_TEXT_TEMPLATES
+        ],
+        ignore_conflicts=True,
+    )

@@ -6,8 +6,9 @@ app_name = "outreach"
 
 urlpatterns = [
     path("referrals/<uuid:public_id>/attempts/new/", views.attempt_new, name="attempt_new"),
-    path("referrals/<uuid:public_id>/close-unable-to-reach/", views.close_unable_to_reach,
-         name="close_unable_to_reach"),
+    path(
+        "referrals/<uuid:public_id>/close-unable-to-reach/", views.close_unable_to_reach, name="close_unable_to_reach"
+    ),
     path("participants/<uuid:public_id>/encounters/new/", views.encounter_new, name="encounter_new"),
     path("participants/<uuid:public_id>/supporters/", views.supporter_list, name="supporters"),
     path("participants/<uuid:public_id>/supporters/new/", views.supporter_new, name="supporter_new"),

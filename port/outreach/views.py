@@ -53,8 +53,9 @@ GO_TO_ENCOUNTER = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.REACHED_SUPPOR
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     """Where to go back to (a path on this site only)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -65,14 +66,15 @@ def _nav(viewer: Membership) -> str:
 
 # ---- contact attempts ----
 
+
 def _attempt_blocked(referral: Referral) -> str:
     """Why no attempt can be logged on this referral right now ("" if one can)."""
     if referral.status == Status.CLOSED:
         return _("This referral is closed (%(reason)s); no more attempts are logged on it.") % {
-            "reason": referral.get_closed_reason_display()}
+            "reason": referral.get_closed_reason_display()
+        }
     if referral.assigned_to_id is None:
-        return _("Nobody is assigned to this referral yet. A supervisor assigns it first; then attempts can be "
-                 "logged.")
+        return _("Nobody is assigned to this referral yet. A supervisor assigns it first; then attempts can be logged.")
     return ""
 
 
@@ -92,9 +94,16 @@ def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
             data = form.cleaned_data
             try:
                 attempt = contact_attempt_record(
-                    by=viewer, referral=referral, mode=data["mode"], outcome=data["outcome"],
-                    attempted_at=data["attempted_at"], place=data["place"], team=data["team"],
-                    supporter=data["supporter"], note=data["note"])
+                    by=viewer,
+                    referral=referral,
+                    mode=data["mode"],
+                    outcome=data["outcome"],
+                    attempted_at=data["attempted_at"],
+                    place=data["place"],
+                    team=data["team"],
+                    supporter=data["supporter"],
+                    note=data["note"],
+                )
             except (OutreachRefused, ReferralChangeRefused) as refused:
                 form.add_error(None, str(refused))
             else:
@@ -102,17 +111,21 @@ def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
     else:
         initial = {"mode": request.GET["mode"]} if request.GET.get("mode") in Mode.values else {}
         form = AttemptForm(initial=initial, **form_args)
-    return render(request, "outreach/attempt_form.html", {
-        "nav_active": _nav(viewer),
-        "referral": referral,
-        "participant": participant,
-        "form": form,
-        "blocked": blocked,
-        "supporters": supporters,
-        "phones": [(phone.number, format_phone(phone.number)) for phone in participant.phones.all()],
-        "text_templates": selectors.text_templates_for(viewer=viewer, participant=participant),
-        "add_supporter_url": _add_supporter_url(participant, request.path),
-    })
+    return render(
+        request,
+        "outreach/attempt_form.html",
+        {
+            "nav_active": _nav(viewer),
+            "referral": referral,
+            "participant": participant,
+            "form": form,
+            "blocked": blocked,
+            "supporters": supporters,
+            "phones": [(phone.number, format_phone(phone.number)) for phone in participant.phones.all()],
+            "text_templates": selectors.text_templates_for(viewer=viewer, participant=participant),
+            "add_supporter_url": _add_supporter_url(participant, request.path),
+        },
+    )
 
 
 def _add_supporter_url(participant, back_to: str) -> str:
@@ -123,8 +136,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
     referral = Referral.objects.only("status", "closed_reason").get(pk=attempt.referral_id)
     if attempt.outcome in GO_TO_ENCOUNTER:
         messages.success(request, _("Attempt logged: you reached them. Now record the conversation."))
-        return redirect(reverse("outreach:encounter_new", args=[participant.public_id])
-                        + f"?attempt={attempt.pk}")
+        return redirect(reverse("outreach:encounter_new", args=[participant.public_id]) + f"?attempt={attempt.pk}")
     if referral.status == Status.CLOSED:
         status = _("Closed (%(reason)s)") % {"reason": ClosingReason(referral.closed_reason).label}
     else:
@@ -145,35 +157,51 @@ def close_unable_to_reach(request: HttpRequest, public_id) -> HttpResponse:
     summary = selectors.referral_outreach_summary(viewer=viewer, referral=referral)
     policy = summary.policy
     may_override = not policy.exhausted and viewer.role in SUPERVISING_ROLES
-    form = CloseUnableToReachForm(request.POST if request.method == "POST" else None,
-                                  initial={"confirm": "yes"})
+    form = CloseUnableToReachForm(request.POST if request.method == "POST" else None, initial={"confirm": "yes"})
     if request.method == "POST" and form.is_valid():
         try:
-            referral_transition(referral=referral, to_status=Status.CLOSED, by=viewer,
-                                reason=ClosingReason.UNABLE_TO_REACH,
-                                override_reason=form.cleaned_data["override_reason"] if may_override else "")
+            referral_transition(
+                referral=referral,
+                to_status=Status.CLOSED,
+                by=viewer,
+                reason=ClosingReason.UNABLE_TO_REACH,
+                override_reason=form.cleaned_data["override_reason"] if may_override else "",
+            )
         except ReferralChangeRefused as refused:
             form.add_error("override_reason" if may_override else None, str(refused))
         else:
             messages.success(request, _("The referral is closed: unable to reach."))
             return redirect("referrals:detail", public_id=referral.public_id)
     asks, so_far = attempt_policy_text(program=referral.program, policy=policy)
-    return render(request, "outreach/close_unable_to_reach.html", {
-        "referral": referral, "form": form, "policy": policy, "policy_asks": asks, "policy_so_far": so_far,
-        "may_close": referral.is_open and viewer.role in SUPERVISING_ROLES,
-        "may_override": may_override and referral.is_open,
-        "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
-    })
+    return render(
+        request,
+        "outreach/close_unable_to_reach.html",
+        {
+            "referral": referral,
+            "form": form,
+            "policy": policy,
+            "policy_asks": asks,
+            "policy_so_far": so_far,
+            "may_close": referral.is_open and viewer.role in SUPERVISING_ROLES,
+            "may_override": may_override and referral.is_open,
+            "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
+        },
+    )
 
 
 # ---- encounters ----
 
+
 def _encounter_initial(attempt: ContactAttempt | None) -> dict:
     if attempt is None:
         return {}
-    initial = {"mode": attempt.mode, "place": attempt.place, "occurred_at": attempt.attempted_at,
-               "participant_present": attempt.outcome != Outcome.REACHED_SUPPORTER,
-               **TeamFieldsMixin.team_initial(list(attempt.team.all()))}
+    initial = {
+        "mode": attempt.mode,
+        "place": attempt.place,
+        "occurred_at": attempt.attempted_at,
+        "participant_present": attempt.outcome != Outcome.REACHED_SUPPORTER,
+        **TeamFieldsMixin.team_initial(list(attempt.team.all())),
+    }
     if attempt.supporter_id and attempt.supporter.consent_to_contact:
         initial["supporters_present"] = [str(attempt.supporter_id)]
     return initial
@@ -186,8 +214,9 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 for others
     attempt_pk = request.POST.get("attempt") or request.GET.get("attempt")
-    attempt = selectors.attempt_for_encounter(viewer=viewer, participant=participant, pk=attempt_pk) \
-        if attempt_pk else None
+    attempt = (
+        selectors.attempt_for_encounter(viewer=viewer, participant=participant, pk=attempt_pk) if attempt_pk else None
+    )
     if attempt is not None and getattr(attempt, "encounter", None) is not None:
         messages.info(request, _("The encounter for that attempt is already recorded."))
         return redirect("outreach:encounter_detail", pk=attempt.encounter.pk)
@@ -196,7 +225,9 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
         return redirect("referrals:detail", public_id=attempt.referral.public_id)
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
     form_args = {
-        "viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters,
+        "viewer": viewer,
+        "members": selectors.team_members(viewer=viewer),
+        "supporters": supporters,
         "supplies": selectors.supplies_to_offer(viewer=viewer),
         "referrals": [] if attempt else selectors.open_referrals_of(viewer=viewer, participant=participant),
         "fixed_referral": attempt is not None,
@@ -206,8 +237,9 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
         if form.is_valid():
             referral = attempt.referral if attempt else form.cleaned_data.get("referral")
             try:
-                encounter = encounter_record(by=viewer, participant=participant, data=form.encounter_in(),
-                                             referral=referral, attempt=attempt)
+                encounter = encounter_record(
+                    by=viewer, participant=participant, data=form.encounter_in(), referral=referral, attempt=attempt
+                )
             except (OutreachRefused, StockRefused, ReferralChangeRefused) as refused:
                 form.add_error(None, str(refused))
             else:
@@ -215,40 +247,51 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
                 return redirect("outreach:encounter_detail", pk=encounter.pk)
     else:
         form = EncounterForm(initial=_encounter_initial(attempt), **form_args)
-    return render(request, "outreach/encounter_form.html", {
-        "participant": participant,
-        "attempt": attempt,
-        "form": form,
-        "supporters": supporters,
-        "add_supporter_url": _add_supporter_url(participant, request.get_full_path()),
-    })
+    return render(
+        request,
+        "outreach/encounter_form.html",
+        {
+            "participant": participant,
+            "attempt": attempt,
+            "form": form,
+            "supporters": supporters,
+            "add_supporter_url": _add_supporter_url(participant, request.get_full_path()),
+        },
+    )
 
 
 def _items_by_kind(encounter: Encounter) -> tuple[list[EncounterItem], list[EncounterItem]]:
     items = list(encounter.items.all())
-    return ([i for i in items if i.kind == EncounterItem.Kind.SUPPLY],
-            [i for i in items if i.kind != EncounterItem.Kind.SUPPLY])
+    return (
+        [i for i in items if i.kind == EncounterItem.Kind.SUPPLY],
+        [i for i in items if i.kind != EncounterItem.Kind.SUPPLY],
+    )
 
 
-def _encounter_page(request: HttpRequest, encounter: Encounter, *,
-                    addendum_form: AddendumForm | None = None) -> HttpResponse:
+def _encounter_page(
+    request: HttpRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
+) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
     given, taught = _items_by_kind(encounter)
-    return render(request, "outreach/encounter_detail.html", {
-        "encounter": encounter,
-        "participant": encounter.participant,
-        "given": given,
-        "taught": taught,
-        "team": list(encounter.team.all()),
-        "supporters_present": list(encounter.supporters_present.all()),
-        "addenda": list(encounter.addenda.all()),
-        "locked": encounter_locked(encounter, now),
-        "may_edit": selectors.may_edit_encounter(viewer, encounter, now),
-        "is_author": encounter.author_id == viewer.user_id,
-        "editable_until": selectors.encounter_editable_until(encounter),
-        "addendum_form": addendum_form or AddendumForm(),
-    })
+    return render(
+        request,
+        "outreach/encounter_detail.html",
+        {
+            "encounter": encounter,
+            "participant": encounter.participant,
+            "given": given,
+            "taught": taught,
+            "team": list(encounter.team.all()),
+            "supporters_present": list(encounter.supporters_present.all()),
+            "addenda": list(encounter.addenda.all()),
+            "locked": encounter_locked(encounter, now),
+            "may_edit": selectors.may_edit_encounter(viewer, encounter, now),
+            "is_author": encounter.author_id == viewer.user_id,
+            "editable_until": selectors.encounter_editable_until(encounter),
+            "addendum_form": addendum_form or AddendumForm(),
+        },
+    )
 
 
 @require_GET
@@ -306,13 +349,19 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = EncounterEditForm(request.POST, viewer=viewer)
         if form.is_valid():
             try:
-                encounter_update(by=viewer, encounter=encounter, version=form.cleaned_data["version"],
-                                 **form.changes(encounter))
+                encounter_update(
+                    by=viewer, encounter=encounter, version=form.cleaned_data["version"], **form.changes(encounter)
+                )
             except EditConflict as conflict:
                 theirs = conflict.current
-                rows = [(form.fields[name].label, _shown(form, name, getattr(theirs, name)),
-                         _shown(form, name, form.cleaned_data.get(name)))
-                        for name in form.editable_names()]
+                rows = [
+                    (
+                        form.fields[name].label,
+                        _shown(form, name, getattr(theirs, name)),
+                        _shown(form, name, form.cleaned_data.get(name)),
+                    )
+                    for name in form.editable_names()
+                ]
                 comparison = [row for row in rows if row[1] != row[2]]
                 same = [row for row in rows if row[1] == row[2]]
                 # Your values, now against their version: saving again applies them knowingly.
@@ -328,34 +377,51 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("outreach:encounter_detail", pk=encounter.pk)
     else:
         form = EncounterEditForm(initial=EncounterEditForm.initial_for(encounter), viewer=viewer)
-    return render(request, "outreach/encounter_edit.html", {
-        "encounter": encounter,
-        "participant": encounter.participant,
-        "form": form,
-        "comparison": comparison,
-        "same": same,
-        "editable_until": selectors.encounter_editable_until(encounter),
-    })
+    return render(
+        request,
+        "outreach/encounter_edit.html",
+        {
+            "encounter": encounter,
+            "participant": encounter.participant,
+            "form": form,
+            "comparison": comparison,
+            "same": same,
+            "editable_until": selectors.encounter_editable_until(encounter),
+        },
+    )
 
 
 # ---- supporters ----
+
 
 @require_GET
 @team_only
 def supporter_list(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
-    return render(request, "outreach/supporters.html", {
-        "participant": participant,
-        "supporters": selectors.participant_supporters(viewer=viewer, participant=participant),
-    })
+    return render(
+        request,
+        "outreach/supporters.html",
+        {
+            "participant": participant,
+            "supporters": selectors.participant_supporters(viewer=viewer, participant=participant),
+        },
+    )
 
 
-def _supporter_form_page(request: HttpRequest, *, participant, form: SupporterForm, supporter=None,
-                         next_url: str) -> HttpResponse:
-    return render(request, "outreach/supporter_form.html", {
-        "participant": participant, "form": form, "supporter": supporter, "next": next_url,
-    })
+def _supporter_form_page(
+    request: HttpRequest, *, participant, form: SupporterForm, supporter=None, next_url: str
+) -> HttpResponse:
+    return render(
+        request,
+        "outreach/supporter_form.html",
+        {
+            "participant": participant,
+            "form": form,
+            "supporter": supporter,
+            "next": next_url,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -398,5 +464,4 @@ def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(next_url)
     else:
         form = SupporterForm(initial=SupporterForm.initial_for(supporter))
-    return _supporter_form_page(request, participant=participant, form=form, supporter=supporter,
-                                next_url=next_url)
+    return _supporter_form_page(request, participant=participant, form=form, supporter=supporter, next_url=next_url)

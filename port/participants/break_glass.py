@@ -52,11 +52,17 @@ def _check(viewer: Membership, request: BreakGlassRequest) -> None:
 
 def _exact_matches(viewer: Membership, request: BreakGlassRequest) -> list[Participant]:
     key = name_key(request.first_name, request.last_name)
-    matching = (Participant.objects.exclude(program_id=viewer.program_id)
-                .filter(merged_into__isnull=True, date_of_birth=request.date_of_birth)
-                .filter(Q(name_key=key) | Q(aliases__name_key=key)).values("pk"))
-    return list(Participant.objects.filter(pk__in=matching).select_related("program")
-                .order_by("program__name", "last_name", "first_name", "pk"))
+    matching = (
+        Participant.objects.exclude(program_id=viewer.program_id)
+        .filter(merged_into__isnull=True, date_of_birth=request.date_of_birth)
+        .filter(Q(name_key=key) | Q(aliases__name_key=key))
+        .values("pk")
+    )
+    return list(
+        Participant.objects.filter(pk__in=matching)
+        .select_related("program")
+        .order_by("program__name", "last_name", "first_name", "pk")
+    )
 
 
 def break_glass_search(*, viewer: Membership, request: BreakGlassRequest) -> list[Participant]:
@@ -67,14 +73,22 @@ def break_glass_search(*, viewer: Membership, request: BreakGlassRequest) -> lis
     _check(viewer, request)
     matches = _exact_matches(viewer, request)
     ids = [p.pk for p in matches]
-    audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.participant",
-                 target_ids=ids, participant_ids=ids, reason=request.reason.strip()[:REASON_MAX_LENGTH],
-                 flagged=True, note=f"break-the-glass search: {len(ids)} exact match(es)")
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        by=viewer,
+        target_type="participants.participant",
+        target_ids=ids,
+        participant_ids=ids,
+        reason=request.reason.strip()[:REASON_MAX_LENGTH],
+        flagged=True,
+        note=f"break-the-glass search: {len(ids)} exact match(es)",
+    )
     return matches
 
 
-def break_glass_open(*, viewer: Membership, request: BreakGlassRequest, public_id,
-                     now: dt.datetime | None = None) -> BreakGlassAccess:
+def break_glass_open(
+    *, viewer: Membership, request: BreakGlassRequest, public_id, now: dt.datetime | None = None
+) -> BreakGlassAccess:
     """Grant the viewer read-only access to one of the exact matches for BREAK_GLASS_MINUTES.
 
     The record must be one the same request finds (no opening records by id alone). Flagged for review."""
@@ -85,12 +99,24 @@ def break_glass_open(*, viewer: Membership, request: BreakGlassRequest, public_i
     now = now or timezone.now()
     reason = request.reason.strip()[:REASON_MAX_LENGTH]
     grant = BreakGlassAccess.objects.create(
-        user=viewer.user, membership=viewer, participant=participant, reason=reason, granted_at=now,
-        expires_at=now + dt.timedelta(minutes=BREAK_GLASS_MINUTES))
-    audit_record(action=AuditEvent.Action.BREAK_GLASS, by=viewer, target_type="participants.participant",
-                 target_ids=[participant.pk], participant_ids=[participant.pk], reason=reason, flagged=True,
-                 note=f"break-the-glass access {grant.pk} to a record of program {participant.program_id}, "
-                      f"{BREAK_GLASS_MINUTES} minutes")
+        user=viewer.user,
+        membership=viewer,
+        participant=participant,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + dt.timedelta(minutes=BREAK_GLASS_MINUTES),
+    )
+    audit_record(
+        action=AuditEvent.Action.BREAK_GLASS,
+        by=viewer,
+        target_type="participants.participant",
+        target_ids=[participant.pk],
+        participant_ids=[participant.pk],
+        reason=reason,
+        flagged=True,
+        note=f"break-the-glass access {grant.pk} to a record of program {participant.program_id}, "
+        f"{BREAK_GLASS_MINUTES} minutes",
+    )
     return grant
 
 
@@ -100,11 +126,18 @@ def break_glass_active(*, viewer: Membership, public_id, now: dt.datetime | None
     if viewer.role not in SUPERVISING_ROLES or viewer.pk is None:
         return None
     try:
-        return (BreakGlassAccess.objects
-                .filter(user_id=viewer.user_id, membership_id=viewer.pk, participant__public_id=public_id,
-                        participant__merged_into__isnull=True, expires_at__gt=now or timezone.now())
-                .select_related("participant", "participant__program")
-                .order_by("-expires_at").first())
+        return (
+            BreakGlassAccess.objects.filter(
+                user_id=viewer.user_id,
+                membership_id=viewer.pk,
+                participant__public_id=public_id,
+                participant__merged_into__isnull=True,
+                expires_at__gt=now or timezone.now(),
+            )
+            .select_related("participant", "participant__program")
+            .order_by("-expires_at")
+            .first()
+        )
     except (ValueError, TypeError):  # not a UUID
         return None
 

@@ -14,12 +14,17 @@ class ParticipantSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Name, date of birth or phone"),
         max_length=100,
-        help_text=_("For example “Maria Gonzalez”, “Gonzalez, Maria”, 1988-04-12, 04/12/1988, "
-                    "(412) 555-0100, or the last four digits of a phone."),
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "autocapitalize": "none",
-                                      "spellcheck": "false"}),
-        error_messages={"required": _("Type a name, a date of birth or a phone number to search for."),
-                        "max_length": _("Search for at most %(limit_value)d characters.")},
+        help_text=_(
+            "For example “Maria Gonzalez”, “Gonzalez, Maria”, 1988-04-12, 04/12/1988, "
+            "(412) 555-0100, or the last four digits of a phone."
+        ),
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={
+            "required": _("Type a name, a date of birth or a phone number to search for."),
+            "max_length": _("Search for at most %(limit_value)d characters."),
+        },
     )
 
     def clean_q(self) -> str:
@@ -31,7 +36,10 @@ class ParticipantSearchForm(forms.Form):
 def _record_label(participant: Participant, role: str, zone: ZoneInfo) -> str:
     created = formats.date_format(timezone.localtime(participant.created_at, zone), "M j, Y")
     return _("%(role)s: %(name)s (record created %(created)s)") % {
-        "role": role, "name": participant.display_name, "created": created}
+        "role": role,
+        "name": participant.display_name,
+        "created": created,
+    }
 
 
 class KeepRecordForm(forms.Form):
@@ -41,18 +49,32 @@ class KeepRecordForm(forms.Form):
     keep = forms.ChoiceField(
         label=_("Which record should be kept?"),
         widget=forms.RadioSelect,
-        help_text=_("The other record is merged into it: its referrals move over, its names become "
-                    "aliases and its phones are added. Nothing is deleted."),
-        error_messages={"required": _("Choose which record to keep."),
-                        "invalid_choice": _("Choose one of the two records to keep.")},
+        help_text=_(
+            "The other record is merged into it: its referrals move over, its names become "
+            "aliases and its phones are added. Nothing is deleted."
+        ),
+        error_messages={
+            "required": _("Choose which record to keep."),
+            "invalid_choice": _("Choose one of the two records to keep."),
+        },
     )
 
-    def __init__(self, *args, first: Participant, second: Participant, first_role: str, second_role: str,
-                 zone: ZoneInfo, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        first: Participant,
+        second: Participant,
+        first_role: str,
+        second_role: str,
+        zone: ZoneInfo,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.records = {str(first.public_id): first, str(second.public_id): second}
-        self.fields["keep"].choices = [(str(first.public_id), _record_label(first, first_role, zone)),
-                                       (str(second.public_id), _record_label(second, second_role, zone))]
+        self.fields["keep"].choices = [
+            (str(first.public_id), _record_label(first, first_role, zone)),
+            (str(second.public_id), _record_label(second, second_role, zone)),
+        ]
         older = min((first, second), key=lambda p: (p.created_at, p.pk))
         self.fields["keep"].initial = str(older.public_id)
 
@@ -73,8 +95,10 @@ class ReviewDecisionForm(KeepRecordForm):
         label=_("Decision"),
         choices=[(MERGE, _("Same person — merge")), (DISMISS, _("Different people"))],
         widget=forms.HiddenInput,  # set by the button that was pressed
-        error_messages={"required": _("Choose “Same person — merge” or “Different people”."),
-                        "invalid_choice": _("Choose “Same person — merge” or “Different people”.")},
+        error_messages={
+            "required": _("Choose “Same person — merge” or “Different people”."),
+            "invalid_choice": _("Choose “Same person — merge” or “Different people”."),
+        },
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -62,13 +62,19 @@ def find_candidates(
     lookups = []
     if key:
         lookups.append(program_people.filter(name_key=key).values_list("pk", flat=True).order_by())
-        lookups.append(ParticipantAlias.objects.filter(name_key=key, participant__program=program)
-                       .values_list("participant_id", flat=True).order_by())
+        lookups.append(
+            ParticipantAlias.objects.filter(name_key=key, participant__program=program)
+            .values_list("participant_id", flat=True)
+            .order_by()
+        )
     if date_of_birth:
         lookups.append(program_people.filter(date_of_birth=date_of_birth).values_list("pk", flat=True).order_by())
     if phone:
-        lookups.append(ParticipantPhone.objects.filter(number=phone, participant__program=program)
-                       .values_list("participant_id", flat=True).order_by())
+        lookups.append(
+            ParticipantPhone.objects.filter(number=phone, participant__program=program)
+            .values_list("participant_id", flat=True)
+            .order_by()
+        )
     if not lookups:
         return []
     ids = set(lookups[0].union(*lookups[1:]))
@@ -102,8 +108,9 @@ def find_candidates(
         elif same_name and same_phone:
             candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "date of birth differs"]))
         elif same_phone:
-            candidates.append(Candidate(person, MatchKind.LIKELY,
-                                        [*reasons, "similar name" if similar_name else "different name"]))
+            candidates.append(
+                Candidate(person, MatchKind.LIKELY, [*reasons, "similar name" if similar_name else "different name"])
+            )
         elif same_name and (not date_of_birth or not person.date_of_birth):
             candidates.append(Candidate(person, MatchKind.LIKELY, [*reasons, "date of birth missing"]))
         elif same_name and date_of_birth and person.date_of_birth and _dob_typo(date_of_birth, person.date_of_birth):
@@ -112,8 +119,9 @@ def find_candidates(
     return candidates
 
 
-def match_lock_keys(*, program_id: int, first_name: str, last_name: str, date_of_birth: dt.date | None,
-                    phone: str) -> list[int]:
+def match_lock_keys(
+    *, program_id: int, first_name: str, last_name: str, date_of_birth: dt.date | None, phone: str
+) -> list[int]:
     """Keys that two referrals which could match each other share, as signed 64-bit integers in
     ascending order (for PostgreSQL's advisory locks, taken in one order so two intakes never deadlock).
 
@@ -121,9 +129,11 @@ def match_lock_keys(*, program_id: int, first_name: str, last_name: str, date_of
     name; names count as a set of normalized words, so swapped first and last names share a key.
     """
     names = sorted({normalize_name(first_name), normalize_name(last_name)} - {""})
-    parts = [f"name:{'|'.join(names)}" if names else "",
-             f"dob:{date_of_birth.isoformat()}" if date_of_birth else "",
-             f"phone:{phone}" if phone else ""]
+    parts = [
+        f"name:{'|'.join(names)}" if names else "",
+        f"dob:{date_of_birth.isoformat()}" if date_of_birth else "",
+        f"phone:{phone}" if phone else "",
+    ]
     keys = set()
     for part in filter(None, parts):
         digest = hashlib.blake2b(f"participant-match:{program_id}:{part}".encode(), digest_size=8).digest()

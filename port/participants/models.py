@@ -28,8 +28,7 @@ class Participant(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # Set when a person confirmed this record is the same person as another; the record stays, hidden.
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="absorbed")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed")
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -55,9 +54,7 @@ class ParticipantAlias(models.Model):
 
     class Meta:
         verbose_name_plural = "participant aliases"
-        constraints = [
-            models.UniqueConstraint(fields=["participant", "name_key"], name="alias_unique_per_participant")
-        ]
+        constraints = [models.UniqueConstraint(fields=["participant", "name_key"], name="alias_unique_per_participant")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -72,9 +69,7 @@ class ParticipantPhone(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["participant", "number"], name="phone_unique_per_participant")
-        ]
+        constraints = [models.UniqueConstraint(fields=["participant", "number"], name="phone_unique_per_participant")]
 
     def __str__(self) -> str:
         return self.number
@@ -98,18 +93,23 @@ class MatchCandidate(models.Model):
     reasons = models.JSONField(default=list)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(Least("new_participant", "existing_participant"),
-                                    Greatest("new_participant", "existing_participant"),
-                                    name="match_candidate_pair_unique_either_order"),
-            models.CheckConstraint(condition=~models.Q(new_participant=models.F("existing_participant")),
-                                   name="match_candidate_two_records"),
+            models.UniqueConstraint(
+                Least("new_participant", "existing_participant"),
+                Greatest("new_participant", "existing_participant"),
+                name="match_candidate_pair_unique_either_order",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(new_participant=models.F("existing_participant")),
+                name="match_candidate_two_records",
+            ),
         ]
         indexes = [models.Index(fields=["program", "status"], name="match_prog_status")]
 

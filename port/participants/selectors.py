@@ -35,8 +35,9 @@ def participants_visible_to(viewer: Membership) -> QuerySet[Participant]:
     return Participant.objects.filter(program_id=viewer.program_id, merged_into__isnull=True)
 
 
-def participant_get(*, viewer: Membership, public_id, audit: bool = True,
-                    allow_break_glass: bool = False) -> Participant:
+def participant_get(
+    *, viewer: Membership, public_id, audit: bool = True, allow_break_glass: bool = False
+) -> Participant:
     """One participant the viewer may see, or 404. Audited as a read.
 
     With `allow_break_glass` (the participant's page only, which is then read-only), a record outside the
@@ -52,14 +53,26 @@ def participant_get(*, viewer: Membership, public_id, audit: bool = True,
         participant = grant.participant
         participant.break_glass = grant
         if audit:
-            audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="participants.participant",
-                         target_ids=[participant.pk], participant_ids=[participant.pk], reason=grant.reason,
-                         flagged=True, note=f"read under break-the-glass access {grant.pk}")
+            audit_record(
+                action=AuditEvent.Action.VIEW,
+                by=viewer,
+                target_type="participants.participant",
+                target_ids=[participant.pk],
+                participant_ids=[participant.pk],
+                reason=grant.reason,
+                flagged=True,
+                note=f"read under break-the-glass access {grant.pk}",
+            )
         return participant
     participant.break_glass = None
     if audit:
-        audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="participants.participant",
-                     target_ids=[participant.pk], participant_ids=[participant.pk])
+        audit_record(
+            action=AuditEvent.Action.VIEW,
+            by=viewer,
+            target_type="participants.participant",
+            target_ids=[participant.pk],
+            participant_ids=[participant.pk],
+        )
     return participant
 
 
@@ -68,9 +81,12 @@ def match_candidates_pending(*, viewer: Membership) -> QuerySet[MatchCandidate]:
     if viewer.role not in TEAM_ROLES:
         return MatchCandidate.objects.none()
     return (
-        MatchCandidate.objects.filter(program_id=viewer.program_id, status=MatchCandidate.Status.PENDING,
-                                      new_participant__merged_into__isnull=True,
-                                      existing_participant__merged_into__isnull=True)
+        MatchCandidate.objects.filter(
+            program_id=viewer.program_id,
+            status=MatchCandidate.Status.PENDING,
+            new_participant__merged_into__isnull=True,
+            existing_participant__merged_into__isnull=True,
+        )
         .select_related("new_participant", "existing_participant")
         .order_by("created_at", "pk")
     )
@@ -83,9 +99,11 @@ def participant_survivor(*, viewer: Membership, public_id) -> Participant | None
     """
     if viewer.role not in TEAM_ROLES:
         return None
-    absorbed = (Participant.objects.filter(program_id=viewer.program_id, public_id=public_id,
-                                           merged_into__isnull=False)
-                .select_related("merged_into").first())
+    absorbed = (
+        Participant.objects.filter(program_id=viewer.program_id, public_id=public_id, merged_into__isnull=False)
+        .select_related("merged_into")
+        .first()
+    )
     if absorbed is None:
         return None
     # Merges point every absorbed record at a live one; the loop only guards against old data.
@@ -98,6 +116,7 @@ def participant_survivor(*, viewer: Membership, public_id) -> Participant | None
 
 
 # ---- search ----
+
 
 @dataclass(frozen=True)
 class ParticipantQuery:
@@ -128,8 +147,9 @@ def parse_participant_query(text: str) -> ParticipantQuery:
         try:
             return ParticipantQuery(date_of_birth=dt.date(year, month, day))
         except ValueError:
-            raise ValidationError(_("This is not a real date. Write a date of birth as YYYY-MM-DD "
-                                    "or MM/DD/YYYY.")) from None
+            raise ValidationError(
+                _("This is not a real date. Write a date of birth as YYYY-MM-DD or MM/DD/YYYY.")
+            ) from None
     if _DIGITS_ONLY.match(text):
         digits = re.sub(r"\D", "", text)
         if len(digits) < 4:
@@ -194,8 +214,14 @@ def audit_participant_list(*, viewer: Membership, participants: list[Participant
     """A page listed these participants: one audit entry naming each of them."""
     if participants:
         ids = [p.pk for p in participants]
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.participant",
-                     target_ids=ids, participant_ids=ids, note=note)
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="participants.participant",
+            target_ids=ids,
+            participant_ids=ids,
+            note=note,
+        )
 
 
 # ---- the participant's page ----
@@ -284,12 +310,18 @@ def _older_than(rows: QuerySet, field: str, rank: int, cursor: TimelineCursor | 
 def _merges_of(viewer: Membership, participant: Participant) -> QuerySet[ParticipantMerge]:
     """Merges into this record, and into records that were later merged into it (merging keeps every
     absorbed record's `merged_into` pointing at the live one)."""
-    return (ParticipantMerge.objects.filter(program_id=viewer.program_id)
-            .filter(Q(survivor=participant) | Q(survivor__merged_into=participant)))
+    return ParticipantMerge.objects.filter(program_id=viewer.program_id).filter(
+        Q(survivor=participant) | Q(survivor__merged_into=participant)
+    )
 
 
-def participant_timeline(*, viewer: Membership, participant: Participant, before: TimelineCursor | None = None,
-                         limit: int = TIMELINE_PAGE_SIZE) -> Timeline:
+def participant_timeline(
+    *,
+    viewer: Membership,
+    participant: Participant,
+    before: TimelineCursor | None = None,
+    limit: int = TIMELINE_PAGE_SIZE,
+) -> Timeline:
     """Everything that happened with the participant, newest first: referrals (with their overdose),
     status changes and assignments, contact attempts (with who went), encounters (with who was there,
     what was given and taught, to whom), supporters added and their agreement recorded, and merges.
@@ -302,33 +334,53 @@ def participant_timeline(*, viewer: Membership, participant: Participant, before
     team = Prefetch("team", queryset=TeamMember.objects.select_related("user").order_by("pk"))
     in_program = {"program_id": viewer.program_id, "participant": participant}
     sources = [
-        (EventKind.REFERRAL, "received_at",
-         referrals_visible_to(viewer).filter(participant=participant)
-         .select_related("overdose_event", "acuity", "assigned_to", "referring_agency")),
+        (
+            EventKind.REFERRAL,
+            "received_at",
+            referrals_visible_to(viewer)
+            .filter(participant=participant)
+            .select_related("overdose_event", "acuity", "assigned_to", "referring_agency"),
+        ),
         # The "received" entry intake writes is the referral itself.
-        (EventKind.CHANGE, "changed_at",
-         ReferralChange.objects.filter(referral__program_id=viewer.program_id, referral__participant=participant)
-         .exclude(kind=ReferralChange.Kind.STATUS, from_status="")
-         .select_related("referral", "changed_by", "assigned_to")),
-        (EventKind.ATTEMPT, "attempted_at",
-         ContactAttempt.objects.filter(**in_program).select_related("referral", "recorded_by", "supporter", "encounter")
-         .prefetch_related(team)),
-        (EventKind.ENCOUNTER, "occurred_at",
-         Encounter.objects.filter(**in_program).select_related("author", "referral")
-         .prefetch_related(team,
-                           Prefetch("items", queryset=EncounterItem.objects.select_related("supply_item", "lot",
-                                                                                           "supporter")),
-                           Prefetch("supporters_present", queryset=Supporter.objects.order_by("first_name", "pk")),
-                           "addenda__author")),
+        (
+            EventKind.CHANGE,
+            "changed_at",
+            ReferralChange.objects.filter(referral__program_id=viewer.program_id, referral__participant=participant)
+            .exclude(kind=ReferralChange.Kind.STATUS, from_status="")
+            .select_related("referral", "changed_by", "assigned_to"),
+        ),
+        (
+            EventKind.ATTEMPT,
+            "attempted_at",
+            ContactAttempt.objects.filter(**in_program)
+            .select_related("referral", "recorded_by", "supporter", "encounter")
+            .prefetch_related(team),
+        ),
+        (
+            EventKind.ENCOUNTER,
+            "occurred_at",
+            Encounter.objects.filter(**in_program)
+            .select_related("author", "referral")
+            .prefetch_related(
+                team,
+                Prefetch("items", queryset=EncounterItem.objects.select_related("supply_item", "lot", "supporter")),
+                Prefetch("supporters_present", queryset=Supporter.objects.order_by("first_name", "pk")),
+                "addenda__author",
+            ),
+        ),
         (EventKind.SUPPORTER_ADDED, "created_at", Supporter.objects.filter(**in_program)),
-        (EventKind.SUPPORTER_AGREED, "consent_recorded_at",
-         Supporter.objects.filter(**in_program, consent_to_contact=True, consent_recorded_at__isnull=False)
-         .select_related("consent_recorded_by")),
+        (
+            EventKind.SUPPORTER_AGREED,
+            "consent_recorded_at",
+            Supporter.objects.filter(
+                **in_program, consent_to_contact=True, consent_recorded_at__isnull=False
+            ).select_related("consent_recorded_by"),
+        ),
         (EventKind.MERGE, "merged_at", _merges_of(viewer, participant).select_related("merged_by")),
     ]
     events = []
     for kind, field, rows in sources:
-        rows = _older_than(rows, field, EventKind.RANKS[kind], before).order_by(f"-{field}", "-pk")[:limit + 1]
+        rows = _older_than(rows, field, EventKind.RANKS[kind], before).order_by(f"-{field}", "-pk")[: limit + 1]
         events += [TimelineEvent(kind, getattr(row, field), row) for row in rows]
     events.sort(key=lambda event: event.sort_key, reverse=True)
     page = events[:limit]
@@ -350,21 +402,27 @@ def _attempts(count: int) -> str:
     return ngettext("%(count)d attempt", "%(count)d attempts", count) % {"count": count}
 
 
-def participant_next_actions(*, viewer: Membership, participant: Participant,
-                             now: dt.datetime | None = None) -> list[NextAction]:
+def participant_next_actions(
+    *, viewer: Membership, participant: Participant, now: dt.datetime | None = None
+) -> list[NextAction]:
     """What the team should do next: reach the person before each running contact clock runs out
     (or let a supervisor decide when the attempt policy is used up), then follow up on the next steps
     the participant chose at the last encounter. At most three queries."""
     if viewer.role not in TEAM_ROLES or participant.program_id != viewer.program_id:
         return []
     now = now or timezone.now()
-    open_referrals = list(referrals_visible_to(viewer).filter(participant=participant, status__in=OPEN_STATUSES)
-                          .select_related("program").order_by("contact_deadline", "pk"))
+    open_referrals = list(
+        referrals_visible_to(viewer)
+        .filter(participant=participant, status__in=OPEN_STATUSES)
+        .select_related("program")
+        .order_by("contact_deadline", "pk")
+    )
     running = [r for r in open_referrals if r.clock_running]
     attempts: dict[int, list] = {r.pk: [] for r in running}
     if running:
-        for attempt in (ContactAttempt.objects.filter(program_id=viewer.program_id, referral__in=running)
-                        .only("referral_id", "attempted_at", "mode")):
+        for attempt in ContactAttempt.objects.filter(program_id=viewer.program_id, referral__in=running).only(
+            "referral_id", "attempted_at", "mode"
+        ):
             attempts[attempt.referral_id].append(attempt)
     actions = []
     for referral in running:
@@ -377,25 +435,44 @@ def participant_next_actions(*, viewer: Membership, participant: Participant,
             continue
         policy = attempt_policy_status(referral=referral, attempts=tried)
         if policy.exhausted:
-            text = _("Attempt policy used up — supervisor to decide (%(tried)s over %(days)d days, not "
-                     "reached)") % {"tried": _attempts(policy.attempts), "days": policy.days}
+            text = _("Attempt policy used up — supervisor to decide (%(tried)s over %(days)d days, not reached)") % {
+                "tried": _attempts(policy.attempts),
+                "days": policy.days,
+            }
             actions.append(NextAction("policy_exhausted", text, urgent=True, referral=referral))
         else:
             text = _("Contact deadline: %(clock)s (%(tried)s so far, not reached yet)") % {
-                "clock": clock, "tried": _attempts(policy.attempts)}
+                "clock": clock,
+                "tried": _attempts(policy.attempts),
+            }
             actions.append(NextAction("contact", text, urgent=left.total_seconds() < 0, referral=referral))
-    latest = (Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
-              .only("pk", "occurred_at", "next_steps").order_by("-occurred_at", "-pk").first())
+    latest = (
+        Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
+        .only("pk", "occurred_at", "next_steps")
+        .order_by("-occurred_at", "-pk")
+        .first()
+    )
     # The next steps are the participant's own words (an assessment): shown only to roles that may see them.
     if latest is not None and latest.next_steps and can_see(viewer, Group.ASSESSMENTS):
-        actions.append(NextAction("follow_up", _("Follow up: last encounter's next steps: %(steps)s")
-                                  % {"steps": latest.next_steps}, encounter=latest))
+        actions.append(
+            NextAction(
+                "follow_up",
+                _("Follow up: last encounter's next steps: %(steps)s") % {"steps": latest.next_steps},
+                encounter=latest,
+            )
+        )
     elif latest is not None and latest.next_steps:
-        actions.append(NextAction("follow_up", _("Follow up on the next steps chosen at the last encounter."),
-                                  encounter=latest))
+        actions.append(
+            NextAction("follow_up", _("Follow up on the next steps chosen at the last encounter."), encounter=latest)
+        )
     elif any(r.status == Status.REACHED for r in open_referrals):
-        actions.append(NextAction("follow_up", _("Follow up: the person was reached; record the encounter and "
-                                                 "the next steps they choose."), encounter=latest))
+        actions.append(
+            NextAction(
+                "follow_up",
+                _("Follow up: the person was reached; record the encounter and the next steps they choose."),
+                encounter=latest,
+            )
+        )
     return actions
 
 
@@ -409,8 +486,11 @@ def participant_merges(*, viewer: Membership, participant: Participant) -> list[
 
 def match_candidates_naming(*, viewer: Membership, participant: Participant) -> list[MatchCandidate]:
     """Pending possible duplicates in which this participant is one of the two records."""
-    return list(match_candidates_pending(viewer=viewer).filter(
-        Q(new_participant=participant) | Q(existing_participant=participant)))
+    return list(
+        match_candidates_pending(viewer=viewer).filter(
+            Q(new_participant=participant) | Q(existing_participant=participant)
+        )
+    )
 
 
 def match_candidate_get(*, viewer: Membership, pk: int) -> MatchCandidate:
@@ -419,15 +499,25 @@ def match_candidate_get(*, viewer: Membership, pk: int) -> MatchCandidate:
     if viewer.role not in TEAM_ROLES:
         raise Http404
     try:
-        candidate = (MatchCandidate.objects.select_related("new_participant", "existing_participant", "decided_by")
-                     .prefetch_related("new_participant__aliases", "new_participant__phones",
-                                       "existing_participant__aliases", "existing_participant__phones")
-                     .get(pk=pk, program_id=viewer.program_id))
+        candidate = (
+            MatchCandidate.objects.select_related("new_participant", "existing_participant", "decided_by")
+            .prefetch_related(
+                "new_participant__aliases",
+                "new_participant__phones",
+                "existing_participant__aliases",
+                "existing_participant__phones",
+            )
+            .get(pk=pk, program_id=viewer.program_id)
+        )
     except MatchCandidate.DoesNotExist as exc:
         raise Http404 from exc
-    audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="participants.matchcandidate",
-                 target_ids=[candidate.pk],
-                 participant_ids=[candidate.new_participant_id, candidate.existing_participant_id])
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=viewer,
+        target_type="participants.matchcandidate",
+        target_ids=[candidate.pk],
+        participant_ids=[candidate.new_participant_id, candidate.existing_participant_id],
+    )
     return candidate
 
 
@@ -442,14 +532,22 @@ def participant_referral_summaries(*, viewer: Membership, participant_ids: list[
     """For each participant: how many referrals, the latest overdose, the latest referral's source.
     One query for any number of participants."""
     referrals = referrals_visible_to(viewer)
-    latest_source = (referrals.filter(participant_id=OuterRef("participant_id"))
-                     .order_by("-received_at", "-pk").values("source")[:1])
-    rows = (referrals.filter(participant_id__in=participant_ids).order_by()
-            .values("participant_id")
-            .annotate(count=Count("pk"), latest_overdose_at=Max("overdose_event__occurred_at"),
-                      latest_source=Subquery(latest_source)))
+    latest_source = (
+        referrals.filter(participant_id=OuterRef("participant_id")).order_by("-received_at", "-pk").values("source")[:1]
+    )
+    rows = (
+        referrals.filter(participant_id__in=participant_ids)
+        .order_by()
+        .values("participant_id")
+        .annotate(
+            count=Count("pk"),
+            latest_overdose_at=Max("overdose_event__occurred_at"),
+            latest_source=Subquery(latest_source),
+        )
+    )
     summaries = {pk: ReferralSummary() for pk in participant_ids}
     for row in rows:
-        summaries[row["participant_id"]] = ReferralSummary(row["count"], row["latest_overdose_at"],
-                                                           row["latest_source"] or "")
+        summaries[row["participant_id"]] = ReferralSummary(
+            row["count"], row["latest_overdose_at"], row["latest_source"] or ""
+        )
     return summaries

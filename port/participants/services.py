@@ -24,8 +24,15 @@ from port.participants.models import (
 from port.participants.normalize import name_key, normalize_name, strip_invisible
 
 # Fields a later referral may fill in when the record has nothing for them yet.
-FILLABLE_FIELDS = ("first_name", "last_name", "preferred_name", "date_of_birth", "address",
-                   "location_notes", "preferred_language")
+FILLABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "address",
+    "location_notes",
+    "preferred_language",
+)
 
 
 def participant_create(
@@ -66,8 +73,14 @@ def participant_update_from_referral(*, participant: Participant, details: dict)
     Returns the names of the fields that changed.
     """
     changed = []
-    details = {**details, **{field: strip_invisible(details[field])
-                             for field in ("first_name", "last_name", "preferred_name") if details.get(field)}}
+    details = {
+        **details,
+        **{
+            field: strip_invisible(details[field])
+            for field in ("first_name", "last_name", "preferred_name")
+            if details.get(field)
+        },
+    }
     for field in FILLABLE_FIELDS:
         value = details.get(field)
         if value and not getattr(participant, field):
@@ -84,7 +97,8 @@ def participant_update_from_referral(*, participant: Participant, details: dict)
     key = name_key(details.get("first_name", ""), details.get("last_name", ""))
     if key and key != participant.name_key:
         _, created = ParticipantAlias.objects.get_or_create(
-            participant=participant, name_key=key,
+            participant=participant,
+            name_key=key,
             defaults={"first_name": details.get("first_name", ""), "last_name": details.get("last_name", "")},
         )
         if created:
@@ -104,8 +118,12 @@ def _snapshot(participant: Participant) -> dict:
 # Relations that describe the merge itself and must keep pointing at the absorbed record. Records
 # merged into the absorbed one earlier are *not* here: they move on to the survivor, so `merged_into`
 # always names a live record and the merge history of a person is one query away.
-_MERGE_BOOKKEEPING = {(MatchCandidate, "new_participant"), (MatchCandidate, "existing_participant"),
-                      (ParticipantMerge, "survivor"), (ParticipantMerge, "absorbed")}
+_MERGE_BOOKKEEPING = {
+    (MatchCandidate, "new_participant"),
+    (MatchCandidate, "existing_participant"),
+    (ParticipantMerge, "survivor"),
+    (ParticipantMerge, "absorbed"),
+}
 # Copied rather than moved: the absorbed record keeps its own, as it was.
 _COPIED = (ParticipantAlias, ParticipantPhone)
 
@@ -113,8 +131,9 @@ _COPIED = (ParticipantAlias, ParticipantPhone)
 def _add_alias(participant: Participant, first_name: str, last_name: str) -> None:
     key = name_key(first_name, last_name)
     if key and key != participant.name_key:
-        ParticipantAlias.objects.get_or_create(participant=participant, name_key=key,
-                                               defaults={"first_name": first_name, "last_name": last_name})
+        ParticipantAlias.objects.get_or_create(
+            participant=participant, name_key=key, defaults={"first_name": first_name, "last_name": last_name}
+        )
 
 
 def _move_references(*, survivor: Participant, absorbed: Participant) -> dict[str, int]:
@@ -136,8 +155,9 @@ def _move_references(*, survivor: Participant, absorbed: Participant) -> dict[st
     return moved
 
 
-def _carry_over_pending_candidates(*, survivor: Participant, absorbed: Participant, by: Membership,
-                                   now: dt.datetime) -> list[int]:
+def _carry_over_pending_candidates(
+    *, survivor: Participant, absorbed: Participant, by: Membership, now: dt.datetime
+) -> list[int]:
     """Pending possible duplicates that named the absorbed record now concern the survivor."""
     changed = []
     pending = MatchCandidate.objects.select_for_update().filter(
@@ -151,10 +171,14 @@ def _carry_over_pending_candidates(*, survivor: Participant, absorbed: Participa
             # This is the question the merge answers.
             _decide(candidate, MatchCandidate.Status.MERGED, by=by, now=now)
             continue
-        twin = MatchCandidate.objects.select_for_update().filter(
-            Q(new_participant_id=other_id, existing_participant=survivor)
-            | Q(new_participant=survivor, existing_participant_id=other_id)
-        ).first()
+        twin = (
+            MatchCandidate.objects.select_for_update()
+            .filter(
+                Q(new_participant_id=other_id, existing_participant=survivor)
+                | Q(new_participant=survivor, existing_participant_id=other_id)
+            )
+            .first()
+        )
         if twin is None:
             if absorbed_is_new:
                 candidate.new_participant = survivor
@@ -225,13 +249,21 @@ def participant_merge(*, survivor: Participant, absorbed: Participant, by: Membe
     candidates = _carry_over_pending_candidates(survivor=survivor, absorbed=absorbed, by=by, now=timezone.now())
 
     merge = ParticipantMerge.objects.create(
-        program=survivor.program, survivor=survivor, absorbed=absorbed,
-        absorbed_snapshot=absorbed_before, survivor_snapshot=survivor_before, merged_by=by.user,
+        program=survivor.program,
+        survivor=survivor,
+        absorbed=absorbed,
+        absorbed_snapshot=absorbed_before,
+        survivor_snapshot=survivor_before,
+        merged_by=by.user,
     )
-    audit_record(action=AuditEvent.Action.MERGE, by=by, target_type="participants.participant",
-                 target_ids=[survivor.pk, absorbed.pk], participant_ids=[survivor.pk, absorbed.pk],
-                 changes={"survivor": survivor.pk, "absorbed": absorbed.pk, "moved": moved,
-                          "match_candidates": candidates})
+    audit_record(
+        action=AuditEvent.Action.MERGE,
+        by=by,
+        target_type="participants.participant",
+        target_ids=[survivor.pk, absorbed.pk],
+        participant_ids=[survivor.pk, absorbed.pk],
+        changes={"survivor": survivor.pk, "absorbed": absorbed.pk, "moved": moved, "match_candidates": candidates},
+    )
     return merge
 
 
@@ -239,8 +271,10 @@ def participant_merge(*, survivor: Participant, absorbed: Participant, by: Membe
 def match_candidate_merge(*, candidate: MatchCandidate, keep: Participant, by: Membership) -> ParticipantMerge:
     """A person confirmed a possible duplicate is the same person: merge the other record into `keep`."""
     candidate = _pending_candidate(candidate, by)
-    pair = {candidate.new_participant_id: candidate.new_participant,
-            candidate.existing_participant_id: candidate.existing_participant}
+    pair = {
+        candidate.new_participant_id: candidate.new_participant,
+        candidate.existing_participant_id: candidate.existing_participant,
+    }
     if keep.pk not in pair:
         raise ValidationError(_("Choose one of the two records to keep."))
     absorbed = next(p for pk, p in pair.items() if pk != keep.pk)
@@ -253,18 +287,25 @@ def match_candidate_dismiss(*, candidate: MatchCandidate, by: Membership) -> Non
     """A person decided the two records are different people."""
     candidate = _pending_candidate(candidate, by)
     _decide(candidate, MatchCandidate.Status.DISMISSED, by=by, now=timezone.now())
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="participants.matchcandidate",
-                 target_ids=[candidate.pk],
-                 participant_ids=[candidate.new_participant_id, candidate.existing_participant_id],
-                 changes={"status": ["pending", "dismissed"]})
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=by,
+        target_type="participants.matchcandidate",
+        target_ids=[candidate.pk],
+        participant_ids=[candidate.new_participant_id, candidate.existing_participant_id],
+        changes={"status": ["pending", "dismissed"]},
+    )
 
 
 def _pending_candidate(candidate: MatchCandidate, by: Membership) -> MatchCandidate:
     """The candidate as stored now, locked, if it is still waiting and `by` may decide it."""
     if by.role not in TEAM_ROLES or candidate.program_id != by.program_id:
         raise ValidationError(_("Only the program's team can decide about possible duplicates."))
-    candidate = (MatchCandidate.objects.select_for_update()
-                 .select_related("new_participant", "existing_participant").get(pk=candidate.pk))
+    candidate = (
+        MatchCandidate.objects.select_for_update()
+        .select_related("new_participant", "existing_participant")
+        .get(pk=candidate.pk)
+    )
     if candidate.status != MatchCandidate.Status.PENDING:
         raise ValidationError(_("This possible duplicate has already been decided."))
     if candidate.new_participant.merged_into_id or candidate.existing_participant.merged_into_id:

@@ -62,6 +62,7 @@ def humanise_reasons(reasons: list[str]) -> list[str]:
 
 # ---- search ----
 
+
 def _search_data(request: HttpRequest):
     """The search box posts, so names and birth dates stay out of URLs and browser history; a query in
     the URL (?q=) is not read at all."""
@@ -77,9 +78,15 @@ def participant_search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"])
         selectors.audit_participant_list(viewer=viewer, participants=results, note="participant search")
-    return render(request, "participants/search.html", {
-        "form": form, "results": _search_rows(results), "limit": selectors.SEARCH_LIMIT,
-    })
+    return render(
+        request,
+        "participants/search.html",
+        {
+            "form": form,
+            "results": _search_rows(results),
+            "limit": selectors.SEARCH_LIMIT,
+        },
+    )
 
 
 @dataclass
@@ -92,11 +99,14 @@ class SearchRow:
 def _search_rows(results: list[Participant] | None) -> list[SearchRow] | None:
     if results is None:
         return None
-    return [SearchRow(p, [format_phone(ph.number) for ph in p.phones.all()], [str(a) for a in p.aliases.all()])
-            for p in results]
+    return [
+        SearchRow(p, [format_phone(ph.number) for ph in p.phones.all()], [str(a) for a in p.aliases.all()])
+        for p in results
+    ]
 
 
 # ---- the participant's page ----
+
 
 def _live_record(viewer: Membership, public_id, *, allow_break_glass: bool = False) -> Participant:
     """The record (audited as a read), or a redirect-worthy Http404 subclass for merged-away ones."""
@@ -140,20 +150,24 @@ def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
     timeline = selectors.participant_timeline(viewer=viewer, participant=participant, before=before)
     candidates = selectors.match_candidates_naming(viewer=viewer, participant=participant)
     _audit_others_shown(viewer, participant, candidates, timeline)
-    return render(request, "participants/detail.html", {
-        "participant": participant,
-        "aliases": [str(a) for a in participant.aliases.all()],
-        "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
-        "next_actions": selectors.participant_next_actions(viewer=viewer, participant=participant, now=now),
-        "supporters": participant_supporters(viewer=viewer, participant=participant),
-        "consent_rows": participant_consents(viewer=viewer, participant=participant),
-        "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
-        "older": timeline.older.token() if timeline.older else "",
-        "paged": before is not None,
-        "page_size": selectors.TIMELINE_PAGE_SIZE,
-        "candidates": candidates,
-        "time_zone": viewer.program.time_zone,
-    })
+    return render(
+        request,
+        "participants/detail.html",
+        {
+            "participant": participant,
+            "aliases": [str(a) for a in participant.aliases.all()],
+            "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
+            "next_actions": selectors.participant_next_actions(viewer=viewer, participant=participant, now=now),
+            "supporters": participant_supporters(viewer=viewer, participant=participant),
+            "consent_rows": participant_consents(viewer=viewer, participant=participant),
+            "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
+            "older": timeline.older.token() if timeline.older else "",
+            "paged": before is not None,
+            "page_size": selectors.TIMELINE_PAGE_SIZE,
+            "candidates": candidates,
+            "time_zone": viewer.program.time_zone,
+        },
+    )
 
 
 def _break_glass_page(request: HttpRequest, participant: Participant) -> HttpResponse:
@@ -170,31 +184,43 @@ def _break_glass_page(request: HttpRequest, participant: Participant) -> HttpRes
         except ValueError:
             messages.error(request, _("That link to older entries is not valid; showing the newest."))
     timeline = selectors.participant_timeline(viewer=reader, participant=participant, before=before)
-    return render(request, "participants/detail.html", {
-        "participant": participant,
-        "break_glass": grant,
-        "read_only": True,
-        "aliases": [str(a) for a in participant.aliases.all()],
-        "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
-        "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
-        "older": timeline.older.token() if timeline.older else "",
-        "paged": before is not None,
-        "page_size": selectors.TIMELINE_PAGE_SIZE,
-        "time_zone": participant.program.time_zone,
-    })
+    return render(
+        request,
+        "participants/detail.html",
+        {
+            "participant": participant,
+            "break_glass": grant,
+            "read_only": True,
+            "aliases": [str(a) for a in participant.aliases.all()],
+            "phones": [(p.number, format_phone(p.number)) for p in participant.phones.all()],
+            "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
+            "older": timeline.older.token() if timeline.older else "",
+            "paged": before is not None,
+            "page_size": selectors.TIMELINE_PAGE_SIZE,
+            "time_zone": participant.program.time_zone,
+        },
+    )
 
 
-def _audit_others_shown(viewer: Membership, participant: Participant, candidates: list[MatchCandidate],
-                        timeline: selectors.Timeline) -> None:
+def _audit_others_shown(
+    viewer: Membership, participant: Participant, candidates: list[MatchCandidate], timeline: selectors.Timeline
+) -> None:
     """The page also shows other records: possible duplicates (by name) and records merged into this
     one (what they said). Their reads are audited too, under their own ids."""
-    others = {c.existing_participant_id if c.new_participant_id == participant.pk else c.new_participant_id
-              for c in candidates}
+    others = {
+        c.existing_participant_id if c.new_participant_id == participant.pk else c.new_participant_id
+        for c in candidates
+    }
     others |= {e.record.absorbed_id for e in timeline.events if e.kind == selectors.EventKind.MERGE}
     if others:
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.participant",
-                     target_ids=sorted(others), participant_ids=sorted(others),
-                     note=f"shown on the page of participant {participant.pk}")
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="participants.participant",
+            target_ids=sorted(others),
+            participant_ids=sorted(others),
+            note=f"shown on the page of participant {participant.pk}",
+        )
 
 
 @dataclass
@@ -230,7 +256,8 @@ def _timeline_entry(event: selectors.TimelineEvent, *, zone: ZoneInfo, now: dt.d
             deadline=timezone.localtime(referral.contact_deadline, zone),
             occurred_at=timezone.localtime(occurred, zone) if occurred else None,
             text=describe_time_left(left) if referral.clock_running else "",
-            overdue=referral.clock_running and left < dt.timedelta(0))
+            overdue=referral.clock_running and left < dt.timedelta(0),
+        )
     elif event.kind == selectors.EventKind.CHANGE:
         reason = event.record.reason
         entry.reason = str(ClosingReason(reason).label) if reason in ClosingReason.values else reason
@@ -267,6 +294,7 @@ def _merge_entry(merge: ParticipantMerge) -> MergeEntry:
 
 # ---- comparing two records ----
 
+
 @dataclass
 class ComparedValue:
     label: str
@@ -285,8 +313,9 @@ def _date(value) -> str:
     return formats.date_format(value, "M j, Y") if value else ""
 
 
-def _facts(participant: Participant, summary: selectors.ReferralSummary,
-           zone: ZoneInfo) -> list[tuple[str, str, object]]:
+def _facts(
+    participant: Participant, summary: selectors.ReferralSummary, zone: ZoneInfo
+) -> list[tuple[str, str, object]]:
     """(label, shown value, value compared) for one record."""
     aliases = sorted(str(a) for a in participant.aliases.all())
     phones = sorted(p.number for p in participant.phones.all())
@@ -294,8 +323,11 @@ def _facts(participant: Participant, summary: selectors.ReferralSummary,
     latest_date = timezone.localtime(latest, zone).date() if latest else None
     source_label = Source(summary.latest_source).label if summary.latest_source in Source.values else ""
     return [
-        (_("Name"), participant.display_name if (participant.first_name or participant.last_name) else "",
-         participant.name_key),
+        (
+            _("Name"),
+            participant.display_name if (participant.first_name or participant.last_name) else "",
+            participant.name_key,
+        ),
         (_("Preferred name"), participant.preferred_name, normalize_name(participant.preferred_name)),
         (_("Other names (aliases)"), ", ".join(aliases), {a.name_key for a in participant.aliases.all()}),
         (_("Date of birth"), _date(participant.date_of_birth), participant.date_of_birth),
@@ -317,31 +349,42 @@ def _compare(viewer: Membership, left: tuple[Participant, str], right: tuple[Par
     right_facts = _facts(right[0], summaries[right[0].pk], zone)
     records = []
     for (participant, heading), facts, other in ((left, left_facts, right_facts), (right, right_facts, left_facts)):
-        values = [ComparedValue(label, shown, key != other_key)
-                  for (label, shown, key), (_label, _shown, other_key) in zip(facts, other, strict=True)]
+        values = [
+            ComparedValue(label, shown, key != other_key)
+            for (label, shown, key), (_label, _shown, other_key) in zip(facts, other, strict=True)
+        ]
         records.append(ComparedRecord(participant, heading, values))
     return records
 
 
 # ---- possible duplicates ----
 
+
 @require_GET
 @team_only
 def review_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
     page = Paginator(selectors.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     candidates = list(page.object_list)
     if candidates:
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.matchcandidate",
-                     target_ids=[c.pk for c in candidates],
-                     participant_ids=[pk for c in candidates for pk in (c.new_participant_id,
-                                                                         c.existing_participant_id)])
-    return render(request, "participants/review_list.html", {
-        "page": page,
-        "rows": [(c, humanise_reasons(c.reasons)) for c in candidates],
-        "nav_active": "review",
-    })
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="participants.matchcandidate",
+            target_ids=[c.pk for c in candidates],
+            participant_ids=[pk for c in candidates for pk in (c.new_participant_id, c.existing_participant_id)],
+        )
+    return render(
+        request,
+        "participants/review_list.html",
+        {
+            "page": page,
+            "rows": [(c, humanise_reasons(c.reasons)) for c in candidates],
+            "nav_active": "review",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -350,11 +393,17 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     candidate = selectors.match_candidate_get(viewer=viewer, pk=pk)
     earlier, newer = candidate.existing_participant, candidate.new_participant
-    form = ReviewDecisionForm(request.POST if request.method == "POST" else None,
-                              first=earlier, second=newer,
-                              first_role=_("Earlier record"), second_role=_("New record"), zone=viewer.program.zone)
-    is_open = (candidate.status == MatchCandidate.Status.PENDING
-               and not earlier.merged_into_id and not newer.merged_into_id)
+    form = ReviewDecisionForm(
+        request.POST if request.method == "POST" else None,
+        first=earlier,
+        second=newer,
+        first_role=_("Earlier record"),
+        second_role=_("New record"),
+        zone=viewer.program.zone,
+    )
+    is_open = (
+        candidate.status == MatchCandidate.Status.PENDING and not earlier.merged_into_id and not newer.merged_into_id
+    )
     if request.method == "POST":
         if not is_open:
             messages.error(request, _("This possible duplicate has already been decided."))
@@ -364,24 +413,33 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 if form.cleaned_data["decision"] == ReviewDecisionForm.MERGE:
                     survivor, _absorbed = form.survivor_and_absorbed()
                     match_candidate_merge(candidate=candidate, keep=survivor, by=viewer)
-                    messages.success(request, _("The two records are merged into this one. Nothing was "
-                                                "deleted: the other record's names, phones and referrals "
-                                                "are here now."))
+                    messages.success(
+                        request,
+                        _(
+                            "The two records are merged into this one. Nothing was "
+                            "deleted: the other record's names, phones and referrals "
+                            "are here now."
+                        ),
+                    )
                     return redirect("participants:detail", public_id=survivor.public_id)
                 match_candidate_dismiss(candidate=candidate, by=viewer)
                 messages.success(request, _("Marked as different people. Both records stay as they are."))
                 return redirect("participants:review_list")
             except ValidationError as exc:
                 form.add_error(None, exc)
-    return render(request, "participants/review.html", {
-        "candidate": candidate,
-        "reasons": humanise_reasons(candidate.reasons),
-        "records": _compare(viewer, (earlier, _("Earlier record")), (newer, _("New record"))),
-        "form": form,
-        "is_open": is_open,
-        "live_record": _live_of(earlier, newer),
-        "nav_active": "review",
-    })
+    return render(
+        request,
+        "participants/review.html",
+        {
+            "candidate": candidate,
+            "reasons": humanise_reasons(candidate.reasons),
+            "records": _compare(viewer, (earlier, _("Earlier record")), (newer, _("New record"))),
+            "form": form,
+            "is_open": is_open,
+            "live_record": _live_of(earlier, newer),
+            "nav_active": "review",
+        },
+    )
 
 
 def _live_of(*records: Participant) -> Participant | None:
@@ -392,6 +450,7 @@ def _live_of(*records: Participant) -> Participant | None:
 
 
 # ---- merging any two records ----
+
 
 @require_http_methods(["GET", "POST"])
 @any_member
@@ -408,10 +467,17 @@ def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
         for c in selectors.match_candidates_naming(viewer=viewer, participant=participant)
     ]
     selectors.audit_participant_list(viewer=viewer, participants=suggestions, note="merge: suggested duplicates")
-    return render(request, "participants/merge_choose.html", {
-        "participant": participant, "form": form, "results": _search_rows(results),
-        "suggestions": suggestions, "limit": selectors.SEARCH_LIMIT,
-    })
+    return render(
+        request,
+        "participants/merge_choose.html",
+        {
+            "participant": participant,
+            "form": form,
+            "results": _search_rows(results),
+            "suggestions": suggestions,
+            "limit": selectors.SEARCH_LIMIT,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -428,8 +494,14 @@ def merge_confirm(request: HttpRequest, public_id, other_id) -> HttpResponse:
     if participant.pk == other.pk:
         messages.error(request, _("A record cannot be merged with itself. Choose another record."))
         return redirect("participants:merge_choose", public_id=participant.public_id)
-    form = KeepRecordForm(request.POST if request.method == "POST" else None, first=participant, second=other,
-                          first_role=_("This record"), second_role=_("The other record"), zone=viewer.program.zone)
+    form = KeepRecordForm(
+        request.POST if request.method == "POST" else None,
+        first=participant,
+        second=other,
+        first_role=_("This record"),
+        second_role=_("The other record"),
+        zone=viewer.program.zone,
+    )
     if request.method == "POST" and form.is_valid():
         survivor, absorbed = form.survivor_and_absorbed()
         try:
@@ -437,10 +509,21 @@ def merge_confirm(request: HttpRequest, public_id, other_id) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The two records are merged into this one. Nothing was deleted: the "
-                                        "other record's names, phones and referrals are here now."))
+            messages.success(
+                request,
+                _(
+                    "The two records are merged into this one. Nothing was deleted: the "
+                    "other record's names, phones and referrals are here now."
+                ),
+            )
             return redirect("participants:detail", public_id=survivor.public_id)
-    return render(request, "participants/merge_confirm.html", {
-        "participant": participant, "other": other, "form": form,
-        "records": _compare(viewer, (participant, _("This record")), (other, _("The other record"))),
-    })
+    return render(
+        request,
+        "participants/merge_confirm.html",
+        {
+            "participant": participant,
+            "other": other,
+            "form": form,
+            "records": _compare(viewer, (participant, _("This record")), (other, _("The other record"))),
+        },
+    )

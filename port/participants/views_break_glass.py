@@ -30,30 +30,44 @@ supervisors_only = membership_required(SUPERVISING_ROLES)
 
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Why you need this record"), min_length=REASON_MIN_LENGTH, max_length=REASON_MAX_LENGTH,
+        label=gettext_lazy("Why you need this record"),
+        min_length=REASON_MIN_LENGTH,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX_LENGTH}),
-        help_text=gettext_lazy("For example: “Referred to us today; she says she was followed by the Hilltop team "
-                               "last year.” Your reason is recorded with everything you open and is reviewed."),
+        help_text=gettext_lazy(
+            "For example: “Referred to us today; she says she was followed by the Hilltop team "
+            "last year.” Your reason is recorded with everything you open and is reviewed."
+        ),
         error_messages={
             "required": gettext_lazy("Give the reason you need a record outside your program."),
-            "min_length": gettext_lazy("Give the reason in at least %(limit_value)d characters "
-                                       "(you wrote %(show_value)d)."),
+            "min_length": gettext_lazy(
+                "Give the reason in at least %(limit_value)d characters (you wrote %(show_value)d)."
+            ),
             "max_length": gettext_lazy("Keep the reason to %(limit_value)d characters."),
-        })
+        },
+    )
     first_name = forms.CharField(
-        label=gettext_lazy("First name, exactly as on their record"), max_length=100,
+        label=gettext_lazy("First name, exactly as on their record"),
+        max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": gettext_lazy("Give the person's first name.")})
+        error_messages={"required": gettext_lazy("Give the person's first name.")},
+    )
     last_name = forms.CharField(
-        label=gettext_lazy("Last name, exactly as on their record"), max_length=100,
+        label=gettext_lazy("Last name, exactly as on their record"),
+        max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": gettext_lazy("Give the person's last name.")})
+        error_messages={"required": gettext_lazy("Give the person's last name.")},
+    )
     date_of_birth = forms.DateField(
-        label=gettext_lazy("Date of birth"), input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+        label=gettext_lazy("Date of birth"),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("YYYY-MM-DD or MM/DD/YYYY."),
-        error_messages={"required": gettext_lazy("Give the person's date of birth."),
-                        "invalid": gettext_lazy("Write the date of birth as YYYY-MM-DD or MM/DD/YYYY.")})
+        error_messages={
+            "required": gettext_lazy("Give the person's date of birth."),
+            "invalid": gettext_lazy("Write the date of birth as YYYY-MM-DD or MM/DD/YYYY."),
+        },
+    )
 
     def clean_date_of_birth(self) -> dt.date:
         value = self.cleaned_data["date_of_birth"]
@@ -63,20 +77,35 @@ class BreakGlassForm(forms.Form):
 
     def to_request(self) -> BreakGlassRequest:
         data = self.cleaned_data
-        return BreakGlassRequest(reason=data["reason"], first_name=data["first_name"], last_name=data["last_name"],
-                                 date_of_birth=data["date_of_birth"])
+        return BreakGlassRequest(
+            reason=data["reason"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+        )
 
 
 class OpenForm(BreakGlassForm):
-    participant = forms.UUIDField(widget=forms.HiddenInput,
-                                  error_messages={"required": gettext_lazy("Choose the record to open."),
-                                                  "invalid": gettext_lazy("Choose the record to open.")})
+    participant = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": gettext_lazy("Choose the record to open."),
+            "invalid": gettext_lazy("Choose the record to open."),
+        },
+    )
 
 
 def _page(request: HttpRequest, form: BreakGlassForm, matches=None, status: int = 200) -> HttpResponse:
-    return render(request, "participants/break_glass.html", {
-        "form": form, "matches": matches, "minutes": BREAK_GLASS_MINUTES,
-    }, status=status)
+    return render(
+        request,
+        "participants/break_glass.html",
+        {
+            "form": form,
+            "matches": matches,
+            "minutes": BREAK_GLASS_MINUTES,
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,11 +133,15 @@ def break_glass_open_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form)
     try:
-        grant = break_glass_open(viewer=request.membership, request=form.to_request(),
-                                 public_id=form.cleaned_data["participant"])
+        grant = break_glass_open(
+            viewer=request.membership, request=form.to_request(), public_id=form.cleaned_data["participant"]
+        )
     except BreakGlassRefused as refused:
         form.add_error(None, str(refused))
         return _page(request, form)
-    messages.warning(request, _("You opened a record of another program. Your access ends in %(minutes)d minutes "
-                                "and is flagged for review.") % {"minutes": BREAK_GLASS_MINUTES})
+    messages.warning(
+        request,
+        _("You opened a record of another program. Your access ends in %(minutes)d minutes and is flagged for review.")
+        % {"minutes": BREAK_GLASS_MINUTES},
+    )
     return redirect("participants:detail", public_id=grant.participant.public_id)

@@ -13,15 +13,28 @@ from port.participants.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get, vis
 @require_GET
 @membership_required({Role.FIRST_RESPONDER})
 def visits(request: HttpRequest) -> HttpResponse:
-    return render(request, "participants/visits.html", {
-        "rows": visits_list(viewer=request.membership), "days": VISIT_SHEET_DAYS, "nav_active": "visits",
-    })
+    return render(
+        request,
+        "participants/visits.html",
+        {
+            "rows": visits_list(viewer=request.membership),
+            "days": VISIT_SHEET_DAYS,
+            "nav_active": "visits",
+        },
+    )
 
 
 @require_GET
 @membership_required(Role.values)  # the selector answers 404 to anyone who did not go on a visit
 def visit_sheet(request: HttpRequest, public_id) -> HttpResponse:
     sheet = visit_sheet_get(viewer=request.membership, public_id=public_id)
-    return render(request, "participants/visit_sheet.html", {
-        "sheet": sheet, "participant": sheet.participant, "days": VISIT_SHEET_DAYS, "nav_active": "visits",
-    })
+    return render(
+        request,
+        "participants/visit_sheet.html",
+        {
+            "sheet": sheet,
+            "participant": sheet.participant,
+            "days": VISIT_SHEET_DAYS,
+            "nav_active": "visits",
+        },
+    )

@@ -35,8 +35,9 @@ def _since(now: dt.datetime | None = None) -> dt.datetime:
 
 def _visited_by(viewer: Membership, since: dt.datetime) -> Q:
     """Participants with an attempt or an encounter since `since` on whose team the viewer was named."""
-    return (Q(attempts__team__user_id=viewer.user_id, attempts__attempted_at__gte=since)
-            | Q(encounters__team__user_id=viewer.user_id, encounters__occurred_at__gte=since))
+    return Q(attempts__team__user_id=viewer.user_id, attempts__attempted_at__gte=since) | Q(
+        encounters__team__user_id=viewer.user_id, encounters__occurred_at__gte=since
+    )
 
 
 def participants_visited_by(viewer: Membership, *, now: dt.datetime | None = None) -> QuerySet[Participant]:
@@ -44,8 +45,11 @@ def participants_visited_by(viewer: Membership, *, now: dt.datetime | None = Non
     if viewer.role != Role.FIRST_RESPONDER:
         return Participant.objects.none()
     since = _since(now)
-    visited = Participant.objects.filter(program_id=viewer.program_id, merged_into__isnull=True).filter(
-        _visited_by(viewer, since)).values("pk")
+    visited = (
+        Participant.objects.filter(program_id=viewer.program_id, merged_into__isnull=True)
+        .filter(_visited_by(viewer, since))
+        .values("pk")
+    )
     return Participant.objects.filter(pk__in=visited)
 
 
@@ -63,14 +67,23 @@ def visits_list(*, viewer: Membership, now: dt.datetime | None = None) -> list[V
     since = _since(now)
     last: dict[int, dt.datetime] = {}
     for model, stamp in ((ContactAttempt, "attempted_at"), (Encounter, "occurred_at")):
-        visits = (model.objects.filter(participant__in=people, team__user_id=viewer.user_id,
-                                       **{f"{stamp}__gte": since})
-                  .order_by().values_list("participant_id").annotate(at=Max(stamp)))
+        visits = (
+            model.objects.filter(participant__in=people, team__user_id=viewer.user_id, **{f"{stamp}__gte": since})
+            .order_by()
+            .values_list("participant_id")
+            .annotate(at=Max(stamp))
+        )
         for participant_id, at in visits:
             last[participant_id] = max(at, last.get(participant_id, at))
     ids = [p.pk for p in people]
-    audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="participants.participant",
-                 target_ids=ids, participant_ids=ids, note="visit sheets")
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        by=viewer,
+        target_type="participants.participant",
+        target_ids=ids,
+        participant_ids=ids,
+        note="visit sheets",
+    )
     rows = [VisitRow(p, last[p.pk]) for p in people if p.pk in last]
     return sorted(rows, key=lambda row: row.last_visit_at, reverse=True)
 
@@ -98,32 +111,47 @@ class VisitSheet:
 def visit_sheet_get(*, viewer: Membership, public_id, now: dt.datetime | None = None) -> VisitSheet:
     """The visit sheet of a participant this first responder went to see, or 404. Audited as a read."""
     try:
-        participant = (participants_visited_by(viewer, now=now).prefetch_related("phones")
-                       .get(public_id=public_id))
+        participant = participants_visited_by(viewer, now=now).prefetch_related("phones").get(public_id=public_id)
     except (Participant.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
-    sheet = VisitSheet(participant=participant,
-                       phones=[(p.number, format_phone(p.number)) for p in participant.phones.all()])
+    sheet = VisitSheet(
+        participant=participant, phones=[(p.number, format_phone(p.number)) for p in participant.phones.all()]
+    )
     shows = set()
-    open_referrals = Referral.objects.filter(program_id=viewer.program_id, participant=participant,
-                                             status__in=OPEN_STATUSES).select_related("overdose_event")
+    open_referrals = Referral.objects.filter(
+        program_id=viewer.program_id, participant=participant, status__in=OPEN_STATUSES
+    ).select_related("overdose_event")
     if can_see(viewer, Group.SUBSTANCES):
         shows.add(Group.SUBSTANCES)
         sheet.overdoses = [
-            OverdoseFacts(r.overdose_event.occurred_at, list(r.overdose_event.substances),
-                          r.overdose_event.naloxone_doses, r.overdose_event.get_naloxone_given_by_display())
-            for r in open_referrals.order_by("-received_at", "-pk")]
+            OverdoseFacts(
+                r.overdose_event.occurred_at,
+                list(r.overdose_event.substances),
+                r.overdose_event.naloxone_doses,
+                r.overdose_event.get_naloxone_given_by_display(),
+            )
+            for r in open_referrals.order_by("-received_at", "-pk")
+        ]
     if can_see(viewer, Group.NOTES):
         shows.add(Group.NOTES)
-        sheet.referral_notes = [notes for notes in open_referrals.order_by("-received_at", "-pk")
-                                .values_list("notes", flat=True) if notes]
+        sheet.referral_notes = [
+            notes for notes in open_referrals.order_by("-received_at", "-pk").values_list("notes", flat=True) if notes
+        ]
     if can_see(viewer, Group.ASSESSMENTS):
         shows.add(Group.ASSESSMENTS)
-        sheet.assessment = (Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
-                            .only("occurred_at", "stage_of_change", "readiness", "goals", "next_steps")
-                            .order_by("-occurred_at", "-pk").first())
+        sheet.assessment = (
+            Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
+            .only("occurred_at", "stage_of_change", "readiness", "goals", "next_steps")
+            .order_by("-occurred_at", "-pk")
+            .first()
+        )
     sheet.shows = frozenset(shows)
-    audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="participants.participant",
-                 target_ids=[participant.pk], participant_ids=[participant.pk],
-                 note="visit sheet" + (f" with {', '.join(sorted(shows))}" if shows else ""))
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=viewer,
+        target_type="participants.participant",
+        target_ids=[participant.pk],
+        participant_ids=[participant.pk],
+        note="visit sheet" + (f" with {', '.join(sorted(shows))}" if shows else ""),
+    )
     return sheet

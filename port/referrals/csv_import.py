@@ -70,44 +70,67 @@ class Column:
 DATE_FORMATS_HELP = gettext_lazy("YYYY-MM-DD or MM/DD/YYYY")
 DATETIME_FORMATS_HELP = gettext_lazy(
     "YYYY-MM-DD HH:MM (optionally with an offset such as -05:00) or MM/DD/YYYY HH:MM; "
-    "times without an offset are in the program's time zone")
+    "times without an offset are in the program's time zone"
+)
 
 COLUMNS: tuple[Column, ...] = (
-    Column("external_id", gettext_lazy(
-        "Your own identifier for this referral, such as the visit number. When it is filled in, "
-        "uploading the same row again never creates a second referral."), "ED-2025-0001", 100),
-    Column("source", gettext_lazy(
-        "Who is referring: emergency_department, 211, ems, fire, law_enforcement, self, family or "
-        "other. Referral partners may leave it blank: their agency's kind is used."),
-        "emergency_department", required=True),
-    Column("received_at", gettext_lazy("When the referral was made. Blank: the moment of import."),
-           "2025-01-15 14:30"),
-    Column("acuity", gettext_lazy(
-        "The program's acuity code, such as high, elevated or standard. Blank: the least urgent level."),
-        "high"),
-    Column("available_from", gettext_lazy(
-        "When the person can first be reached, for example the expected discharge. Optional."),
-        "2025-01-15 18:00"),
+    Column(
+        "external_id",
+        gettext_lazy(
+            "Your own identifier for this referral, such as the visit number. When it is filled in, "
+            "uploading the same row again never creates a second referral."
+        ),
+        "ED-2025-0001",
+        100,
+    ),
+    Column(
+        "source",
+        gettext_lazy(
+            "Who is referring: emergency_department, 211, ems, fire, law_enforcement, self, family or "
+            "other. Referral partners may leave it blank: their agency's kind is used."
+        ),
+        "emergency_department",
+        required=True,
+    ),
+    Column("received_at", gettext_lazy("When the referral was made. Blank: the moment of import."), "2025-01-15 14:30"),
+    Column(
+        "acuity",
+        gettext_lazy("The program's acuity code, such as high, elevated or standard. Blank: the least urgent level."),
+        "high",
+    ),
+    Column(
+        "available_from",
+        gettext_lazy("When the person can first be reached, for example the expected discharge. Optional."),
+        "2025-01-15 18:00",
+    ),
     Column("first_name", gettext_lazy("Optional."), "Testy", 100),
     Column("last_name", gettext_lazy("Optional."), "Example", 100),
     Column("preferred_name", gettext_lazy("The name the person goes by. Optional."), "", 100),
     Column("date_of_birth", gettext_lazy("Optional."), "1990-04-12"),
-    Column("phone", gettext_lazy(
-        "A phone number (US numbers without +1 are fine). A phone, an address or location notes is "
-        "needed to reach the person."), "(412) 555-0100"),
+    Column(
+        "phone",
+        gettext_lazy(
+            "A phone number (US numbers without +1 are fine). A phone, an address or location notes is "
+            "needed to reach the person."
+        ),
+        "(412) 555-0100",
+    ),
     Column("address", gettext_lazy("Street address, if the person has one."), "", 300),
-    Column("location_notes", gettext_lazy("Where to find the person when there is no address."),
-           "", 2000),
+    Column("location_notes", gettext_lazy("Where to find the person when there is no address."), "", 2000),
     Column("preferred_language", gettext_lazy("Optional."), "English", 50),
-    Column("overdose_occurred_at", gettext_lazy("When the overdose happened. Optional."),
-           "2025-01-15 13:50"),
+    Column("overdose_occurred_at", gettext_lazy("When the overdose happened. Optional."), "2025-01-15 13:50"),
     Column("overdose_location", gettext_lazy("Where the overdose happened. Optional."), "", 300),
-    Column("substances", gettext_lazy(
-        "Suspected substances, separated by semicolons (;). Up to 20, each up to 100 characters."),
-        "fentanyl; cocaine"),
+    Column(
+        "substances",
+        gettext_lazy("Suspected substances, separated by semicolons (;). Up to 20, each up to 100 characters."),
+        "fentanyl; cocaine",
+    ),
     Column("naloxone_doses", gettext_lazy("A whole number from 0 to 20. Optional."), "2"),
-    Column("naloxone_given_by", gettext_lazy(
-        "bystander, self, ems, fire, law_enforcement, hospital, other or unknown. Optional."), "ems"),
+    Column(
+        "naloxone_given_by",
+        gettext_lazy("bystander, self, ems, fire, law_enforcement, hospital, other or unknown. Optional."),
+        "ems",
+    ),
     Column("transported", gettext_lazy("yes, no, or blank for not known."), "yes"),
     Column("consent_to_contact", gettext_lazy("yes, no, or blank for not known."), "yes"),
     Column("notes", gettext_lazy("Anything else the team should know. Optional."), "", 5000),
@@ -117,7 +140,8 @@ _COLUMNS_BY_NAME = {column.name: column for column in COLUMNS}
 DATE_COLUMNS = frozenset({"date_of_birth"})
 DATETIME_COLUMNS = frozenset({"received_at", "available_from", "overdose_occurred_at"})
 FORMAT_HELP = {name: DATE_FORMATS_HELP for name in DATE_COLUMNS} | {
-    name: DATETIME_FORMATS_HELP for name in DATETIME_COLUMNS}
+    name: DATETIME_FORMATS_HELP for name in DATETIME_COLUMNS
+}
 # The rejected-rows download adds these two; they are ignored on upload, so a corrected
 # rejected-rows file can be uploaded again as it is.
 ROW_NUMBER_COLUMN = "original_row"
@@ -159,18 +183,25 @@ class CsvTable:
     blank_rows: int = 0
 
     def values(self, row: CsvRow) -> dict[str, str]:
-        return {name: cell for name, cell in zip(self.columns, row.cells, strict=True)
-                if name and name not in IGNORED_COLUMNS}
+        return {
+            name: cell
+            for name, cell in zip(self.columns, row.cells, strict=True)
+            if name and name not in IGNORED_COLUMNS
+        }
 
     def original_cells(self, row: CsvRow) -> list[tuple[str, str]]:
         """The row as the file had it, header by header (for the rejected-rows download)."""
-        return [(title, cell) for title, cell, name in zip(self.header, row.cells, self.columns, strict=True)
-                if name not in IGNORED_COLUMNS and (title or cell)]
+        return [
+            (title, cell)
+            for title, cell, name in zip(self.header, row.cells, self.columns, strict=True)
+            if name not in IGNORED_COLUMNS and (title or cell)
+        ]
 
 
 SAVE_AS_CSV_UTF8 = gettext_lazy(
     "In Excel choose File › Save As › “CSV UTF-8 (Comma delimited) (*.csv)”; in other programs "
-    "choose CSV with the UTF-8 encoding.")
+    "choose CSV with the UTF-8 encoding."
+)
 
 _SIGNATURES = (
     (b"PK\x03\x04", gettext_lazy("This is an Excel workbook (.xlsx) or another zip file, not a CSV file.")),
@@ -183,8 +214,10 @@ _SIGNATURES = (
 
 
 def too_large_message(size: int) -> str:
-    return _("The file is %(size)s; the limit for one upload is %(limit)s. Split it into smaller "
-             "files.") % {"size": filesizeformat(size), "limit": filesizeformat(settings.INTAKE_CSV_MAX_BYTES)}
+    return _("The file is %(size)s; the limit for one upload is %(limit)s. Split it into smaller files.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(settings.INTAKE_CSV_MAX_BYTES),
+    }
 
 
 def _line_of(raw: bytes, offset: int) -> int:
@@ -203,17 +236,20 @@ def decode_upload(raw: bytes) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            readable = raw[:exc.start - exc.start % 2].decode("utf-16", errors="replace")
-            raise CsvFileRefused([
-                _("The file starts like UTF-16 text but is damaged on line %(line)d.")
-                % {"line": readable.count("\n") + 1}, str(SAVE_AS_CSV_UTF8)]) from exc
+            readable = raw[: exc.start - exc.start % 2].decode("utf-16", errors="replace")
+            raise CsvFileRefused(
+                [
+                    _("The file starts like UTF-16 text but is damaged on line %(line)d.")
+                    % {"line": readable.count("\n") + 1},
+                    str(SAVE_AS_CSV_UTF8),
+                ]
+            ) from exc
     if b"\x00" in raw:
         sample = raw[:4096]
         even = sample[0::2].count(0)
         odd = sample[1::2].count(0)
         if max(even, odd) > len(sample) // 4 and min(even, odd) * 10 < max(even, odd):
-            message = _("The file looks like UTF-16 text without a byte-order mark, which we cannot read "
-                        "reliably.")
+            message = _("The file looks like UTF-16 text without a byte-order mark, which we cannot read reliably.")
         else:
             message = _("The file contains binary data (NUL bytes); it is not a CSV text file.")
         raise CsvFileRefused([message, str(SAVE_AS_CSV_UTF8)])
@@ -221,11 +257,17 @@ def decode_upload(raw: bytes) -> str:
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CsvFileRefused([
-            _("The file is not saved as UTF-8: line %(line)d has a character we cannot read (byte "
-              "0x%(byte)02X). This usually means it was saved as “CSV (Comma delimited)” in an older "
-              "encoding.") % {"line": _line_of(text, exc.start), "byte": text[exc.start]},
-            str(SAVE_AS_CSV_UTF8)]) from exc
+        raise CsvFileRefused(
+            [
+                _(
+                    "The file is not saved as UTF-8: line %(line)d has a character we cannot read (byte "
+                    "0x%(byte)02X). This usually means it was saved as “CSV (Comma delimited)” in an older "
+                    "encoding."
+                )
+                % {"line": _line_of(text, exc.start), "byte": text[exc.start]},
+                str(SAVE_AS_CSV_UTF8),
+            ]
+        ) from exc
 
 
 def normalize_header(title: str) -> str:
@@ -249,6 +291,7 @@ def _choose_delimiter(text: str) -> str:
     Chosen by which one splits the header row into the most known column names, then into the most
     columns: more dependable than csv.Sniffer on a short file with many empty cells.
     """
+
     def score(delimiter: str) -> tuple[int, int]:
         titles = [normalize_header(t) for t in _first_record(text, delimiter)]
         known = sum(1 for t in titles if t in _COLUMNS_BY_NAME or t in IGNORED_COLUMNS)
@@ -258,11 +301,11 @@ def _choose_delimiter(text: str) -> str:
 
 
 _CSV_ERRORS = {
-    "unexpected end of data": gettext_lazy(
-        "a quoted value is never closed. Look for a stray quotation mark (\")."),
+    "unexpected end of data": gettext_lazy('a quoted value is never closed. Look for a stray quotation mark (").'),
     "expected after '\"'": gettext_lazy(
         "a quotation mark in the middle of a value. Put the whole value in quotation marks and "
-        "double any quotation mark inside it (\"\")."),
+        'double any quotation mark inside it ("").'
+    ),
 }
 
 
@@ -281,33 +324,47 @@ def _more(items: list[str], shown: int = EXAMPLES_SHOWN) -> str:
 
 def _header_problems(header: list[str], columns: list[str | None]) -> list[str]:
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    problems = [
-        ngettext("The required column %(names)s is missing.", "The required columns %(names)s are missing.",
-                 len(missing)) % {"names": ", ".join(f"“{name}”" for name in missing)}
-    ] if missing else []
+    problems = (
+        [
+            ngettext(
+                "The required column %(names)s is missing.", "The required columns %(names)s are missing.", len(missing)
+            )
+            % {"names": ", ".join(f"“{name}”" for name in missing)}
+        ]
+        if missing
+        else []
+    )
     unknown = []
     for title, name in zip(header, columns, strict=True):
         if name is not None or not title.strip():
             continue
         shown = title.strip()[:60]
         guess = difflib.get_close_matches(normalize_header(title), COLUMN_NAMES, n=1, cutoff=0.8)
-        unknown.append(_("“%(title)s” (did you mean %(guess)s?)") % {"title": shown, "guess": guess[0]}
-                       if guess else f"“{shown}”")
+        unknown.append(
+            _("“%(title)s” (did you mean %(guess)s?)") % {"title": shown, "guess": guess[0]} if guess else f"“{shown}”"
+        )
     if unknown:
-        problems.append(ngettext(
-            "Unknown column: %(names)s. Remove it or rename it to one of the template's columns.",
-            "Unknown columns: %(names)s. Remove them or rename them to the template's columns.",
-            len(unknown)) % {"names": _more(unknown, 10)})
+        problems.append(
+            ngettext(
+                "Unknown column: %(names)s. Remove it or rename it to one of the template's columns.",
+                "Unknown columns: %(names)s. Remove them or rename them to the template's columns.",
+                len(unknown),
+            )
+            % {"names": _more(unknown, 10)}
+        )
     seen: dict[str, int] = {}
     for position, name in enumerate(columns, start=1):
         if name and name not in IGNORED_COLUMNS:
             if name in seen:
-                problems.append(_("The column “%(name)s” appears twice (columns %(a)d and %(b)d).")
-                                % {"name": name, "a": seen[name], "b": position})
+                problems.append(
+                    _("The column “%(name)s” appears twice (columns %(a)d and %(b)d).")
+                    % {"name": name, "a": seen[name], "b": position}
+                )
             seen.setdefault(name, position)
     if problems and not any(name for name in columns):
-        problems.append(_("The first row must be the header row with the column names; download the "
-                          "template to see them."))
+        problems.append(
+            _("The first row must be the header row with the column names; download the template to see them.")
+        )
     return problems
 
 
@@ -315,8 +372,9 @@ def read_table(text: str, *, max_rows: int | None = None) -> CsvTable:
     """Text to header and rows, refusing files a person must fix first (nothing is saved)."""
     max_rows = settings.INTAKE_CSV_MAX_ROWS if max_rows is None else max_rows
     if "\x00" in text:
-        raise CsvFileRefused([_("The file contains binary data (NUL characters); it is not a CSV text file."),
-                              str(SAVE_AS_CSV_UTF8)])
+        raise CsvFileRefused(
+            [_("The file contains binary data (NUL characters); it is not a CSV text file."), str(SAVE_AS_CSV_UTF8)]
+        )
     if not text.strip():
         raise CsvFileRefused([_("The file is empty. Download the template to see what a file looks like.")])
     delimiter = _choose_delimiter(text)
@@ -345,9 +403,11 @@ def read_table(text: str, *, max_rows: int | None = None) -> CsvTable:
         body = list(reader)  # the upload's size limit bounds this list
     except csv.Error as exc:
         raise CsvFileRefused([_csv_error_message(exc, reader.line_num)]) from exc
-    unnamed = [_("Column %(n)d has values but no name in the header row.") % {"n": position + 1}
-               for position, title in enumerate(header)
-               if not title.strip() and any(position < len(cells) and cells[position].strip() for cells in body)]
+    unnamed = [
+        _("Column %(n)d has values but no name in the header row.") % {"n": position + 1}
+        for position, title in enumerate(header)
+        if not title.strip() and any(position < len(cells) and cells[position].strip() for cells in body)
+    ]
     if unnamed:
         raise CsvFileRefused(unnamed)
 
@@ -365,19 +425,26 @@ def read_table(text: str, *, max_rows: int | None = None) -> CsvTable:
         # A cell our own rejected-rows download protected with an apostrophe reads as it was first sent.
         rows.append(CsvRow(number=number, cells=[csv_unquote(cell) for cell in cells]))
     if ragged:
-        raise CsvFileRefused([
-            _("Every row must have as many cells as the header row (%(count)d): %(rows)s. Check for "
-              "values with a separator (%(sep)s) inside that are not in quotation marks.")
-            % {"count": len(header), "rows": _more(ragged), "sep": "tab" if delimiter == "\t" else delimiter}])
+        raise CsvFileRefused(
+            [
+                _(
+                    "Every row must have as many cells as the header row (%(count)d): %(rows)s. Check for "
+                    "values with a separator (%(sep)s) inside that are not in quotation marks."
+                )
+                % {"count": len(header), "rows": _more(ragged), "sep": "tab" if delimiter == "\t" else delimiter}
+            ]
+        )
     if not rows:
         raise CsvFileRefused([_("The file has a header row but no referrals below it.")])
     if len(rows) > max_rows:
-        raise CsvFileRefused([
-            _("The file has %(count)d rows; the limit is %(limit)d per upload. Split it into smaller "
-              "files.") % {"count": len(rows), "limit": max_rows}])
+        raise CsvFileRefused(
+            [
+                _("The file has %(count)d rows; the limit is %(limit)d per upload. Split it into smaller files.")
+                % {"count": len(rows), "limit": max_rows}
+            ]
+        )
     # Columns with neither a name nor a value (spreadsheets leave them) are left out by `values`.
-    return CsvTable(text=text, delimiter=delimiter, header=header, columns=columns, rows=rows,
-                    blank_rows=blank_rows)
+    return CsvTable(text=text, delimiter=delimiter, header=header, columns=columns, rows=rows, blank_rows=blank_rows)
 
 
 def read_upload(raw: bytes, *, max_bytes: int | None = None, max_rows: int | None = None) -> CsvTable:
@@ -397,10 +464,13 @@ class _CellError(ValueError):
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?",
-                           re.IGNORECASE)
-_US = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
-                 r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?)?")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?", re.IGNORECASE
+)
+_US = re.compile(
+    r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?)?"
+)
 
 
 # No message repeats the cell: what a cell says is about the person, and messages are shown and
@@ -412,8 +482,7 @@ def _us_date(us: re.Match) -> dt.date:
         return dt.date(int(us["y"]), int(us["m"]), int(us["d"]))
     except ValueError as exc:
         if int(us["m"]) > 12:
-            raise _CellError(_("This is not a real date: in this format the month comes first "
-                               "(MM/DD/YYYY).")) from exc
+            raise _CellError(_("This is not a real date: in this format the month comes first (MM/DD/YYYY).")) from exc
         raise _CellError(_("This is not a real date.")) from exc
 
 
@@ -456,8 +525,7 @@ def parse_datetime(value: str, zone: zoneinfo.ZoneInfo) -> dt.datetime:
                 hour = hour % 12 + (12 if us["ampm"].lower() == "pm" else 0)
             parsed = dt.datetime.combine(_us_date(us), dt.time(hour, int(us["M"]), int(us["S"] or 0)))
         elif _ISO_DATE.fullmatch(value) or _US.fullmatch(value):
-            raise _CellError(_("This needs a time as well as a date, e.g. 2025-01-15 14:30 or "
-                               "01/15/2025 14:30."))
+            raise _CellError(_("This needs a time as well as a date, e.g. 2025-01-15 14:30 or 01/15/2025 14:30."))
         else:
             raise _not_a_date(formats)
         # Years far ahead are typing errors, and would overflow the clock's arithmetic; an offset no
@@ -510,8 +578,9 @@ def default_source_for(agency: Agency | None) -> str:
     return agency.kind if agency is not None and agency.kind in Source.values else ""
 
 
-def parse_row(values: dict[str, str], *, zone: zoneinfo.ZoneInfo,
-              default_source: str = "") -> tuple[ReferralSubmission, dict[str, str]]:
+def parse_row(
+    values: dict[str, str], *, zone: zoneinfo.ZoneInfo, default_source: str = ""
+) -> tuple[ReferralSubmission, dict[str, str]]:
     """One row's cells into a ReferralSubmission, and a message for each cell that could not be read.
 
     Only types and lengths are checked here; what makes a referral acceptable is decided by
@@ -525,7 +594,9 @@ def parse_row(values: dict[str, str], *, zone: zoneinfo.ZoneInfo,
         if limit and len(cell) > limit:
             # Intake would cut it short; say so instead of dropping the rest silently.
             problems[name] = _("Too long: %(length)d characters, at most %(limit)d.") % {
-                "length": len(cell), "limit": limit}
+                "length": len(cell),
+                "limit": limit,
+            }
         return cell
 
     def typed(name: str, parse):
@@ -546,8 +617,9 @@ def parse_row(values: dict[str, str], *, zone: zoneinfo.ZoneInfo,
     if len(substances) > MAX_SUBSTANCES:
         problems["substances"] = _("At most %(count)d substances.") % {"count": MAX_SUBSTANCES}
     elif any(len(s) > MAX_SUBSTANCE_LENGTH for s in substances):
-        problems["substances"] = _("Each substance can be at most %(limit)d characters; separate "
-                                   "substances with semicolons (;).") % {"limit": MAX_SUBSTANCE_LENGTH}
+        problems["substances"] = _(
+            "Each substance can be at most %(limit)d characters; separate substances with semicolons (;)."
+        ) % {"limit": MAX_SUBSTANCE_LENGTH}
 
     submission = ReferralSubmission(
         source=source,
@@ -556,13 +628,19 @@ def parse_row(values: dict[str, str], *, zone: zoneinfo.ZoneInfo,
         acuity=_code(values.get("acuity") or ""),
         available_from=typed("available_from", lambda v: parse_datetime(v, zone)),
         participant=ParticipantDetails(
-            first_name=text("first_name"), last_name=text("last_name"), preferred_name=text("preferred_name"),
-            date_of_birth=typed("date_of_birth", parse_date), phone=text("phone"), address=text("address"),
-            location_notes=text("location_notes"), preferred_language=text("preferred_language"),
+            first_name=text("first_name"),
+            last_name=text("last_name"),
+            preferred_name=text("preferred_name"),
+            date_of_birth=typed("date_of_birth", parse_date),
+            phone=text("phone"),
+            address=text("address"),
+            location_notes=text("location_notes"),
+            preferred_language=text("preferred_language"),
         ),
         overdose=OverdoseDetails(
             occurred_at=typed("overdose_occurred_at", lambda v: parse_datetime(v, zone)),
-            location=text("overdose_location"), substances=substances,
+            location=text("overdose_location"),
+            substances=substances,
             naloxone_doses=typed("naloxone_doses", parse_whole_number),
             naloxone_given_by=_code(values.get("naloxone_given_by") or ""),
             transported=typed("transported", parse_yes_no),
@@ -678,8 +756,7 @@ def referral_import_check(*, batch: ReferralImport, now: dt.datetime | None = No
     rows: list[ImportRow] = []
     first_seen: dict[str, int] = {}
     for csv_row in table.rows:
-        submission, parse_problems = parse_row(table.values(csv_row), zone=program.zone,
-                                               default_source=default_source)
+        submission, parse_problems = parse_row(table.values(csv_row), zone=program.zone, default_source=default_source)
         _acuity, errors = validate_submission(program=program, submission=submission, now=now)
         problems = dict(parse_problems)
         for path, message in errors.items():
@@ -687,15 +764,23 @@ def referral_import_check(*, batch: ReferralImport, now: dt.datetime | None = No
         external_id = submission.external_id
         if external_id:
             if external_id in first_seen:
-                problems.setdefault("external_id", _(
-                    "This external_id is also on row %(row)d: each referral can be in the file only once.")
-                    % {"row": first_seen[external_id]})
+                problems.setdefault(
+                    "external_id",
+                    _("This external_id is also on row %(row)d: each referral can be in the file only once.")
+                    % {"row": first_seen[external_id]},
+                )
             first_seen.setdefault(external_id, csv_row.number)
-        rows.append(ImportRow(
-            number=csv_row.number, cells=table.original_cells(csv_row), submission=submission,
-            problems=sorted((RowProblem(column, message) for column, message in problems.items()),
-                            key=lambda p: _COLUMN_ORDER.get(p.column, len(_COLUMN_ORDER))),
-        ))
+        rows.append(
+            ImportRow(
+                number=csv_row.number,
+                cells=table.original_cells(csv_row),
+                submission=submission,
+                problems=sorted(
+                    (RowProblem(column, message) for column, message in problems.items()),
+                    key=lambda p: _COLUMN_ORDER.get(p.column, len(_COLUMN_ORDER)),
+                ),
+            )
+        )
     existing = _already_received(batch=batch, external_ids=list(first_seen))
     for row in rows:
         sent = existing.get(row.submission.external_id)
@@ -705,8 +790,10 @@ def referral_import_check(*, batch: ReferralImport, now: dt.datetime | None = No
             row.existing = sent
         elif not any(problem.column == "external_id" for problem in row.problems):
             # The same number about someone else is not a resend: intake would refuse it.
-            row.problems = sorted([*row.problems, RowProblem("external_id", reference_reused_message())],
-                                  key=lambda p: _COLUMN_ORDER.get(p.column, len(_COLUMN_ORDER)))
+            row.problems = sorted(
+                [*row.problems, RowProblem("external_id", reference_reused_message())],
+                key=lambda p: _COLUMN_ORDER.get(p.column, len(_COLUMN_ORDER)),
+            )
     return ImportCheck(rows=rows, blank_rows=table.blank_rows)
 
 
@@ -716,13 +803,24 @@ def _already_received(*, batch: ReferralImport, external_ids: list[str]) -> dict
     # Staff without an agency have no agency to be idempotent for; their own earlier uploads
     # (no agency, same external_id) count, so uploading the same file twice never duplicates.
     sent = Referral.objects.filter(program_id=batch.program_id, external_id__in=external_ids)
-    sent = sent.filter(referring_agency_id=batch.agency_id) if batch.agency_id else \
-        sent.filter(referring_agency__isnull=True)
+    sent = (
+        sent.filter(referring_agency_id=batch.agency_id)
+        if batch.agency_id
+        else sent.filter(referring_agency__isnull=True)
+    )
     # What was sent and the overdose time tell a resend from a reused number (intake.same_referral).
     sent = sent.select_related("overdose_event", "participant").only(
-        "pk", "public_id", "external_id", "participant_id", "status", "submitted_participant",
-        "overdose_event__occurred_at", "participant__first_name", "participant__last_name",
-        "participant__date_of_birth")
+        "pk",
+        "public_id",
+        "external_id",
+        "participant_id",
+        "status",
+        "submitted_participant",
+        "overdose_event__occurred_at",
+        "participant__first_name",
+        "participant__last_name",
+        "participant__date_of_birth",
+    )
     return {referral.external_id: referral for referral in sent}
 
 
@@ -746,11 +844,20 @@ def referral_import_upload(*, by: Membership, file_name: str, raw: bytes) -> Ref
         raise ImportRefused(_("Your role cannot upload referrals."))
     table = read_upload(raw)
     batch = ReferralImport.objects.create(
-        program=by.program, agency=by.agency, uploaded_by=by.user, file_name=file_name[:200],
-        content=table.text, row_count=len(table.rows),
+        program=by.program,
+        agency=by.agency,
+        uploaded_by=by.user,
+        file_name=file_name[:200],
+        content=table.text,
+        row_count=len(table.rows),
     )
-    audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="referrals.referralimport",
-                 target_ids=[batch.pk], note=f"CSV upload, {len(table.rows)} rows, waiting for preview")
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="referrals.referralimport",
+        target_ids=[batch.pk],
+        note=f"CSV upload, {len(table.rows)} rows, waiting for preview",
+    )
     return batch
 
 
@@ -766,13 +873,17 @@ def _check_waiting(batch: ReferralImport) -> None:
 
 
 def _rejected_entry(row: ImportRow) -> dict:
-    return {"row": row.number, "cells": [list(cell) for cell in row.cells],
-            "problems": [str(problem) for problem in row.problems]}
+    return {
+        "row": row.number,
+        "cells": [list(cell) for cell in row.cells],
+        "problems": [str(problem) for problem in row.problems],
+    }
 
 
 @transaction.atomic
-def referral_import_confirm(*, batch: ReferralImport, by: Membership, choice: str,
-                            now: dt.datetime | None = None) -> ReferralImport:
+def referral_import_confirm(
+    *, batch: ReferralImport, by: Membership, choice: str, now: dt.datetime | None = None
+) -> ReferralImport:
     """Import a previewed batch: every row ("all", all or nothing) or only its valid rows.
 
     Rows are checked again (time has passed; another upload may have sent the same referrals), in
@@ -791,12 +902,16 @@ def referral_import_confirm(*, batch: ReferralImport, by: Membership, choice: st
     check = referral_import_check(batch=batch, now=now)
     if choice == IMPORT_ALL and check.with_problems:
         rows = [row.number for row in check.with_problems]
-        raise ImportRefused(ngettext(
-            "Nothing was imported: row %(rows)s has a problem. Fix it and upload the file again, or "
-            "import only the valid rows.",
-            "Nothing was imported: %(count)d rows have problems (rows %(rows)s). Fix them and upload "
-            "the file again, or import only the valid rows.", len(rows))
-            % {"count": len(rows), "rows": _more([str(n) for n in rows], 10)})
+        raise ImportRefused(
+            ngettext(
+                "Nothing was imported: row %(rows)s has a problem. Fix it and upload the file again, or "
+                "import only the valid rows.",
+                "Nothing was imported: %(count)d rows have problems (rows %(rows)s). Fix them and upload "
+                "the file again, or import only the valid rows.",
+                len(rows),
+            )
+            % {"count": len(rows), "rows": _more([str(n) for n in rows], 10)}
+        )
 
     created: list[Referral] = []
     rejected: list[ImportRow] = list(check.with_problems)
@@ -805,12 +920,20 @@ def referral_import_confirm(*, batch: ReferralImport, by: Membership, choice: st
     intake_lock(program=batch.program, submissions=[row.submission for row in check.ready])
     for row in check.ready:
         try:
-            result = referral_intake(program=batch.program, submission=row.submission, channel=Channel.CSV,
-                                     agency=batch.agency, submitted_by=by, now=now)
+            result = referral_intake(
+                program=batch.program,
+                submission=row.submission,
+                channel=Channel.CSV,
+                agency=batch.agency,
+                submitted_by=by,
+                now=now,
+            )
         except IntakeRejected as exc:  # the checks above are the same; only a race gets here
             if choice == IMPORT_ALL:
-                raise ImportRefused(_("Nothing was imported: row %(row)d was refused (%(reason)s).")
-                                    % {"row": row.number, "reason": exc}) from exc
+                raise ImportRefused(
+                    _("Nothing was imported: row %(row)d was refused (%(reason)s).")
+                    % {"row": row.number, "reason": exc}
+                ) from exc
             row.problems = [RowProblem(column_for_field(k), v) for k, v in exc.errors.items()]
             rejected.append(row)
             continue
@@ -825,12 +948,26 @@ def referral_import_confirm(*, batch: ReferralImport, by: Membership, choice: st
     batch.rejected_count = len(rejected)
     batch.rejected_rows = [_rejected_entry(row) for row in rejected]
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["state", "content", "row_count", "imported_count", "rejected_count",
-                              "rejected_rows", "finished_at"])
-    audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="referrals.referralimport",
-                 target_ids=[batch.pk], participant_ids=[r.participant_id for r in created],
-                 note=f"CSV import ({choice}): {len(created)} imported, "
-                      f"{already_received_count(batch)} already received, {len(rejected)} rejected")
+    batch.save(
+        update_fields=[
+            "state",
+            "content",
+            "row_count",
+            "imported_count",
+            "rejected_count",
+            "rejected_rows",
+            "finished_at",
+        ]
+    )
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="referrals.referralimport",
+        target_ids=[batch.pk],
+        participant_ids=[r.participant_id for r in created],
+        note=f"CSV import ({choice}): {len(created)} imported, "
+        f"{already_received_count(batch)} already received, {len(rejected)} rejected",
+    )
     return batch
 
 
@@ -845,8 +982,13 @@ def referral_import_cancel(*, batch: ReferralImport, by: Membership) -> Referral
     batch.content = ""
     batch.finished_at = timezone.now()
     batch.save(update_fields=["state", "content", "finished_at"])
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="referrals.referralimport",
-                 target_ids=[batch.pk], changes={"state": ["preview", "cancelled"]})
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=by,
+        target_type="referrals.referralimport",
+        target_ids=[batch.pk],
+        changes={"state": ["preview", "cancelled"]},
+    )
     return batch
 
 
@@ -873,8 +1015,12 @@ def referral_import_get(*, viewer: Membership, pk: int) -> ReferralImport:
 
 def referral_imports_recent(*, viewer: Membership, limit: int = 10) -> list[ReferralImport]:
     """The viewer's latest batches (file name, state and counts only: no participant data)."""
-    return list(referral_imports_visible_to(viewer).select_related("uploaded_by")
-                .defer("content", "rejected_rows").order_by("-created_at", "-pk")[:limit])
+    return list(
+        referral_imports_visible_to(viewer)
+        .select_related("uploaded_by")
+        .defer("content", "rejected_rows")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def example_rows(*, acuity_codes: list[str]) -> list[dict[str, str]]:
@@ -882,23 +1028,51 @@ def example_rows(*, acuity_codes: list[str]) -> list[dict[str, str]]:
     first = acuity_codes[0] if acuity_codes else ""
     second = acuity_codes[1] if len(acuity_codes) > 1 else ""
     return [
-        {"external_id": "EXAMPLE-0001", "source": "emergency_department",
-         "received_at": "2025-01-15T14:30:00-05:00", "acuity": first, "available_from": "2025-01-15 18:00",
-         "first_name": "Testy", "last_name": "Example", "date_of_birth": "1990-04-12",
-         "phone": "(412) 555-0100", "address": "100 Example Street, Springfield",
-         "preferred_language": "English", "overdose_occurred_at": "2025-01-15 13:50",
-         "overdose_location": "Example Park", "substances": "fentanyl; cocaine", "naloxone_doses": "2",
-         "naloxone_given_by": "ems", "transported": "yes", "consent_to_contact": "yes",
-         "notes": "Synthetic example row: delete it before uploading."},
-        {"external_id": "EXAMPLE-0002", "source": "211", "received_at": "01/16/2025 09:05", "acuity": second,
-         "first_name": "Sample", "last_name": "Person", "preferred_name": "Sam",
-         "date_of_birth": "07/04/1985",
-         "location_notes": "Usually near the library steps on Example Avenue (synthetic example)",
-         "preferred_language": "Spanish", "overdose_occurred_at": "01/15/2025 22:40",
-         "substances": "heroin", "naloxone_doses": "1", "naloxone_given_by": "bystander",
-         "transported": "no", "notes": "Synthetic example row: delete it before uploading."},
-        {"external_id": "EXAMPLE-0003", "source": "ems", "phone": "412-555-0199",
-         "notes": "Synthetic example row: only a source and a way to reach the person are needed."},
+        {
+            "external_id": "EXAMPLE-0001",
+            "source": "emergency_department",
+            "received_at": "2025-01-15T14:30:00-05:00",
+            "acuity": first,
+            "available_from": "2025-01-15 18:00",
+            "first_name": "Testy",
+            "last_name": "Example",
+            "date_of_birth": "1990-04-12",
+            "phone": "(412) 555-0100",
+            "address": "100 Example Street, Springfield",
+            "preferred_language": "English",
+            "overdose_occurred_at": "2025-01-15 13:50",
+            "overdose_location": "Example Park",
+            "substances": "fentanyl; cocaine",
+            "naloxone_doses": "2",
+            "naloxone_given_by": "ems",
+            "transported": "yes",
+            "consent_to_contact": "yes",
+            "notes": "Synthetic example row: delete it before uploading.",
+        },
+        {
+            "external_id": "EXAMPLE-0002",
+            "source": "211",
+            "received_at": "01/16/2025 09:05",
+            "acuity": second,
+            "first_name": "Sample",
+            "last_name": "Person",
+            "preferred_name": "Sam",
+            "date_of_birth": "07/04/1985",
+            "location_notes": "Usually near the library steps on Example Avenue (synthetic example)",
+            "preferred_language": "Spanish",
+            "overdose_occurred_at": "01/15/2025 22:40",
+            "substances": "heroin",
+            "naloxone_doses": "1",
+            "naloxone_given_by": "bystander",
+            "transported": "no",
+            "notes": "Synthetic example row: delete it before uploading.",
+        },
+        {
+            "external_id": "EXAMPLE-0003",
+            "source": "ems",
+            "phone": "412-555-0199",
+            "notes": "Synthetic example row: only a source and a way to reach the person are needed.",
+        },
     ]
 
 

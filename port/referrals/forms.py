@@ -77,8 +77,9 @@ class ProgramDateTimeField(forms.DateTimeField):
     default_error_messages = {
         "invalid": _("Enter a date and time, for example 2025-03-14 21:30."),
         # The time typed is not repeated: an overdose's time is about the person.
-        "nonexistent": _("This time did not happen in %(zone)s: the clocks moved forward an hour that "
-                         "night. Check the time."),
+        "nonexistent": _(
+            "This time did not happen in %(zone)s: the clocks moved forward an hour that night. Check the time."
+        ),
         "out_of_range": _("Check the year: times after 2999 cannot be right."),
     }
 
@@ -117,8 +118,9 @@ class ProgramDateTimeField(forms.DateTimeField):
         except OverflowError:  # the first hours of year 1 in a zone ahead of UTC
             round_trip = naive
         if round_trip != naive:
-            raise ValidationError(self.error_messages["nonexistent"], code="nonexistent",
-                                  params={"zone": str(self.zone)})
+            raise ValidationError(
+                self.error_messages["nonexistent"], code="nonexistent", params={"zone": str(self.zone)}
+            )
         return aware
 
 
@@ -156,72 +158,109 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
     # Optional sections, folded away on a phone unless something in them was entered or is wrong.
     SECTIONS = {
         "person": ("preferred_name", "date_of_birth", "address", "preferred_language"),
-        "overdose": ("occurred_at", "location", "substances", "substances_other", "naloxone_doses",
-                     "naloxone_given_by", "transported"),
+        "overdose": (
+            "occurred_at",
+            "location",
+            "substances",
+            "substances_other",
+            "naloxone_doses",
+            "naloxone_given_by",
+            "transported",
+        ),
         "timing": ("received_at", "available_from", "external_id"),
     }
 
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False,
-                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False,
-                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     phone = forms.CharField(
-        label=_("Phone"), max_length=30, required=False,
+        label=_("Phone"),
+        max_length=30,
+        required=False,
         help_text=_("A phone number, an address or where they can be found: one of them is enough."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     location_notes = forms.CharField(
-        label=_("Where they can be found"), max_length=2000, required=False,
+        label=_("Where they can be found"),
+        max_length=2000,
+        required=False,
         help_text=_("For example a shelter, a camp, a street corner, a time of day."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    source = forms.ChoiceField(label=_("Where the referral comes from"),
-                               choices=[("", _("Choose…")), *Source.choices])
+    source = forms.ChoiceField(label=_("Where the referral comes from"), choices=[("", _("Choose…")), *Source.choices])
     acuity = forms.ChoiceField(label=_("How urgent"), widget=forms.RadioSelect)
-    consent_to_contact = forms.ChoiceField(label=_("Agreed to be contacted"), choices=YES_NO_UNKNOWN,
-                                           initial=UNKNOWN, required=False, widget=forms.RadioSelect)
-    notes = forms.CharField(label=_("Notes for the team"), max_length=5000, required=False,
-                            widget=forms.Textarea(attrs={"rows": 3}))
+    consent_to_contact = forms.ChoiceField(
+        label=_("Agreed to be contacted"),
+        choices=YES_NO_UNKNOWN,
+        initial=UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    notes = forms.CharField(
+        label=_("Notes for the team"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
-    preferred_name = forms.CharField(label=_("Preferred name"), max_length=100, required=False,
-                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    preferred_name = forms.CharField(
+        label=_("Preferred name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), required=False,
+        label=_("Date of birth"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the date of birth as a date, for example 1985-07-23.")},
     )
-    address = forms.CharField(label=_("Address"), max_length=300, required=False,
-                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    address = forms.CharField(
+        label=_("Address"), max_length=300, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     preferred_language = forms.CharField(label=_("Preferred language"), max_length=50, required=False)
 
     occurred_at = ProgramDateTimeField(label=_("When the overdose happened"), required=False)
-    location = forms.CharField(label=_("Where the overdose happened"), max_length=300, required=False,
-                               help_text=_("An address or a description of the place."))
-    substances = forms.MultipleChoiceField(label=_("Substances suspected"), choices=COMMON_SUBSTANCES,
-                                           required=False, widget=forms.CheckboxSelectMultiple)
-    substances_other = forms.CharField(label=_("Other substances"), max_length=300, required=False,
-                                       help_text=_("Separate several with commas."))
+    location = forms.CharField(
+        label=_("Where the overdose happened"),
+        max_length=300,
+        required=False,
+        help_text=_("An address or a description of the place."),
+    )
+    substances = forms.MultipleChoiceField(
+        label=_("Substances suspected"), choices=COMMON_SUBSTANCES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    substances_other = forms.CharField(
+        label=_("Other substances"), max_length=300, required=False, help_text=_("Separate several with commas.")
+    )
     naloxone_doses = forms.IntegerField(
-        label=_("Naloxone doses given"), required=False,
+        label=_("Naloxone doses given"),
+        required=False,
         widget=forms.NumberInput(attrs={"min": 0, "max": 20, "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the number of doses as a whole number, for example 2.")},
     )
-    naloxone_given_by = forms.ChoiceField(label=_("Naloxone given by"), required=False,
-                                          choices=[("", _("Not given or not known")),
-                                                   *NaloxoneGivenBy.choices])
-    transported = forms.ChoiceField(label=_("Taken to hospital"), choices=YES_NO_UNKNOWN, initial=UNKNOWN,
-                                    required=False, widget=forms.RadioSelect)
+    naloxone_given_by = forms.ChoiceField(
+        label=_("Naloxone given by"),
+        required=False,
+        choices=[("", _("Not given or not known")), *NaloxoneGivenBy.choices],
+    )
+    transported = forms.ChoiceField(
+        label=_("Taken to hospital"), choices=YES_NO_UNKNOWN, initial=UNKNOWN, required=False, widget=forms.RadioSelect
+    )
 
-    received_at = ProgramDateTimeField(label=_("Referral received"), required=False,
-                                       help_text=_("Leave as is for now."))
+    received_at = ProgramDateTimeField(
+        label=_("Referral received"), required=False, help_text=_("Leave as is for now.")
+    )
     available_from = ProgramDateTimeField(
-        label=_("Can be reached from"), required=False,
+        label=_("Can be reached from"),
+        required=False,
         help_text=_("For example the expected discharge time. The contact clock starts then."),
     )
     external_id = forms.CharField(
-        label=_("Your reference number"), max_length=100, required=False,
-        help_text=_("Your own number for this referral, if you have one. It is shown in your list "
-                    "of sent referrals. Never use the person's name."),
+        label=_("Your reference number"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Your own number for this referral, if you have one. It is shown in your list "
+            "of sent referrals. Never use the person's name."
+        ),
     )
 
     def __init__(self, *args, program: Program, membership: Membership, **kwargs) -> None:
@@ -231,10 +270,15 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
             self.fields[name].zone = program.zone
         levels = list(program.acuity_levels.order_by("rank", "pk"))
         self.fields["acuity"].choices = [
-            (level.code, _("%(label)s: contact within %(hours)s") % {
-                "label": level.label,
-                "hours": ngettext("%(count)d hour", "%(count)d hours", level.window_hours)
-                % {"count": level.window_hours}})
+            (
+                level.code,
+                _("%(label)s: contact within %(hours)s")
+                % {
+                    "label": level.label,
+                    "hours": ngettext("%(count)d hour", "%(count)d hours", level.window_hours)
+                    % {"count": level.window_hours},
+                },
+            )
             for level in levels
         ]
         if levels:
@@ -302,16 +346,21 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
             consent_to_contact=_tri_state(data.get("consent_to_contact", "")),
             notes=data.get("notes", ""),
             participant=ParticipantDetails(
-                first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
-                preferred_name=data.get("preferred_name", ""), date_of_birth=data.get("date_of_birth"),
-                phone=data.get("phone", ""), address=data.get("address", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                preferred_name=data.get("preferred_name", ""),
+                date_of_birth=data.get("date_of_birth"),
+                phone=data.get("phone", ""),
+                address=data.get("address", ""),
                 location_notes=data.get("location_notes", ""),
                 preferred_language=data.get("preferred_language", ""),
             ),
             overdose=OverdoseDetails(
-                occurred_at=data.get("occurred_at"), location=data.get("location", ""),
+                occurred_at=data.get("occurred_at"),
+                location=data.get("location", ""),
                 substances=[*data.get("substances", []), *_split_other(data.get("substances_other", ""))],
-                naloxone_doses=data.get("naloxone_doses"), naloxone_given_by=data.get("naloxone_given_by", ""),
+                naloxone_doses=data.get("naloxone_doses"),
+                naloxone_given_by=data.get("naloxone_given_by", ""),
                 transported=_tri_state(data.get("transported", "")),
             ),
         )
@@ -324,38 +373,54 @@ class HelpRequestForm(IntakeErrorsMixin, forms.Form):
     HONEYPOT = "website"
 
     source = forms.ChoiceField(
-        label=_("Who is asking?"), widget=forms.RadioSelect,
-        choices=[(Source.SELF, _("I am asking for myself")),
-                 (Source.FAMILY, _("I am asking for someone I care about"))],
+        label=_("Who is asking?"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Source.SELF, _("I am asking for myself")),
+            (Source.FAMILY, _("I am asking for someone I care about")),
+        ],
         error_messages={"required": _("Tell us whether you are asking for yourself or for someone else.")},
     )
     first_name = forms.CharField(
-        label=_("First name"), max_length=100,
+        label=_("First name"),
+        max_length=100,
         help_text=_("Or the name they go by."),
         error_messages={"required": _("Tell us what to call the person when we reach out.")},
     )
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     phone = forms.CharField(
-        label=_("Phone number"), max_length=30, required=False,
+        label=_("Phone number"),
+        max_length=30,
+        required=False,
         help_text=_("A phone number or where they can be found: one of them is enough."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     location_notes = forms.CharField(
-        label=_("Where they can be found"), max_length=2000, required=False,
+        label=_("Where they can be found"),
+        max_length=2000,
+        required=False,
         help_text=_("An address, a shelter, a place they often are, a good time of day."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     preferred_language = forms.CharField(label=_("Preferred language"), max_length=50, required=False)
     referrer_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     referrer_contact = forms.CharField(
-        label=_("How can we reach you?"), max_length=200, required=False,
-        help_text=_("Needed when you ask for someone else: a phone number or email address, in case we "
-                    "cannot find the person."),
+        label=_("How can we reach you?"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Needed when you ask for someone else: a phone number or email address, in case we cannot find the person."
+        ),
     )
-    notes = forms.CharField(label=_("Anything else you want us to know"), max_length=2000, required=False,
-                            widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        label=_("Anything else you want us to know"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     website = forms.CharField(
-        label=_("Leave this empty"), required=False,
+        label=_("Leave this empty"),
+        required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
@@ -368,8 +433,10 @@ class HelpRequestForm(IntakeErrorsMixin, forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("source") == Source.FAMILY and not data.get("referrer_contact", "").strip():
-            self.add_error("referrer_contact", _("Tell us how to reach you, so we can follow up with you "
-                                                 "if we cannot find the person."))
+            self.add_error(
+                "referrer_contact",
+                _("Tell us how to reach you, so we can follow up with you if we cannot find the person."),
+            )
         return data
 
     def to_submission(self) -> ReferralSubmission:
@@ -381,8 +448,10 @@ class HelpRequestForm(IntakeErrorsMixin, forms.Form):
             referrer_name=data.get("referrer_name", "") if family else "",
             referrer_contact=data.get("referrer_contact", "") if family else "",
             participant=ParticipantDetails(
-                first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
-                phone=data.get("phone", ""), location_notes=data.get("location_notes", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                phone=data.get("phone", ""),
+                location_notes=data.get("location_notes", ""),
                 preferred_language=data.get("preferred_language", ""),
             ),
         )

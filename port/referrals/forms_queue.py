@@ -26,8 +26,9 @@ class QueueFilterForm(forms.Form):
     assigned = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
-    def __init__(self, *args, acuity_levels: Sequence[AcuityLevel], members: Sequence[Membership],
-                 show_assigned: bool, **kwargs) -> None:
+    def __init__(
+        self, *args, acuity_levels: Sequence[AcuityLevel], members: Sequence[Membership], show_assigned: bool, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         anything = ("", _("Any"))
         self.fields["status"].choices = [anything] + [(s.value, s.label) for s in OPEN_STATUSES]
@@ -35,7 +36,8 @@ class QueueFilterForm(forms.Form):
         self.fields["acuity"].choices = [anything] + [(level.code, level.label) for level in acuity_levels]
         if show_assigned:
             self.fields["assigned"].choices = [("", _("Anyone")), (UNASSIGNED, _("Nobody yet"))] + [
-                (str(m.user_id), member_label(m)) for m in members]
+                (str(m.user_id), member_label(m)) for m in members
+            ]
         else:
             # "My queue" is already one person's.
             del self.fields["assigned"]
@@ -71,7 +73,8 @@ class AssignForm(forms.Form):
         error_messages={
             "required": gettext_lazy("Choose who should work on this referral."),
             "invalid_choice": gettext_lazy(
-                "That person cannot be assigned referrals in this program. Choose someone from the list."),
+                "That person cannot be assigned referrals in this program. Choose someone from the list."
+            ),
         },
     )
 
@@ -79,7 +82,8 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
         self.fields["assignee"].choices = [("", _("Choose a person"))] + [
-            (pk, member_label(m)) for pk, m in self.members.items()]
+            (pk, member_label(m)) for pk, m in self.members.items()
+        ]
 
     def clean_assignee(self) -> Membership:
         return self.members[self.cleaned_data["assignee"]]
@@ -89,12 +93,16 @@ class TransitionForm(forms.Form):
     """A status change asked for on the referral page; the workflow rules live in the service."""
 
     to_status = forms.ChoiceField(
-        choices=Status.choices, label=gettext_lazy("New status"),
-        error_messages={"required": gettext_lazy("Choose the new status."),
-                        "invalid_choice": gettext_lazy("“%(value)s” is not a referral status.")},
+        choices=Status.choices,
+        label=gettext_lazy("New status"),
+        error_messages={
+            "required": gettext_lazy("Choose the new status."),
+            "invalid_choice": gettext_lazy("“%(value)s” is not a referral status."),
+        },
     )
     reason = forms.ChoiceField(
-        choices=[("", gettext_lazy("Choose a reason")), *ClosingReason.choices], required=False,
+        choices=[("", gettext_lazy("Choose a reason")), *ClosingReason.choices],
+        required=False,
         label=gettext_lazy("Reason for closing"),
         error_messages={"invalid_choice": gettext_lazy("“%(value)s” is not a closing reason.")},
     )

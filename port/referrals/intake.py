@@ -117,16 +117,16 @@ LINE_BREAKS = frozenset("\t\n\r")
 def has_control_character(text: str, *, multi_line: bool = False) -> bool:
     """Whether `text` holds a control character (Unicode Cc: NUL, the other C0 and the C1 controls,
     DEL); with `multi_line`, tabs and line breaks are not counted."""
-    return any(unicodedata.category(char) == "Cc" and not (multi_line and char in LINE_BREAKS)
-               for char in text)
+    return any(unicodedata.category(char) == "Cc" and not (multi_line and char in LINE_BREAKS) for char in text)
 
 
 def control_character_message(*, multi_line: bool = False) -> str:
     if multi_line:
-        return _("This contains a control character (such as NUL or an escape code); remove it. "
-                 "Tabs and line breaks are fine.")
-    return _("This contains a control character (such as NUL, an escape code or a line break); "
-             "remove it.")
+        return _(
+            "This contains a control character (such as NUL or an escape code); remove it. "
+            "Tabs and line breaks are fine."
+        )
+    return _("This contains a control character (such as NUL, an escape code or a line break); remove it.")
 
 
 def _text_fields(submission: ReferralSubmission) -> list[tuple[str, list[str], bool]]:
@@ -163,8 +163,9 @@ def time_problem(moment: dt.datetime) -> str | None:
     return None
 
 
-def validate_submission(*, program: Program, submission: ReferralSubmission,
-                        now: dt.datetime) -> tuple[AcuityLevel | None, dict[str, str]]:
+def validate_submission(
+    *, program: Program, submission: ReferralSubmission, now: dt.datetime
+) -> tuple[AcuityLevel | None, dict[str, str]]:
     """Check a submission against the rules every channel shares. Returns (acuity, errors).
 
     No message repeats a value that was sent: values are about the person, and messages travel
@@ -179,17 +180,23 @@ def validate_submission(*, program: Program, submission: ReferralSubmission,
             person.phone = normalize_phone(person.phone)
         except InvalidPhone:
             errors["participant.phone"] = _("This is not a phone number we can dial; check the digits.")
-    if not (person.phone or person.address.strip() or person.location_notes.strip()) and \
-            "participant.phone" not in errors:
+    if (
+        not (person.phone or person.address.strip() or person.location_notes.strip())
+        and "participant.phone" not in errors
+    ):
         errors["participant.phone"] = _(
-            "Give a way to reach the person: a phone number, an address, or where they can be found.")
+            "Give a way to reach the person: a phone number, an address, or where they can be found."
+        )
     if person.date_of_birth:
         if person.date_of_birth > timezone.localdate(now, program.zone):
             errors["participant.date_of_birth"] = _("The date of birth is in the future.")
         elif person.date_of_birth < OLDEST_BIRTH_DATE:
             errors["participant.date_of_birth"] = _("The date of birth is before 1900; check the year.")
-    times = {"received_at": submission.received_at, "overdose.occurred_at": submission.overdose.occurred_at,
-             "available_from": submission.available_from}
+    times = {
+        "received_at": submission.received_at,
+        "overdose.occurred_at": submission.overdose.occurred_at,
+        "available_from": submission.available_from,
+    }
     for path, moment in times.items():
         problem = time_problem(moment) if moment else None
         if problem:
@@ -203,13 +210,17 @@ def validate_submission(*, program: Program, submission: ReferralSubmission,
             errors["overdose.occurred_at"] = _("The overdose time is in the future.")
         elif "received_at" not in errors and occurred_at > received_at + CLOCK_SKEW:
             errors["overdose.occurred_at"] = _("The overdose time is after the referral was received.")
-    if "available_from" not in errors and submission.available_from and \
-            submission.available_from > now + MAX_AVAILABLE_FROM_AHEAD:
+    if (
+        "available_from" not in errors
+        and submission.available_from
+        and submission.available_from > now + MAX_AVAILABLE_FROM_AHEAD
+    ):
         errors["available_from"] = _("The available-from time is more than 30 days ahead.")
     giver = submission.overdose.naloxone_given_by
     if giver and giver not in NaloxoneGivenBy.values:
         errors["overdose.naloxone_given_by"] = _("Unknown value. Use one of: %(choices)s.") % {
-            "choices": ", ".join(NaloxoneGivenBy.values)}
+            "choices": ", ".join(NaloxoneGivenBy.values)
+        }
     doses = submission.overdose.naloxone_doses
     if doses is not None and not 0 <= doses <= 20:
         errors["overdose.naloxone_doses"] = _("Naloxone doses must be a whole number from 0 to 20.")
@@ -219,7 +230,8 @@ def validate_submission(*, program: Program, submission: ReferralSubmission,
         acuity = next((level for level in levels if level.code == submission.acuity), None)
         if acuity is None:
             errors["acuity"] = _("Unknown acuity. Use one of: %(choices)s.") % {
-                "choices": ", ".join(level.code for level in levels)}
+                "choices": ", ".join(level.code for level in levels)
+            }
     elif levels:
         acuity = levels[-1]  # the least urgent level, when the sender did not say
     else:
@@ -268,9 +280,17 @@ def referral_intake(
         raise IntakeRejected(errors)
     try:
         with transaction.atomic():
-            return _create(program=program, submission=submission, channel=channel, agency=agency,
-                           submitted_by=submitted_by, api_token=api_token, acuity=acuity,
-                           external_id=external_id, now=now)
+            return _create(
+                program=program,
+                submission=submission,
+                channel=channel,
+                agency=agency,
+                submitted_by=submitted_by,
+                api_token=api_token,
+                acuity=acuity,
+                external_id=external_id,
+                now=now,
+            )
     except IntegrityError:
         # Two sends under one reference number raced and the other one won: a retry of the same
         # referral gets that one; another person under the same number is refused.
@@ -283,13 +303,18 @@ def referral_intake(
 
 def reference_reused_message() -> str:
     # Repeats nothing that was sent: neither the number nor anything about either person.
-    return _("This reference number was already used for a referral about a different person or "
-             "overdose. Give this referral its own reference number; nothing was sent.")
+    return _(
+        "This reference number was already used for a referral about a different person or "
+        "overdose. Give this referral its own reference number; nothing was sent."
+    )
 
 
 def _sent_before(*, agency: Agency, external_id: str) -> Referral | None:
-    return (Referral.objects.filter(referring_agency=agency, external_id=external_id)
-            .select_related("overdose_event", "participant").first())
+    return (
+        Referral.objects.filter(referring_agency=agency, external_id=external_id)
+        .select_related("overdose_event", "participant")
+        .first()
+    )
 
 
 def same_referral(existing: Referral, submission: ReferralSubmission) -> bool:
@@ -298,11 +323,13 @@ def same_referral(existing: Referral, submission: ReferralSubmission) -> bool:
     sent = existing.submitted_participant or {}
     if not sent:  # referrals from before what was sent was kept: compare with the record
         record = existing.participant
-        sent = {"first_name": record.first_name, "last_name": record.last_name,
-                "date_of_birth": record.date_of_birth.isoformat() if record.date_of_birth else None}
+        sent = {
+            "first_name": record.first_name,
+            "last_name": record.last_name,
+            "date_of_birth": record.date_of_birth.isoformat() if record.date_of_birth else None,
+        }
     person = submission.participant
-    if name_key(sent.get("first_name", ""), sent.get("last_name", "")) != name_key(person.first_name,
-                                                                                   person.last_name):
+    if name_key(sent.get("first_name", ""), sent.get("last_name", "")) != name_key(person.first_name, person.last_name):
         return False
     birth_date = person.date_of_birth.isoformat() if person.date_of_birth else None
     if (sent.get("date_of_birth") or None) != birth_date:
@@ -321,9 +348,13 @@ def _retry_of(existing: Referral, submission: ReferralSubmission) -> IntakeResul
 def match_keys_of(*, program: Program, submission: ReferralSubmission) -> list[int]:
     """The advisory-lock keys of a submission (see `port.participants.matching.match_lock_keys`)."""
     person = submission.participant
-    return match_lock_keys(program_id=program.pk, first_name=strip_invisible(person.first_name),
-                           last_name=strip_invisible(person.last_name), date_of_birth=person.date_of_birth,
-                           phone=person.phone)
+    return match_lock_keys(
+        program_id=program.pk,
+        first_name=strip_invisible(person.first_name),
+        last_name=strip_invisible(person.last_name),
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+    )
 
 
 def intake_lock(*, program: Program, submissions: list[ReferralSubmission]) -> None:
@@ -337,8 +368,7 @@ def intake_lock(*, program: Program, submissions: list[ReferralSubmission]) -> N
     """
     if connection.vendor != "postgresql":
         return
-    keys = sorted({key for submission in submissions for key in match_keys_of(program=program,
-                                                                               submission=submission)})
+    keys = sorted({key for submission in submissions for key in match_keys_of(program=program, submission=submission)})
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
@@ -350,8 +380,7 @@ def _clean_name(value: str | None) -> str:
     return _clean_text(strip_invisible(value or ""), 100)
 
 
-def _create(*, program, submission, channel, agency, submitted_by, api_token, acuity, external_id,
-            now) -> IntakeResult:
+def _create(*, program, submission, channel, agency, submitted_by, api_token, acuity, external_id, now) -> IntakeResult:
     intake_lock(program=program, submissions=[submission])
     if agency and external_id:
         # Checked again now that any intake that could be a retry of this one has finished.
@@ -369,9 +398,13 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
         "location_notes": _clean_text(person.location_notes, 2000),
         "preferred_language": _clean_text(person.preferred_language, 50),
     }
-    candidates = find_candidates(program=program, first_name=details["first_name"],
-                                 last_name=details["last_name"], date_of_birth=person.date_of_birth,
-                                 phone=person.phone)
+    candidates = find_candidates(
+        program=program,
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+    )
     exact = [c for c in candidates if c.kind == MatchKind.EXACT]
     if exact:
         # Several exact matches mean duplicates already exist: link to the most recent record and
@@ -379,8 +412,9 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
         chosen = max(exact, key=lambda c: (c.participant.created_at, c.participant.pk))
         participant = chosen.participant
         participant_update_from_referral(participant=participant, details=details)
-        _queue_possible_duplicates(program=program, participant=participant,
-                                   candidates=[c for c in exact if c is not chosen])
+        _queue_possible_duplicates(
+            program=program, participant=participant, candidates=[c for c in exact if c is not chosen]
+        )
         match = MatchKind.EXACT.value
     else:
         participant = participant_create(program=program, **details)
@@ -389,33 +423,57 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
 
     overdose = submission.overdose
     event = OverdoseEvent.objects.create(
-        program=program, participant=participant, occurred_at=overdose.occurred_at,
+        program=program,
+        participant=participant,
+        occurred_at=overdose.occurred_at,
         location=_clean_text(overdose.location, 300),
         substances=[s.strip()[:100] for s in overdose.substances if s and s.strip()][:20],
-        naloxone_doses=overdose.naloxone_doses, naloxone_given_by=overdose.naloxone_given_by or "",
+        naloxone_doses=overdose.naloxone_doses,
+        naloxone_given_by=overdose.naloxone_given_by or "",
         transported=overdose.transported,
     )
     received_at = submission.received_at or now
     submitted = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(person).items()}
     submitted.update({name: details[name] for name in ("first_name", "last_name", "preferred_name")})
     referral = Referral.objects.create(
-        program=program, participant=participant, overdose_event=event, source=submission.source,
-        channel=channel, referring_agency=agency,
+        program=program,
+        participant=participant,
+        overdose_event=event,
+        source=submission.source,
+        channel=channel,
+        referring_agency=agency,
         referred_by=submitted_by.user if submitted_by else None,
         referrer_name=_clean_text(submission.referrer_name, 200),
         referrer_contact=_clean_text(submission.referrer_contact, 200),
-        external_id=external_id, received_at=received_at, available_from=submission.available_from,
+        external_id=external_id,
+        received_at=received_at,
+        available_from=submission.available_from,
         acuity=acuity,
-        contact_deadline=contact_deadline(received_at=received_at, available_from=submission.available_from,
-                                          window_hours=acuity.window_hours),
-        consent_to_contact=submission.consent_to_contact, notes=_clean_text(submission.notes, 5000),
-        submitted_participant=submitted, match_result=match,
+        contact_deadline=contact_deadline(
+            received_at=received_at, available_from=submission.available_from, window_hours=acuity.window_hours
+        ),
+        consent_to_contact=submission.consent_to_contact,
+        notes=_clean_text(submission.notes, 5000),
+        submitted_participant=submitted,
+        match_result=match,
     )
-    ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.STATUS, to_status=Status.RECEIVED,
-                                  changed_by=submitted_by.user if submitted_by else None, changed_at=now)
-    audit_record(action=AuditEvent.Action.CREATE, by=submitted_by, api_token=api_token, program=program,
-                 target_type="referrals.referral", target_ids=[referral.pk], participant_ids=[participant.pk],
-                 note=f"intake via {channel}" + (f", {match} match" if match != "new" else ""))
+    ReferralChange.objects.create(
+        referral=referral,
+        kind=ReferralChange.Kind.STATUS,
+        to_status=Status.RECEIVED,
+        changed_by=submitted_by.user if submitted_by else None,
+        changed_at=now,
+    )
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=submitted_by,
+        api_token=api_token,
+        program=program,
+        target_type="referrals.referral",
+        target_ids=[referral.pk],
+        participant_ids=[participant.pk],
+        note=f"intake via {channel}" + (f", {match} match" if match != "new" else ""),
+    )
     if match == MatchKind.EXACT.value:
         referral = _follow_the_peer_already_working(referral)
     return IntakeResult(referral, created=True, match=match)
@@ -430,8 +488,12 @@ def _queue_possible_duplicates(*, program: Program, participant, candidates: lis
     """Ask a person about each pair once: a pair already asked about (in either order, decided or
     not) is left as it is."""
     MatchCandidate.objects.bulk_create(
-        [MatchCandidate(program=program, new_participant=participant, existing_participant=c.participant,
-                        reasons=c.reasons) for c in candidates[:MAX_POSSIBLE_DUPLICATES]],
+        [
+            MatchCandidate(
+                program=program, new_participant=participant, existing_participant=c.participant, reasons=c.reasons
+            )
+            for c in candidates[:MAX_POSSIBLE_DUPLICATES]
+        ],
         ignore_conflicts=True,
     )
 
@@ -440,22 +502,48 @@ def _follow_the_peer_already_working(referral: Referral) -> Referral:
     """A new referral for a person a peer is already working with (another open referral assigned to
     them, and they are still an active peer or supervisor of the program) goes to that peer, who is
     told in the app. The notice names nobody; it links to the referral."""
-    earlier = (Referral.objects.filter(participant_id=referral.participant_id, status__in=OPEN_STATUSES,
-                                       assigned_to__isnull=False)
-               .exclude(pk=referral.pk).order_by("-received_at", "-pk").values_list("assigned_to", flat=True))
+    earlier = (
+        Referral.objects.filter(
+            participant_id=referral.participant_id, status__in=OPEN_STATUSES, assigned_to__isnull=False
+        )
+        .exclude(pk=referral.pk)
+        .order_by("-received_at", "-pk")
+        .values_list("assigned_to", flat=True)
+    )
     for user_id in dict.fromkeys(earlier):
-        peer = (Membership.objects.filter(user_id=user_id, program_id=referral.program_id,
-                                          role__in=ASSIGNABLE_ROLES, is_active=True, user__is_active=True)
-                .select_related("user").first())
+        peer = (
+            Membership.objects.filter(
+                user_id=user_id,
+                program_id=referral.program_id,
+                role__in=ASSIGNABLE_ROLES,
+                is_active=True,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
         if peer is None:
             continue
         referral = referral_assign(referral=referral, assignee=peer, by=None)
-        Notice.objects.create(user=peer.user, referral=referral, message=_(
-            "A new referral arrived for a person you are working with. It is assigned to you."))
+        Notice.objects.create(
+            user=peer.user,
+            referral=referral,
+            message=_("A new referral arrived for a person you are working with. It is assigned to you."),
+        )
         return referral
     return referral
 
 
-__all__ = ["Channel", "IntakeRejected", "IntakeResult", "OverdoseDetails", "ParticipantDetails",
-           "ReferenceReused", "ReferralSubmission", "intake_lock", "referral_intake", "same_referral",
-           "validate_submission"]
+__all__ = [
+    "Channel",
+    "IntakeRejected",
+    "IntakeResult",
+    "OverdoseDetails",
+    "ParticipantDetails",
+    "ReferenceReused",
+    "ReferralSubmission",
+    "intake_lock",
+    "referral_intake",
+    "same_referral",
+    "validate_submission",
+]

@@ -92,24 +92,28 @@ class Referral(models.Model):
     overdose_event = models.ForeignKey(OverdoseEvent, on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=24, choices=Source.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    referring_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="referrals_sent")
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="referrals_sent")
-    referrer_name = models.CharField(max_length=200, blank=True,
-                                     help_text=_("Who asked for help, on the public page."))
+    referring_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals_sent"
+    )
+    referrer_name = models.CharField(max_length=200, blank=True, help_text=_("Who asked for help, on the public page."))
     referrer_contact = models.CharField(max_length=200, blank=True)
-    external_id = models.CharField(max_length=100, blank=True,
-                                   help_text=_("The sending agency's own identifier for this referral."))
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text=_("The sending agency's own identifier for this referral.")
+    )
     received_at = models.DateTimeField()
-    available_from = models.DateTimeField(null=True, blank=True,
-                                          help_text=_("When the person can first be reached, e.g. discharge."))
+    available_from = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the person can first be reached, e.g. discharge.")
+    )
     acuity = models.ForeignKey(AcuityLevel, on_delete=models.PROTECT, related_name="+")
     contact_deadline = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     closed_reason = models.CharField(max_length=24, choices=ClosingReason.choices, blank=True)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="assigned_referrals")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_referrals"
+    )
     consent_to_contact = models.BooleanField(null=True, blank=True)
     # Stamped from the contact attempts (port.outreach), never typed.
     first_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -117,8 +121,9 @@ class Referral(models.Model):
     notes = EncryptedTextField(blank=True)
     # What this referral said about the person, as sent: kept even when the participant record differs.
     submitted_participant = models.JSONField(default=dict, blank=True)
-    match_result = models.CharField(max_length=16, blank=True,
-                                    help_text=_("How intake found the participant: exact, likely or new."))
+    match_result = models.CharField(
+        max_length=16, blank=True, help_text=_("How intake found the participant: exact, likely or new.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -126,13 +131,18 @@ class Referral(models.Model):
         ordering = ["contact_deadline"]
         constraints = [
             # Retries from an agency's system never duplicate a referral.
-            models.UniqueConstraint(fields=["referring_agency", "external_id"],
-                                    condition=~models.Q(external_id=""),
-                                    name="referral_external_id_unique_per_agency"),
+            models.UniqueConstraint(
+                fields=["referring_agency", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="referral_external_id_unique_per_agency",
+            ),
             models.CheckConstraint(
-                condition=(models.Q(status="closed", closed_reason__gt="")
-                           | (~models.Q(status="closed") & models.Q(closed_reason=""))),
-                name="referral_closed_has_reason"),
+                condition=(
+                    models.Q(status="closed", closed_reason__gt="")
+                    | (~models.Q(status="closed") & models.Q(closed_reason=""))
+                ),
+                name="referral_closed_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["program", "status", "contact_deadline"], name="referral_queue"),
@@ -140,10 +150,16 @@ class Referral(models.Model):
             # program with tens of thousands of open referrals is not sorted on every page.
             models.Index(
                 models.F("program"),
-                models.Case(models.When(status__in=CLOCK_RUNNING_STATUSES, then=models.Value(0)),
-                            default=models.Value(1), output_field=models.IntegerField()),
-                models.F("contact_deadline"), models.F("id"),
-                condition=models.Q(status__in=OPEN_STATUSES), name="referral_open_queue"),
+                models.Case(
+                    models.When(status__in=CLOCK_RUNNING_STATUSES, then=models.Value(0)),
+                    default=models.Value(1),
+                    output_field=models.IntegerField(),
+                ),
+                models.F("contact_deadline"),
+                models.F("id"),
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="referral_open_queue",
+            ),
             models.Index(fields=["assigned_to", "status", "contact_deadline"], name="referral_my_queue"),
             models.Index(fields=["referring_agency", "received_at"], name="referral_sent"),
         ]
@@ -171,13 +187,15 @@ class ReferralChange(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=Status.choices)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(max_length=24, blank=True)
     # A supervisor's written reason for closing as unable to reach before the attempt policy was used up.
     override_reason = EncryptedTextField(blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

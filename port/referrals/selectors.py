@@ -34,8 +34,9 @@ class QueueFilters:
     overdue_only: bool = False
 
 
-def referral_queue(*, viewer: Membership, filters: QueueFilters | None = None, mine: bool = False,
-                   now: dt.datetime | None = None) -> QuerySet[Referral]:
+def referral_queue(
+    *, viewer: Membership, filters: QueueFilters | None = None, mine: bool = False, now: dt.datetime | None = None
+) -> QuerySet[Referral]:
     """Open referrals, the ones whose clock is running first (overdue first), then by deadline.
 
     The supervisor's queue is the whole program's; "my queue" (mine=True) is the viewer's own. Only
@@ -60,8 +61,9 @@ def referral_queue(*, viewer: Membership, filters: QueueFilters | None = None, m
         queue = queue.filter(status__in=CLOCK_RUNNING_STATUSES, contact_deadline__lt=now)
     return (
         queue.annotate(
-            clock_stopped=Case(When(status__in=CLOCK_RUNNING_STATUSES, then=Value(0)), default=Value(1),
-                               output_field=IntegerField())
+            clock_stopped=Case(
+                When(status__in=CLOCK_RUNNING_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
         )
         .select_related("participant", "acuity", "assigned_to", "referring_agency", "program")
         .order_by("clock_stopped", "contact_deadline", "pk")
@@ -76,14 +78,21 @@ def referral_get(*, viewer: Membership, public_id, for_update: bool = False) -> 
     if viewer.role not in TEAM_ROLES:
         raise Http404
     try:
-        referral = referrals_visible_to(viewer).select_related(
-            "participant", "acuity", "assigned_to", "referring_agency", "overdose_event", "program"
-        ).get(public_id=public_id)
+        referral = (
+            referrals_visible_to(viewer)
+            .select_related("participant", "acuity", "assigned_to", "referring_agency", "overdose_event", "program")
+            .get(public_id=public_id)
+        )
     except (Referral.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     if not for_update:
-        audit_record(action=AuditEvent.Action.VIEW, by=viewer, target_type="referrals.referral",
-                     target_ids=[referral.pk], participant_ids=[referral.participant_id])
+        audit_record(
+            action=AuditEvent.Action.VIEW,
+            by=viewer,
+            target_type="referrals.referral",
+            target_ids=[referral.pk],
+            participant_ids=[referral.participant_id],
+        )
     return referral
 
 
@@ -99,8 +108,9 @@ def assignable_members(*, viewer: Membership) -> QuerySet[Membership]:
     if viewer.role not in SUPERVISING_ROLES:
         return Membership.objects.none()
     return (
-        Membership.objects.filter(program_id=viewer.program_id, role__in=ASSIGNABLE_ROLES, is_active=True,
-                                  user__is_active=True)
+        Membership.objects.filter(
+            program_id=viewer.program_id, role__in=ASSIGNABLE_ROLES, is_active=True, user__is_active=True
+        )
         .select_related("user")
         .order_by("user__first_name", "user__last_name")
     )
@@ -109,6 +119,11 @@ def assignable_members(*, viewer: Membership) -> QuerySet[Membership]:
 def audit_list_read(*, viewer: Membership, referrals: list[Referral], note: str = "") -> None:
     """A list page showed these referrals: one audit entry naming every participant on it."""
     if referrals:
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="referrals.referral",
-                     target_ids=[r.pk for r in referrals], participant_ids=[r.participant_id for r in referrals],
-                     note=note)
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="referrals.referral",
+            target_ids=[r.pk for r in referrals],
+            participant_ids=[r.participant_id for r in referrals],
+            note=note,
+        )

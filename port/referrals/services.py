@@ -41,12 +41,17 @@ def _attempts_over_days_in_modes(attempts: int, days: int, modes: int) -> str:
 def attempt_policy_text(*, program: Program, policy: Any) -> tuple[str, str]:
     """What the program's attempt policy asks, and how far along a referral is (`policy` is what
     port.outreach.services.attempt_policy_status returns): the refusal and the confirmation page say both."""
-    asks = _("Closing as unable to reach needs the program's attempt policy used up: at least %(policy)s, "
-             "without reaching the person.") % {"policy": _attempts_over_days_in_modes(
-                 program.attempt_policy_min_attempts, program.attempt_policy_min_days,
-                 program.attempt_policy_min_modes)}
+    asks = _(
+        "Closing as unable to reach needs the program's attempt policy used up: at least %(policy)s, "
+        "without reaching the person."
+    ) % {
+        "policy": _attempts_over_days_in_modes(
+            program.attempt_policy_min_attempts, program.attempt_policy_min_days, program.attempt_policy_min_modes
+        )
+    }
     so_far = _("So far: %(progress)s.") % {
-        "progress": _attempts_over_days_in_modes(policy.attempts, policy.days, policy.modes)}
+        "progress": _attempts_over_days_in_modes(policy.attempts, policy.days, policy.modes)
+    }
     return asks, so_far
 
 
@@ -57,11 +62,20 @@ def _unable_to_reach_check(referral: Referral, by: Membership, override_reason: 
     from port.outreach.services import attempt_policy_status
 
     policy = attempt_policy_status(referral=referral, attempts=list(referral.attempts.all()))
-    recorded = {"attempts": policy.attempts, "days": policy.days, "modes": policy.modes,
-                "used_up": policy.exhausted, "overridden": False}
+    recorded = {
+        "attempts": policy.attempts,
+        "days": policy.days,
+        "modes": policy.modes,
+        "used_up": policy.exhausted,
+        "overridden": False,
+    }
     if by.role not in SUPERVISING_ROLES and policy.exhausted:
-        raise ReferralChangeRefused(_("Closing as unable to reach is the supervisor's decision; the attempt "
-                                      "policy is used up, so it has been offered to them."))
+        raise ReferralChangeRefused(
+            _(
+                "Closing as unable to reach is the supervisor's decision; the attempt "
+                "policy is used up, so it has been offered to them."
+            )
+        )
     if policy.exhausted:
         return recorded
     asks, so_far = attempt_policy_text(program=referral.program, policy=policy)
@@ -73,8 +87,10 @@ def _unable_to_reach_check(referral: Referral, by: Membership, override_reason: 
     if not override_reason:
         raise ReferralChangeRefused(said + " " + _("To close it now anyway, give the reason."))
     if len(override_reason) < OVERRIDE_REASON_MIN_LENGTH:
-        raise ReferralChangeRefused(_("Give a reason of at least %(count)d characters for closing before the "
-                                      "attempt policy is used up.") % {"count": OVERRIDE_REASON_MIN_LENGTH})
+        raise ReferralChangeRefused(
+            _("Give a reason of at least %(count)d characters for closing before the attempt policy is used up.")
+            % {"count": OVERRIDE_REASON_MIN_LENGTH}
+        )
     return {**recorded, "overridden": True}
 
 
@@ -88,8 +104,15 @@ def _check_same_program(referral: Referral, by: Membership) -> None:
 
 
 @transaction.atomic
-def referral_transition(*, referral: Referral, to_status: str, by: Membership, reason: str = "",
-                        follows_outcome: bool = False, override_reason: str = "") -> Referral:
+def referral_transition(
+    *,
+    referral: Referral,
+    to_status: str,
+    by: Membership,
+    reason: str = "",
+    follows_outcome: bool = False,
+    override_reason: str = "",
+) -> Referral:
     """Move a referral to `to_status` if the workflow allows it; closing needs a reason.
 
     `follows_outcome` is for changes that follow from a recorded contact outcome (a peer learns the
@@ -104,8 +127,11 @@ def referral_transition(*, referral: Referral, to_status: str, by: Membership, r
     if to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
         raise ReferralChangeRefused(
             _("A referral that is “%(from)s” cannot be moved to “%(to)s”.")
-            % {"from": Status(from_status).label, "to": Status(to_status).label if to_status in Status.values
-               else to_status})
+            % {
+                "from": Status(from_status).label,
+                "to": Status(to_status).label if to_status in Status.values else to_status,
+            }
+        )
     if to_status == Status.CLOSED:
         if reason not in ClosingReason.values:
             raise ReferralChangeRefused(_("Choose why the referral is being closed."))
@@ -121,19 +147,36 @@ def referral_transition(*, referral: Referral, to_status: str, by: Membership, r
         if not policy_recorded["overridden"]:
             override_reason = ""  # nothing was overridden
     elif override_reason:
-        raise ReferralChangeRefused(_("An override reason is only given when closing as unable to reach "
-                                      "before the attempt policy is used up."))
+        raise ReferralChangeRefused(
+            _("An override reason is only given when closing as unable to reach before the attempt policy is used up.")
+        )
     referral.status = to_status
     referral.closed_reason = reason if to_status == Status.CLOSED else ""
     referral.save(update_fields=["status", "closed_reason", "updated_at"])
-    ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.STATUS, from_status=from_status,
-                                  to_status=to_status, reason=reason, override_reason=override_reason,
-                                  changed_by=by.user, changed_at=timezone.now())
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="referrals.referral",
-                 target_ids=[referral.pk], participant_ids=[referral.participant_id],
-                 changes={"status": [from_status, to_status], **({"closed_reason": reason} if reason else {}),
-                          **({"attempt_policy": policy_recorded} if policy_recorded else {})},
-                 reason=override_reason, flagged=bool(override_reason))
+    ReferralChange.objects.create(
+        referral=referral,
+        kind=ReferralChange.Kind.STATUS,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        override_reason=override_reason,
+        changed_by=by.user,
+        changed_at=timezone.now(),
+    )
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=by,
+        target_type="referrals.referral",
+        target_ids=[referral.pk],
+        participant_ids=[referral.participant_id],
+        changes={
+            "status": [from_status, to_status],
+            **({"closed_reason": reason} if reason else {}),
+            **({"attempt_policy": policy_recorded} if policy_recorded else {}),
+        },
+        reason=override_reason,
+        flagged=bool(override_reason),
+    )
     return referral
 
 
@@ -149,10 +192,15 @@ def referral_assign(*, referral: Referral, assignee: Membership, by: Membership 
     referral = _locked(referral)
     if by is not None:
         _check_same_program(referral, by)
-    if assignee.program_id != referral.program_id or assignee.role not in ASSIGNABLE_ROLES \
-            or not assignee.is_active or not assignee.user.is_active:
-        raise ReferralChangeRefused(_("Referrals can only be assigned to an active peer specialist or "
-                                      "supervisor of this program."))
+    if (
+        assignee.program_id != referral.program_id
+        or assignee.role not in ASSIGNABLE_ROLES
+        or not assignee.is_active
+        or not assignee.user.is_active
+    ):
+        raise ReferralChangeRefused(
+            _("Referrals can only be assigned to an active peer specialist or supervisor of this program.")
+        )
     if referral.status == Status.CLOSED:
         raise ReferralChangeRefused(_("This referral is closed; it cannot be assigned."))
     if referral.assigned_to_id == assignee.user_id:
@@ -164,12 +212,26 @@ def referral_assign(*, referral: Referral, assignee: Membership, by: Membership 
         referral.status = Status.ASSIGNED
     referral.save(update_fields=["assigned_to", "status", "updated_at"])
     now = timezone.now()
-    ReferralChange.objects.create(referral=referral, kind=ReferralChange.Kind.ASSIGNMENT,
-                                  from_status=from_status, to_status=referral.status,
-                                  assigned_to=assignee.user, changed_by=by.user if by else None, changed_at=now)
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, program=referral.program, target_type="referrals.referral",
-                 target_ids=[referral.pk], participant_ids=[referral.participant_id],
-                 changes={"assigned_to": [before, assignee.user_id],
-                          **({"status": [from_status, referral.status]} if from_status != referral.status else {})},
-                 note="" if by else "assigned at intake: the peer already working with this person")
+    ReferralChange.objects.create(
+        referral=referral,
+        kind=ReferralChange.Kind.ASSIGNMENT,
+        from_status=from_status,
+        to_status=referral.status,
+        assigned_to=assignee.user,
+        changed_by=by.user if by else None,
+        changed_at=now,
+    )
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=by,
+        program=referral.program,
+        target_type="referrals.referral",
+        target_ids=[referral.pk],
+        participant_ids=[referral.participant_id],
+        changes={
+            "assigned_to": [before, assignee.user_id],
+            **({"status": [from_status, referral.status]} if from_status != referral.status else {}),
+        },
+        note="" if by else "assigned at intake: the peer already working with this person",
+    )
     return referral

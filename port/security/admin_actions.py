@@ -20,10 +20,15 @@ def _changeable(model_admin, request: HttpRequest, queryset: QuerySet) -> tuple[
 
 def _report_skipped(request: HttpRequest, skipped: int) -> None:
     if skipped:
-        messages.warning(request, ngettext(
-            "%(count)d user was skipped: they also work in another program, or are an operator.",
-            "%(count)d users were skipped: they also work in another program, or are operators.",
-            skipped) % {"count": skipped})
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d user was skipped: they also work in another program, or are an operator.",
+                "%(count)d users were skipped: they also work in another program, or are operators.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
 
 
 @admin.action(description=_("Reset two-factor sign-in (lost phone)"), permissions=["change"])
@@ -33,11 +38,17 @@ def reset_two_factor(model_admin, request: HttpRequest, queryset: QuerySet) -> N
         two_factor_reset(user=user, actor=request.user, membership=getattr(request, "membership", None))
         model_admin.log_change(request, user, gettext("Two-factor sign-in reset."))
     if users:
-        messages.success(request, ngettext(
-            "Reset two-factor sign-in of %(count)d user. They were signed out and will set it up again when they "
-            "next sign in.",
-            "Reset two-factor sign-in of %(count)d users. They were signed out and will set it up again when they "
-            "next sign in.", len(users)) % {"count": len(users)})
+        messages.success(
+            request,
+            ngettext(
+                "Reset two-factor sign-in of %(count)d user. They were signed out and will set it up again when they "
+                "next sign in.",
+                "Reset two-factor sign-in of %(count)d users. They were signed out and will set it up again when they "
+                "next sign in.",
+                len(users),
+            )
+            % {"count": len(users)},
+        )
     _report_skipped(request, skipped)
 
 
@@ -48,7 +59,9 @@ def unlock_sign_in(model_admin, request: HttpRequest, queryset: QuerySet) -> Non
         sign_in_unlock(user=user, actor=request.user, membership=getattr(request, "membership", None))
         model_admin.log_change(request, user, gettext("Sign-in unlocked."))
     if users:
-        messages.success(request, ngettext("Unlocked sign-in of %(count)d user.",
-                                           "Unlocked sign-in of %(count)d users.", len(users))
-                         % {"count": len(users)})
+        messages.success(
+            request,
+            ngettext("Unlocked sign-in of %(count)d user.", "Unlocked sign-in of %(count)d users.", len(users))
+            % {"count": len(users)},
+        )
     _report_skipped(request, skipped)

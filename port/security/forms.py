@@ -23,9 +23,12 @@ class CodeForm(forms.Form):
     """A code from the authenticator app or, when signing in, one of the recovery codes."""
 
     code = forms.CharField(
-        label=_("Code"), max_length=32, strip=True,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none",
-                                      "spellcheck": "false"}),
+        label=_("Code"),
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
 
     def __init__(self, *args, user: User, device: TOTPDevice | None = None, **kwargs) -> None:
@@ -39,7 +42,8 @@ class CodeForm(forms.Form):
             # The code page is short: the cursor can start in its only field.
             self.fields["code"].widget.attrs["autofocus"] = True
             self.fields["code"].help_text = _(
-                "The 6-digit code your authenticator app shows now, or one of your recovery codes.")
+                "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+            )
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
@@ -49,17 +53,26 @@ class CodeForm(forms.Form):
             if refused.wait_seconds:
                 # Only while django-otp's wait after a wrong code is really in force (1 s after one
                 # wrong code, doubling after each further one).
-                raise ValidationError(gettext(
-                    "That code was not checked: after a wrong code PORT waits a moment before it checks "
-                    "another, so codes cannot be guessed. Try again in %(wait)s with the newest code your "
-                    "app shows.") % {"wait": wait_in_words(refused.wait_seconds)}, code="throttled") from None
+                raise ValidationError(
+                    gettext(
+                        "That code was not checked: after a wrong code PORT waits a moment before it checks "
+                        "another, so codes cannot be guessed. Try again in %(wait)s with the newest code your "
+                        "app shows."
+                    )
+                    % {"wait": wait_in_words(refused.wait_seconds)},
+                    code="throttled",
+                ) from None
             if self.device is not None:
-                message = _("That code is not right. Check the app shows PORT and your username, and type the "
-                            "newest code it shows; codes change every 30 seconds. If new codes keep failing, "
-                            "check that your phone sets its clock automatically.")
+                message = _(
+                    "That code is not right. Check the app shows PORT and your username, and type the "
+                    "newest code it shows; codes change every 30 seconds. If new codes keep failing, "
+                    "check that your phone sets its clock automatically."
+                )
             else:
-                message = _("That code is not right. Type the newest code your authenticator app shows (codes "
-                            "change every 30 seconds), or an unused recovery code. If new codes keep failing, "
-                            "check that your phone sets its clock automatically.")
+                message = _(
+                    "That code is not right. Type the newest code your authenticator app shows (codes "
+                    "change every 30 seconds), or an unused recovery code. If new codes keep failing, "
+                    "check that your phone sets its clock automatically."
+                )
             raise ValidationError(message, code="wrong") from None
         return code

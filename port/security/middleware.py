@@ -85,15 +85,18 @@ class SessionTimeoutMiddleware:
             return ""
         hours = settings.SESSION_ABSOLUTE_HOURS
         if now - started > hours * 3600:
-            return ngettext("You were signed out because a sign-in lasts at most %(hours)d hour. "
-                            "Please sign in again.",
-                            "You were signed out because a sign-in lasts at most %(hours)d hours. "
-                            "Please sign in again.", hours) % {"hours": hours}
+            return ngettext(
+                "You were signed out because a sign-in lasts at most %(hours)d hour. Please sign in again.",
+                "You were signed out because a sign-in lasts at most %(hours)d hours. Please sign in again.",
+                hours,
+            ) % {"hours": hours}
         minutes = idle_minutes(request)
         if now - last_seen > minutes * 60:
-            return ngettext("You were signed out after %(minutes)d minute without activity.",
-                            "You were signed out after %(minutes)d minutes without activity.",
-                            minutes) % {"minutes": minutes}
+            return ngettext(
+                "You were signed out after %(minutes)d minute without activity.",
+                "You were signed out after %(minutes)d minutes without activity.",
+                minutes,
+            ) % {"minutes": minutes}
         if now - last_seen >= ACTIVITY_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now
         return ""
@@ -102,11 +105,21 @@ class SessionTimeoutMiddleware:
 # Pages a person reaches before (or without) giving a code: signing in and out, resetting a
 # password, setting up and checking two-factor sign-in, the public ask-for-help page, the admin's
 # own sign-in page, the favicon. The token API does not use sessions at all.
-EXEMPT_VIEW_NAMES = frozenset({
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "security:enrol", "security:verify", "admin:login", "admin:logout",
-    "favicon",
-})
+EXEMPT_VIEW_NAMES = frozenset(
+    {
+        "login",
+        "logout",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+        "security:enrol",
+        "security:verify",
+        "admin:login",
+        "admin:logout",
+        "favicon",
+    }
+)
 EXEMPT_NAMESPACES = frozenset({"public"})
 EXEMPT_PATH_PREFIXES = ("/api/",)
 

@@ -49,8 +49,10 @@ def enrol_deadline(user: User) -> dt.datetime:
 
 
 def has_confirmed_device(user: User) -> bool:
-    return (TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            or StaticDevice.objects.filter(user=user, confirmed=True).exists())
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 # --- Enrolment ---------------------------------------------------------------------------------
@@ -67,7 +69,7 @@ def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
 def totp_secret(device: TOTPDevice) -> str:
     """The secret as people type it into an authenticator app: base32, in groups of four."""
     secret = b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def qr_svg(data: str, *, label: str) -> SafeString:
@@ -93,8 +95,13 @@ def two_factor_enrol(*, user: User, device: TOTPDevice, keep_session: str | None
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = _recovery_codes_replace(user=user)
     sessions_end(user=user, keep=keep_session)
-    audit_record(action=AuditEvent.Action.UPDATE, user=user, target_type="accounts.user", target_ids=[user.pk],
-                 note="two-factor sign-in set up")
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        user=user,
+        target_type="accounts.user",
+        target_ids=[user.pk],
+        note="two-factor sign-in set up",
+    )
     return codes
 
 
@@ -102,8 +109,13 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     """Void the person's recovery codes and issue ten new ones, returned once."""
     with transaction.atomic():
         codes = _recovery_codes_replace(user=user)
-        audit_record(action=AuditEvent.Action.UPDATE, user=user, target_type="accounts.user",
-                     target_ids=[user.pk], note="recovery codes regenerated")
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            user=user,
+            target_type="accounts.user",
+            target_ids=[user.pk],
+            note="recovery codes regenerated",
+        )
     return codes
 
 
@@ -161,8 +173,7 @@ def session_record(*, user: User, session_key: str) -> None:
     """Remember that `session_key` belongs to `user`; forget their sessions too old to be alive."""
     too_old = timezone.now() - dt.timedelta(hours=settings.SESSION_ABSOLUTE_HOURS)
     UserSession.objects.filter(user=user, created_at__lt=too_old).delete()
-    UserSession.objects.update_or_create(session_key=session_key,
-                                         defaults={"user": user, "created_at": timezone.now()})
+    UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user, "created_at": timezone.now()})
 
 
 def sessions_end(*, user: User | int, keep: str | None = None) -> int:
@@ -186,8 +197,14 @@ def sessions_end(*, user: User | int, keep: str | None = None) -> int:
 
 def _audit_admin(*, actor: User, membership: Membership | None, user: User, note: str) -> None:
     by = membership if membership is not None and membership.user_id == actor.pk else None
-    audit_record(action=AuditEvent.Action.UPDATE, by=by, user=None if by else actor,
-                 target_type="accounts.user", target_ids=[user.pk], note=note)
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=by,
+        user=None if by else actor,
+        target_type="accounts.user",
+        target_ids=[user.pk],
+        note=note,
+    )
 
 
 @transaction.atomic

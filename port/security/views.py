@@ -40,8 +40,9 @@ from port.security.services import (
 def _next_url(request: HttpRequest) -> str:
     """Where to go once done: the page the person was sent here from, if it is one of ours."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return wanted
     return reverse("home")
 
@@ -55,12 +56,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     """The person's two-factor sign-in: set it up, or see it is on and get new recovery codes."""
     user = request.user
     enrolled = has_confirmed_device(user)
-    return render(request, "security/two_factor.html", {
-        "enrolled": enrolled,
-        "codes_left": _recovery_codes_left(user) if enrolled else 0,
-        "required": two_factor_required(user=user, membership=request.membership),
-        "deadline": enrol_deadline(user),
-    })
+    return render(
+        request,
+        "security/two_factor.html",
+        {
+            "enrolled": enrolled,
+            "codes_left": _recovery_codes_left(user) if enrolled else 0,
+            "required": two_factor_required(user=user, membership=request.membership),
+            "deadline": enrol_deadline(user),
+        },
+    )
 
 
 @never_cache
@@ -77,19 +82,24 @@ def enrol(request: HttpRequest) -> HttpResponse:
         codes = two_factor_enrol(user=user, device=device, keep_session=request.session.session_key)
         otp_login(request, device)
         request.session[HAS_DEVICE_KEY] = True
-        return render(request, "security/recovery_codes.html",
-                      {"codes": codes, "next": _next_url(request), "first_time": True})
+        return render(
+            request, "security/recovery_codes.html", {"codes": codes, "next": _next_url(request), "first_time": True}
+        )
     deadline = enrol_deadline(user)
-    return render(request, "security/enrol.html", {
-        "form": form,
-        "qr": qr_svg(device.config_url, label=gettext("QR code to scan with your authenticator app")),
-        "secret": totp_secret(device),
-        "secret_plain": totp_secret(device).replace(" ", ""),
-        "next": request.POST.get("next") or request.GET.get("next", ""),
-        "required": two_factor_required(user=user, membership=request.membership),
-        "deadline": deadline,
-        "overdue": deadline <= timezone.now(),
-    })
+    return render(
+        request,
+        "security/enrol.html",
+        {
+            "form": form,
+            "qr": qr_svg(device.config_url, label=gettext("QR code to scan with your authenticator app")),
+            "secret": totp_secret(device),
+            "secret_plain": totp_secret(device).replace(" ", ""),
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "required": two_factor_required(user=user, membership=request.membership),
+            "deadline": deadline,
+            "overdue": deadline <= timezone.now(),
+        },
+    )
 
 
 @never_cache
@@ -114,11 +124,17 @@ def verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             request.session[HAS_DEVICE_KEY] = True
             used_recovery_code = isinstance(device, StaticDevice)
-            audit_record(action=AuditEvent.Action.LOGIN, user=user,
-                         note="recovery code used" if used_recovery_code else "authenticator code given")
+            audit_record(
+                action=AuditEvent.Action.LOGIN,
+                user=user,
+                note="recovery code used" if used_recovery_code else "authenticator code given",
+            )
             if used_recovery_code:
-                return render(request, "security/recovery_code_used.html",
-                              {"codes_left": _recovery_codes_left(user), "next": _next_url(request)})
+                return render(
+                    request,
+                    "security/recovery_code_used.html",
+                    {"codes_left": _recovery_codes_left(user), "next": _next_url(request)},
+                )
             return redirect(_next_url(request))
         if form.has_error("code", "wrong"):
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
@@ -137,12 +153,16 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if not user.is_verified():
         return redirect("security:two_factor")
     codes = recovery_codes_regenerate(user=user)
-    return render(request, "security/recovery_codes.html",
-                  {"codes": codes, "next": reverse("security:two_factor"), "first_time": False})
+    return render(
+        request,
+        "security/recovery_codes.html",
+        {"codes": codes, "next": reverse("security:two_factor"), "first_time": False},
+    )
 
 
-def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
-               credentials: dict | None = None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
     """django-axes' lockout page (AXES_LOCKOUT_CALLABLE): says plainly when to try again."""
     cool_off = get_cool_off(request) or dt.timedelta(minutes=15)
     username = get_client_username(request, credentials)

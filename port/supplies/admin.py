@@ -45,8 +45,13 @@ class StockLocationForm(forms.ModelForm):
         cleaned = super().clean()
         program = cleaned.get("program") or getattr(self.instance, "program", None)
         holder = cleaned.get("holder")
-        if holder is not None and program is not None and not Membership.objects.filter(
-                user=holder, program=program, role__in=TEAM_ROLES, is_active=True).exists():
+        if (
+            holder is not None
+            and program is not None
+            and not Membership.objects.filter(
+                user=holder, program=program, role__in=TEAM_ROLES, is_active=True
+            ).exists()
+        ):
             self.add_error("holder", _("The holder must be an active member of this program's team."))
         return cleaned
 

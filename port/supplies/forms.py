@@ -36,7 +36,10 @@ def location_label(location: StockLocation) -> str:
 def lot_label(lot: Lot) -> str:
     if lot.expires_on:
         return _("%(item)s · lot %(lot)s · expires %(date)s") % {
-            "item": lot.item.name, "lot": lot.lot_number, "date": lot.expires_on.isoformat()}
+            "item": lot.item.name,
+            "lot": lot.lot_number,
+            "date": lot.expires_on.isoformat(),
+        }
     return _("%(item)s · lot %(lot)s") % {"item": lot.item.name, "lot": lot.lot_number}
 
 
@@ -52,27 +55,41 @@ class LotChoiceField(forms.ModelChoiceField):
 
 def _quantity_field() -> forms.IntegerField:
     return forms.IntegerField(
-        label=gettext_lazy("Quantity"), min_value=1, max_value=MAX_QUANTITY,
+        label=gettext_lazy("Quantity"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"min_value": gettext_lazy("The quantity must be at least 1."),
-                        "invalid": gettext_lazy("Enter a whole number, such as 12.")})
+        error_messages={
+            "min_value": gettext_lazy("The quantity must be at least 1."),
+            "invalid": gettext_lazy("Enter a whole number, such as 12."),
+        },
+    )
 
 
 def _choice_error(what: str) -> dict:
-    return {"invalid_choice": _("Choose %(what)s from the list.") % {"what": what},
-            "required": _("Choose %(what)s.") % {"what": what}}
+    return {
+        "invalid_choice": _("Choose %(what)s from the list.") % {"what": what},
+        "required": _("Choose %(what)s.") % {"what": what},
+    }
 
 
 class ReceiveForm(forms.Form):
     item = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Item"), empty_label=gettext_lazy("Choose…"))
-    lot_number = forms.CharField(label=gettext_lazy("Lot number"), max_length=50,
-                                 help_text=gettext_lazy("As printed on the box, e.g. 24B1187."),
-                                 widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}))
-    expires_on = forms.DateField(label=gettext_lazy("Expiry date"), required=False,
-                                 help_text=gettext_lazy("Leave empty only if the item has no expiry date."),
-                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    location = LocationChoiceField(queryset=None, label=gettext_lazy("Received at"),
-                                   empty_label=gettext_lazy("Choose…"))
+    lot_number = forms.CharField(
+        label=gettext_lazy("Lot number"),
+        max_length=50,
+        help_text=gettext_lazy("As printed on the box, e.g. 24B1187."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    expires_on = forms.DateField(
+        label=gettext_lazy("Expiry date"),
+        required=False,
+        help_text=gettext_lazy("Leave empty only if the item has no expiry date."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    location = LocationChoiceField(
+        queryset=None, label=gettext_lazy("Received at"), empty_label=gettext_lazy("Choose…")
+    )
     quantity = _quantity_field()
 
     def __init__(self, *args, viewer: Membership, **kwargs) -> None:
@@ -87,8 +104,12 @@ class ReceiveForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         item, expires_on = cleaned.get("item"), cleaned.get("expires_on")
-        if item is not None and item.kind == item.Kind.NALOXONE and expires_on is None \
-                and "expires_on" not in self.errors:
+        if (
+            item is not None
+            and item.kind == item.Kind.NALOXONE
+            and expires_on is None
+            and "expires_on" not in self.errors
+        ):
             self.add_error("expires_on", _("Naloxone always has an expiry date: enter the one on the box."))
         if expires_on and expires_on < self.today:
             self.add_error("expires_on", _("That date has passed: expired stock cannot be received."))
@@ -96,8 +117,12 @@ class ReceiveForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    source = LocationChoiceField(queryset=None, label=gettext_lazy("From"), empty_label=gettext_lazy("Choose…"),
-                                 help_text=gettext_lazy("The office, or a bag or vehicle you carry."))
+    source = LocationChoiceField(
+        queryset=None,
+        label=gettext_lazy("From"),
+        empty_label=gettext_lazy("Choose…"),
+        help_text=gettext_lazy("The office, or a bag or vehicle you carry."),
+    )
     lot = LotChoiceField(queryset=None, label=gettext_lazy("Item and lot"), empty_label=gettext_lazy("Choose…"))
     destination = LocationChoiceField(queryset=None, label=gettext_lazy("To"), empty_label=gettext_lazy("Choose…"))
     quantity = _quantity_field()
@@ -125,8 +150,9 @@ class WriteOffForm(forms.Form):
     location = LocationChoiceField(queryset=None, label=gettext_lazy("At"), empty_label=gettext_lazy("Choose…"))
     lot = LotChoiceField(queryset=None, label=gettext_lazy("Item and lot"), empty_label=gettext_lazy("Choose…"))
     quantity = _quantity_field()
-    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=StockMovement.WriteOffReason.choices,
-                               widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"), choices=StockMovement.WriteOffReason.choices, widget=forms.RadioSelect
+    )
 
     def __init__(self, *args, viewer: Membership, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -148,8 +174,11 @@ class _FilterForm(forms.Form):
         ]
 
     def valid_values(self) -> dict:
-        return {name: self.data[name] for name in self.fields
-                if name not in self.errors and self.data.get(name) not in (None, "")}
+        return {
+            name: self.data[name]
+            for name in self.fields
+            if name not in self.errors and self.data.get(name) not in (None, "")
+        }
 
 
 class InventoryFilterForm(_FilterForm):
@@ -159,7 +188,8 @@ class InventoryFilterForm(_FilterForm):
         # Choices from the list the page already loaded: filtering costs no extra query.
         super().__init__(*args, **kwargs)
         self.fields["location"].choices = [("", _("All locations"))] + [
-            (str(location.pk), location_label(location)) for location in locations]
+            (str(location.pk), location_label(location)) for location in locations
+        ]
 
     def location_id(self) -> int | None:
         value = getattr(self, "cleaned_data", {}).get("location")
@@ -167,12 +197,13 @@ class InventoryFilterForm(_FilterForm):
 
 
 class LedgerFilterForm(_FilterForm):
-    item = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Item"), required=False,
-                                  empty_label=gettext_lazy("All items"))
-    lot = LotChoiceField(queryset=None, label=gettext_lazy("Lot"), required=False,
-                         empty_label=gettext_lazy("All lots"))
-    location = LocationChoiceField(queryset=None, label=gettext_lazy("Location"), required=False,
-                                   empty_label=gettext_lazy("All locations"))
+    item = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
+    )
+    lot = LotChoiceField(queryset=None, label=gettext_lazy("Lot"), required=False, empty_label=gettext_lazy("All lots"))
+    location = LocationChoiceField(
+        queryset=None, label=gettext_lazy("Location"), required=False, empty_label=gettext_lazy("All locations")
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Kind of change"), required=False)
 
     def __init__(self, *args, viewer: Membership, **kwargs) -> None:
@@ -185,18 +216,27 @@ class LedgerFilterForm(_FilterForm):
     def ledger_filters(self) -> LedgerFilters:
         """Call after is_valid(): the valid filters (invalid ones are left out; see ignored())."""
         cleaned = getattr(self, "cleaned_data", {})
-        return LedgerFilters(item=cleaned.get("item"), lot=cleaned.get("lot"), location=cleaned.get("location"),
-                             kind=cleaned.get("kind", ""))
+        return LedgerFilters(
+            item=cleaned.get("item"),
+            lot=cleaned.get("lot"),
+            location=cleaned.get("location"),
+            kind=cleaned.get("kind", ""),
+        )
 
 
 class DistributionReportForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"},
-                                                                             format="%Y-%m-%d"))
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    period = forms.ChoiceField(label=gettext_lazy("Count per"), initial=Period.MONTH,
-                               choices=[(Period.WEEK, gettext_lazy("Week")), (Period.MONTH, gettext_lazy("Month"))])
-    item = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Item"), required=False,
-                                  empty_label=gettext_lazy("All items"))
+    period = forms.ChoiceField(
+        label=gettext_lazy("Count per"),
+        initial=Period.MONTH,
+        choices=[(Period.WEEK, gettext_lazy("Week")), (Period.MONTH, gettext_lazy("Month"))],
+    )
+    item = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
+    )
 
     def __init__(self, *args, viewer: Membership, **kwargs) -> None:
         super().__init__(*args, **kwargs)

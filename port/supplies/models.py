@@ -23,7 +23,8 @@ class SupplyItem(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     unit = models.CharField(max_length=30, default="kit", help_text=_("What one counts: kit, box, strip."))
     low_stock_level = models.PositiveIntegerField(
-        default=0, help_text=_("Warn on the dashboard when the program's total stock falls below this."))
+        default=0, help_text=_("Warn on the dashboard when the program's total stock falls below this.")
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -45,8 +46,14 @@ class StockLocation(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="stock_locations")
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="stock_locations", help_text=_("The peer who carries it."))
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stock_locations",
+        help_text=_("The peer who carries it."),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -112,12 +119,12 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=20, choices=WriteOffReason.choices, blank=True)
     # The two halves of a transfer share a group id.
     transfer_group = models.UUIDField(null=True, blank=True, default=None)
-    encounter_item = models.ForeignKey("outreach.EncounterItem", null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="stock_movements")
+    encounter_item = models.ForeignKey(
+        "outreach.EncounterItem", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
         indexes = [models.Index(fields=["program", "kind", "recorded_at"], name="stock_movement_period")]
-

@@ -27,6 +27,7 @@ def _is_team(viewer: Membership) -> bool:
 
 # ---- items, locations, lots ----
 
+
 def supply_items(*, viewer: Membership, active_only: bool = True) -> QuerySet[SupplyItem]:
     if not _is_team(viewer):
         return SupplyItem.objects.none()
@@ -43,9 +44,14 @@ def stock_locations(*, viewer: Membership, active_only: bool = False) -> QuerySe
         locations = locations.filter(is_active=True)
     return (
         locations.select_related("holder")
-        .annotate(rank=Case(When(holder_id=viewer.user_id, then=Value(0)),
-                            When(kind=StockLocation.Kind.OFFICE, then=Value(1)),
-                            default=Value(2), output_field=IntegerField()))
+        .annotate(
+            rank=Case(
+                When(holder_id=viewer.user_id, then=Value(0)),
+                When(kind=StockLocation.Kind.OFFICE, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
         .order_by("rank", "name")
     )
 
@@ -75,6 +81,7 @@ def lot_get(*, viewer: Membership, pk: int) -> Lot:
 
 # ---- stock on hand ----
 
+
 def balances_for(*, viewer: Membership, location: StockLocation | None = None) -> QuerySet[StockBalance]:
     """Stock on hand per lot and location, earliest expiry first."""
     if not _is_team(viewer):
@@ -82,17 +89,22 @@ def balances_for(*, viewer: Membership, location: StockLocation | None = None) -
     balances = StockBalance.objects.filter(location__program_id=viewer.program_id, quantity__gt=0)
     if location is not None:
         balances = balances.filter(location=location)
-    return balances.select_related("lot__item", "location").order_by("lot__item__name", "lot__expires_on",
-                                                                     "location__name")
+    return balances.select_related("lot__item", "location").order_by(
+        "lot__item__name", "lot__expires_on", "location__name"
+    )
 
 
-def lots_to_offer(*, viewer: Membership, item: SupplyItem, location: StockLocation,
-                  today: dt.date | None = None) -> list[StockBalance]:
+def lots_to_offer(
+    *, viewer: Membership, item: SupplyItem, location: StockLocation, today: dt.date | None = None
+) -> list[StockBalance]:
     """Lots of `item` in stock at `location`, earliest-expiring first (expired ones excluded)."""
     today = today or program_today(viewer.program)
     balances = balances_for(viewer=viewer, location=location).filter(lot__item=item)
-    return [b for b in balances.order_by(F("lot__expires_on").asc(nulls_last=True), "lot__pk")
-            if b.lot.expires_on is None or b.lot.expires_on >= today]
+    return [
+        b
+        for b in balances.order_by(F("lot__expires_on").asc(nulls_last=True), "lot__pk")
+        if b.lot.expires_on is None or b.lot.expires_on >= today
+    ]
 
 
 def low_stock_items(*, viewer: Membership) -> list[tuple[SupplyItem, int]]:
@@ -117,9 +129,11 @@ def lots_expiring(*, viewer: Membership, today: dt.date | None = None) -> QueryS
         return Lot.objects.none()
     today = today or program_today(viewer.program)
     return (
-        Lot.objects.filter(item__program_id=viewer.program_id,
-                           expires_on__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
-                           balances__quantity__gt=0)
+        Lot.objects.filter(
+            item__program_id=viewer.program_id,
+            expires_on__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
+            balances__quantity__gt=0,
+        )
         .annotate(on_hand=Sum("balances__quantity"))
         .select_related("item")
         .order_by("expires_on")
@@ -127,6 +141,7 @@ def lots_expiring(*, viewer: Membership, today: dt.date | None = None) -> QueryS
 
 
 # ---- words for expiry, and the warnings block ----
+
 
 @dataclass
 class Expiry:
@@ -182,12 +197,15 @@ def inventory_warnings(viewer: Membership, today: dt.date | None = None) -> Inve
     today = today or program_today(viewer.program)
     return InventoryWarnings(
         low_stock=[LowStock(item, total) for item, total in low_stock_items(viewer=viewer)],
-        expiring=[ExpiringLot(lot, lot.on_hand, expiry_for(lot.expires_on, today))
-                  for lot in lots_expiring(viewer=viewer, today=today)],
+        expiring=[
+            ExpiringLot(lot, lot.on_hand, expiry_for(lot.expires_on, today))
+            for lot in lots_expiring(viewer=viewer, today=today)
+        ],
     )
 
 
 # ---- the ledger ----
+
 
 @dataclass
 class LedgerFilters:
@@ -216,6 +234,7 @@ def movements_for(*, viewer: Membership, filters: LedgerFilters | None = None) -
 
 # ---- what was given: the distribution report and a lot's recall list ----
 
+
 class Period:
     WEEK = "week"
     MONTH = "month"
@@ -231,7 +250,8 @@ def _distributions(viewer: Membership) -> QuerySet[StockMovement]:
         movements = movements.none()
     # When it was given is the encounter's time (a visit may be entered later); the ledger time otherwise.
     return movements.annotate(
-        given_at=Coalesce("encounter_item__encounter__occurred_at", "recorded_at", output_field=DateTimeField()))
+        given_at=Coalesce("encounter_item__encounter__occurred_at", "recorded_at", output_field=DateTimeField())
+    )
 
 
 def period_starts(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
@@ -287,26 +307,33 @@ class DistributionReport:
     total: int
 
 
-def distribution_report(*, viewer: Membership, start: dt.date, end: dt.date, period: str = Period.MONTH,
-                        item: SupplyItem | None = None) -> DistributionReport:
+def distribution_report(
+    *, viewer: Membership, start: dt.date, end: dt.date, period: str = Period.MONTH, item: SupplyItem | None = None
+) -> DistributionReport:
     """Kits given from `start` to `end` (dates in the program's time zone, both included): per week or
     month, per recipient type and per lot. Aggregates only, so no participant data; four queries."""
     zone = viewer.program.zone
-    given = _distributions(viewer).filter(given_at__gte=_local_midnight(start, zone),
-                                          given_at__lt=_local_midnight(end + dt.timedelta(days=1), zone))
+    given = _distributions(viewer).filter(
+        given_at__gte=_local_midnight(start, zone), given_at__lt=_local_midnight(end + dt.timedelta(days=1), zone)
+    )
     if item is not None:
         given = given.filter(lot__item=item)
 
     trunc = TruncWeek if period == Period.WEEK else TruncMonth
     per_period = list(
-        given.annotate(period_start=trunc("given_at", tzinfo=zone)).values("period_start", "lot__item__name")
-        .annotate(kits=Sum("quantity")).order_by())
+        given.annotate(period_start=trunc("given_at", tzinfo=zone))
+        .values("period_start", "lot__item__name")
+        .annotate(kits=Sum("quantity"))
+        .order_by()
+    )
     per_recipient = list(
-        given.values("encounter_item__recipient_type", "lot__item__name").annotate(kits=Sum("quantity")).order_by())
+        given.values("encounter_item__recipient_type", "lot__item__name").annotate(kits=Sum("quantity")).order_by()
+    )
     per_lot = list(
         given.values("lot_id", "lot__item__name", "lot__lot_number", "lot__expires_on")
         .annotate(kits=Sum("quantity"), encounters=Count("encounter_item__encounter", distinct=True))
-        .order_by("lot__item__name", "lot__expires_on", "lot__lot_number"))
+        .order_by("lot__item__name", "lot__expires_on", "lot__lot_number")
+    )
 
     items = sorted({row["lot__item__name"] for row in per_period})
     column = {name: index for index, name in enumerate(items)}
@@ -319,23 +346,48 @@ def distribution_report(*, viewer: Membership, start: dt.date, end: dt.date, per
     for row in per_period:
         counts = period_counts.setdefault(_local_day(row["period_start"]), [0] * len(items))
         counts[column[row["lot__item__name"]]] += -row["kits"]
-    by_period = [ReportRow(_period_label(day, period), counts, sum(counts), key=day, items=items)
-                 for day, counts in sorted(period_counts.items())]
+    by_period = [
+        ReportRow(_period_label(day, period), counts, sum(counts), key=day, items=items)
+        for day, counts in sorted(period_counts.items())
+    ]
 
     recipient_counts = {value: [0] * len(items) for value in EncounterItem.Recipient.values}
     for row in per_recipient:
         # "" collects any distribution not tied to an encounter item (none are made that way today).
         counts = recipient_counts.setdefault(row["encounter_item__recipient_type"] or "", [0] * len(items))
         counts[column[row["lot__item__name"]]] += -row["kits"]
-    by_recipient = [ReportRow(str(EncounterItem.Recipient(value).label) if value else _("Not recorded"),
-                              counts, sum(counts), key=value, items=items)
-                    for value, counts in recipient_counts.items()]
+    by_recipient = [
+        ReportRow(
+            str(EncounterItem.Recipient(value).label) if value else _("Not recorded"),
+            counts,
+            sum(counts),
+            key=value,
+            items=items,
+        )
+        for value, counts in recipient_counts.items()
+    ]
 
-    by_lot = [LotRow(row["lot_id"], row["lot__item__name"], row["lot__lot_number"], row["lot__expires_on"],
-                     -row["kits"], row["encounters"]) for row in per_lot]
-    return DistributionReport(start=start, end=end, period=period, items=items, by_period=by_period,
-                              by_recipient=by_recipient, by_lot=by_lot,
-                              total=sum(row.total for row in by_period))
+    by_lot = [
+        LotRow(
+            row["lot_id"],
+            row["lot__item__name"],
+            row["lot__lot_number"],
+            row["lot__expires_on"],
+            -row["kits"],
+            row["encounters"],
+        )
+        for row in per_lot
+    ]
+    return DistributionReport(
+        start=start,
+        end=end,
+        period=period,
+        items=items,
+        by_period=by_period,
+        by_recipient=by_recipient,
+        by_lot=by_lot,
+        total=sum(row.total for row in by_period),
+    )
 
 
 def _period_label(day: dt.date, period: str) -> str:
@@ -366,13 +418,15 @@ def lot_distributions(*, viewer: Membership, lot: Lot) -> QuerySet[StockMovement
         _distributions(viewer)
         .filter(lot=lot, encounter_item__encounter__participant__in=participants_visible_to(viewer))
         .select_related("location")
-        .annotate(encounter_id=F("encounter_item__encounter_id"),
-                  participant_id=F("encounter_item__encounter__participant_id"),
-                  participant_public_id=F("encounter_item__encounter__participant__public_id"),
-                  recipient_type=F("encounter_item__recipient_type"),
-                  peer_first_name=F("encounter_item__encounter__author__first_name"),
-                  peer_last_name=F("encounter_item__encounter__author__last_name"),
-                  peer_username=F("encounter_item__encounter__author__username"))
+        .annotate(
+            encounter_id=F("encounter_item__encounter_id"),
+            participant_id=F("encounter_item__encounter__participant_id"),
+            participant_public_id=F("encounter_item__encounter__participant__public_id"),
+            recipient_type=F("encounter_item__recipient_type"),
+            peer_first_name=F("encounter_item__encounter__author__first_name"),
+            peer_last_name=F("encounter_item__encounter__author__last_name"),
+            peer_username=F("encounter_item__encounter__author__username"),
+        )
         .order_by("-given_at", "-pk")
     )
 
@@ -383,20 +437,29 @@ def lot_distribution_rows(movements, zone) -> list[LotDistribution]:
         LotDistribution(
             given_at=movement.given_at.astimezone(zone),
             peer=f"{movement.peer_first_name} {movement.peer_last_name}".strip() or movement.peer_username,
-            recipient_type=str(EncounterItem.Recipient(movement.recipient_type).label), quantity=-movement.quantity,
-            location=movement.location.name, encounter_id=movement.encounter_id,
+            recipient_type=str(EncounterItem.Recipient(movement.recipient_type).label),
+            quantity=-movement.quantity,
+            location=movement.location.name,
+            encounter_id=movement.encounter_id,
             participant_id=movement.participant_id,
-            participant_public_id=movement.participant_public_id)
+            participant_public_id=movement.participant_public_id,
+        )
         for movement in movements
     ]
 
 
 def lot_summary(*, viewer: Membership, lot: Lot) -> dict[str, int]:
     """Totals of a lot's ledger by kind (received, distributed, written off, on hand)."""
-    totals = dict(movements_for(viewer=viewer, filters=LedgerFilters(lot=lot)).order_by()
-                  .values_list("kind").annotate(total=Sum("quantity")))
+    totals = dict(
+        movements_for(viewer=viewer, filters=LedgerFilters(lot=lot))
+        .order_by()
+        .values_list("kind")
+        .annotate(total=Sum("quantity"))
+    )
     on_hand = sum(totals.values())
-    return {"received": totals.get(StockMovement.Kind.RECEIVE, 0),
-            "distributed": -totals.get(StockMovement.Kind.DISTRIBUTE, 0),
-            "written_off": -totals.get(StockMovement.Kind.WRITE_OFF, 0),
-            "on_hand": on_hand}
+    return {
+        "received": totals.get(StockMovement.Kind.RECEIVE, 0),
+        "distributed": -totals.get(StockMovement.Kind.DISTRIBUTE, 0),
+        "written_off": -totals.get(StockMovement.Kind.WRITE_OFF, 0),
+        "on_hand": on_hand,
+    }

@@ -71,8 +71,17 @@ def may_transfer_from(by: Membership, location: StockLocation) -> bool:
     return location.kind == StockLocation.Kind.OFFICE or location.holder_id == by.user_id
 
 
-def _move(*, by: Membership, lot: Lot, location: StockLocation, quantity: int, kind: str, reason: str = "",
-          transfer_group: uuid.UUID | None = None, encounter_item=None) -> StockMovement:
+def _move(
+    *,
+    by: Membership,
+    lot: Lot,
+    location: StockLocation,
+    quantity: int,
+    kind: str,
+    reason: str = "",
+    transfer_group: uuid.UUID | None = None,
+    encounter_item=None,
+) -> StockMovement:
     """Apply one signed change to a lot at a location, under a row lock. Call inside a transaction."""
     if quantity == 0:
         raise StockRefused(_("The quantity must be at least 1."))
@@ -81,18 +90,37 @@ def _move(*, by: Membership, lot: Lot, location: StockLocation, quantity: int, k
     if balance.quantity + quantity < 0:
         raise StockRefused(
             _("Only %(have)d of %(item)s lot %(lot)s at %(place)s; cannot take %(want)d.")
-            % {"have": balance.quantity, "item": lot.item.name, "lot": lot.lot_number, "place": location.name,
-               "want": -quantity})
+            % {
+                "have": balance.quantity,
+                "item": lot.item.name,
+                "lot": lot.lot_number,
+                "place": location.name,
+                "want": -quantity,
+            }
+        )
     StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity)
     return StockMovement.objects.create(
-        program_id=location.program_id, lot=lot, location=location, kind=kind, quantity=quantity,
-        reason=reason, transfer_group=transfer_group, encounter_item=encounter_item, recorded_by=by.user,
-        recorded_at=timezone.now())
+        program_id=location.program_id,
+        lot=lot,
+        location=location,
+        kind=kind,
+        quantity=quantity,
+        reason=reason,
+        transfer_group=transfer_group,
+        encounter_item=encounter_item,
+        recorded_by=by.user,
+        recorded_at=timezone.now(),
+    )
 
 
 def _audit(by: Membership, movements: list[StockMovement], note: str) -> None:
-    audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="supplies.stockmovement",
-                 target_ids=[m.pk for m in movements], note=note)
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="supplies.stockmovement",
+        target_ids=[m.pk for m in movements],
+        note=note,
+    )
 
 
 def _positive(quantity: int) -> int:
@@ -107,8 +135,7 @@ def stock_receive(*, by: Membership, lot: Lot, location: StockLocation, quantity
     _check_program(by, lot, location)
     _check_supervising(by, _("Only supervisors and program admins can receive stock."))
     _check_active(location)
-    movement = _move(by=by, lot=lot, location=location, quantity=_positive(quantity),
-                     kind=StockMovement.Kind.RECEIVE)
+    movement = _move(by=by, lot=lot, location=location, quantity=_positive(quantity), kind=StockMovement.Kind.RECEIVE)
     _audit(by, [movement], "received")
     return movement
 
@@ -134,26 +161,50 @@ def lot_find_or_create(*, by: Membership, item: SupplyItem, lot_number: str, exp
                 lot = Lot.objects.create(item=item, lot_number=lot_number, expires_on=expires_on)
         except IntegrityError:  # someone else just created it: use theirs
             return lot_find_or_create(by=by, item=item, lot_number=lot_number, expires_on=expires_on)
-        audit_record(action=AuditEvent.Action.CREATE, by=by, target_type="supplies.lot", target_ids=[lot.pk],
-                     changes={"lot_number": lot.lot_number, "expires_on": str(expires_on or "")})
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            by=by,
+            target_type="supplies.lot",
+            target_ids=[lot.pk],
+            changes={"lot_number": lot.lot_number, "expires_on": str(expires_on or "")},
+        )
         return lot
     if expires_on and lot.expires_on and lot.expires_on != expires_on:
         raise StockRefused(
-            _("Lot %(lot)s of %(item)s is recorded as expiring on %(known)s, not %(given)s. Check the lot number "
-              "and the date on the box.")
-            % {"lot": lot.lot_number, "item": item.name, "known": lot.expires_on.isoformat(),
-               "given": expires_on.isoformat()})
+            _(
+                "Lot %(lot)s of %(item)s is recorded as expiring on %(known)s, not %(given)s. Check the lot number "
+                "and the date on the box."
+            )
+            % {
+                "lot": lot.lot_number,
+                "item": item.name,
+                "known": lot.expires_on.isoformat(),
+                "given": expires_on.isoformat(),
+            }
+        )
     if expires_on and lot.expires_on is None:
         lot.expires_on = expires_on
         lot.save(update_fields=["expires_on"])
-        audit_record(action=AuditEvent.Action.UPDATE, by=by, target_type="supplies.lot", target_ids=[lot.pk],
-                     changes={"expires_on": ["", str(expires_on)]})
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            by=by,
+            target_type="supplies.lot",
+            target_ids=[lot.pk],
+            changes={"expires_on": ["", str(expires_on)]},
+        )
     return lot
 
 
 @transaction.atomic
-def stock_receive_delivery(*, by: Membership, item: SupplyItem, lot_number: str, expires_on: dt.date | None,
-                           location: StockLocation, quantity: int) -> StockMovement:
+def stock_receive_delivery(
+    *,
+    by: Membership,
+    item: SupplyItem,
+    lot_number: str,
+    expires_on: dt.date | None,
+    location: StockLocation,
+    quantity: int,
+) -> StockMovement:
     """Receive stock of a lot named by its number and expiry (the lot is created if new). Expired
     stock is refused: it would only have to be written off."""
     _check_program(by, item, location)
@@ -164,8 +215,9 @@ def stock_receive_delivery(*, by: Membership, item: SupplyItem, lot_number: str,
 
 
 @transaction.atomic
-def stock_transfer(*, by: Membership, lot: Lot, source: StockLocation, destination: StockLocation,
-                   quantity: int) -> tuple[StockMovement, StockMovement]:
+def stock_transfer(
+    *, by: Membership, lot: Lot, source: StockLocation, destination: StockLocation, quantity: int
+) -> tuple[StockMovement, StockMovement]:
     """Move stock between locations (office to a peer's bag): two ledger entries sharing a group id."""
     _check_program(by, lot, source, destination)
     if not may_transfer_from(by, source):
@@ -180,30 +232,43 @@ def stock_transfer(*, by: Membership, lot: Lot, source: StockLocation, destinati
     for place in (first, second):
         StockBalance.objects.get_or_create(lot=lot, location=place)
     list(StockBalance.objects.select_for_update().filter(lot=lot, location__in=[first, second]).order_by("location"))
-    out = _move(by=by, lot=lot, location=source, quantity=-quantity, kind=StockMovement.Kind.TRANSFER_OUT,
-                transfer_group=group)
-    into = _move(by=by, lot=lot, location=destination, quantity=quantity, kind=StockMovement.Kind.TRANSFER_IN,
-                 transfer_group=group)
+    out = _move(
+        by=by, lot=lot, location=source, quantity=-quantity, kind=StockMovement.Kind.TRANSFER_OUT, transfer_group=group
+    )
+    into = _move(
+        by=by,
+        lot=lot,
+        location=destination,
+        quantity=quantity,
+        kind=StockMovement.Kind.TRANSFER_IN,
+        transfer_group=group,
+    )
     _audit(by, [out, into], "transfer")
     return out, into
 
 
 @transaction.atomic
-def stock_write_off(*, by: Membership, lot: Lot, location: StockLocation, quantity: int,
-                    reason: str) -> StockMovement:
+def stock_write_off(*, by: Membership, lot: Lot, location: StockLocation, quantity: int, reason: str) -> StockMovement:
     """Remove expired, damaged, lost or recalled stock, with the reason. Supervisors and admins only."""
     _check_program(by, lot, location)
     _check_supervising(by, _("Only supervisors and program admins can write off stock."))
     if reason not in StockMovement.WriteOffReason.values:
         raise StockRefused(_("Choose why the stock is written off."))
-    movement = _move(by=by, lot=lot, location=location, quantity=-_positive(quantity),
-                     kind=StockMovement.Kind.WRITE_OFF, reason=reason)
+    movement = _move(
+        by=by,
+        lot=lot,
+        location=location,
+        quantity=-_positive(quantity),
+        kind=StockMovement.Kind.WRITE_OFF,
+        reason=reason,
+    )
     _audit(by, [movement], f"write-off: {reason}")
     return movement
 
 
-def stock_distribute(*, by: Membership, lot: Lot, location: StockLocation, quantity: int,
-                     encounter_item) -> StockMovement:
+def stock_distribute(
+    *, by: Membership, lot: Lot, location: StockLocation, quantity: int, encounter_item
+) -> StockMovement:
     """Give stock away at an encounter. Called by the encounter service inside its transaction.
 
     Expired lots are refused (the form never offers them; this stops a stale form or the API)."""
@@ -211,11 +276,18 @@ def stock_distribute(*, by: Membership, lot: Lot, location: StockLocation, quant
     if lot.expires_on and lot.expires_on < program_today(by.program):
         raise StockRefused(
             _("%(item)s lot %(lot)s expired on %(date)s; give another lot and write this one off.")
-            % {"item": lot.item.name, "lot": lot.lot_number, "date": lot.expires_on.isoformat()})
+            % {"item": lot.item.name, "lot": lot.lot_number, "date": lot.expires_on.isoformat()}
+        )
     try:
         with transaction.atomic():
-            return _move(by=by, lot=lot, location=location, quantity=-_positive(quantity),
-                         kind=StockMovement.Kind.DISTRIBUTE, encounter_item=encounter_item)
+            return _move(
+                by=by,
+                lot=lot,
+                location=location,
+                quantity=-_positive(quantity),
+                kind=StockMovement.Kind.DISTRIBUTE,
+                encounter_item=encounter_item,
+            )
     except IntegrityError as exc:  # the constraint caught a race the lock did not
         raise StockRefused(_("Not enough stock left at %(place)s.") % {"place": location.name}) from exc
 
@@ -224,6 +296,8 @@ def supplies_seed_defaults(*, program: Program) -> None:
     """Give a new program the usual supply items and an office to keep them in (the admin edits them)."""
     SupplyItem.objects.bulk_create(
         [SupplyItem(program=program, name=name, kind=kind, unit=unit) for name, kind, unit in DEFAULT_SUPPLY_ITEMS],
-        ignore_conflicts=True)
-    StockLocation.objects.get_or_create(program=program, name=DEFAULT_LOCATION_NAME,
-                                        defaults={"kind": StockLocation.Kind.OFFICE})
+        ignore_conflicts=True,
+    )
+    StockLocation.objects.get_or_create(
+        program=program, name=DEFAULT_LOCATION_NAME, defaults={"kind": StockLocation.Kind.OFFICE}
+    )

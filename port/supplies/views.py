@@ -90,10 +90,14 @@ def inventory(request: HttpRequest) -> HttpResponse:
     chosen = filter_form.location_id()
 
     sections = {
-        location.pk: LocationStock(location=location, label=location_label(location),
-                                   mine=location.holder_id == viewer.user_id,
-                                   can_move=may_transfer_from(viewer, location))
-        for location in locations if chosen in (None, location.pk)
+        location.pk: LocationStock(
+            location=location,
+            label=location_label(location),
+            mine=location.holder_id == viewer.user_id,
+            can_move=may_transfer_from(viewer, location),
+        )
+        for location in locations
+        if chosen in (None, location.pk)
     }
     balances = balances_for(viewer=viewer)
     if chosen is not None:
@@ -101,22 +105,30 @@ def inventory(request: HttpRequest) -> HttpResponse:
     for balance in balances:
         sections[balance.location_id].rows.append(StockRow(balance, expiry_for(balance.lot.expires_on, today)))
     # Retired locations drop out once they are empty (unless asked for by name).
-    shown = [section for section in sections.values()
-             if section.rows or section.location.is_active or chosen is not None]
-    return render(request, "supplies/inventory.html", _page_context(
-        viewer,
-        sections=shown,
-        filter_form=InventoryFilterForm(initial=filter_form.valid_values(), locations=locations),
-        filtering=chosen is not None,
-        inventory_warnings=inventory_warnings(viewer, today=today),
-        can_transfer=any(may_transfer_from(viewer, location) for location in locations),
-        time_zone=viewer.program.time_zone,
-    ))
+    shown = [
+        section for section in sections.values() if section.rows or section.location.is_active or chosen is not None
+    ]
+    return render(
+        request,
+        "supplies/inventory.html",
+        _page_context(
+            viewer,
+            sections=shown,
+            filter_form=InventoryFilterForm(initial=filter_form.valid_values(), locations=locations),
+            filtering=chosen is not None,
+            inventory_warnings=inventory_warnings(viewer, today=today),
+            can_transfer=any(may_transfer_from(viewer, location) for location in locations),
+            time_zone=viewer.program.time_zone,
+        ),
+    )
 
 
 def _stock_form_page(request: HttpRequest, form, *, title: str, intro: str, submit: str) -> HttpResponse:
-    return render(request, "supplies/stock_form.html", _page_context(
-        request.membership, form=form, title=title, intro=intro, submit=submit))
+    return render(
+        request,
+        "supplies/stock_form.html",
+        _page_context(request.membership, form=form, title=title, intro=intro, submit=submit),
+    )
 
 
 def _prefill(request: HttpRequest, *names: str) -> dict:
@@ -134,21 +146,40 @@ def receive(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                movement = stock_receive_delivery(by=viewer, item=data["item"], lot_number=data["lot_number"],
-                                                  expires_on=data["expires_on"], location=data["location"],
-                                                  quantity=data["quantity"])
+                movement = stock_receive_delivery(
+                    by=viewer,
+                    item=data["item"],
+                    lot_number=data["lot_number"],
+                    expires_on=data["expires_on"],
+                    location=data["location"],
+                    quantity=data["quantity"],
+                )
             except StockRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(request, _("Received %(quantity)d of %(item)s lot %(lot)s at %(place)s.") % {
-                    "quantity": movement.quantity, "item": data["item"].name, "lot": movement.lot.lot_number,
-                    "place": data["location"].name})
+                messages.success(
+                    request,
+                    _("Received %(quantity)d of %(item)s lot %(lot)s at %(place)s.")
+                    % {
+                        "quantity": movement.quantity,
+                        "item": data["item"].name,
+                        "lot": movement.lot.lot_number,
+                        "place": data["location"].name,
+                    },
+                )
                 return redirect("supplies:inventory")
     else:
         form = ReceiveForm(viewer=viewer, initial=_prefill(request, "item", "location"))
-    return _stock_form_page(request, form, title=_("Receive stock"), submit=_("Receive"),
-                            intro=_("Record a delivery. Enter the lot number and expiry date printed on the box; "
-                                    "a lot seen before is recognised."))
+    return _stock_form_page(
+        request,
+        form,
+        title=_("Receive stock"),
+        submit=_("Receive"),
+        intro=_(
+            "Record a delivery. Enter the lot number and expiry date printed on the box; "
+            "a lot seen before is recognised."
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,21 +192,35 @@ def transfer(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                stock_transfer(by=viewer, lot=data["lot"], source=data["source"], destination=data["destination"],
-                               quantity=data["quantity"])
+                stock_transfer(
+                    by=viewer,
+                    lot=data["lot"],
+                    source=data["source"],
+                    destination=data["destination"],
+                    quantity=data["quantity"],
+                )
             except StockRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(request, _("Moved %(quantity)d of %(item)s lot %(lot)s from %(source)s to "
-                                            "%(destination)s.") % {
-                    "quantity": data["quantity"], "item": data["lot"].item.name, "lot": data["lot"].lot_number,
-                    "source": data["source"].name, "destination": data["destination"].name})
+                messages.success(
+                    request,
+                    _("Moved %(quantity)d of %(item)s lot %(lot)s from %(source)s to %(destination)s.")
+                    % {
+                        "quantity": data["quantity"],
+                        "item": data["lot"].item.name,
+                        "lot": data["lot"].lot_number,
+                        "source": data["source"].name,
+                        "destination": data["destination"].name,
+                    },
+                )
                 return redirect("supplies:inventory")
     else:
         form = TransferForm(viewer=viewer, initial=_prefill(request, "source", "lot", "destination"))
-    intro = _("Move stock from one place to another. Supervisors can move stock from anywhere.") \
-        if viewer.role in SUPERVISING_ROLES else \
-        _("Move stock out of the office or a bag or vehicle you carry, to any other location.")
+    intro = (
+        _("Move stock from one place to another. Supervisors can move stock from anywhere.")
+        if viewer.role in SUPERVISING_ROLES
+        else _("Move stock out of the office or a bag or vehicle you carry, to any other location.")
+    )
     return _stock_form_page(request, form, title=_("Transfer stock"), submit=_("Transfer"), intro=intro)
 
 
@@ -189,20 +234,36 @@ def write_off(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                stock_write_off(by=viewer, lot=data["lot"], location=data["location"], quantity=data["quantity"],
-                                reason=data["reason"])
+                stock_write_off(
+                    by=viewer,
+                    lot=data["lot"],
+                    location=data["location"],
+                    quantity=data["quantity"],
+                    reason=data["reason"],
+                )
             except StockRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(request, _("Wrote off %(quantity)d of %(item)s lot %(lot)s at %(place)s.") % {
-                    "quantity": data["quantity"], "item": data["lot"].item.name, "lot": data["lot"].lot_number,
-                    "place": data["location"].name})
+                messages.success(
+                    request,
+                    _("Wrote off %(quantity)d of %(item)s lot %(lot)s at %(place)s.")
+                    % {
+                        "quantity": data["quantity"],
+                        "item": data["lot"].item.name,
+                        "lot": data["lot"].lot_number,
+                        "place": data["location"].name,
+                    },
+                )
                 return redirect("supplies:inventory")
     else:
         form = WriteOffForm(viewer=viewer, initial=_prefill(request, "location", "lot"))
-    return _stock_form_page(request, form, title=_("Write off stock"), submit=_("Write off"),
-                            intro=_("Take expired, damaged, lost or recalled stock out of the inventory. The ledger "
-                                    "keeps the reason."))
+    return _stock_form_page(
+        request,
+        form,
+        title=_("Write off stock"),
+        submit=_("Write off"),
+        intro=_("Take expired, damaged, lost or recalled stock out of the inventory. The ledger keeps the reason."),
+    )
 
 
 @require_GET
@@ -214,16 +275,21 @@ def ledger(request: HttpRequest) -> HttpResponse:
     submitted.is_valid()
     for message in submitted.ignored():
         messages.warning(request, message)
-    page = Paginator(movements_for(viewer=viewer, filters=submitted.ledger_filters()),
-                     LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "supplies/ledger.html", _page_context(
-        viewer,
-        page=page,
-        filter_form=LedgerFilterForm(initial=submitted.valid_values(), viewer=viewer),
-        filtering=bool(submitted.valid_values()),
-        zone=viewer.program.zone,
-        time_zone=viewer.program.time_zone,
-    ))
+    page = Paginator(movements_for(viewer=viewer, filters=submitted.ledger_filters()), LEDGER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "supplies/ledger.html",
+        _page_context(
+            viewer,
+            page=page,
+            filter_form=LedgerFilterForm(initial=submitted.valid_values(), viewer=viewer),
+            filtering=bool(submitted.valid_values()),
+            zone=viewer.program.zone,
+            time_zone=viewer.program.time_zone,
+        ),
+    )
 
 
 @require_GET
@@ -239,10 +305,14 @@ def report(request: HttpRequest) -> HttpResponse:
     figures = None
     if form.is_valid():
         data = form.cleaned_data
-        figures = distribution_report(viewer=viewer, start=data["start"], end=data["end"], period=data["period"],
-                                      item=data["item"])
-    return render(request, "supplies/report.html", _page_context(
-        viewer, form=form, report=figures, time_zone=viewer.program.time_zone))
+        figures = distribution_report(
+            viewer=viewer, start=data["start"], end=data["end"], period=data["period"], item=data["item"]
+        )
+    return render(
+        request,
+        "supplies/report.html",
+        _page_context(viewer, form=form, report=figures, time_zone=viewer.program.time_zone),
+    )
 
 
 @require_GET
@@ -255,17 +325,26 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = lot_distribution_rows(page.object_list, zone)
     if rows:
-        audit_record(action=AuditEvent.Action.LIST, by=viewer, target_type="outreach.encounter",
-                     target_ids=[row.encounter_id for row in rows],
-                     participant_ids=[row.participant_id for row in rows], note=f"recall list, lot {lot.pk}")
-    return render(request, "supplies/lot.html", _page_context(
-        viewer,
-        lot=lot,
-        expiry=expiry_for(lot.expires_on, program_today(viewer.program)),
-        balances=list(balances_for(viewer=viewer).filter(lot=lot)),
-        summary=lot_summary(viewer=viewer, lot=lot),
-        page=page,
-        rows=rows,
-        ledger_url=f"{reverse('supplies:ledger')}?lot={lot.pk}",
-        time_zone=viewer.program.time_zone,
-    ))
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="outreach.encounter",
+            target_ids=[row.encounter_id for row in rows],
+            participant_ids=[row.participant_id for row in rows],
+            note=f"recall list, lot {lot.pk}",
+        )
+    return render(
+        request,
+        "supplies/lot.html",
+        _page_context(
+            viewer,
+            lot=lot,
+            expiry=expiry_for(lot.expires_on, program_today(viewer.program)),
+            balances=list(balances_for(viewer=viewer).filter(lot=lot)),
+            summary=lot_summary(viewer=viewer, lot=lot),
+            page=page,
+            rows=rows,
+            ledger_url=f"{reverse('supplies:ledger')}?lot={lot.pk}",
+            time_zone=viewer.program.time_zone,
+        ),
+    )

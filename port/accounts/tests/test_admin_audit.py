@@ -91,14 +91,21 @@ def test_changing_program_settings_and_an_acuity_window_writes_one_audit_entry(c
 def test_adding_and_removing_a_field_visibility_row_is_audited(cast, admin_client_):
     url = change_url("accounts_program", cast.program.pk)
     data = page_data(admin_client_.get(url)) | {
-        "field_visibility-TOTAL_FORMS": 1, "field_visibility-0-role": Role.PEER,
-        "field_visibility-0-group": FieldVisibility.Group.NOTES, "field_visibility-0-program": cast.program.pk}
+        "field_visibility-TOTAL_FORMS": 1,
+        "field_visibility-0-role": Role.PEER,
+        "field_visibility-0-group": FieldVisibility.Group.NOTES,
+        "field_visibility-0-program": cast.program.pk,
+    }
     since = last_pk()
     assert admin_client_.post(url, data).status_code == 302
     row = FieldVisibility.objects.get(program=cast.program)
     [entry] = new_entries(since)
     assert entry.changes[f"accounts.fieldvisibility:{row.pk}"] == {
-        "program": [None, cast.program.pk], "role": [None, "peer"], "group": [None, "notes"], "visible": [None, False]}
+        "program": [None, cast.program.pk],
+        "role": [None, "peer"],
+        "group": [None, "notes"],
+        "visible": [None, False],
+    }
 
     data = page_data(admin_client_.get(url))
     data["field_visibility-0-DELETE"] = "on"
@@ -111,10 +118,20 @@ def test_adding_and_removing_a_field_visibility_row_is_audited(cast, admin_clien
 
 def test_a_superuser_adding_a_program_is_audited_as_created(root_client):
     since = last_pk()
-    response = root_client.post(reverse("admin:accounts_program_add"), {
-        "name": "Lakeside PORT", "slug": "lakeside", "time_zone": "America/Chicago",
-        "attempt_policy_min_attempts": 4, "attempt_policy_min_days": 7, "attempt_policy_min_modes": 2,
-        "deadline_warning_hours": 6, "encounter_edit_hours": 72, "idle_timeout_minutes": 15})
+    response = root_client.post(
+        reverse("admin:accounts_program_add"),
+        {
+            "name": "Lakeside PORT",
+            "slug": "lakeside",
+            "time_zone": "America/Chicago",
+            "attempt_policy_min_attempts": 4,
+            "attempt_policy_min_days": 7,
+            "attempt_policy_min_modes": 2,
+            "deadline_warning_hours": 6,
+            "encounter_edit_hours": 72,
+            "idle_timeout_minutes": 15,
+        },
+    )
     assert response.status_code == 302
     [entry] = new_entries(since)
     assert (entry.action, entry.target_type, entry.role) == ("create", "accounts.program", "")
@@ -125,17 +142,26 @@ def test_a_superuser_adding_a_program_is_audited_as_created(root_client):
 
 
 def add_user(client: Client, **fields):
-    data = {"username": "newpeer", "first_name": "Nia", "last_name": "Newcomer",
-            "email": "nia@example.org", "program": "", "role": Role.PEER, "agency": "",
-            "password1": "", "password2": ""} | fields
+    data = {
+        "username": "newpeer",
+        "first_name": "Nia",
+        "last_name": "Newcomer",
+        "email": "nia@example.org",
+        "program": "",
+        "role": Role.PEER,
+        "agency": "",
+        "password1": "",
+        "password2": "",
+    } | fields
     return client.post(reverse("admin:accounts_user_add"), data)
 
 
 def test_creating_a_user_with_a_password_writes_one_entry_without_the_password(cast, admin_client_):
     since = last_pk()
     passphrase = "a long and unusual passphrase"
-    assert add_user(admin_client_, program=cast.program.pk, password1=passphrase,
-                    password2=passphrase).status_code == 302
+    assert (
+        add_user(admin_client_, program=cast.program.pk, password1=passphrase, password2=passphrase).status_code == 302
+    )
     user = User.objects.get(username="newpeer")
     membership = user.memberships.get()
     [entry] = new_entries(since)
@@ -158,9 +184,16 @@ def test_creating_a_user_who_gets_a_password_link_is_one_entry(cast, admin_clien
 
 def test_changing_a_role_in_the_membership_admin_is_audited_with_before_and_after(cast, admin_client_):
     since = last_pk()
-    response = admin_client_.post(change_url("accounts_membership", cast.peer2.pk), {
-        "user": cast.peer2.user_id, "program": cast.program.pk, "role": Role.SUPERVISOR, "agency": "",
-        "is_active": "on"})
+    response = admin_client_.post(
+        change_url("accounts_membership", cast.peer2.pk),
+        {
+            "user": cast.peer2.user_id,
+            "program": cast.program.pk,
+            "role": Role.SUPERVISOR,
+            "agency": "",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     [entry] = new_entries(since)
     assert (entry.action, entry.target_type) == ("update", "accounts.membership")
@@ -171,8 +204,10 @@ def test_changing_a_role_in_the_membership_admin_is_audited_with_before_and_afte
 def test_adding_a_membership_is_audited_as_created(cast, root_client):
     user = User.objects.create_user(username="newbie", password=PASSWORD)
     since = last_pk()
-    response = root_client.post(reverse("admin:accounts_membership_add"), {
-        "user": user.pk, "program": cast.program.pk, "role": Role.PARTNER, "agency": cast.ed.pk, "is_active": "on"})
+    response = root_client.post(
+        reverse("admin:accounts_membership_add"),
+        {"user": user.pk, "program": cast.program.pk, "role": Role.PARTNER, "agency": cast.ed.pk, "is_active": "on"},
+    )
     assert response.status_code == 302
     membership = Membership.objects.get(user=user)
     [entry] = new_entries(since)
@@ -197,8 +232,9 @@ def test_changing_a_users_name_and_role_on_the_user_page_is_one_entry(cast, admi
 def test_setting_a_password_in_the_admin_is_audited_without_the_password(cast, admin_client_):
     url = reverse("admin:auth_user_password_change", args=[cast.peer2.user_id])
     since = last_pk()
-    response = admin_client_.post(url, {"password1": "another fine passphrase", "usable_password": "true",
-                                        "password2": "another fine passphrase"})
+    response = admin_client_.post(
+        url, {"password1": "another fine passphrase", "usable_password": "true", "password2": "another fine passphrase"}
+    )
     assert response.status_code == 302
     [entry] = new_entries(since)
     assert (entry.action, entry.target_ids) == ("update", [str(cast.peer2.user_id)])
@@ -208,8 +244,10 @@ def test_setting_a_password_in_the_admin_is_audited_without_the_password(cast, a
 
 def test_sending_password_links_writes_an_entry_per_user(cast, admin_client_):
     since = last_pk()
-    response = admin_client_.post(reverse("admin:accounts_user_changelist"), {
-        "action": "send_password_link", "_selected_action": [cast.peer.user_id, cast.peer2.user_id]})
+    response = admin_client_.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "send_password_link", "_selected_action": [cast.peer.user_id, cast.peer2.user_id]},
+    )
     assert response.status_code == 302
     assert len(mail.outbox) == 2
     entries = new_entries(since)
@@ -222,8 +260,11 @@ def test_sending_password_links_writes_an_entry_per_user(cast, admin_client_):
 
 def test_issuing_a_token_is_audited_without_the_token_or_its_hash(cast, admin_client_):
     since = last_pk()
-    response = admin_client_.post(reverse("admin:accounts_apitoken_add"), {
-        "agency": cast.ed.pk, "name": "ED nightly feed", "expires_at_0": "", "expires_at_1": ""}, follow=True)
+    response = admin_client_.post(
+        reverse("admin:accounts_apitoken_add"),
+        {"agency": cast.ed.pk, "name": "ED nightly feed", "expires_at_0": "", "expires_at_1": ""},
+        follow=True,
+    )
     raw = TOKEN_PATTERN.findall(" ".join(str(m) for m in response.context["messages"]))[0]
     token = ApiToken.objects.get(name="ED nightly feed")
     [entry] = new_entries(since)
@@ -239,8 +280,9 @@ def test_revoking_tokens_writes_one_entry_naming_them(cast, admin_client_):
     token, _raw = api_token_issue(agency=cast.ed, name="ED feed")
     other, _other_raw = api_token_issue(agency=cast.two_one_one, name="211 feed")
     since = last_pk()
-    admin_client_.post(reverse("admin:accounts_apitoken_changelist"), {
-        "action": "revoke", "_selected_action": [token.pk, other.pk]})
+    admin_client_.post(
+        reverse("admin:accounts_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk, other.pk]}
+    )
     [entry] = new_entries(since)
     assert (entry.action, entry.target_type) == ("update", "accounts.apitoken")
     assert sorted(entry.target_ids) == sorted([str(token.pk), str(other.pk)])
@@ -259,8 +301,10 @@ def test_revoking_an_already_revoked_token_writes_nothing(cast, admin_client_):
 def test_a_bulk_delete_writes_one_delete_entry(cast, admin_client_):
     agencies = [cast.program.agencies.create(name=f"Clinic {i}", kind=AgencyKind.OTHER) for i in range(2)]
     since = last_pk()
-    response = admin_client_.post(reverse("admin:accounts_agency_changelist"), {
-        "action": "delete_selected", "_selected_action": [a.pk for a in agencies], "post": "yes"})
+    response = admin_client_.post(
+        reverse("admin:accounts_agency_changelist"),
+        {"action": "delete_selected", "_selected_action": [a.pk for a in agencies], "post": "yes"},
+    )
     assert response.status_code == 302
     [entry] = new_entries(since)
     assert (entry.action, entry.target_type, entry.program_id) == ("delete", "accounts.agency", cast.program.pk)
@@ -281,7 +325,8 @@ def test_a_list_edit_of_low_stock_levels_is_audited(cast, admin_client_):
     assert admin_client_.post(reverse("admin:supplies_supplyitem_changelist"), data).status_code == 302
     entries = new_entries(since)
     assert [(e.action, e.target_type, e.target_ids) for e in entries] == [
-        ("update", "supplies.supplyitem", [str(first.pk)])]
+        ("update", "supplies.supplyitem", [str(first.pk)])
+    ]
     assert items
 
 
@@ -291,35 +336,89 @@ def test_a_list_edit_of_low_stock_levels_is_audited(cast, admin_client_):
 # here, and then the walk below checks that adding, changing and deleting through it are audited.
 ADD_DATA = {
     "accounts.program": lambda cast: {
-        "name": "Lakeside PORT", "slug": "lakeside", "time_zone": "America/Chicago",
-        "attempt_policy_min_attempts": 3, "attempt_policy_min_days": 7, "attempt_policy_min_modes": 2,
-        "deadline_warning_hours": 6, "encounter_edit_hours": 72, "idle_timeout_minutes": 15},
-    "accounts.acuitylevel": lambda cast: {"program": cast.program.pk, "code": "urgent", "label": "Urgent",
-                                          "window_hours": 12, "rank": 5},
+        "name": "Lakeside PORT",
+        "slug": "lakeside",
+        "time_zone": "America/Chicago",
+        "attempt_policy_min_attempts": 3,
+        "attempt_policy_min_days": 7,
+        "attempt_policy_min_modes": 2,
+        "deadline_warning_hours": 6,
+        "encounter_edit_hours": 72,
+        "idle_timeout_minutes": 15,
+    },
+    "accounts.acuitylevel": lambda cast: {
+        "program": cast.program.pk,
+        "code": "urgent",
+        "label": "Urgent",
+        "window_hours": 12,
+        "rank": 5,
+    },
     "accounts.agency": lambda cast: {"program": cast.program.pk, "name": "Lakeside Fire", "kind": AgencyKind.FIRE},
     "accounts.membership": lambda cast: {
-        "user": User.objects.create_user(username="walker", password=PASSWORD).pk, "program": cast.program.pk,
-        "role": Role.PEER, "agency": "", "is_active": "on"},
+        "user": User.objects.create_user(username="walker", password=PASSWORD).pk,
+        "program": cast.program.pk,
+        "role": Role.PEER,
+        "agency": "",
+        "is_active": "on",
+    },
     "accounts.user": lambda cast: {
-        "username": "walker2", "first_name": "Wal", "last_name": "Ker", "email": "w@example.org",
-        "program": cast.program.pk, "role": Role.PEER, "agency": "", "password1": "", "password2": ""},
-    "accounts.apitoken": lambda cast: {"agency": cast.ed.pk, "name": "Walk feed", "expires_at_0": "",
-                                       "expires_at_1": ""},
-    "outreach.texttemplate": lambda cast: {"program": cast.program.pk, "name": "Walk hello", "language": "en",
-                                           "body": "Hi {first_name}, community outreach here.", "is_active": "on"},
-    "supplies.supplyitem": lambda cast: {"program": cast.program.pk, "name": "Walk kit", "kind": "hygiene_kit",
-                                         "unit": "kit", "low_stock_level": 3, "is_active": "on"},
-    "supplies.stocklocation": lambda cast: {"program": cast.program.pk, "name": "Walk van", "kind": "vehicle",
-                                            "holder": "", "is_active": "on"},
-    "supplies.lot": lambda cast: {"item": SupplyItem.objects.filter(program=cast.program).first().pk,
-                                  "lot_number": "WALK-1", "expires_on": "2031-01-31"},
+        "username": "walker2",
+        "first_name": "Wal",
+        "last_name": "Ker",
+        "email": "w@example.org",
+        "program": cast.program.pk,
+        "role": Role.PEER,
+        "agency": "",
+        "password1": "",
+        "password2": "",
+    },
+    "accounts.apitoken": lambda cast: {
+        "agency": cast.ed.pk,
+        "name": "Walk feed",
+        "expires_at_0": "",
+        "expires_at_1": "",
+    },
+    "outreach.texttemplate": lambda cast: {
+        "program": cast.program.pk,
+        "name": "Walk hello",
+        "language": "en",
+        "body": "Hi {first_name}, community outreach here.",
+        "is_active": "on",
+    },
+    "supplies.supplyitem": lambda cast: {
+        "program": cast.program.pk,
+        "name": "Walk kit",
+        "kind": "hygiene_kit",
+        "unit": "kit",
+        "low_stock_level": 3,
+        "is_active": "on",
+    },
+    "supplies.stocklocation": lambda cast: {
+        "program": cast.program.pk,
+        "name": "Walk van",
+        "kind": "vehicle",
+        "holder": "",
+        "is_active": "on",
+    },
+    "supplies.lot": lambda cast: {
+        "item": SupplyItem.objects.filter(program=cast.program).first().pk,
+        "lot_number": "WALK-1",
+        "expires_on": "2031-01-31",
+    },
 }
 
 # Records of admins without an add page, made directly, so their change and delete pages are walked too.
 EXISTING = {
     "axes.accessattempt": lambda cast: AccessAttempt.objects.create(
-        username="someone", ip_address="10.0.0.9", user_agent="test", failures_since_start=3,
-        get_data="", post_data="", http_accept="", path_info="/accounts/login/"),
+        username="someone",
+        ip_address="10.0.0.9",
+        user_agent="test",
+        failures_since_start=3,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/accounts/login/",
+    ),
 }
 
 
@@ -328,8 +427,7 @@ def registered() -> list[tuple[str, object]]:
 
 
 @pytest.mark.parametrize(("label", "model_admin"), registered(), ids=[label for label, _admin in registered()])
-def test_every_admin_add_change_and_delete_writes_an_audit_entry(cast, superuser, root_client, rf, label,
-                                                                model_admin):
+def test_every_admin_add_change_and_delete_writes_an_audit_entry(cast, superuser, root_client, rf, label, model_admin):
     request = rf.get("/admin/")
     request.user = superuser
     model = model_admin.model
@@ -339,8 +437,10 @@ def test_every_admin_add_change_and_delete_writes_an_audit_entry(cast, superuser
         assert label in ADD_DATA, f"{label}: add a row to ADD_DATA so its admin's changes are checked"
         since = last_pk()
         response = root_client.post(reverse("admin:{}_{}_add".format(*info)), ADD_DATA[label](cast))
-        assert response.status_code == 302, (label, getattr(response, "context", {}) and
-                                             response.context["adminform"].form.errors)
+        assert response.status_code == 302, (
+            label,
+            getattr(response, "context", {}) and response.context["adminform"].form.errors,
+        )
         [entry] = [e for e in new_entries(since) if e.target_type == label]
         assert entry.action == "create"
         obj = model._default_manager.get(pk=entry.target_ids[0])
@@ -348,7 +448,8 @@ def test_every_admin_add_change_and_delete_writes_an_audit_entry(cast, superuser
         obj = EXISTING[label](cast)
     else:
         assert not model_admin.has_change_permission(request) and not model_admin.has_delete_permission(request), (
-            f"{label}: add a row to EXISTING so its admin's changes are checked")
+            f"{label}: add a row to EXISTING so its admin's changes are checked"
+        )
         return
 
     if model_admin.has_change_permission(request, obj):

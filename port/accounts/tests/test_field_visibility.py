@@ -19,9 +19,11 @@ def world(cast):
 
 
 def pages(world) -> list[str]:
-    return [reverse("referrals:detail", args=[world.referral.public_id]),
-            reverse("participants:detail", args=[world.participant.public_id]),
-            reverse("outreach:encounter_detail", args=[world.encounter.pk])]
+    return [
+        reverse("referrals:detail", args=[world.referral.public_id]),
+        reverse("participants:detail", args=[world.participant.public_id]),
+        reverse("outreach:encounter_detail", args=[world.encounter.pk]),
+    ]
 
 
 def shown(cast, membership, world) -> str:
@@ -118,24 +120,41 @@ def test_the_settings_are_read_once_per_request(cast, django_assert_num_queries)
 
 # ---- the admin ----
 
+
 def program_form(cast, **extra) -> dict:
     levels = list(cast.program.acuity_levels.all())
-    data = {"name": cast.program.name, "time_zone": cast.program.time_zone,
-            "attempt_policy_min_attempts": 3, "attempt_policy_min_days": 7, "attempt_policy_min_modes": 2,
-            "deadline_warning_hours": 6, "encounter_edit_hours": 72, "idle_timeout_minutes": 15,
-            "acuity_levels-TOTAL_FORMS": len(levels), "acuity_levels-INITIAL_FORMS": len(levels),
-            "field_visibility-TOTAL_FORMS": 1, "field_visibility-INITIAL_FORMS": 0, **extra}
+    data = {
+        "name": cast.program.name,
+        "time_zone": cast.program.time_zone,
+        "attempt_policy_min_attempts": 3,
+        "attempt_policy_min_days": 7,
+        "attempt_policy_min_modes": 2,
+        "deadline_warning_hours": 6,
+        "encounter_edit_hours": 72,
+        "idle_timeout_minutes": 15,
+        "acuity_levels-TOTAL_FORMS": len(levels),
+        "acuity_levels-INITIAL_FORMS": len(levels),
+        "field_visibility-TOTAL_FORMS": 1,
+        "field_visibility-INITIAL_FORMS": 0,
+        **extra,
+    }
     for i, level in enumerate(levels):
-        data |= {f"acuity_levels-{i}-id": level.pk, f"acuity_levels-{i}-program": cast.program.pk,
-                 f"acuity_levels-{i}-code": level.code, f"acuity_levels-{i}-label": level.label,
-                 f"acuity_levels-{i}-window_hours": level.window_hours, f"acuity_levels-{i}-rank": level.rank}
+        data |= {
+            f"acuity_levels-{i}-id": level.pk,
+            f"acuity_levels-{i}-program": cast.program.pk,
+            f"acuity_levels-{i}-code": level.code,
+            f"acuity_levels-{i}-label": level.label,
+            f"acuity_levels-{i}-window_hours": level.window_hours,
+            f"acuity_levels-{i}-rank": level.rank,
+        }
     return data
 
 
 def test_a_program_admin_hides_notes_from_peers_in_the_admin(cast):
     url = reverse("admin:accounts_program_change", args=[cast.program.pk])
-    response = cast.client_for(cast.admin).post(url, program_form(cast, **{
-        "field_visibility-0-role": Role.PEER, "field_visibility-0-group": Group.NOTES}))
+    response = cast.client_for(cast.admin).post(
+        url, program_form(cast, **{"field_visibility-0-role": Role.PEER, "field_visibility-0-group": Group.NOTES})
+    )
     assert response.status_code == 302, response.context and response.context["inline_admin_formsets"]
     setting = FieldVisibility.objects.get(program=cast.program)
     assert (setting.role, setting.group, setting.visible) == (Role.PEER, Group.NOTES, False)
@@ -148,8 +167,16 @@ def test_the_admin_offers_only_roles_a_program_may_change(cast):
     assert 'value="first_responder"' in page
     assert 'value="law_enforcement"' not in page
     assert 'value="analyst"' not in page
-    response = cast.client_for(cast.admin).post(url, program_form(cast, **{
-        "field_visibility-0-role": Role.LAW_ENFORCEMENT, "field_visibility-0-group": Group.NOTES,
-        "field_visibility-0-visible": "on"}))
+    response = cast.client_for(cast.admin).post(
+        url,
+        program_form(
+            cast,
+            **{
+                "field_visibility-0-role": Role.LAW_ENFORCEMENT,
+                "field_visibility-0-group": Group.NOTES,
+                "field_visibility-0-visible": "on",
+            },
+        ),
+    )
     assert response.status_code == 200
     assert not FieldVisibility.objects.exists()

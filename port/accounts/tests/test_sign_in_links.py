@@ -29,8 +29,10 @@ def test_a_signed_out_request_with_a_name_in_the_query_is_sent_to_sign_in_withou
 
 def test_the_participant_page_and_the_merge_search_drop_the_name_too(cast):
     world = sensitive_world(cast)
-    for url in (reverse("participants:detail", args=[world.participant.public_id]),
-                reverse("participants:merge_choose", args=[world.participant.public_id])):
+    for url in (
+        reverse("participants:detail", args=[world.participant.public_id]),
+        reverse("participants:merge_choose", args=[world.participant.public_id]),
+    ):
         assert next_of(Client().get(f"{url}?{NAME_QUERY}")) == url
 
 

@@ -34,22 +34,23 @@ def test_a_request_without_an_authorization_header_is_refused(client, cast):
 
 def test_a_request_with_another_scheme_is_refused(client, ed_token):
     _token, raw = ed_token
-    response = client.post(URL, data=referral_body(), content_type="application/json",
-                           headers={"Authorization": f"Basic {raw}"})
+    response = client.post(
+        URL, data=referral_body(), content_type="application/json", headers={"Authorization": f"Basic {raw}"}
+    )
     assert_refused(response, invalid_token=False)
     assert "Bearer scheme" in response.json()["detail"]
 
 
 def test_the_token_alone_without_a_scheme_is_refused(client, ed_token):
     _token, raw = ed_token
-    response = client.post(URL, data=referral_body(), content_type="application/json",
-                           headers={"Authorization": raw})
+    response = client.post(URL, data=referral_body(), content_type="application/json", headers={"Authorization": raw})
     assert_refused(response, invalid_token=False)
 
 
 def test_an_empty_bearer_token_is_refused(client, cast):
-    response = client.post(URL, data=referral_body(), content_type="application/json",
-                           headers={"Authorization": "Bearer "})
+    response = client.post(
+        URL, data=referral_body(), content_type="application/json", headers={"Authorization": "Bearer "}
+    )
     assert_refused(response, invalid_token=False)
     assert "no token" in response.json()["detail"]
 
@@ -69,21 +70,20 @@ def test_a_revoked_token_is_refused(client, ed_token):
 
 
 def test_an_expired_token_is_refused(client, cast):
-    _token, raw = api_token_issue(agency=cast.ed, name="old feed",
-                                 expires_at=timezone.now() - dt.timedelta(minutes=1))
+    _token, raw = api_token_issue(agency=cast.ed, name="old feed", expires_at=timezone.now() - dt.timedelta(minutes=1))
     assert_refused(send(client, referral_body(), raw), invalid_token=True)
 
 
 def test_a_token_that_has_not_expired_yet_works(client, cast):
-    _token, raw = api_token_issue(agency=cast.ed, name="pilot feed",
-                                 expires_at=timezone.now() + dt.timedelta(days=1))
+    _token, raw = api_token_issue(agency=cast.ed, name="pilot feed", expires_at=timezone.now() + dt.timedelta(days=1))
     assert send(client, referral_body(), raw).status_code == 201
 
 
 def test_the_bearer_scheme_is_case_insensitive(client, ed_token):
     _token, raw = ed_token
-    response = client.post(URL, data=referral_body(), content_type="application/json",
-                           headers={"Authorization": f"bearer {raw}"})
+    response = client.post(
+        URL, data=referral_body(), content_type="application/json", headers={"Authorization": f"bearer {raw}"}
+    )
     assert response.status_code == 201
 
 
@@ -97,8 +97,9 @@ def test_reading_a_status_needs_a_token_too(client, ed_token):
 
 
 def test_the_token_is_checked_before_the_body(client, cast):
-    response = client.post(URL, data="not json", content_type="application/json",
-                           headers={"Authorization": "Bearer port_nonsense"})
+    response = client.post(
+        URL, data="not json", content_type="application/json", headers={"Authorization": "Bearer port_nonsense"}
+    )
     assert_refused(response, invalid_token=True)
 
 

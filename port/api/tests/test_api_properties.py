@@ -38,8 +38,9 @@ def _schema(mode: GenerationMode):
 valid = _schema(GenerationMode.POSITIVE)
 invalid = _schema(GenerationMode.NEGATIVE)
 
-BOUNDED = settings(max_examples=50, derandomize=True, deadline=None, database=None,
-                   suppress_health_check=list(HealthCheck))
+BOUNDED = settings(
+    max_examples=50, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 @pytest.fixture

@@ -36,16 +36,19 @@ def _at(path: str, value) -> dict:
     return changed
 
 
-@pytest.mark.parametrize(("path", "value", "words"), [
-    ("consent_to_contact", 0, "true or false"),
-    ("consent_to_contact", 1, "true or false"),
-    ("consent_to_contact", "yes", "true or false"),
-    ("overdose.transported", 0, "true or false"),
-    ("overdose.transported", "true", "true or false"),
-    ("overdose.naloxone_doses", True, "whole number"),
-    ("overdose.naloxone_doses", "2", "whole number"),
-    ("overdose.naloxone_doses", 2.0, "whole number"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "words"),
+    [
+        ("consent_to_contact", 0, "true or false"),
+        ("consent_to_contact", 1, "true or false"),
+        ("consent_to_contact", "yes", "true or false"),
+        ("overdose.transported", 0, "true or false"),
+        ("overdose.transported", "true", "true or false"),
+        ("overdose.naloxone_doses", True, "whole number"),
+        ("overdose.naloxone_doses", "2", "whole number"),
+        ("overdose.naloxone_doses", 2.0, "whole number"),
+    ],
+)
 def test_a_value_of_another_json_type_is_refused_not_converted(api, path, value, words):
     client, raw = api
 
@@ -56,20 +59,23 @@ def test_a_value_of_another_json_type_is_refused_not_converted(api, path, value,
     assert not Referral.objects.exists()
 
 
-@pytest.mark.parametrize(("path", "value", "words"), [
-    ("received_at", "2026-06-10T11:00:00+16:00", "UTC offset"),
-    ("received_at", "2026-06-10T11:00:00-16:00", "UTC offset"),
-    ("received_at", "2026-06-10T11:00:00+23:59", "UTC offset"),
-    ("available_from", "2026-06-11T11:00:00+16:00", "UTC offset"),
-    ("overdose.occurred_at", "2026-06-10T08:00:00-16:00", "UTC offset"),
-    ("received_at", "0001-01-01T00:00:00Z", "before 2000"),
-    ("received_at", "0001-01-01T00:00:00+14:00", "before 2000"),
-    ("received_at", "1900-01-01T00:00:00Z", "before 2000"),
-    ("received_at", "1899-12-31T23:00:00-05:00", "before 2000"),
-    ("overdose.occurred_at", "0001-01-01T00:00:00Z", "before 2000"),
-    ("available_from", "0001-01-01T00:00:00+14:00", "before 2000"),
-    ("participant.date_of_birth", "0001-01-01", "before 1900"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "words"),
+    [
+        ("received_at", "2026-06-10T11:00:00+16:00", "UTC offset"),
+        ("received_at", "2026-06-10T11:00:00-16:00", "UTC offset"),
+        ("received_at", "2026-06-10T11:00:00+23:59", "UTC offset"),
+        ("available_from", "2026-06-11T11:00:00+16:00", "UTC offset"),
+        ("overdose.occurred_at", "2026-06-10T08:00:00-16:00", "UTC offset"),
+        ("received_at", "0001-01-01T00:00:00Z", "before 2000"),
+        ("received_at", "0001-01-01T00:00:00+14:00", "before 2000"),
+        ("received_at", "1900-01-01T00:00:00Z", "before 2000"),
+        ("received_at", "1899-12-31T23:00:00-05:00", "before 2000"),
+        ("overdose.occurred_at", "0001-01-01T00:00:00Z", "before 2000"),
+        ("available_from", "0001-01-01T00:00:00+14:00", "before 2000"),
+        ("participant.date_of_birth", "0001-01-01", "before 1900"),
+    ],
+)
 def test_an_impossible_offset_or_an_absurd_year_answers_422(api, path, value, words):
     client, raw = api
 
@@ -79,9 +85,21 @@ def test_an_impossible_offset_or_an_absurd_year_answers_422(api, path, value, wo
     assert words in response.json()["errors"][path]
 
 
-@pytest.mark.parametrize("path", ["external_id", "participant.first_name", "participant.last_name",
-                                  "participant.phone", "participant.address", "participant.location_notes",
-                                  "overdose.location", "notes", "acuity", "participant.preferred_language"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "external_id",
+        "participant.first_name",
+        "participant.last_name",
+        "participant.phone",
+        "participant.address",
+        "participant.location_notes",
+        "overdose.location",
+        "notes",
+        "acuity",
+        "participant.preferred_language",
+    ],
+)
 @pytest.mark.parametrize("control", ["\x00", "\x1b", "\x85"], ids=["NUL", "ESC", "C1"])
 def test_a_control_character_in_any_text_answers_422_for_that_field(api, path, control):
     client, raw = api
@@ -111,11 +129,18 @@ def test_line_breaks_in_the_notes_are_accepted(api):
     assert response.status_code == 201, response.content
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    ("source", "Robin Sample"), ("acuity", "Robin-Sample"), ("participant.phone", "Robin Sample"),
-    ("overdose.naloxone_given_by", "Robin Sample"), ("participant.date_of_birth", "Robin Sample"),
-    ("received_at", "Robin Sample"), ("overdose.naloxone_doses", "Robin"),
-])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("source", "Robin Sample"),
+        ("acuity", "Robin-Sample"),
+        ("participant.phone", "Robin Sample"),
+        ("overdose.naloxone_given_by", "Robin Sample"),
+        ("participant.date_of_birth", "Robin Sample"),
+        ("received_at", "Robin Sample"),
+        ("overdose.naloxone_doses", "Robin"),
+    ],
+)
 def test_no_refusal_repeats_what_was_sent(api, path, value):
     client, raw = api
 
@@ -127,13 +152,13 @@ def test_no_refusal_repeats_what_was_sent(api, path, value):
 
 # ---- the document ----
 
+
 def _schemas(client) -> dict:
     return client.get("/api/v1/openapi.json").json()["components"]["schemas"]
 
 
 def _types(prop: dict) -> set:
-    return {option.get("type") or ("const" if "const" in option else None)
-            for option in prop.get("anyOf", [prop])}
+    return {option.get("type") or ("const" if "const" in option else None) for option in prop.get("anyOf", [prop])}
 
 
 def test_the_document_says_booleans_and_integers_are_strict(client, db):

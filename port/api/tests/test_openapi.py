@@ -49,17 +49,44 @@ def test_the_request_body_schema_lists_the_fields_choices_and_limits(client, db)
     assert set(body["required"]) == {"external_id", "source", "received_at", "acuity", "participant"}
     assert body["additionalProperties"] is False
     assert body["examples"][0]["external_id"]
-    assert set(schemas["Source"]["enum"]) == {"emergency_department", "211", "ems", "fire", "law_enforcement",
-                                              "self", "family", "other"}
+    assert set(schemas["Source"]["enum"]) == {
+        "emergency_department",
+        "211",
+        "ems",
+        "fire",
+        "law_enforcement",
+        "self",
+        "family",
+        "other",
+    }
     participant = schemas["ParticipantIn"]["properties"]
-    assert set(participant) == {"first_name", "last_name", "preferred_name", "date_of_birth", "phone",
-                                "address", "location_notes", "preferred_language"}
+    assert set(participant) == {
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "phone",
+        "address",
+        "location_notes",
+        "preferred_language",
+    }
     overdose = schemas["OverdoseIn"]["properties"]
-    assert set(overdose) == {"occurred_at", "location", "substances", "naloxone_doses", "naloxone_given_by",
-                             "transported"}
+    assert set(overdose) == {
+        "occurred_at",
+        "location",
+        "substances",
+        "naloxone_doses",
+        "naloxone_given_by",
+        "transported",
+    }
     # The status answer carries nothing about the person.
-    assert set(schemas["ReferralStatusOut"]["properties"]) == {"id", "external_id", "status", "received_at",
-                                                               "contact_deadline"}
+    assert set(schemas["ReferralStatusOut"]["properties"]) == {
+        "id",
+        "external_id",
+        "status",
+        "received_at",
+        "contact_deadline",
+    }
 
 
 def test_the_docs_page_renders_from_local_static_files_only(client, db):
@@ -79,8 +106,9 @@ def test_the_docs_page_renders_from_local_static_files_only(client, db):
 
 def test_the_docs_page_does_not_ask_swagger_ui_to_call_its_online_validator(client, db):
     html = client.get("/api/v1/docs").content.decode()
-    settings_json = re.search(r'<script type="application/json" id="swagger-settings">(.*?)</script>', html,
-                              re.S).group(1)
+    settings_json = re.search(
+        r'<script type="application/json" id="swagger-settings">(.*?)</script>', html, re.S
+    ).group(1)
     swagger_settings = json.loads(settings_json)
     assert swagger_settings["validatorUrl"] is None
     assert swagger_settings["url"] == "/api/v1/openapi.json"

@@ -17,8 +17,17 @@ from port.referrals.models import Channel, OverdoseEvent, Referral
 
 URL = "/api/v1/referrals"
 SYNTHEA_DIR = Path("/work/shared/data/synthea")
-PARTICIPANT_FIELDS = ("first_name", "last_name", "preferred_name", "date_of_birth", "phone", "address",
-                      "location_notes", "preferred_language", "participant")
+PARTICIPANT_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "phone",
+    "address",
+    "location_notes",
+    "preferred_language",
+    "participant",
+)
 
 
 def iso(moment: dt.datetime) -> str:
@@ -33,13 +42,21 @@ def referral_body(**overrides) -> dict:
         "received_at": iso(now - dt.timedelta(hours=1)),
         "acuity": "high",
         "participant": {
-            "first_name": "Robin", "last_name": "Sample", "preferred_name": "Rob",
-            "date_of_birth": "1988-04-12", "phone": "412-555-0142", "address": "12 Sample St",
-            "location_notes": "", "preferred_language": "en",
+            "first_name": "Robin",
+            "last_name": "Sample",
+            "preferred_name": "Rob",
+            "date_of_birth": "1988-04-12",
+            "phone": "412-555-0142",
+            "address": "12 Sample St",
+            "location_notes": "",
+            "preferred_language": "en",
         },
         "overdose": {
-            "occurred_at": iso(now - dt.timedelta(hours=3)), "location": "Riverside Park",
-            "substances": ["fentanyl", "xylazine"], "naloxone_doses": 2, "naloxone_given_by": "ems",
+            "occurred_at": iso(now - dt.timedelta(hours=3)),
+            "location": "Riverside Park",
+            "substances": ["fentanyl", "xylazine"],
+            "naloxone_doses": 2,
+            "naloxone_given_by": "ems",
             "transported": True,
         },
         "consent_to_contact": True,
@@ -51,8 +68,7 @@ def referral_body(**overrides) -> dict:
 
 def send(client: Client, body, raw: str, *, content_type: str = "application/json"):
     payload = body if isinstance(body, str | bytes) else json.dumps(body)
-    return client.post(URL, data=payload, content_type=content_type,
-                       headers={"Authorization": f"Bearer {raw}"})
+    return client.post(URL, data=payload, content_type=content_type, headers={"Authorization": f"Bearer {raw}"})
 
 
 def read(client: Client, referral_id, raw: str):
@@ -71,6 +87,7 @@ def api(client, ed_token):
 
 
 # --- creating -----------------------------------------------------------------------------------
+
 
 def test_a_valid_referral_is_created_and_answers_201(cast, api, ed_token):
     client, raw = api
@@ -97,8 +114,7 @@ def test_a_valid_referral_is_created_and_answers_201(cast, api, ed_token):
 def test_the_contact_deadline_is_given_with_the_programs_utc_offset(api):
     client, raw = api
     # 9 pm EST the night before the spring-forward change: 24 real hours on is 10 pm EDT.
-    body = referral_body(received_at="2025-03-08T21:00:00-05:00",
-                         overdose={"occurred_at": "2025-03-08T19:30:00-05:00"})
+    body = referral_body(received_at="2025-03-08T21:00:00-05:00", overdose={"occurred_at": "2025-03-08T19:30:00-05:00"})
     answer = send(client, body, raw).json()
     assert answer["contact_deadline"] == "2025-03-09T22:00:00-04:00"
     assert answer["received_at"] == "2025-03-08T21:00:00-05:00"
@@ -115,8 +131,9 @@ def test_times_in_another_offset_are_converted_not_misread(api):
 
 def test_available_from_starts_the_clock_later(api):
     client, raw = api
-    body = referral_body(received_at="2025-03-01T21:30:00-05:00", available_from="2025-03-02T08:00:00-05:00",
-                         overdose=None)
+    body = referral_body(
+        received_at="2025-03-01T21:30:00-05:00", available_from="2025-03-02T08:00:00-05:00", overdose=None
+    )
     answer = send(client, body, raw).json()
     assert answer["contact_deadline"] == "2025-03-03T08:00:00-05:00"
 
@@ -141,11 +158,13 @@ def test_a_person_without_phone_or_address_is_accepted_with_a_place_to_find_them
 
 def test_nulls_and_empty_strings_mean_not_given(api):
     client, raw = api
-    body = referral_body(available_from=None, consent_to_contact="", notes=None,
-                         participant={"first_name": "Sam", "last_name": None, "date_of_birth": "",
-                                      "phone": "412-555-0199"},
-                         overdose={"occurred_at": "", "naloxone_doses": "", "naloxone_given_by": "",
-                                   "transported": None})
+    body = referral_body(
+        available_from=None,
+        consent_to_contact="",
+        notes=None,
+        participant={"first_name": "Sam", "last_name": None, "date_of_birth": "", "phone": "412-555-0199"},
+        overdose={"occurred_at": "", "naloxone_doses": "", "naloxone_given_by": "", "transported": None},
+    )
     response = send(client, body, raw)
     assert response.status_code == 201, response.content
     referral = Referral.objects.get()
@@ -159,6 +178,7 @@ def test_csrf_is_not_required_for_token_requests(ed_token):
 
 
 # --- idempotency --------------------------------------------------------------------------------
+
 
 def test_a_retry_with_the_same_external_id_answers_200_with_the_same_referral(api):
     client, raw = api
@@ -224,6 +244,7 @@ def test_external_id_is_required_for_the_api(api):
 
 # --- bad bodies ---------------------------------------------------------------------------------
 
+
 def _without(*path: str) -> dict:
     body = referral_body()
     target = body
@@ -246,47 +267,50 @@ def _with(path: str, value) -> dict:
 FUTURE = iso(timezone.now() + dt.timedelta(days=2))
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    # missing fields
-    (_without("source"), "source", "required"),
-    (_without("received_at"), "received_at", "required"),
-    (_without("acuity"), "acuity", "required"),
-    (_without("participant"), "participant", "required"),
-    # wrong types
-    (_with("participant", "Robin Sample"), "participant", "object"),
-    (_with("overdose.naloxone_doses", "two"), "overdose.naloxone_doses", "whole number"),
-    (_with("overdose.naloxone_doses", 1.5), "overdose.naloxone_doses", "whole number"),
-    (_with("overdose.substances", "fentanyl"), "overdose.substances", "list"),
-    (_with("overdose.transported", "maybe"), "overdose.transported", "true or false"),
-    (_with("participant.first_name", 42), "participant.first_name", "text"),
-    (_with("external_id", 12345), "external_id", "text"),
-    # bad dates and times
-    (_with("participant.date_of_birth", "07/09/1990"), "participant.date_of_birth", "YYYY-MM-DD"),
-    (_with("participant.date_of_birth", "1990-02-30"), "participant.date_of_birth", "YYYY-MM-DD"),
-    (_with("participant.date_of_birth", 19900709), "participant.date_of_birth", "YYYY-MM-DD"),
-    (_with("received_at", "yesterday evening"), "received_at", "ISO 8601"),
-    (_with("received_at", 1740873600), "received_at", "ISO 8601"),
-    (_with("received_at", "2025-03-01T21:30:00"), "received_at", "ambiguous"),
-    (_with("received_at", "2025-03-01"), "received_at", "offset"),
-    (_with("overdose.occurred_at", "2025-03-01 19:05"), "overdose.occurred_at", "ambiguous"),
-    (_with("available_from", "2025-03-02T08:00:00"), "available_from", "ambiguous"),
-    # checked by the intake service
-    (_with("overdose.occurred_at", FUTURE), "overdose.occurred_at", "future"),
-    (_with("received_at", FUTURE), "received_at", "future"),
-    (_with("participant.date_of_birth", "2999-01-01"), "participant.date_of_birth", "future"),
-    (_with("participant.phone", "12"), "participant.phone", "phone number"),
-    (_with("participant", {"first_name": "Robin"}), "participant.phone", "way to reach"),
-    (_with("acuity", "urgent"), "acuity", "Unknown acuity"),
-    # choices and limits
-    (_with("source", "hospital"), "source", "emergency_department"),
-    (_with("overdose.naloxone_given_by", "neighbour"), "overdose.naloxone_given_by", "bystander"),
-    (_with("overdose.naloxone_doses", 50), "overdose.naloxone_doses", "at most 20"),
-    (_with("overdose.naloxone_doses", -1), "overdose.naloxone_doses", "at least 0"),
-    (_with("notes", "x" * 5001), "notes", "at most 5000 characters"),
-    (_with("overdose.substances", ["opioid"] * 21), "overdose.substances", "at most 20 items"),
-    (_with("participant.middle_name", "Q"), "participant.middle_name", "Unknown field"),
-    (_with("recieved_at", "2025-03-01T21:30:00-05:00"), "recieved_at", "Unknown field"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        # missing fields
+        (_without("source"), "source", "required"),
+        (_without("received_at"), "received_at", "required"),
+        (_without("acuity"), "acuity", "required"),
+        (_without("participant"), "participant", "required"),
+        # wrong types
+        (_with("participant", "Robin Sample"), "participant", "object"),
+        (_with("overdose.naloxone_doses", "two"), "overdose.naloxone_doses", "whole number"),
+        (_with("overdose.naloxone_doses", 1.5), "overdose.naloxone_doses", "whole number"),
+        (_with("overdose.substances", "fentanyl"), "overdose.substances", "list"),
+        (_with("overdose.transported", "maybe"), "overdose.transported", "true or false"),
+        (_with("participant.first_name", 42), "participant.first_name", "text"),
+        (_with("external_id", 12345), "external_id", "text"),
+        # bad dates and times
+        (_with("participant.date_of_birth", "07/09/1990"), "participant.date_of_birth", "YYYY-MM-DD"),
+        (_with("participant.date_of_birth", "1990-02-30"), "participant.date_of_birth", "YYYY-MM-DD"),
+        (_with("participant.date_of_birth", 19900709), "participant.date_of_birth", "YYYY-MM-DD"),
+        (_with("received_at", "yesterday evening"), "received_at", "ISO 8601"),
+        (_with("received_at", 1740873600), "received_at", "ISO 8601"),
+        (_with("received_at", "2025-03-01T21:30:00"), "received_at", "ambiguous"),
+        (_with("received_at", "2025-03-01"), "received_at", "offset"),
+        (_with("overdose.occurred_at", "2025-03-01 19:05"), "overdose.occurred_at", "ambiguous"),
+        (_with("available_from", "2025-03-02T08:00:00"), "available_from", "ambiguous"),
+        # checked by the intake service
+        (_with("overdose.occurred_at", FUTURE), "overdose.occurred_at", "future"),
+        (_with("received_at", FUTURE), "received_at", "future"),
+        (_with("participant.date_of_birth", "2999-01-01"), "participant.date_of_birth", "future"),
+        (_with("participant.phone", "12"), "participant.phone", "phone number"),
+        (_with("participant", {"first_name": "Robin"}), "participant.phone", "way to reach"),
+        (_with("acuity", "urgent"), "acuity", "Unknown acuity"),
+        # choices and limits
+        (_with("source", "hospital"), "source", "emergency_department"),
+        (_with("overdose.naloxone_given_by", "neighbour"), "overdose.naloxone_given_by", "bystander"),
+        (_with("overdose.naloxone_doses", 50), "overdose.naloxone_doses", "at most 20"),
+        (_with("overdose.naloxone_doses", -1), "overdose.naloxone_doses", "at least 0"),
+        (_with("notes", "x" * 5001), "notes", "at most 5000 characters"),
+        (_with("overdose.substances", ["opioid"] * 21), "overdose.substances", "at most 20 items"),
+        (_with("participant.middle_name", "Q"), "participant.middle_name", "Unknown field"),
+        (_with("recieved_at", "2025-03-01T21:30:00-05:00"), "recieved_at", "Unknown field"),
+    ],
+)
 def test_a_bad_body_answers_422_with_a_message_for_the_field(api, body, field, words):
     client, raw = api
     response = send(client, body, raw)
@@ -300,35 +324,47 @@ def test_a_bad_body_answers_422_with_a_message_for_the_field(api, body, field, w
 
 def test_every_bad_field_is_reported_at_once(api):
     client, raw = api
-    body = referral_body(source="hospital", received_at="soon",
-                         participant={"phone": "412-555-0100", "date_of_birth": "1990-13-01"},
-                         overdose={"naloxone_doses": "many"})
+    body = referral_body(
+        source="hospital",
+        received_at="soon",
+        participant={"phone": "412-555-0100", "date_of_birth": "1990-13-01"},
+        overdose={"naloxone_doses": "many"},
+    )
     errors = send(client, body, raw).json()["errors"]
     assert set(errors) == {"source", "received_at", "participant.date_of_birth", "overdose.naloxone_doses"}
 
 
 def test_validation_messages_do_not_echo_what_was_sent(api):
     client, raw = api
-    body = referral_body(participant={"first_name": 7, "last_name": "Sample", "date_of_birth": "Robin's birthday",
-                                      "phone": "412-555-0100"})
+    body = referral_body(
+        participant={
+            "first_name": 7,
+            "last_name": "Sample",
+            "date_of_birth": "Robin's birthday",
+            "phone": "412-555-0100",
+        }
+    )
     response = send(client, body, raw)
     assert response.status_code == 422
     assert b"Robin" not in response.content
     assert b"Sample" not in response.content
 
 
-@pytest.mark.parametrize(("payload", "words"), [
-    ("not json at all", "not valid JSON"),
-    ('{"external_id": "ED-1",', "not valid JSON"),
-    (b"\xff\xfe\x00garbage", "not valid JSON"),
-    ('{"external_id": "caf\u00e9"}'.encode("latin-1"), "not UTF-8"),
-    ("42", "JSON object"),
-    ("[1, 2, 3]", "JSON object"),
-    ('[{"external_id": "ED-1"}]', "JSON object"),
-    ('"a string"', "JSON object"),
-    ("null", "JSON object"),
-    ("", "JSON object"),
-])
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ("not json at all", "not valid JSON"),
+        ('{"external_id": "ED-1",', "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        ('{"external_id": "caf\u00e9"}'.encode("latin-1"), "not UTF-8"),
+        ("42", "JSON object"),
+        ("[1, 2, 3]", "JSON object"),
+        ('[{"external_id": "ED-1"}]', "JSON object"),
+        ('"a string"', "JSON object"),
+        ("null", "JSON object"),
+        ("", "JSON object"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_answers_400(api, payload, words):
     client, raw = api
     response = send(client, payload, raw)
@@ -348,8 +384,7 @@ def test_a_body_over_64_kb_answers_413(api):
 
 def test_a_body_just_under_the_limit_is_read(api):
     client, raw = api
-    body = referral_body(notes="x" * 5000, participant={"phone": "412-555-0100",
-                                                         "location_notes": "y" * 2000})
+    body = referral_body(notes="x" * 5000, participant={"phone": "412-555-0100", "location_notes": "y" * 2000})
     assert len(json.dumps(body)) < 64 * 1024
     assert send(client, body, raw).status_code == 201
 
@@ -364,6 +399,7 @@ def test_a_body_over_djangos_own_limit_still_answers_413(api, settings):
 
 
 # --- reading the status -------------------------------------------------------------------------
+
 
 def test_the_sending_agency_sees_the_status_of_its_referral(api):
     client, raw = api
@@ -390,8 +426,16 @@ def test_the_answers_never_contain_participant_details(api):
     for response in (created, shown):
         for field in PARTICIPANT_FIELDS:
             assert field not in response.json()
-        for detail in (b"Robin", b"Sample", b"555-0142", b"5550142", b"1988-04", b"fentanyl", b"Riverside Park",
-                       b"Discharge"):
+        for detail in (
+            b"Robin",
+            b"Sample",
+            b"555-0142",
+            b"5550142",
+            b"1988-04",
+            b"fentanyl",
+            b"Riverside Park",
+            b"Discharge",
+        ):
             assert detail not in response.content
 
 
@@ -455,6 +499,7 @@ def test_reading_a_status_takes_six_queries(api, settings, django_assert_num_que
 
 # --- real data ----------------------------------------------------------------------------------
 
+
 def _synthea_patient() -> tuple[dict, dict]:
     """The synthetic patient and their latest drug-overdose emergency encounter."""
     bundle_file = next(SYNTHEA_DIR.glob("*.json"))
@@ -462,9 +507,12 @@ def _synthea_patient() -> tuple[dict, dict]:
     resources = [entry["resource"] for entry in bundle["entry"]]
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     overdoses = [
-        r for r in resources if r["resourceType"] == "Encounter"
-        and any(c.get("display") == "Drug overdose" for reason in r.get("reasonCode", [])
-                for c in reason.get("coding", []))
+        r
+        for r in resources
+        if r["resourceType"] == "Encounter"
+        and any(
+            c.get("display") == "Drug overdose" for reason in r.get("reasonCode", []) for c in reason.get("coding", [])
+        )
     ]
     return patient, max(overdoses, key=lambda r: r["period"]["start"])
 
@@ -482,8 +530,10 @@ def test_a_synthetic_fhir_patient_mapped_to_the_api_is_accepted(api):
         "received_at": encounter["period"]["end"],
         "acuity": "high",
         "participant": {
-            "first_name": name["given"][0], "last_name": name["family"],
-            "date_of_birth": patient["birthDate"], "phone": phone,
+            "first_name": name["given"][0],
+            "last_name": name["family"],
+            "date_of_birth": patient["birthDate"],
+            "phone": phone,
             "address": ", ".join([*address["line"], address["city"], address["state"], address["postalCode"]]),
             "preferred_language": language,
         },

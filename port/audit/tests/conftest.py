@@ -39,6 +39,14 @@ def tampering() -> Iterator:
 
 
 def record_entries(count: int, *, by=None, participant_ids=(), start: int = 0) -> list[AuditEvent]:
-    return [audit_record(action=AuditEvent.Action.VIEW, by=by, target_type="participants.participant",
-                         target_ids=[start + n], participant_ids=participant_ids, note=f"entry {start + n}")
-            for n in range(count)]
+    return [
+        audit_record(
+            action=AuditEvent.Action.VIEW,
+            by=by,
+            target_type="participants.participant",
+            target_ids=[start + n],
+            participant_ids=participant_ids,
+            note=f"entry {start + n}",
+        )
+        for n in range(count)
+    ]

@@ -58,8 +58,9 @@ def test_there_is_no_way_to_delete_from_the_list(cast, superuser, who):
 def test_selected_entries_download_as_csv_and_the_download_is_audited(cast):
     person = submit_referral(cast.program, by=cast.supervisor).participant
     event = audit_record(action=AuditEvent.Action.VIEW, by=cast.peer, participant_ids=[person.pk], note="@SUM(1)")
-    response = cast.client_for(cast.admin).post(reverse(CHANGELIST), {
-        "action": "export_csv", "_selected_action": [event.pk]})
+    response = cast.client_for(cast.admin).post(
+        reverse(CHANGELIST), {"action": "export_csv", "_selected_action": [event.pk]}
+    )
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [(row["seq"], row["note"]) for row in rows] == [(str(event.seq), "'@SUM(1)")]
     export = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
@@ -81,12 +82,18 @@ def test_the_entries_about_one_participant(cast):
 
 
 def test_break_the_glass_accesses_are_listed_read_only_without_naming_the_participant(cast):
-    hilltop = submit_referral(cast.other_program, by=cast.outsider, first_name="Morgan",
-                              last_name="Example").participant
+    hilltop = submit_referral(
+        cast.other_program, by=cast.outsider, first_name="Morgan", last_name="Example"
+    ).participant
     now = timezone.now()
-    access = BreakGlassAccess.objects.create(user=cast.supervisor.user, membership=cast.supervisor,
-                                             participant=hilltop, reason="moved from Hilltop", granted_at=now,
-                                             expires_at=now + dt.timedelta(hours=1))
+    access = BreakGlassAccess.objects.create(
+        user=cast.supervisor.user,
+        membership=cast.supervisor,
+        participant=hilltop,
+        reason="moved from Hilltop",
+        granted_at=now,
+        expires_at=now + dt.timedelta(hours=1),
+    )
     client = cast.client_for(cast.admin)
     response = client.get(reverse("admin:audit_breakglassaccess_changelist"))
     html = response.content.decode()
@@ -95,8 +102,10 @@ def test_break_the_glass_accesses_are_listed_read_only_without_naming_the_partic
     assert reverse("audit:break_glass_detail", args=[access.pk]) in html
     change = reverse("admin:audit_breakglassaccess_change", args=[access.pk])
     assert client.post(change, {"reason": "edited"}).status_code == 403
-    assert client.post(reverse("admin:audit_breakglassaccess_delete", args=[access.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:audit_breakglassaccess_delete", args=[access.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     access.refresh_from_db()
     assert access.reason == "moved from Hilltop"
     # Hilltop's admin would see it too (their participant); an unrelated program's admin would not.

@@ -77,8 +77,13 @@ def test_two_threads_appending_at_once_leave_one_valid_chain(cast):
         try:
             start.wait(timeout=10)
             for n in range(count):
-                audit_record(action=AuditEvent.Action.VIEW, by=membership, target_type="participants.participant",
-                             target_ids=[n], participant_ids=[n + 1])
+                audit_record(
+                    action=AuditEvent.Action.VIEW,
+                    by=membership,
+                    target_type="participants.participant",
+                    target_ids=[n],
+                    participant_ids=[n + 1],
+                )
         except Exception as error:  # shown by the assertion below instead of being lost in the thread
             problems.append(repr(error))
         finally:

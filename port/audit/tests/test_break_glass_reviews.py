@@ -17,15 +17,32 @@ from port.conftest import submit_referral
 pytestmark = pytest.mark.django_db
 
 
-def grant(membership: Membership, participant, *, reason: str = "Referred today; was followed by Hilltop",
-          minutes_ago: int = 5) -> BreakGlassAccess:
+def grant(
+    membership: Membership,
+    participant,
+    *,
+    reason: str = "Referred today; was followed by Hilltop",
+    minutes_ago: int = 5,
+) -> BreakGlassAccess:
     """An access as port.participants.break_glass grants it, with its flagged audit entry."""
     granted = timezone.now() - dt.timedelta(minutes=minutes_ago)
-    access = BreakGlassAccess.objects.create(user=membership.user, membership=membership, participant=participant,
-                                             reason=reason, granted_at=granted,
-                                             expires_at=granted + dt.timedelta(minutes=60))
-    audit_record(action=AuditEvent.Action.BREAK_GLASS, by=membership, target_type="participants.participant",
-                 target_ids=[participant.pk], participant_ids=[participant.pk], reason=reason, flagged=True)
+    access = BreakGlassAccess.objects.create(
+        user=membership.user,
+        membership=membership,
+        participant=participant,
+        reason=reason,
+        granted_at=granted,
+        expires_at=granted + dt.timedelta(minutes=60),
+    )
+    audit_record(
+        action=AuditEvent.Action.BREAK_GLASS,
+        by=membership,
+        target_type="participants.participant",
+        target_ids=[participant.pk],
+        participant_ids=[participant.pk],
+        reason=reason,
+        flagged=True,
+    )
     return access
 
 
@@ -103,12 +120,21 @@ def test_a_review_records_the_reviewer_the_time_and_the_note_and_is_audited(cast
 
 def test_the_review_page_shows_what_was_done_while_the_glass_was_broken(cast, hilltop_person):
     access = grant(cast.supervisor, hilltop_person)
-    audit_record(action=AuditEvent.Action.VIEW, by=cast.supervisor, target_type="outreach.encounter",
-                 target_ids=[3], participant_ids=[hilltop_person.pk], reason=access.reason, flagged=True)
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=cast.supervisor,
+        target_type="outreach.encounter",
+        target_ids=[3],
+        participant_ids=[hilltop_person.pk],
+        reason=access.reason,
+        flagged=True,
+    )
     response = cast.client_for(cast.admin).get(detail_url(access))
     assert response.status_code == 200
     assert [entry.event.target_type for entry in response.context["entries"]] == [
-        "outreach.encounter", "participants.participant"]
+        "outreach.encounter",
+        "participants.participant",
+    ]
     assert "Viewed a record encounter 3" in response.content.decode()
 
 

@@ -51,10 +51,17 @@ def test_the_hash_recomputed_from_the_stored_row_matches(cast):
 
     token = _origin.set(RequestOrigin(path="/participants/x/", ip_address="2001:DB8:0:0:0:0:0:1"))
     try:
-        event = audit_record(action=AuditEvent.Action.UPDATE, by=cast.supervisor, target_type="referrals.referral",
-                             target_ids=[7], participant_ids=[3, 2, 3],
-                             changes={"when": [None, timezone.now()], "day": dt.date(2026, 3, 1), "n": 1.5},
-                             note="ñ and ✓", reason="a reason", flagged=True)
+        event = audit_record(
+            action=AuditEvent.Action.UPDATE,
+            by=cast.supervisor,
+            target_type="referrals.referral",
+            target_ids=[7],
+            participant_ids=[3, 2, 3],
+            changes={"when": [None, timezone.now()], "day": dt.date(2026, 3, 1), "n": 1.5},
+            note="ñ and ✓",
+            reason="a reason",
+            flagged=True,
+        )
     finally:
         _origin.reset(token)
     stored = AuditEvent.objects.get(pk=event.pk)
@@ -159,8 +166,10 @@ def test_a_table_rehashed_with_another_key_is_detected_at_seq_1(settings):
                 event.note = "rewritten"
             event.prev_hash = previous
             event.entry_hash = previous = entry_hash(event)
-            cursor.execute("UPDATE audit_auditevent SET note = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
-                           [event.note, event.prev_hash, event.entry_hash, event.pk])
+            cursor.execute(
+                "UPDATE audit_auditevent SET note = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
+                [event.note, event.prev_hash, event.entry_hash, event.pk],
+            )
     AuditChainHead.objects.filter(pk=1).update(entry_hash=previous)
     settings.AUDIT_HMAC_KEY = real_key
     assert f"Entry seq 1, id {events[0].pk}: its contents do not match its hash" in verify_failure()
@@ -175,8 +184,10 @@ def test_a_rewrite_by_someone_holding_the_key_is_detected_by_an_earlier_anchor()
             event.note = "rewritten"
             event.prev_hash = previous
             event.entry_hash = previous = entry_hash(event)
-            cursor.execute("UPDATE audit_auditevent SET note = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
-                           [event.note, event.prev_hash, event.entry_hash, event.pk])
+            cursor.execute(
+                "UPDATE audit_auditevent SET note = %s, prev_hash = %s, entry_hash = %s WHERE id = %s",
+                [event.note, event.prev_hash, event.entry_hash, event.pk],
+            )
     AuditChainHead.objects.filter(pk=1).update(entry_hash=previous)
     message = verify_failure()
     assert f"Entry seq 4, id {events[3].pk}: it does not match the anchor written at" in message
@@ -191,8 +202,7 @@ def test_an_entry_written_around_the_service_is_detected():
 def test_a_removed_participant_index_row_is_named():
     events = record_entries(3, participant_ids=[41, 42])
     with tampering() as cursor:
-        cursor.execute("DELETE FROM audit_auditparticipant WHERE event_id = %s AND participant_id = 42",
-                       [events[1].pk])
+        cursor.execute("DELETE FROM audit_auditparticipant WHERE event_id = %s AND participant_id = 42", [events[1].pk])
     message = verify_failure()
     assert f"Entry seq 2, id {events[1].pk}: its participant index" in message
     assert "index rows missing for participant ids [42]" in message
@@ -236,8 +246,10 @@ def test_the_data_migration_creates_the_head_row_on_an_empty_trail():
 
 def test_the_data_migration_chains_entries_written_before_the_chain_existed():
     migration = importlib.import_module("port.audit.migrations.0003_chain_existing_entries")
-    old = [AuditEvent.objects.create(action=AuditEvent.Action.VIEW, participant_ids=[8, 9], note=f"old {n}")
-           for n in range(3)]
+    old = [
+        AuditEvent.objects.create(action=AuditEvent.Action.VIEW, participant_ids=[8, 9], note=f"old {n}")
+        for n in range(3)
+    ]
     AuditChainHead.objects.all().delete()
     with tampering():
         migration.chain_existing_entries(apps, types.SimpleNamespace(connection=connection))
@@ -245,7 +257,8 @@ def test_the_data_migration_chains_entries_written_before_the_chain_existed():
     assert [e.pk for e in chained] == [e.pk for e in old]
     assert [e.seq for e in chained] == [1, 2, 3]
     assert set(AuditParticipant.objects.values_list("event_id", "participant_id")) == {
-        (e.pk, p) for e in old for p in (8, 9)}
+        (e.pk, p) for e in old for p in (8, 9)
+    }
     assert AuditChainHead.objects.get(pk=1).seq == 3
     assert chain_verify().ok
     # And the service goes on from there.

@@ -38,10 +38,16 @@ def today(cast) -> str:
 
 # ---- who may see the pages ----
 
+
 @pytest.mark.parametrize("member", ["admin", "supervisor"])
 def test_admins_and_supervisors_see_who_saw_a_participant(cast, person, member):
-    audit_record(action=AuditEvent.Action.VIEW, by=cast.peer, target_type="participants.participant",
-                 target_ids=[person.pk], participant_ids=[person.pk])
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=cast.peer,
+        target_type="participants.participant",
+        target_ids=[person.pk],
+        participant_ids=[person.pk],
+    )
     response = cast.client_for(getattr(cast, member)).get(trail_url(person))
     assert response.status_code == 200
     assert "Pat Tester (pat)" in response.content.decode()
@@ -50,8 +56,13 @@ def test_admins_and_supervisors_see_who_saw_a_participant(cast, person, member):
 @pytest.mark.parametrize("member", ["peer", "partner"])
 def test_other_roles_are_refused(cast, person, member):
     client = cast.client_for(getattr(cast, member))
-    for url in (trail_url(person), trail_url(person, csv_=True), reverse("audit:index"),
-                reverse("audit:user_trail"), reverse("audit:break_glass_list")):
+    for url in (
+        trail_url(person),
+        trail_url(person, csv_=True),
+        reverse("audit:index"),
+        reverse("audit:user_trail"),
+        reverse("audit:break_glass_list"),
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -77,14 +88,28 @@ def test_the_participant_page_links_to_the_trail_for_supervisors_only(cast, pers
 
 # ---- who saw or changed this participant ----
 
+
 def test_the_participant_trail_shows_who_role_what_when_where_and_why(cast, person):
-    other = submit_referral(cast.program, by=cast.supervisor, first_name="Blake", last_name="Other",
-                            phone="412-555-0199").participant
-    audit_record(action=AuditEvent.Action.UPDATE, by=cast.peer, target_type="referrals.referral",
-                 target_ids=[5], participant_ids=[person.pk], changes={"status": ["assigned", "attempting"]},
-                 reason="covering for a colleague", flagged=True)
-    audit_record(action=AuditEvent.Action.VIEW, by=cast.peer2, target_type="participants.participant",
-                 target_ids=[other.pk], participant_ids=[other.pk])
+    other = submit_referral(
+        cast.program, by=cast.supervisor, first_name="Blake", last_name="Other", phone="412-555-0199"
+    ).participant
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        by=cast.peer,
+        target_type="referrals.referral",
+        target_ids=[5],
+        participant_ids=[person.pk],
+        changes={"status": ["assigned", "attempting"]},
+        reason="covering for a colleague",
+        flagged=True,
+    )
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=cast.peer2,
+        target_type="participants.participant",
+        target_ids=[other.pk],
+        participant_ids=[other.pk],
+    )
     html = cast.client_for(cast.supervisor).get(trail_url(person)).content.decode()
     assert "Pat Tester (pat)" in html and "Peer specialist" in html
     assert "Changed referral 5" in html and "assigned → attempting" in html
@@ -93,10 +118,17 @@ def test_the_participant_trail_shows_who_role_what_when_where_and_why(cast, pers
 
 
 def test_the_participant_trail_includes_records_merged_into_this_one(cast, person):
-    absorbed = submit_referral(cast.program, by=cast.supervisor, first_name="Avery", last_name="Sampel",
-                               phone="412-555-0177").participant
-    audit_record(action=AuditEvent.Action.VIEW, by=cast.peer2, target_type="participants.participant",
-                 target_ids=[absorbed.pk], participant_ids=[absorbed.pk], note="before the merge")
+    absorbed = submit_referral(
+        cast.program, by=cast.supervisor, first_name="Avery", last_name="Sampel", phone="412-555-0177"
+    ).participant
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=cast.peer2,
+        target_type="participants.participant",
+        target_ids=[absorbed.pk],
+        participant_ids=[absorbed.pk],
+        note="before the merge",
+    )
     Participant.objects.filter(pk=absorbed.pk).update(merged_into=person)
     assert "before the merge" in cast.client_for(cast.supervisor).get(trail_url(person)).content.decode()
 
@@ -108,8 +140,14 @@ def test_reading_the_participant_trail_is_audited(cast, person):
 
 
 def test_the_participant_trail_downloads_as_csv_and_the_download_is_audited(cast, person):
-    audit_record(action=AuditEvent.Action.VIEW, by=cast.peer, target_type="participants.participant",
-                 target_ids=[person.pk], participant_ids=[person.pk], note="=HYPERLINK(\"http://evil\")")
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=cast.peer,
+        target_type="participants.participant",
+        target_ids=[person.pk],
+        participant_ids=[person.pk],
+        note='=HYPERLINK("http://evil")',
+    )
     response = cast.client_for(cast.supervisor).get(trail_url(person, csv_=True))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -117,7 +155,7 @@ def test_the_participant_trail_downloads_as_csv_and_the_download_is_audited(cast
     rows = read_csv(response)
     viewed = next(row for row in rows if row["action"] == "view" and row["username"] == "pat")
     assert viewed["participant_ids"] == str(person.pk)
-    assert viewed["note"] == "'=HYPERLINK(\"http://evil\")"  # not a formula in a spreadsheet
+    assert viewed["note"] == '\'=HYPERLINK("http://evil")'  # not a formula in a spreadsheet
     assert viewed["entry_hash"] == AuditEvent.objects.get(seq=int(viewed["seq"])).entry_hash
     export = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (export.user, export.role, export.participant_ids) == (cast.supervisor.user, "supervisor", [person.pk])
@@ -125,8 +163,13 @@ def test_the_participant_trail_downloads_as_csv_and_the_download_is_audited(cast
 
 def test_the_participant_trail_pages(cast, person, django_assert_max_num_queries):
     for n in range(60):
-        audit_record(action=AuditEvent.Action.VIEW, by=cast.peer, target_type="participants.participant",
-                     target_ids=[n], participant_ids=[person.pk])
+        audit_record(
+            action=AuditEvent.Action.VIEW,
+            by=cast.peer,
+            target_type="participants.participant",
+            target_ids=[n],
+            participant_ids=[person.pk],
+        )
     client = cast.client_for(cast.supervisor)
     with django_assert_max_num_queries(25):
         first = client.get(trail_url(person))
@@ -136,11 +179,19 @@ def test_the_participant_trail_pages(cast, person, django_assert_max_num_queries
 
 # ---- what did this person see and do ----
 
+
 def test_the_user_trail_shows_what_a_person_saw_with_the_participants_named(cast, person):
-    audit_record(action=AuditEvent.Action.LIST, by=cast.peer, target_type="participants.participant",
-                 target_ids=[person.pk], participant_ids=[person.pk], note="participant search")
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        by=cast.peer,
+        target_type="participants.participant",
+        target_ids=[person.pk],
+        participant_ids=[person.pk],
+        note="participant search",
+    )
     response = cast.client_for(cast.supervisor).get(
-        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": today(cast), "end": today(cast)})
+        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": today(cast), "end": today(cast)}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Viewed a list" in html and "participant search" in html and "Avery Sample" in html
@@ -156,10 +207,15 @@ def test_the_user_trail_includes_sign_ins_but_not_another_programs_entries(cast)
     Membership.objects.create(user=cast.peer.user, program=cast.other_program, role=Role.PEER)
     other_membership = Membership.objects.get(user=cast.peer.user, program=cast.other_program)
     audit_record(action=AuditEvent.Action.LOGIN, user=cast.peer.user)
-    audit_record(action=AuditEvent.Action.VIEW, by=other_membership, target_type="participants.participant",
-                 note="in the other program")
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=other_membership,
+        target_type="participants.participant",
+        note="in the other program",
+    )
     response = cast.client_for(cast.supervisor).get(
-        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": today(cast), "end": today(cast)})
+        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": today(cast), "end": today(cast)}
+    )
     actions = [entry.event.action for entry in response.context["entries"]]
     assert actions == [AuditEvent.Action.LOGIN]
 
@@ -168,18 +224,21 @@ def test_the_user_trail_keeps_to_the_dates_in_the_programs_time_zone(cast):
     event = audit_record(action=AuditEvent.Action.LOGIN, user=cast.peer.user)
     yesterday = (timezone.localdate(timezone=cast.program.zone) - dt.timedelta(days=1)).isoformat()
     client = cast.client_for(cast.supervisor)
-    response = client.get(reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": yesterday,
-                                                         "end": yesterday})
+    response = client.get(
+        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": yesterday, "end": yesterday}
+    )
     assert response.context["entries"] == []
     assert "Nothing was recorded for this person in these dates." in response.content.decode()
-    response = client.get(reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": yesterday,
-                                                         "end": today(cast)})
+    response = client.get(
+        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": yesterday, "end": today(cast)}
+    )
     assert [entry.event for entry in response.context["entries"]] == [event]
 
 
 def test_someone_outside_the_program_cannot_be_chosen(cast):
     response = cast.client_for(cast.supervisor).get(
-        reverse("audit:user_trail"), {"user": cast.outsider.user.pk, "start": today(cast), "end": today(cast)})
+        reverse("audit:user_trail"), {"user": cast.outsider.user.pk, "start": today(cast), "end": today(cast)}
+    )
     assert response.status_code == 200
     assert "Choose a person from the list." in response.content.decode()
     assert response.context["entries"] is None
@@ -187,25 +246,35 @@ def test_someone_outside_the_program_cannot_be_chosen(cast):
 
 def test_a_bad_date_range_is_explained_and_the_choice_kept(cast):
     response = cast.client_for(cast.supervisor).get(
-        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": "2026-03-10", "end": "2026-03-01"})
+        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": "2026-03-10", "end": "2026-03-01"}
+    )
     html = response.content.decode()
     assert "The end date is before the start date." in html
     assert 'value="2026-03-10"' in html and 'value="2026-03-01"' in html
     response = cast.client_for(cast.supervisor).get(
-        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": "March", "end": "2026-03-01"})
+        reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": "March", "end": "2026-03-01"}
+    )
     assert "Enter the date as YYYY-MM-DD" in response.content.decode()
 
 
 def test_the_user_trail_downloads_as_csv_and_the_download_is_audited(cast, person):
-    audit_record(action=AuditEvent.Action.VIEW, by=cast.peer, target_type="participants.participant",
-                 target_ids=[person.pk], participant_ids=[person.pk])
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        by=cast.peer,
+        target_type="participants.participant",
+        target_ids=[person.pk],
+        participant_ids=[person.pk],
+    )
     query = {"user": cast.peer.user.pk, "start": today(cast), "end": today(cast)}
     response = cast.client_for(cast.supervisor).get(reverse("audit:user_trail_csv"), query)
     rows = read_csv(response)
     assert [(row["username"], row["action"], row["role"]) for row in rows] == [("pat", "view", "peer")]
     export = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (export.target_type, export.target_ids, export.participant_ids) == (
-        "accounts.user", [str(cast.peer.user.pk)], [person.pk])
+        "accounts.user",
+        [str(cast.peer.user.pk)],
+        [person.pk],
+    )
 
 
 def test_a_bad_csv_request_goes_back_to_the_page_that_explains_it(cast):

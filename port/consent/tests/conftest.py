@@ -20,11 +20,17 @@ from port.participants.models import Participant
 
 def png_bytes(width: int = 4, height: int = 2) -> bytes:
     """A real, tiny PNG (greyscale), built by hand so the tests need no image library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
@@ -54,19 +60,30 @@ def network(cast) -> Network:
     program = cast.program
     clinic = Agency.objects.create(program=program, name="Northside Methadone Clinic", kind=AgencyKind.TREATMENT)
     return Network(
-        treatment=cast.treatment, clinic=clinic,
+        treatment=cast.treatment,
+        clinic=clinic,
         recovery=Agency.objects.create(program=program, name="Second Wind Recovery", kind=AgencyKind.RECOVERY),
         faith=Agency.objects.create(program=program, name="Grace Community Church", kind=AgencyKind.FAITH),
-        police=cast.police, provider=cast.provider,
+        police=cast.police,
+        provider=cast.provider,
         clinic_provider=make_member(program, "carl", Role.PROVIDER, clinic),
-        law_enforcement=cast.law_enforcement, analyst=cast.analyst, first_responder=cast.first_responder,
+        law_enforcement=cast.law_enforcement,
+        analyst=cast.analyst,
+        first_responder=cast.first_responder,
     )
 
 
 @pytest.fixture
 def participant(cast) -> Participant:
-    referral = submit_referral(cast.program, agency=cast.ed, by=cast.partner, first_name="Dana", last_name="Whitfield",
-                               phone="412-555-0142", date_of_birth=dt.date(1987, 6, 2))
+    referral = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        first_name="Dana",
+        last_name="Whitfield",
+        phone="412-555-0142",
+        date_of_birth=dt.date(1987, 6, 2),
+    )
     return referral.participant
 
 
@@ -77,10 +94,13 @@ def elements(**overrides) -> dict:
     """A complete, valid disclosure consent (the recipient is added by the caller)."""
     values = {
         "kind": ConsentKind.DISCLOSURE,
-        "information_categories": [InformationCategory.IDENTITY, InformationCategory.CONTACT,
-                                   InformationCategory.REFERRAL_STATUS],
+        "information_categories": [
+            InformationCategory.IDENTITY,
+            InformationCategory.CONTACT,
+            InformationCategory.REFERRAL_STATUS,
+        ],
         "information_description": "Name, date of birth, phone and whether the team reached Dana after the "
-                                   "overdose of March 3",
+        "overdose of March 3",
         "purpose": "To arrange an intake appointment at the clinic",
         "revocation_statement": "I may revoke this consent at any time by telling the team or writing to them.",
         "signature_method": SignatureMethod.DRAWN,

@@ -14,13 +14,23 @@ from port.consent.tests.conftest import record
 
 def two_disclosures(cast, network, participant):
     consent = record(cast, participant, recipient_agency=network.treatment)
-    handoff, _ = disclose(participant=participant, recipient=network.treatment,
-                          categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
-                          purpose="Warm hand-off for intake", channel=Disclosure.Channel.HANDOFF, by=cast.peer)
-    provider_read, _ = disclose(participant=participant, recipient=network.treatment,
-                                categories=[InformationCategory.IDENTITY], purpose="=HYPERLINK(\"x\")",
-                                channel=Disclosure.Channel.PROVIDER_VIEW, by=network.provider,
-                                recipient_user=network.provider.user)
+    handoff, _ = disclose(
+        participant=participant,
+        recipient=network.treatment,
+        categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
+        purpose="Warm hand-off for intake",
+        channel=Disclosure.Channel.HANDOFF,
+        by=cast.peer,
+    )
+    provider_read, _ = disclose(
+        participant=participant,
+        recipient=network.treatment,
+        categories=[InformationCategory.IDENTITY],
+        purpose='=HYPERLINK("x")',
+        channel=Disclosure.Channel.PROVIDER_VIEW,
+        by=network.provider,
+        recipient_user=network.provider.user,
+    )
     return consent, handoff, provider_read
 
 
@@ -49,7 +59,7 @@ def test_printing_the_accounting_is_audited_as_an_export(cast, network, particip
     response = cast.client_for(cast.peer).get(url("accounting_print", participant))
     page = response.content.decode()
     assert response.status_code == 200 and "Warm hand-off for intake" in page and "Printed" in page
-    assert 'data-print hidden' in page
+    assert "data-print hidden" in page
     event = AuditEvent.objects.filter(target_type="consent.disclosure").latest("seq")
     assert event.action == AuditEvent.Action.EXPORT and "printed" in event.note
 
@@ -60,14 +70,23 @@ def test_the_accounting_downloads_as_csv_audited_as_an_export(cast, network, par
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="disclosures-{participant.public_id}.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose",
-                       "Disclosed by"]
+    assert rows[0] == [
+        "When",
+        "What",
+        "To whom",
+        "How",
+        "Consent",
+        "Consent signed on",
+        "Consent id",
+        "Purpose",
+        "Disclosed by",
+    ]
     assert len(rows) == 3
     newest, oldest = rows[1], rows[2]
     assert oldest[1] == "Name and date of birth; Phone, address and where to find the person"
     assert oldest[2] == "Riverside Recovery Clinic" and oldest[3] == "Shared with a provider"
     assert oldest[6] == str(consent.public_id) and oldest[7] == "Warm hand-off for intake"
-    assert newest[7] == "'=HYPERLINK(\"x\")"  # never a formula in a spreadsheet
+    assert newest[7] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
     event = AuditEvent.objects.filter(target_type="consent.disclosure").latest("seq")
     assert event.action == AuditEvent.Action.EXPORT and "CSV" in event.note
 
@@ -80,7 +99,12 @@ def test_an_empty_accounting_says_so(cast, participant):
 def test_the_accounting_is_for_the_programs_team(cast, network, participant):
     two_disclosures(cast, network, participant)
     for name in ("accounting", "accounting_print", "accounting_csv"):
-        for member in (cast.partner, network.provider, network.law_enforcement, network.analyst,
-                       network.first_responder):
+        for member in (
+            cast.partner,
+            network.provider,
+            network.law_enforcement,
+            network.analyst,
+            network.first_responder,
+        ):
             assert cast.client_for(member).get(url(name, participant)).status_code == 403
         assert cast.client_for(cast.outsider).get(url(name, participant)).status_code == 404

@@ -30,8 +30,9 @@ def test_the_admin_lists_the_programs_consents_read_only_and_audited(cast, netwo
     assert event.participant_ids == [participant.pk] and event.user == cast.admin.user
     change = reverse("admin:consent_consent_change", args=[ours.pk])
     assert client.get(change).status_code == 200
-    assert AuditEvent.objects.filter(target_type="consent.consent", action=AuditEvent.Action.VIEW,
-                                     target_ids=[str(ours.pk)]).exists()
+    assert AuditEvent.objects.filter(
+        target_type="consent.consent", action=AuditEvent.Action.VIEW, target_ids=[str(ours.pk)]
+    ).exists()
     assert client.post(change, {"kind": "tpo"}).status_code == 403
     assert client.get(reverse("admin:consent_consent_add")).status_code == 403
     assert client.post(reverse("admin:consent_consent_delete", args=[ours.pk]), {"post": "yes"}).status_code == 403
@@ -41,8 +42,14 @@ def test_the_admin_lists_the_programs_consents_read_only_and_audited(cast, netwo
 
 def test_the_admin_lists_disclosures_of_the_program(cast, network, participant):
     record(cast, participant, recipient_agency=network.treatment)
-    disclose(participant=participant, recipient=network.treatment, categories=[InformationCategory.IDENTITY],
-             purpose="Intake", channel=Disclosure.Channel.HANDOFF, by=cast.peer)
+    disclose(
+        participant=participant,
+        recipient=network.treatment,
+        categories=[InformationCategory.IDENTITY],
+        purpose="Intake",
+        channel=Disclosure.Channel.HANDOFF,
+        by=cast.peer,
+    )
     client = cast.client_for(cast.admin)
     page = client.get(reverse("admin:consent_disclosure_changelist")).content.decode()
     assert "Riverside Recovery Clinic" in page

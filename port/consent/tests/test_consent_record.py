@@ -23,8 +23,15 @@ def refused(cast, participant, **overrides) -> dict[str, list[str]]:
 
 def test_a_complete_disclosure_consent_is_recorded_with_every_element(cast, network, participant):
     today = program_today(cast.program)
-    consent = record(cast, participant, recipient_agency=network.treatment, expires_on=today + dt.timedelta(days=90),
-                     signed_by_name="Lee Whitfield", signer_authority="Legal guardian", language="es")
+    consent = record(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        expires_on=today + dt.timedelta(days=90),
+        signed_by_name="Lee Whitfield",
+        signer_authority="Legal guardian",
+        language="es",
+    )
     consent.refresh_from_db()
     assert consent.kind == ConsentKind.DISCLOSURE
     assert consent.program == cast.program and consent.participant == participant
@@ -48,16 +55,19 @@ def test_recording_a_consent_is_audited_without_free_text_or_the_signature(cast,
     assert "data:image" not in str(event.changes) and "intake appointment" not in str(event.changes)
 
 
-@pytest.mark.parametrize("description", [
-    "All records",
-    "any and all information",
-    "Entire file",
-    "everything",
-    "All of my medical records",
-    "The complete record",
-    "todos mis registros",
-    "toda la información",
-])
+@pytest.mark.parametrize(
+    "description",
+    [
+        "All records",
+        "any and all information",
+        "Entire file",
+        "everything",
+        "All of my medical records",
+        "The complete record",
+        "todos mis registros",
+        "toda la información",
+    ],
+)
 def test_a_general_release_is_refused(cast, network, participant, description):
     errors = refused(cast, participant, recipient_agency=network.treatment, information_description=description)
     assert "A general release is not allowed" in errors["information_description"][0]
@@ -70,28 +80,36 @@ def test_a_consent_with_no_kind_of_information_is_a_general_release(cast, networ
 
 
 def test_a_specific_description_mentioning_records_is_accepted(cast, network, participant):
-    consent = record(cast, participant, recipient_agency=network.treatment,
-                     information_description="Referral records from March 2026 and the phone number on file")
+    consent = record(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        information_description="Referral records from March 2026 and the phone number on file",
+    )
     assert consent.pk
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("information_description", "", "Describe the information specifically"),
-    ("information_description", "Name", "in a few words at least"),
-    ("purpose", "  ", "Say what the information is for"),
-    ("revocation_statement", "", "right to revoke"),
-    ("signed_on", None, "date the consent was signed"),
-    ("signature_method", "", "Choose how the consent was given"),
-    ("information_categories", ["all"], "Choose the kinds of information from the list"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("information_description", "", "Describe the information specifically"),
+        ("information_description", "Name", "in a few words at least"),
+        ("purpose", "  ", "Say what the information is for"),
+        ("revocation_statement", "", "right to revoke"),
+        ("signed_on", None, "date the consent was signed"),
+        ("signature_method", "", "Choose how the consent was given"),
+        ("information_categories", ["all"], "Choose the kinds of information from the list"),
+    ],
+)
 def test_each_required_element_has_its_own_message(cast, network, participant, field, value, message):
     errors = refused(cast, participant, recipient_agency=network.treatment, **{field: value})
     assert message in " ".join(errors[field])
 
 
 def test_every_problem_is_reported_at_once(cast, network, participant):
-    errors = refused(cast, participant, information_description="everything", purpose="", expiry_event="",
-                     signature_image="")
+    errors = refused(
+        cast, participant, information_description="everything", purpose="", expiry_event="", signature_image=""
+    )
     assert {"information_description", "recipient_agency", "purpose", "expires_on", "signature_image"} <= set(errors)
 
 
@@ -109,8 +127,13 @@ def test_a_recipient_from_another_program_is_refused(cast, participant):
 def test_a_law_enforcement_agency_is_refused_as_a_recipient(cast, network, participant):
     errors = refused(cast, participant, recipient_agency=network.police)
     assert "Law enforcement agencies cannot receive substance-use information" in errors["recipient_agency"][0]
-    errors = refused(cast, participant, kind=ConsentKind.COUNSELING_NOTES, recipient_agency=network.police,
-                     information_categories=[InformationCategory.COUNSELING_NOTES])
+    errors = refused(
+        cast,
+        participant,
+        kind=ConsentKind.COUNSELING_NOTES,
+        recipient_agency=network.police,
+        information_categories=[InformationCategory.COUNSELING_NOTES],
+    )
     assert "Law enforcement" in errors["recipient_agency"][0]
 
 
@@ -123,8 +146,13 @@ def test_a_tpo_consent_names_a_class_and_no_agency(cast, network, participant):
     errors = refused(cast, participant, kind=ConsentKind.TPO, recipient_agency=network.treatment)
     assert "names a class of recipients, not one organization" in errors["recipient_agency"][0]
     assert "Describe the class of recipients" in errors["recipient_class"][0]
-    consent = record(cast, participant, kind=ConsentKind.TPO, recipient_class="My treating providers and health plans",
-                     purpose="For treatment, payment and health care operations")
+    consent = record(
+        cast,
+        participant,
+        kind=ConsentKind.TPO,
+        recipient_class="My treating providers and health plans",
+        purpose="For treatment, payment and health care operations",
+    )
     assert consent.recipient_agency is None and consent.recipient_class == "My treating providers and health plans"
 
 
@@ -136,19 +164,29 @@ def test_a_participation_consent_names_no_outside_recipient(cast, network, parti
 
 
 def test_counseling_notes_need_a_consent_of_their_own(cast, network, participant):
-    errors = refused(cast, participant, recipient_agency=network.treatment,
-                     information_categories=[InformationCategory.IDENTITY, InformationCategory.COUNSELING_NOTES])
+    errors = refused(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        information_categories=[InformationCategory.IDENTITY, InformationCategory.COUNSELING_NOTES],
+    )
     assert "Counseling notes need a consent of their own" in errors["information_categories"][0]
-    errors = refused(cast, participant, kind=ConsentKind.COUNSELING_NOTES, recipient_agency=network.treatment,
-                     information_categories=[InformationCategory.IDENTITY])
+    errors = refused(
+        cast,
+        participant,
+        kind=ConsentKind.COUNSELING_NOTES,
+        recipient_agency=network.treatment,
+        information_categories=[InformationCategory.IDENTITY],
+    )
     assert "must include counseling notes" in errors["information_categories"][0]
 
 
 def test_an_expiry_date_or_event_is_required(cast, network, participant):
     errors = refused(cast, participant, recipient_agency=network.treatment, expires_on=None, expiry_event="")
     assert "Give the date this consent expires, or the event that ends it" in errors["expires_on"][0]
-    only_date = record(cast, participant, recipient_agency=network.treatment, expiry_event="",
-                       expires_on=program_today(cast.program))
+    only_date = record(
+        cast, participant, recipient_agency=network.treatment, expiry_event="", expires_on=program_today(cast.program)
+    )
     assert only_date.expires_on == program_today(cast.program)
 
 
@@ -169,12 +207,15 @@ def test_a_drawn_signature_must_be_there(cast, network, participant):
     assert "The signature pad is empty" in errors["signature_image"][0]
 
 
-@pytest.mark.parametrize("image", [
-    "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff\xe0 not png").decode(),
-    "data:image/png;base64,not base64 at all!",
-    "data:image/png;base64," + base64.b64encode(b"GIF89a pretending").decode(),
-    "https://example.org/signature.png",
-])
+@pytest.mark.parametrize(
+    "image",
+    [
+        "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff\xe0 not png").decode(),
+        "data:image/png;base64,not base64 at all!",
+        "data:image/png;base64," + base64.b64encode(b"GIF89a pretending").decode(),
+        "https://example.org/signature.png",
+    ],
+)
 def test_a_drawn_signature_must_be_a_png_data_url(cast, network, participant, image):
     errors = refused(cast, participant, recipient_agency=network.treatment, signature_image=image)
     assert "did not arrive as a picture" in errors["signature_image"][0]
@@ -182,17 +223,27 @@ def test_a_drawn_signature_must_be_a_png_data_url(cast, network, participant, im
 
 def test_a_drawn_signature_over_200_kb_is_refused(cast, network, participant):
     big = png_bytes() + b"\x00" * (201 * 1024)
-    errors = refused(cast, participant, recipient_agency=network.treatment,
-                     signature_image="data:image/png;base64," + base64.b64encode(big).decode())
+    errors = refused(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        signature_image="data:image/png;base64," + base64.b64encode(big).decode(),
+    )
     assert "too large (over 200 KB)" in errors["signature_image"][0]
 
 
 def test_verbal_consent_needs_a_witness_and_keeps_no_drawing(cast, network, participant):
-    errors = refused(cast, participant, recipient_agency=network.treatment, signature_method=SignatureMethod.VERBAL,
-                     witness_name="")
+    errors = refused(
+        cast, participant, recipient_agency=network.treatment, signature_method=SignatureMethod.VERBAL, witness_name=""
+    )
     assert "Verbal consent needs a witness" in errors["witness_name"][0]
-    consent = record(cast, participant, recipient_agency=network.treatment, signature_method=SignatureMethod.VERBAL,
-                     witness_name="Quinn Tester")
+    consent = record(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        signature_method=SignatureMethod.VERBAL,
+        witness_name="Quinn Tester",
+    )
     assert consent.witness_name == "Quinn Tester" and consent.signature_image == ""
 
 
@@ -210,8 +261,9 @@ def test_a_consent_must_name_the_participant(cast, network):
 
 
 def test_overlong_elements_are_refused_with_their_length(cast, network, participant):
-    errors = refused(cast, participant, recipient_agency=network.treatment, witness_name="W" * 201,
-                     expiry_event="E" * 250)
+    errors = refused(
+        cast, participant, recipient_agency=network.treatment, witness_name="W" * 201, expiry_event="E" * 250
+    )
     assert "at most 200 characters (it has 250)" in errors["expiry_event"][0]
     assert "at most 200 characters (it has 201)" in errors["witness_name"][0]
 

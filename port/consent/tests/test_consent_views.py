@@ -69,8 +69,7 @@ def test_the_form_offers_no_law_enforcement_and_no_counseling_notes_outside_thei
 
 
 def test_a_refused_consent_shows_every_problem_and_keeps_what_was_entered(cast, network, participant):
-    data = form_data(cast, network, information_description="All records", purpose="", expires_on="",
-                     expiry_event="")
+    data = form_data(cast, network, information_description="All records", purpose="", expires_on="", expiry_event="")
     response = cast.client_for(cast.peer).post(new_url(participant), data)
     page = response.content.decode()
     assert response.status_code == 200 and not Consent.objects.exists()
@@ -131,14 +130,30 @@ def test_another_programs_team_gets_404(cast, network, participant):
 
 
 def test_the_consent_page_shows_every_element_and_is_audited(cast, network, participant):
-    consent = record(cast, participant, recipient_agency=network.treatment, signed_by_name="Lee Whitfield",
-                     signer_authority="Legal guardian", expires_on=dt.date(2099, 1, 31))
+    consent = record(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        signed_by_name="Lee Whitfield",
+        signer_authority="Legal guardian",
+        expires_on=dt.date(2099, 1, 31),
+    )
     page = cast.client_for(cast.peer2).get(reverse("consent:detail", args=[consent.public_id])).content.decode()
-    for text in ("Dana Whitfield", "Riverside PORT", "Name and date of birth", "whether the team reached Dana",
-                 "Riverside Recovery Clinic", "To arrange an intake appointment at the clinic",
-                 "I may revoke this consent at any time", "Jan 31, 2099", "When I finish treatment at the clinic",
-                 "Signed on the screen", reverse("consent:signature", args=[consent.public_id]),
-                 "Lee Whitfield (Legal guardian)", "Active"):
+    for text in (
+        "Dana Whitfield",
+        "Riverside PORT",
+        "Name and date of birth",
+        "whether the team reached Dana",
+        "Riverside Recovery Clinic",
+        "To arrange an intake appointment at the clinic",
+        "I may revoke this consent at any time",
+        "Jan 31, 2099",
+        "When I finish treatment at the clinic",
+        "Signed on the screen",
+        reverse("consent:signature", args=[consent.public_id]),
+        "Lee Whitfield (Legal guardian)",
+        "Active",
+    ):
         assert text in page, text
     event = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, target_type="consent.consent").latest("seq")
     assert event.user == cast.peer2.user and event.participant_ids == [participant.pk]
@@ -174,8 +189,9 @@ def test_the_signature_is_served_as_a_png_and_not_cached(cast, network, particip
     response = cast.client_for(cast.peer).get(reverse("consent:signature", args=[consent.public_id]))
     assert response["Content-Type"] == "image/png" and response.content == png_bytes()
     assert "no-store" in response["Cache-Control"]
-    verbal = record(cast, participant, recipient_agency=network.treatment, signature_method="verbal",
-                    witness_name="Quinn")
+    verbal = record(
+        cast, participant, recipient_agency=network.treatment, signature_method="verbal", witness_name="Quinn"
+    )
     assert cast.client_for(cast.peer).get(reverse("consent:signature", args=[verbal.public_id])).status_code == 404
 
 
@@ -185,8 +201,8 @@ def test_the_participant_page_has_a_consents_and_sharing_card(cast, network, par
     revoked.revoked_at = revoked.recorded_at
     revoked.save(update_fields=["revoked_at"])
     page = cast.client_for(cast.peer).get(reverse("participants:detail", args=[participant.public_id])).content.decode()
-    card = page[page.index('id="consents-heading"'):]
-    card = card[:card.index("</section>")]
+    card = page[page.index('id="consents-heading"') :]
+    card = card[: card.index("</section>")]
     assert "Consents and sharing" in card
     assert card.index(str(active.public_id)) < card.index(str(revoked.public_id))  # in force first
     assert "Active" in card and "Revoked" in card

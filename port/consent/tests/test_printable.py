@@ -23,36 +23,63 @@ def printed(cast, consent, language: str | None = None) -> str:
     response = cast.client_for(cast.peer).get(url)
     assert response.status_code == 200
     page = response.content.decode()
-    return page[page.index("<article"):page.index("</article>")]
+    return page[page.index("<article") : page.index("</article>")]
 
 
 def spanish_consent(cast, network, participant):
     return record(
-        cast, participant, language="es", recipient_agency=network.treatment, expires_on=dt.date(2099, 3, 5),
+        cast,
+        participant,
+        language="es",
+        recipient_agency=network.treatment,
+        expires_on=dt.date(2099, 3, 5),
         information_description="Nombre, fecha de nacimiento y si el equipo logró contactar a Dana",
         purpose="Para programar una cita de admisión en la clínica",
         revocation_statement="Entiendo que puedo revocar este consentimiento en cualquier momento.",
-        expiry_event="Cuando termine el tratamiento", signed_by_name="Lee Whitfield", signer_authority="Tutor legal")
+        expiry_event="Cuando termine el tratamiento",
+        signed_by_name="Lee Whitfield",
+        signer_authority="Tutor legal",
+    )
 
 
 def test_a_recorded_consent_prints_every_element_in_english(cast, network, participant):
-    consent = record(cast, participant, recipient_agency=network.treatment, expires_on=dt.date(2099, 3, 5),
-                     signed_by_name="Lee Whitfield", signer_authority="Legal guardian")
+    consent = record(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        expires_on=dt.date(2099, 3, 5),
+        signed_by_name="Lee Whitfield",
+        signer_authority="Legal guardian",
+    )
     article = printed(cast, consent)
     assert 'lang="en"' in article
     for text in (
         "Consent to disclose substance use information to a named recipient",
-        "1. Participant&#x27;s name", "Dana Whitfield",
-        "2. Who may disclose the information", "Riverside PORT",
-        "3. What information, described specifically", "Name and date of birth", "(chosen)", "(not chosen)",
+        "1. Participant&#x27;s name",
+        "Dana Whitfield",
+        "2. Who may disclose the information",
+        "Riverside PORT",
+        "3. What information, described specifically",
+        "Name and date of birth",
+        "(chosen)",
+        "(not chosen)",
         "whether the team reached Dana after the overdose of March 3",
-        "4. To whom", "Riverside Recovery Clinic",
-        "5. Purpose", "To arrange an intake appointment at the clinic",
-        "6. My right to revoke this consent", "I may revoke this consent at any time",
+        "4. To whom",
+        "Riverside Recovery Clinic",
+        "5. Purpose",
+        "To arrange an intake appointment at the clinic",
+        "6. My right to revoke this consent",
+        "I may revoke this consent at any time",
         "The program will not make my treatment, services",
-        "7. When this consent ends", "March 5, 2099", "When I finish treatment at the clinic",
-        "8. Signature and date", "Signed on the screen:", reverse("consent:signature", args=[consent.public_id]),
-        "9. If someone other than the participant signs", "Lee Whitfield", "Legal guardian",
+        "7. When this consent ends",
+        "March 5, 2099",
+        "When I finish treatment at the clinic",
+        "8. Signature and date",
+        "Signed on the screen:",
+        reverse("consent:signature", args=[consent.public_id]),
+        "9. If someone other than the participant signs",
+        "Lee Whitfield",
+        "Legal guardian",
         NOTICE_2_32[:120],
     ):
         assert text in article, text
@@ -66,18 +93,34 @@ def test_a_recorded_consent_prints_every_element_in_spanish(cast, network, parti
     for text in (
         "Consentimiento para divulgar información sobre el uso de sustancias a un destinatario nombrado",
         "Estos registros están protegidos por las normas federales de confidencialidad (42 CFR parte 2)",
-        "1. Nombre del participante", "Dana Whitfield",
-        "2. Quién puede divulgar la información", "Riverside PORT",
-        "3. Qué información (descrita de forma específica)", "Nombre y fecha de nacimiento", "(marcado)",
+        "1. Nombre del participante",
+        "Dana Whitfield",
+        "2. Quién puede divulgar la información",
+        "Riverside PORT",
+        "3. Qué información (descrita de forma específica)",
+        "Nombre y fecha de nacimiento",
+        "(marcado)",
         "Nombre, fecha de nacimiento y si el equipo logró contactar a Dana",
-        "4. A quién", "Esta organización:", "Riverside Recovery Clinic",
-        "5. Propósito", "Para programar una cita de admisión en la clínica",
-        "6. Mi derecho a revocar este consentimiento", "Entiendo que puedo revocar este consentimiento",
+        "4. A quién",
+        "Esta organización:",
+        "Riverside Recovery Clinic",
+        "5. Propósito",
+        "Para programar una cita de admisión en la clínica",
+        "6. Mi derecho a revocar este consentimiento",
+        "Entiendo que puedo revocar este consentimiento",
         "El programa no condicionará mi tratamiento",
-        "7. Cuándo termina este consentimiento", "5 de marzo de 2099", "Cuando termine el tratamiento",
-        "8. Firma y fecha", "Firmado en la pantalla:", "La firma trazada en la pantalla",
-        "9. Si firma otra persona en lugar del participante", "Lee Whitfield", "Tutor legal",
-        "Lo que se le informa a cada destinatario", NOTICE_2_32_ES[:120], NOTICE_2_32[:120],
+        "7. Cuándo termina este consentimiento",
+        "5 de marzo de 2099",
+        "Cuando termine el tratamiento",
+        "8. Firma y fecha",
+        "Firmado en la pantalla:",
+        "La firma trazada en la pantalla",
+        "9. Si firma otra persona en lugar del participante",
+        "Lee Whitfield",
+        "Tutor legal",
+        "Lo que se le informa a cada destinatario",
+        NOTICE_2_32_ES[:120],
+        NOTICE_2_32[:120],
     ):
         assert text in article, text
     # The English interface words stay out of the Spanish form.
@@ -100,15 +143,21 @@ def test_a_revoked_consent_prints_as_revoked(cast, network, participant):
 
 
 def test_verbal_consent_prints_its_witness(cast, network, participant):
-    consent = record(cast, participant, recipient_agency=network.treatment, signature_method="verbal",
-                     witness_name="Quinn Tester")
+    consent = record(
+        cast, participant, recipient_agency=network.treatment, signature_method="verbal", witness_name="Quinn Tester"
+    )
     article = printed(cast, consent)
     assert "gave this consent verbally" in article and "Quinn Tester" in article and "<img" not in article
 
 
 def test_a_tpo_consent_prints_its_class_and_the_redisclosure_statement(cast, participant):
-    consent = record(cast, participant, kind=ConsentKind.TPO, recipient_class="My treating providers and health plans",
-                     purpose="For treatment, payment and health care operations")
+    consent = record(
+        cast,
+        participant,
+        kind=ConsentKind.TPO,
+        recipient_class="My treating providers and health plans",
+        purpose="For treatment, payment and health care operations",
+    )
     article = printed(cast, consent)
     assert "This class of recipients:" in article and "My treating providers and health plans" in article
     assert "may be redisclosed as the HIPAA rules permit" in article
@@ -121,15 +170,18 @@ def test_a_participation_consent_discloses_to_nobody_outside_the_team(cast, part
 
 
 @pytest.mark.parametrize("kind", ConsentKind.values)
-@pytest.mark.parametrize("language, title_word, revoke_words", [
-    ("en", "Consent", "I understand that I may revoke this consent at any time"),
-    ("es", "Consentimiento", "Entiendo que puedo revocar este consentimiento en cualquier momento"),
-])
+@pytest.mark.parametrize(
+    "language, title_word, revoke_words",
+    [
+        ("en", "Consent", "I understand that I may revoke this consent at any time"),
+        ("es", "Consentimiento", "Entiendo que puedo revocar este consentimiento en cualquier momento"),
+    ],
+)
 def test_a_blank_form_for_every_kind_and_language(cast, kind, language, title_word, revoke_words):
     response = cast.client_for(cast.peer).get(reverse("consent:blank_form", args=[kind, language]))
     assert response.status_code == 200
     page = response.content.decode()
-    article = page[page.index("<article"):page.index("</article>")]
+    article = page[page.index("<article") : page.index("</article>")]
     assert f'lang="{language}"' in article and f"<h1>{title_word}" in article
     assert revoke_words in article and "Riverside PORT" in article
     assert article.count('class="write-line"') >= 4  # name, dates, signer: lines to write on
@@ -157,11 +209,12 @@ def test_blank_forms_are_for_the_team(cast, network):
 
 # ---- no inline script: a strict CSP later ----
 
+
 def test_the_signature_pad_is_a_javascript_file_the_form_loads(cast, participant):
     path = finders.find("consent/signature.js")
     assert path is not None
     source = Path(path).read_text()
-    assert "toDataURL(\"image/png\")" in source and "pointerdown" in source
+    assert 'toDataURL("image/png")' in source and "pointerdown" in source
     page = cast.client_for(cast.peer).get(reverse("consent:new", args=[participant.public_id, "disclosure"]))
     assert '<script src="/static/consent/signature.js" defer></script>' in page.content.decode()
     assert "<canvas" in page.content.decode()

@@ -17,8 +17,12 @@ from port.consent.tests.conftest import program_today, record
 from port.outreach.models import Encounter
 from port.participants.models import Participant
 
-IDENTITY, CONTACT, REFERRAL_STATUS, NOTES = (InformationCategory.IDENTITY, InformationCategory.CONTACT,
-                                             InformationCategory.REFERRAL_STATUS, InformationCategory.NOTES)
+IDENTITY, CONTACT, REFERRAL_STATUS, NOTES = (
+    InformationCategory.IDENTITY,
+    InformationCategory.CONTACT,
+    InformationCategory.REFERRAL_STATUS,
+    InformationCategory.NOTES,
+)
 NOTICE_START = "This record which has been disclosed to you is protected by federal confidentiality rules"
 
 
@@ -31,18 +35,26 @@ def provider_url(participant: Participant) -> str:
 
 
 def hand_off(cast, participant, recipient, categories=(IDENTITY, REFERRAL_STATUS)) -> Disclosure:
-    disclosure, _notice = disclose(participant=participant, recipient=recipient, categories=categories,
-                                   purpose="Intake appointment on Monday", channel=Disclosure.Channel.HANDOFF,
-                                   by=cast.peer)
+    disclosure, _notice = disclose(
+        participant=participant,
+        recipient=recipient,
+        categories=categories,
+        purpose="Intake appointment on Monday",
+        channel=Disclosure.Channel.HANDOFF,
+        by=cast.peer,
+    )
     return disclosure
 
 
 def post_share(cast, participant, recipient, categories, member=None):
-    return cast.client_for(member or cast.peer).post(share_url(participant), {
-        "recipient": recipient.pk, "categories": list(categories), "purpose": "Warm hand-off for intake"})
+    return cast.client_for(member or cast.peer).post(
+        share_url(participant),
+        {"recipient": recipient.pk, "categories": list(categories), "purpose": "Warm hand-off for intake"},
+    )
 
 
 # ---- sharing from the participant's page ----
+
 
 def test_sharing_under_a_consent_shows_the_2_32_notice(cast, network, participant):
     record(cast, participant, recipient_agency=network.treatment)
@@ -56,17 +68,21 @@ def test_sharing_under_a_consent_shows_the_2_32_notice(cast, network, participan
     assert disclosure.channel == Disclosure.Channel.HANDOFF and disclosure.categories == [CONTACT, IDENTITY]
 
 
-@pytest.mark.parametrize("situation, message", [
-    ("no consent", "No consent names Riverside Recovery Clinic."),
-    ("revoked", "The consent naming Riverside Recovery Clinic was revoked on"),
-    ("expired", "The consent naming Riverside Recovery Clinic expired on"),
-    ("another recipient", "No consent names Riverside Recovery Clinic."),
-    ("other information", "The consent in force does not cover: Notes from contacts and visits."),
-])
+@pytest.mark.parametrize(
+    "situation, message",
+    [
+        ("no consent", "No consent names Riverside Recovery Clinic."),
+        ("revoked", "The consent naming Riverside Recovery Clinic was revoked on"),
+        ("expired", "The consent naming Riverside Recovery Clinic expired on"),
+        ("another recipient", "No consent names Riverside Recovery Clinic."),
+        ("other information", "The consent in force does not cover: Notes from contacts and visits."),
+    ],
+)
 def test_a_refused_share_says_why_and_keeps_what_was_entered(cast, network, participant, situation, message):
     if situation == "revoked":
-        consent_revoke(by=cast.peer, consent=record(cast, participant, recipient_agency=network.treatment),
-                       note="By phone")
+        consent_revoke(
+            by=cast.peer, consent=record(cast, participant, recipient_agency=network.treatment), note="By phone"
+        )
     elif situation == "expired":
         consent = record(cast, participant, recipient_agency=network.treatment)
         yesterday = program_today(cast.program) - dt.timedelta(days=1)
@@ -86,8 +102,13 @@ def test_a_refused_share_says_why_and_keeps_what_was_entered(cast, network, part
 
 
 def test_a_tpo_consent_does_not_reach_a_faith_group_and_says_so(cast, network, participant):
-    record(cast, participant, kind=ConsentKind.TPO, recipient_class="My treating providers and health plans",
-           purpose="For treatment, payment and health care operations")
+    record(
+        cast,
+        participant,
+        kind=ConsentKind.TPO,
+        recipient_class="My treating providers and health plans",
+        purpose="For treatment, payment and health care operations",
+    )
     page = post_share(cast, participant, network.faith, [IDENTITY]).content.decode()
     assert "covers treatment providers, emergency departments and recovery organizations" in page
     assert post_share(cast, participant, network.clinic, [IDENTITY]).status_code == 302
@@ -129,6 +150,7 @@ def test_a_hand_off_page_is_the_teams_own(cast, network, participant):
 
 # ---- what the provider sees ----
 
+
 def test_the_provider_lists_people_handed_off_to_their_agency(cast, network, participant):
     record(cast, participant, recipient_agency=network.treatment)
     hand_off(cast, participant, network.treatment)
@@ -169,10 +191,20 @@ def test_expiry_hides_the_person_from_the_provider(cast, network, participant):
 
 
 def test_the_provider_sees_only_the_categories_handed_off(cast, network, participant):
-    record(cast, participant, recipient_agency=network.treatment,
-           information_categories=[IDENTITY, CONTACT, REFERRAL_STATUS, NOTES])
-    Encounter.objects.create(program=cast.program, participant=participant, mode="in_person",
-                             notes="Talked about housing worries", goals="Get my kids back", author=cast.peer.user)
+    record(
+        cast,
+        participant,
+        recipient_agency=network.treatment,
+        information_categories=[IDENTITY, CONTACT, REFERRAL_STATUS, NOTES],
+    )
+    Encounter.objects.create(
+        program=cast.program,
+        participant=participant,
+        mode="in_person",
+        notes="Talked about housing worries",
+        goals="Get my kids back",
+        author=cast.peer.user,
+    )
     hand_off(cast, participant, network.treatment, categories=[IDENTITY, REFERRAL_STATUS])
     page = cast.client_for(network.provider).get(provider_url(participant)).content.decode()
     assert "Dana Whitfield" in page and "Jun 2, 1987" in page
@@ -202,11 +234,23 @@ def test_the_provider_page_answers_404_to_everyone_else(cast, network, participa
     record(cast, participant, recipient_agency=network.treatment)
     hand_off(cast, participant, network.treatment)
     url = provider_url(participant)
-    for member in (network.clinic_provider, cast.peer, cast.supervisor, cast.partner, network.law_enforcement,
-                   network.analyst, network.first_responder, cast.outsider):
+    for member in (
+        network.clinic_provider,
+        cast.peer,
+        cast.supervisor,
+        cast.partner,
+        network.law_enforcement,
+        network.analyst,
+        network.first_responder,
+        cast.outsider,
+    ):
         assert cast.client_for(member).get(url).status_code == 404, member.role
-    assert cast.client_for(network.provider).get(
-        reverse("consent:shared_participant", args=["7a1e43a4-3f35-4f2b-9b35-2d5a4b6c7d8e"])).status_code == 404
+    assert (
+        cast.client_for(network.provider)
+        .get(reverse("consent:shared_participant", args=["7a1e43a4-3f35-4f2b-9b35-2d5a4b6c7d8e"]))
+        .status_code
+        == 404
+    )
     assert not Disclosure.objects.filter(channel=Disclosure.Channel.PROVIDER_VIEW).exists()
 
 
@@ -225,8 +269,13 @@ def test_a_team_view_of_a_hand_off_is_not_a_provider_disclosure(cast, network, p
 
 def test_a_hand_off_page_hides_what_the_viewers_role_may_not_see(cast, network, participant):
     record(cast, participant, recipient_agency=network.treatment, information_categories=[IDENTITY, NOTES])
-    Encounter.objects.create(program=cast.program, participant=participant, mode="in_person",
-                             notes="Talked about housing worries", author=cast.peer.user)
+    Encounter.objects.create(
+        program=cast.program,
+        participant=participant,
+        mode="in_person",
+        notes="Talked about housing worries",
+        author=cast.peer.user,
+    )
     disclosure = hand_off(cast, participant, network.treatment, categories=[IDENTITY, NOTES])
     url = reverse("consent:disclosure", args=[disclosure.pk])
     assert "housing worries" in cast.client_for(cast.peer).get(url).content.decode()

@@ -15,11 +15,18 @@ IDENTITY, REFERRAL_STATUS = InformationCategory.IDENTITY, InformationCategory.RE
 
 def hand_off_people(cast, network, names) -> None:
     for first in names:
-        person = submit_referral(cast.program, first_name=first, last_name="Example",
-                                 phone=f"412-555-02{ord(first[0]) - ord('A'):02d}").participant
+        person = submit_referral(
+            cast.program, first_name=first, last_name="Example", phone=f"412-555-02{ord(first[0]) - ord('A'):02d}"
+        ).participant
         record(cast, person, recipient_agency=network.treatment)
-        disclose(participant=person, recipient=network.treatment, categories=[IDENTITY, REFERRAL_STATUS],
-                 purpose="Intake", channel=Disclosure.Channel.HANDOFF, by=cast.peer)
+        disclose(
+            participant=person,
+            recipient=network.treatment,
+            categories=[IDENTITY, REFERRAL_STATUS],
+            purpose="Intake",
+            channel=Disclosure.Channel.HANDOFF,
+            by=cast.peer,
+        )
 
 
 def queries(client, url) -> int:
@@ -45,9 +52,15 @@ def test_the_accounting_costs_the_same_for_one_or_many_disclosures(cast, network
 
     def share(times):
         for _ in range(times):
-            disclose(participant=participant, recipient=network.treatment, categories=[IDENTITY], purpose="Intake",
-                     channel=Disclosure.Channel.PROVIDER_VIEW, by=network.provider,
-                     recipient_user=network.provider.user)
+            disclose(
+                participant=participant,
+                recipient=network.treatment,
+                categories=[IDENTITY],
+                purpose="Intake",
+                channel=Disclosure.Channel.PROVIDER_VIEW,
+                by=network.provider,
+                recipient_user=network.provider.user,
+            )
 
     share(1)
     one = queries(client, url)

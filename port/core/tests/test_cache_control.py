@@ -20,10 +20,12 @@ def assert_not_stored(response) -> None:
 def test_the_participant_page_the_referral_page_and_the_encounter_page_are_not_stored(cast):
     world = sensitive_world(cast)
     client = cast.client_for(cast.peer)
-    for url in (reverse("participants:detail", args=[world.participant.public_id]),
-                reverse("referrals:detail", args=[world.referral.public_id]),
-                reverse("outreach:encounter_detail", args=[world.encounter.pk]),
-                reverse("outreach:encounter_edit", args=[world.encounter.pk])):
+    for url in (
+        reverse("participants:detail", args=[world.participant.public_id]),
+        reverse("referrals:detail", args=[world.referral.public_id]),
+        reverse("outreach:encounter_detail", args=[world.encounter.pk]),
+        reverse("outreach:encounter_edit", args=[world.encounter.pk]),
+    ):
         assert_not_stored(client.get(url))
 
 
@@ -41,12 +43,14 @@ def test_every_csv_and_print_view_is_not_stored(cast):
     world = sensitive_world(cast)
     supervisor = cast.client_for(cast.supervisor)
     public_id = world.participant.public_id
-    for url in (reverse("audit:participant_trail_csv", args=[public_id]),
-                reverse("audit:user_trail_csv") + f"?user={cast.peer.user.pk}&start=2026-06-01&end=2026-06-10",
-                reverse("audit:break_glass_csv"),
-                reverse("consent:accounting_csv", args=[public_id]),
-                reverse("consent:accounting_print", args=[public_id]),
-                reverse("participants:visit_sheet", args=[public_id])):
+    for url in (
+        reverse("audit:participant_trail_csv", args=[public_id]),
+        reverse("audit:user_trail_csv") + f"?user={cast.peer.user.pk}&start=2026-06-01&end=2026-06-10",
+        reverse("audit:break_glass_csv"),
+        reverse("consent:accounting_csv", args=[public_id]),
+        reverse("consent:accounting_print", args=[public_id]),
+        reverse("participants:visit_sheet", args=[public_id]),
+    ):
         client = cast.client_for(cast.first_responder) if "visit-sheet" in url else supervisor
         assert_not_stored(client.get(url))
     batch = uploaded(cast, [good_row(1), good_row(2, phone="")])

@@ -17,12 +17,24 @@ from port.referrals.models import Referral
 
 def environ_for(body: bytes, *, terminated: bool, path: str = "/api/v1/referrals", token: str = "") -> dict:
     return {
-        "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": "application/json", "HTTP_TRANSFER_ENCODING": "chunked",
-        "HTTP_AUTHORIZATION": f"Bearer {token}", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0), "wsgi.multithread": False,
-        "wsgi.multiprocess": False, "wsgi.run_once": False, "wsgi.input_terminated": terminated,
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": terminated,
     }
 
 
@@ -69,8 +81,7 @@ def test_a_chunked_body_over_the_limit_answers_413(settings):
 
 
 def test_a_page_gets_the_411_as_text(settings):
-    status, headers, body = call(ChunkedBodies(pytest.fail),
-                                 environ_for(b"", terminated=False, path="/referrals/new/"))
+    status, headers, body = call(ChunkedBodies(pytest.fail), environ_for(b"", terminated=False, path="/referrals/new/"))
 
     assert status == "411 Length Required"
     assert headers["Content-Type"].startswith("text/plain")
@@ -84,8 +95,7 @@ def test_a_referral_sent_in_chunks_through_the_project_application_is_created(ca
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        status, _headers, body = call(ChunkedBodies(WSGIHandler()),
-                                      environ_for(payload, terminated=True, token=raw))
+        status, _headers, body = call(ChunkedBodies(WSGIHandler()), environ_for(payload, terminated=True, token=raw))
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

@@ -68,8 +68,7 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def member(program: Program, username: str) -> Membership:
-    return Membership.objects.select_related("user", "program", "agency").get(
-        program=program, user__username=username)
+    return Membership.objects.select_related("user", "program", "agency").get(program=program, user__username=username)
 
 
 # --- Contact attempts --------------------------------------------------------------------------
@@ -80,11 +79,17 @@ def test_every_demo_referral_has_the_attempts_its_status_implies(demo, db):
     assert_attempts_follow_the_referrals(referrals)
     with_attempts = referrals.filter(first_attempt_at__isnull=False)
     assert set(referrals.filter(status__in=[Status.ATTEMPTING, Status.REACHED]).values_list("pk", flat=True)) <= set(
-        with_attempts.values_list("pk", flat=True))
+        with_attempts.values_list("pk", flat=True)
+    )
     assert not referrals.filter(status=Status.REACHED, first_contact_at__isnull=True).exists()
     outcomes = set(ContactAttempt.objects.filter(program=demo).values_list("outcome", flat=True))
-    assert outcomes >= FAILED_OUTCOMES | {Outcome.REACHED_PARTICIPANT, Outcome.DECLINED, Outcome.MOVED,
-                                          Outcome.INCARCERATED, Outcome.DECEASED}
+    assert outcomes >= FAILED_OUTCOMES | {
+        Outcome.REACHED_PARTICIPANT,
+        Outcome.DECLINED,
+        Outcome.MOVED,
+        Outcome.INCARCERATED,
+        Outcome.DECEASED,
+    }
     assert set(ContactAttempt.objects.filter(program=demo).values_list("mode", flat=True)) == set(Mode.values)
 
 
@@ -104,13 +109,17 @@ def test_a_realistic_share_of_first_attempts_meets_the_deadline(demo, db):
 
 
 def test_the_newest_open_referrals_were_worked_through_the_real_attempt_service(demo, db):
-    audited = AuditEvent.objects.filter(program=demo, action=AuditEvent.Action.CREATE,
-                                        target_type="outreach.contactattempt")
+    audited = AuditEvent.objects.filter(
+        program=demo, action=AuditEvent.Action.CREATE, target_type="outreach.contactattempt"
+    )
     attempt_ids = {int(pk) for ids in audited.values_list("target_ids", flat=True) for pk in ids}
     worked = set(ContactAttempt.objects.filter(pk__in=attempt_ids).values_list("referral_id", flat=True))
     assert len(worked) >= 30
-    assert not Referral.objects.filter(pk__in=worked, status=Status.CLOSED).exclude(
-        closed_reason__in=OUTCOME_FOR_REASON).exists()
+    assert (
+        not Referral.objects.filter(pk__in=worked, status=Status.CLOSED)
+        .exclude(closed_reason__in=OUTCOME_FOR_REASON)
+        .exists()
+    )
 
 
 def test_an_ems_partner_goes_along_on_some_visits_and_demo_ems_has_a_visit_sheet(demo, db):
@@ -134,8 +143,9 @@ def test_reached_people_had_visits_with_naloxone_from_inventory_and_their_own_go
     assert {Mode.IN_PERSON, Mode.PHONE} <= set(encounters.values_list("mode", flat=True))
     for encounter in encounters:
         assert encounter.occurred_at <= encounter.created_at <= now
-        assert encounter.author_id in set(Membership.objects.filter(program=demo, role__in=TEAM_ROLES)
-                                          .values_list("user_id", flat=True))
+        assert encounter.author_id in set(
+            Membership.objects.filter(program=demo, role__in=TEAM_ROLES).values_list("user_id", flat=True)
+        )
         if encounter.attempt is not None:
             assert encounter.attempt.outcome in CONTACT_OUTCOMES
             assert encounter.occurred_at == encounter.attempt.attempted_at
@@ -187,8 +197,10 @@ def test_supplies_given_to_supporters_and_their_presence_need_the_participants_a
 def test_stock_balances_equal_the_ledger_and_never_went_negative(demo, db):
     balances = StockBalance.objects.filter(location__program=demo)
     assert balances.exists()
-    sums = {(row["lot"], row["location"]): row["total"] for row in StockMovement.objects.filter(
-        program=demo).values("lot", "location").annotate(total=Sum("quantity"))}
+    sums = {
+        (row["lot"], row["location"]): row["total"]
+        for row in StockMovement.objects.filter(program=demo).values("lot", "location").annotate(total=Sum("quantity"))
+    }
     for balance in balances:
         assert balance.quantity >= 0
         assert balance.quantity == sums.get((balance.lot_id, balance.location_id), 0)
@@ -198,8 +210,12 @@ def test_stock_balances_equal_the_ledger_and_never_went_negative(demo, db):
         running[movement.lot_id, movement.location_id] += movement.quantity
         assert running[movement.lot_id, movement.location_id] >= 0, movement.pk
     kinds = set(StockMovement.objects.filter(program=demo).values_list("kind", flat=True))
-    assert {StockMovement.Kind.RECEIVE, StockMovement.Kind.TRANSFER_OUT, StockMovement.Kind.TRANSFER_IN,
-            StockMovement.Kind.DISTRIBUTE} <= kinds
+    assert {
+        StockMovement.Kind.RECEIVE,
+        StockMovement.Kind.TRANSFER_OUT,
+        StockMovement.Kind.TRANSFER_IN,
+        StockMovement.Kind.DISTRIBUTE,
+    } <= kinds
 
 
 def test_each_peer_carries_a_bag_and_the_dashboard_warns_of_low_and_expiring_stock(demo, db):
@@ -229,8 +245,9 @@ def test_the_demo_provider_sees_the_one_participant_handed_off_to_them(demo, db)
     handoff = Disclosure.objects.get(program=demo, channel=Disclosure.Channel.HANDOFF)
     assert (handoff.participant, handoff.recipient_agency) == (participant, provider.agency)
     assert handoff.consent.kind == ConsentKind.DISCLOSURE and handoff.consent.is_active()
-    assert handoff.disclosed_by_id in set(Membership.objects.filter(program=demo, role__in=TEAM_ROLES)
-                                          .values_list("user_id", flat=True))
+    assert handoff.disclosed_by_id in set(
+        Membership.objects.filter(program=demo, role__in=TEAM_ROLES).values_list("user_id", flat=True)
+    )
     client = verified_client(provider.user)
     page = client.get(reverse("consent:shared_participant", args=[participant.public_id]))
     assert page.status_code == 200
@@ -255,14 +272,37 @@ def test_other_consents_show_participation_and_a_revocation(demo, db):
 
 
 def test_seeding_again_changes_nothing_and_the_audit_chain_verifies(demo, db):
-    models = (ContactAttempt, TeamMember, Encounter, EncounterItem, Supporter, StockLocation, Lot, StockBalance,
-              StockMovement, Consent, Disclosure, Referral, ReferralChange, AuditEvent)
+    models = (
+        ContactAttempt,
+        TeamMember,
+        Encounter,
+        EncounterItem,
+        Supporter,
+        StockLocation,
+        Lot,
+        StockBalance,
+        StockMovement,
+        Consent,
+        Disclosure,
+        Referral,
+        ReferralChange,
+        AuditEvent,
+    )
     before = {model.__name__: model.objects.count() for model in models}
-    stamps = list(Referral.objects.filter(program=demo).order_by("pk").values_list(
-        "status", "first_attempt_at", "first_contact_at"))
+    stamps = list(
+        Referral.objects.filter(program=demo)
+        .order_by("pk")
+        .values_list("status", "first_attempt_at", "first_contact_at")
+    )
     call_command("seed_demo", stdout=StringIO())
     assert {model.__name__: model.objects.count() for model in models} == before
-    assert list(Referral.objects.filter(program=demo).order_by("pk").values_list(
-        "status", "first_attempt_at", "first_contact_at")) == stamps
+    assert (
+        list(
+            Referral.objects.filter(program=demo)
+            .order_by("pk")
+            .values_list("status", "first_attempt_at", "first_contact_at")
+        )
+        == stamps
+    )
     report = chain_verify(anchors=[])
     assert report.ok, str(report)

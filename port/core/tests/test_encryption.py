@@ -42,8 +42,11 @@ def stored(instance, field: str) -> str | None:
     meta = type(instance)._meta
     column = meta.get_field(field).column
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {connection.ops.quote_name(column)} FROM {connection.ops.quote_name(meta.db_table)} "  # noqa: S608
-                       f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s", [instance.pk])
+        cursor.execute(
+            f"SELECT {connection.ops.quote_name(column)} FROM {connection.ops.quote_name(meta.db_table)} "  # noqa: S608
+            f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s",
+            [instance.pk],
+        )
         return cursor.fetchone()[0]
 
 
@@ -52,8 +55,11 @@ def store_raw(instance, field: str, value: str) -> None:
     meta = type(instance)._meta
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field(field).column)} = %s "  # noqa: S608
-                       f"WHERE {quote(meta.pk.column)} = %s", [value, instance.pk])
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field(field).column)} = %s "  # noqa: S608
+            f"WHERE {quote(meta.pk.column)} = %s",
+            [value, instance.pk],
+        )
 
 
 def opens_with(key: str, raw: str) -> str | None:
@@ -85,31 +91,63 @@ def test_a_note_reads_back_as_written_but_is_stored_encrypted(referral):
 
 def test_every_sensitive_outreach_text_is_stored_encrypted(cast, referral):
     peer, participant = cast.peer, referral.participant
-    supporter = supporter_save(by=peer, participant=participant, first_name="Robin", relationship="sister",
-                               consent_to_contact=True, needs="Counseling for her own grief")
-    attempt = contact_attempt_record(by=peer, referral=referral, mode=Mode.PHONE, outcome=Outcome.REACHED_PARTICIPANT,
-                                     note="Said to call back after her shift")
-    encounter = encounter_record(by=peer, participant=participant, referral=referral, attempt=attempt,
-                                 data=EncounterIn(mode=Mode.PHONE, goals="Get my license back",
-                                                  next_steps="Call the clinic Monday", notes="Using again"))
+    supporter = supporter_save(
+        by=peer,
+        participant=participant,
+        first_name="Robin",
+        relationship="sister",
+        consent_to_contact=True,
+        needs="Counseling for her own grief",
+    )
+    attempt = contact_attempt_record(
+        by=peer,
+        referral=referral,
+        mode=Mode.PHONE,
+        outcome=Outcome.REACHED_PARTICIPANT,
+        note="Said to call back after her shift",
+    )
+    encounter = encounter_record(
+        by=peer,
+        participant=participant,
+        referral=referral,
+        attempt=attempt,
+        data=EncounterIn(
+            mode=Mode.PHONE, goals="Get my license back", next_steps="Call the clinic Monday", notes="Using again"
+        ),
+    )
     addendum = encounter_add_addendum(by=peer, encounter=encounter, text="Clinic called back")
 
-    written = [(supporter, "needs", "Counseling for her own grief"),
-               (attempt, "note", "Said to call back after her shift"),
-               (encounter, "goals", "Get my license back"), (encounter, "next_steps", "Call the clinic Monday"),
-               (encounter, "notes", "Using again"), (addendum, "text", "Clinic called back")]
+    written = [
+        (supporter, "needs", "Counseling for her own grief"),
+        (attempt, "note", "Said to call back after her shift"),
+        (encounter, "goals", "Get my license back"),
+        (encounter, "next_steps", "Call the clinic Monday"),
+        (encounter, "notes", "Using again"),
+        (addendum, "text", "Clinic called back"),
+    ]
     for instance, field, text in written:
         assert stored(instance, field).startswith(PREFIX), field
         assert text not in stored(instance, field)
         assert getattr(type(instance).objects.get(pk=instance.pk), field) == text
-    assert set(models_with_encrypted_fields()) == {Referral, ReferralChange, Supporter, ContactAttempt, Encounter,
-                                                   EncounterAddendum}
+    assert set(models_with_encrypted_fields()) == {
+        Referral,
+        ReferralChange,
+        Supporter,
+        ContactAttempt,
+        Encounter,
+        EncounterAddendum,
+    }
 
 
 def test_a_supervisors_reason_for_closing_as_unable_to_reach_early_is_stored_encrypted(cast, referral):
     why = "Family says she moved to Ohio last week."
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.UNABLE_TO_REACH, override_reason=why)
+    referral_transition(
+        referral=referral,
+        to_status=Status.CLOSED,
+        by=cast.supervisor,
+        reason=ClosingReason.UNABLE_TO_REACH,
+        override_reason=why,
+    )
     change = ReferralChange.objects.filter(referral=referral, kind=ReferralChange.Kind.STATUS).last()
     assert stored(change, "override_reason").startswith(PREFIX)
     assert why not in stored(change, "override_reason")
@@ -149,8 +187,10 @@ def test_the_command_changes_nothing_the_second_time(referral):
 
 def test_rotation_prepend_a_key_re_encrypt_then_drop_the_old_one(cast, settings):
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
-    referrals = [assigned_referral(cast, first_name=name, phone=f"412-555-01{i:02}")
-                 for i, name in enumerate(["Ari", "Bo", "Cy"])]
+    referrals = [
+        assigned_referral(cast, first_name=name, phone=f"412-555-01{i:02}")
+        for i, name in enumerate(["Ari", "Bo", "Cy"])
+    ]
     for i, referral in enumerate(referrals):
         Referral.objects.filter(pk=referral.pk).update(notes=f"note {i}")
     assert opens_with(OLD_KEY, stored(referrals[0], "notes")) == "note 0"

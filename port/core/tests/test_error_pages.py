@@ -83,8 +83,12 @@ def test_a_server_error_on_a_page_answers_the_error_page():
 
 # ---- every route with an id or a slug, given one that names nothing ----
 
-UNKNOWN = {"int": "99999999999999999999", "uuid": str(uuid.UUID(int=7)), "slug": "no-such-thing",
-           "str": "no-such-thing"}
+UNKNOWN = {
+    "int": "99999999999999999999",
+    "uuid": str(uuid.UUID(int=7)),
+    "slug": "no-such-thing",
+    "str": "no-such-thing",
+}
 
 
 def _routes(patterns, prefix: str = ""):

@@ -17,8 +17,11 @@ SUMMARY = re.compile(r'\{%\s*include\s+"core/form_errors\.html"')
 
 
 def templates_with_fields() -> list[Path]:
-    return sorted(path for path in PORT.glob("*/templates/**/*.html")
-                  if any(FIELD.search(form) for form in FORM.findall(path.read_text())))
+    return sorted(
+        path
+        for path in PORT.glob("*/templates/**/*.html")
+        if any(FIELD.search(form) for form in FORM.findall(path.read_text()))
+    )
 
 
 def test_there_are_forms_to_check():
@@ -33,10 +36,11 @@ def test_every_form_with_fields_shows_its_error_summary_before_its_first_field(p
         fields = FIELD.search(form.group())
         if fields:
             # In the form, or just above it (between the previous form and this one), before any field.
-            before_first_field = text[previous_end:form.start() + fields.start()]
+            before_first_field = text[previous_end : form.start() + fields.start()]
             assert SUMMARY.search(before_first_field), (
                 f"{path.relative_to(PORT)}: the form at character {form.start()} has fields but no "
-                "{% include \"core/form_errors.html\" %} before the first one")
+                '{% include "core/form_errors.html" %} before the first one'
+            )
         previous_end = form.end()
 
 

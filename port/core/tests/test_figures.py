@@ -32,21 +32,40 @@ def suppress_row(counts: list[int]) -> tuple[list[Cell], Cell]:
 
 def refer(cast, n: int, *, source=Source.EMERGENCY_DEPARTMENT, agency=None, hours_ago: float = 2) -> list[Referral]:
     at = timezone.now() - dt.timedelta(hours=hours_ago)
-    return [submit_referral(cast.program, agency=agency, by=cast.peer, source=source, received_at=at,
-                            first_name=f"Figure{i}", last_name="Person", phone=f"412-555-01{i:02d}")
-            for i in range(n)]
+    return [
+        submit_referral(
+            cast.program,
+            agency=agency,
+            by=cast.peer,
+            source=source,
+            received_at=at,
+            first_name=f"Figure{i}",
+            last_name="Person",
+            phone=f"412-555-01{i:02d}",
+        )
+        for i in range(n)
+    ]
 
 
 def give_naloxone(cast, kits: int, at: dt.datetime | None = None) -> None:
     item = SupplyItem.objects.filter(program=cast.program, kind=SupplyItem.Kind.NALOXONE).first()
     lot = Lot.objects.create(item=item, lot_number=f"L{kits}", expires_on=timezone.localdate() + dt.timedelta(days=90))
-    office = StockLocation.objects.get_or_create(program=cast.program, name="Office",
-                                                 defaults={"kind": StockLocation.Kind.OFFICE})[0]
-    StockMovement.objects.create(program=cast.program, lot=lot, location=office, kind=StockMovement.Kind.DISTRIBUTE,
-                                 quantity=-kits, recorded_by=cast.peer.user, recorded_at=at or timezone.now())
+    office = StockLocation.objects.get_or_create(
+        program=cast.program, name="Office", defaults={"kind": StockLocation.Kind.OFFICE}
+    )[0]
+    StockMovement.objects.create(
+        program=cast.program,
+        lot=lot,
+        location=office,
+        kind=StockMovement.Kind.DISTRIBUTE,
+        quantity=-kits,
+        recorded_by=cast.peer.user,
+        recorded_at=at or timezone.now(),
+    )
 
 
 # ---- suppression ----
+
 
 def test_counts_from_one_to_ten_are_suppressed_and_zero_is_not():
     assert [suppress(n).value for n in (0, 1, 10, 11, 250)] == [0, None, None, 11, 250]
@@ -77,6 +96,7 @@ def test_two_small_cells_protect_each_other_and_a_small_total_hides_everything()
 
 # ---- the figures ----
 
+
 # Mid-month: the referrals `refer` makes 2 hours before now are in now's month (at 05:30 UTC on 1 November
 # they were, rightly, counted in October: 11:30 pm on 31 October in New York).
 @time_machine.travel(dt.datetime(2026, 6, 15, 16, 0, tzinfo=dt.UTC), tick=False)
@@ -97,13 +117,17 @@ def test_the_analyst_sees_counts_by_month_source_and_status_with_small_cells_sup
     assert "Figure0" not in page and "Person" not in page
 
 
-@pytest.mark.parametrize(("received", "month"), [
-    (dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC), dt.date(2026, 11, 1)),  # 01:30 EDT, the first one
-    (dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC), dt.date(2026, 11, 1)),  # 01:30 EST, the second one
-    (dt.datetime(2026, 11, 1, 3, 59, tzinfo=dt.UTC), dt.date(2026, 10, 1)),  # 23:59 EDT, Oct 31
-])
+@pytest.mark.parametrize(
+    ("received", "month"),
+    [
+        (dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC), dt.date(2026, 11, 1)),  # 01:30 EDT, the first one
+        (dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC), dt.date(2026, 11, 1)),  # 01:30 EST, the second one
+        (dt.datetime(2026, 11, 1, 3, 59, tzinfo=dt.UTC), dt.date(2026, 10, 1)),  # 23:59 EDT, Oct 31
+    ],
+)
 def test_a_referral_is_counted_in_its_month_in_the_programs_zone_on_fall_back_night(
-        cast, time_machine, received, month):
+    cast, time_machine, received, month
+):
     time_machine.move_to(received, tick=False)
     refer(cast, 11, agency=cast.ed, hours_ago=0)
     (row,) = program_figures(viewer=cast.analyst).referrals
@@ -161,16 +185,21 @@ def test_roles_without_reports_get_no_figures(cast, role):
 
 # ---- what an analyst may not see ----
 
+
 def test_an_analyst_sees_no_participant_page(cast):
     world = sensitive_world(cast)
     client = cast.client_for(cast.analyst)
-    for url, status in ((reverse("participants:detail", args=[world.participant.public_id]), 404),
-                        (reverse("referrals:detail", args=[world.referral.public_id]), 404),
-                        (reverse("participants:visit_sheet", args=[world.participant.public_id]), 404),
-                        (reverse("participants:search"), 403),
-                        (reverse("referrals:queue"), 403), (reverse("referrals:my_queue"), 403),
-                        (reverse("referrals:new"), 403), (reverse("referrals:sent"), 403),
-                        (reverse("outreach:encounter_detail", args=[world.encounter.pk]), 403)):
+    for url, status in (
+        (reverse("participants:detail", args=[world.participant.public_id]), 404),
+        (reverse("referrals:detail", args=[world.referral.public_id]), 404),
+        (reverse("participants:visit_sheet", args=[world.participant.public_id]), 404),
+        (reverse("participants:search"), 403),
+        (reverse("referrals:queue"), 403),
+        (reverse("referrals:my_queue"), 403),
+        (reverse("referrals:new"), 403),
+        (reverse("referrals:sent"), 403),
+        (reverse("outreach:encounter_detail", args=[world.encounter.pk]), 403),
+    ):
         response = client.get(url)
         assert response.status_code == status, url
         assert LAST_NAME not in response.content.decode()

@@ -55,16 +55,23 @@ urlpatterns = [
 def written():
     """What the configured handlers write, formatted as they format it (their streams, redirected)."""
     stream = io.StringIO()
-    handlers = {handler for name in ("", "django", "django.request", "huey", "gunicorn.error", "port")
-                for handler in logging.getLogger(name).handlers
-                if any(isinstance(f, RedactFieldValues) for f in handler.filters)}
+    handlers = {
+        handler
+        for name in ("", "django", "django.request", "huey", "gunicorn.error", "port")
+        for handler in logging.getLogger(name).handlers
+        if any(isinstance(f, RedactFieldValues) for f in handler.filters)
+    }
     assert handlers, "LOGGING configures no handler with the filter"
     for name in ("", "django", "django.request", "huey", "gunicorn.error"):
         # Every handler of these loggers (pytest's own capture aside) filters.
-        assert all(any(isinstance(f, RedactFieldValues) for f in handler.filters)
-                   for handler in logging.getLogger(name).handlers if type(handler).__module__ == "logging"), name
-    previous = [(handler, handler.setStream(stream)) for handler in handlers
-                if isinstance(handler, logging.StreamHandler)]
+        assert all(
+            any(isinstance(f, RedactFieldValues) for f in handler.filters)
+            for handler in logging.getLogger(name).handlers
+            if type(handler).__module__ == "logging"
+        ), name
+    previous = [
+        (handler, handler.setStream(stream)) for handler in handlers if isinstance(handler, logging.StreamHandler)
+    ]
     yield stream
     for handler, old in previous:
         handler.setStream(old)
@@ -78,11 +85,14 @@ def assert_no_value(text: str, exception: str) -> None:
 
 
 @pytest.mark.urls("port.core.tests.test_logging")
-@pytest.mark.parametrize(("url", "exception"), [
-    ("/database-error/", "django.db.utils."),
-    ("/plain-error/", "RuntimeError"),
-    ("/template-error/", "ValueError"),
-])
+@pytest.mark.parametrize(
+    ("url", "exception"),
+    [
+        ("/database-error/", "django.db.utils."),
+        ("/plain-error/", "RuntimeError"),
+        ("/template-error/", "ValueError"),
+    ],
+)
 def test_a_server_error_is_logged_with_its_class_and_stack_but_no_value(db, written, url, exception):
     response = Client(raise_request_exception=False).get(f"{url}?q={VALUE}")
     assert response.status_code == 500

@@ -54,15 +54,31 @@ from port.supplies.models import Lot, SupplyItem
 
 def _signature() -> str:
     """A drawn signature: a real, tiny (1 x 1, grey) PNG as a data URL."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-ROLES = ("anonymous", "admin", "supervisor", "peer", "partner", "first_responder", "law_enforcement", "provider",
-         "analyst", "outsider")
+ROLES = (
+    "anonymous",
+    "admin",
+    "supervisor",
+    "peer",
+    "partner",
+    "first_responder",
+    "law_enforcement",
+    "provider",
+    "analyst",
+    "outsider",
+)
 TEAM = ("admin", "supervisor", "peer")
 SUPERVISING = ("admin", "supervisor")
 PARTNERS = ("partner", "first_responder", "law_enforcement")
@@ -121,7 +137,6 @@ EXPECTED: dict[str, Row] = {
     "public:help_index": row(200, anonymous=200),
     "public:help": row(200, anonymous=200),
     "public:help_thanks": row(200, anonymous=200),
-
     # ---- referrals ----
     "referrals:queue": row(403, supervising=200, outsider=200, shows="supervising"),
     "referrals:my_queue": row(403, team=200, outsider=200, shows=("peer",)),
@@ -130,16 +145,24 @@ EXPECTED: dict[str, Row] = {
     "referrals:import_upload": row(403, supervising=200, partners=200, outsider=200),
     "referrals:import_template": row(403, supervising=200, partners=200, outsider=200),
     # The ED's batch: other agencies' partners and the other program get 404.
-    "referrals:import_preview": row(403, supervising=200, partner=200, first_responder=404, law_enforcement=404,
-                                    outsider=404),
-    "referrals:import_confirm": row(403, method="POST", supervising=REDIRECT, partner=REDIRECT,
-                                    first_responder=404, law_enforcement=404, outsider=404),
-    "referrals:import_rejected": row(403, supervising=200, partner=200, first_responder=404, law_enforcement=404,
-                                     outsider=404),
+    "referrals:import_preview": row(
+        403, supervising=200, partner=200, first_responder=404, law_enforcement=404, outsider=404
+    ),
+    "referrals:import_confirm": row(
+        403,
+        method="POST",
+        supervising=REDIRECT,
+        partner=REDIRECT,
+        first_responder=404,
+        law_enforcement=404,
+        outsider=404,
+    ),
+    "referrals:import_rejected": row(
+        403, supervising=200, partner=200, first_responder=404, law_enforcement=404, outsider=404
+    ),
     "referrals:detail": row(404, team=200, shows="team"),
     "referrals:assign": row(403, method="POST", supervising=REDIRECT, outsider=404),
     "referrals:transition": row(403, method="POST", team=REDIRECT, outsider=404),
-
     # ---- participants ----
     "participants:search": row(403, team=200, outsider=200),
     "participants:review_list": row(403, team=200, outsider=200, shows="team"),
@@ -151,7 +174,6 @@ EXPECTED: dict[str, Row] = {
     "participants:detail": row(404, team=200, shows="team"),
     "participants:merge_choose": row(404, team=200, shows="team"),
     "participants:merge_confirm": row(404, team=200, shows="team"),
-
     # ---- outreach ----
     "outreach:attempt_new": TEAM_RECORD,
     "outreach:close_unable_to_reach": row(403, team=200, outsider=404),  # the confirmation; closing is a POST
@@ -162,7 +184,6 @@ EXPECTED: dict[str, Row] = {
     "outreach:encounter_detail": TEAM_RECORD,
     "outreach:encounter_edit": row(403, peer=200, outsider=404, shows=("peer",)),  # its author only
     "outreach:encounter_addendum": row(403, method="POST", team=200, outsider=404, shows="team"),  # says: write it
-
     # ---- supplies and notices ----
     "supplies:inventory": row(403, team=200, outsider=200),
     "supplies:receive": row(403, supervising=200, outsider=200),
@@ -175,7 +196,6 @@ EXPECTED: dict[str, Row] = {
     "notifications:mark_all_read": row(403, method="POST", team=REDIRECT, outsider=REDIRECT),
     # The peer's own notice: anyone else's is a 404.
     "notifications:mark_read": row(403, method="POST", peer=REDIRECT, supervising=404, outsider=404),
-
     # ---- consent and disclosures ----
     "consent:kinds": TEAM_RECORD,
     "consent:new": TEAM_RECORD,
@@ -192,7 +212,6 @@ EXPECTED: dict[str, Row] = {
     "consent:revoke": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),  # asks for a reason
     "consent:print": TEAM_RECORD,
     "consent:signature": TEAM_RECORD,
-
     # ---- the audit trail ----
     "audit:index": row(403, supervising=200, outsider=200),
     "audit:user_trail": row(403, supervising=200, outsider=200),
@@ -203,7 +222,6 @@ EXPECTED: dict[str, Row] = {
     "audit:break_glass_list": row(403, supervising=200, outsider=200, shows="supervising"),
     "audit:break_glass_csv": row(403, supervising=200, outsider=200, shows="supervising"),
     "audit:break_glass_detail": row(403, supervising=200, outsider=200, shows="supervising"),
-
     # ---- the API: a token of the caller's agency, or none (the team and analysts have no agency) ----
     "api-1:openapi-json": row(200, anonymous=200),
     "api-1:openapi-view": row(200, anonymous=200),
@@ -211,12 +229,14 @@ EXPECTED: dict[str, Row] = {
     # Posted empty: every agency's token may send referrals (422/400 for an empty body), without a token 401.
     "api-1:referral_create": row(401, method="POST", anonymous=401, partners=400, provider=400, outsider=400),
     # The ED's referral: only the ED's token reads it.
-    "api-1:referral_status": row(401, anonymous=401, partner=200, first_responder=404, law_enforcement=404,
-                                 provider=404, outsider=404),
+    "api-1:referral_status": row(
+        401, anonymous=401, partner=200, first_responder=404, law_enforcement=404, provider=404, outsider=404
+    ),
 }
 
 
 # ---- the world ----------------------------------------------------------------------------------
+
 
 @dataclass
 class MatrixCast:
@@ -254,8 +274,13 @@ class MatrixWorld:
 
 
 def _member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
-    user = User.objects.create(username=username, first_name=username.title(), last_name="Tester",
-                               email=f"{username}@example.org", password=make_password(None))
+    user = User.objects.create(
+        username=username,
+        first_name=username.title(),
+        last_name="Tester",
+        email=f"{username}@example.org",
+        password=make_password(None),
+    )
     return Membership.objects.create(user=user, program=program, role=role, agency=agency)
 
 
@@ -269,87 +294,142 @@ def _build() -> MatrixWorld:
     police = Agency.objects.create(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
     treatment = Agency.objects.create(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
     cast = MatrixCast(
-        program=program, other_program=other, ed=ed, two_one_one=two, other_agency=other_agency, ems=ems,
-        police=police, treatment=treatment,
-        admin=_member(program, "adele", Role.ADMIN), supervisor=_member(program, "sam", Role.SUPERVISOR),
-        peer=_member(program, "pat", Role.PEER), peer2=_member(program, "quinn", Role.PEER),
-        partner=_member(program, "erin", Role.PARTNER, ed), partner_211=_member(program, "tess", Role.PARTNER, two),
+        program=program,
+        other_program=other,
+        ed=ed,
+        two_one_one=two,
+        other_agency=other_agency,
+        ems=ems,
+        police=police,
+        treatment=treatment,
+        admin=_member(program, "adele", Role.ADMIN),
+        supervisor=_member(program, "sam", Role.SUPERVISOR),
+        peer=_member(program, "pat", Role.PEER),
+        peer2=_member(program, "quinn", Role.PEER),
+        partner=_member(program, "erin", Role.PARTNER, ed),
+        partner_211=_member(program, "tess", Role.PARTNER, two),
         first_responder=_member(program, "fern", Role.FIRST_RESPONDER, ems),
         law_enforcement=_member(program, "lowell", Role.LAW_ENFORCEMENT, police),
-        provider=_member(program, "paz", Role.PROVIDER, treatment), analyst=_member(program, "ana", Role.ANALYST),
+        provider=_member(program, "paz", Role.PROVIDER, treatment),
+        analyst=_member(program, "ana", Role.ANALYST),
         outsider=_member(other, "olga", Role.SUPERVISOR),
         superuser=User.objects.create(username="root", is_superuser=True, password=make_password(None)),
     )
     world = sensitive_world(cast)
     participant, referral = world.participant, world.referral
-    supporter = supporter_save(by=cast.peer, participant=participant, first_name="Robin", relationship="sister",
-                               consent_to_contact=True)
+    supporter = supporter_save(
+        by=cast.peer, participant=participant, first_name="Robin", relationship="sister", consent_to_contact=True
+    )
     duplicate = sensitive_world(cast, last_name="Quilfeather", with_first_responder=False).participant
     # Intake finds the similar name with the same birth date a likely duplicate, waiting for review.
     candidate, _created = MatchCandidate.objects.get_or_create(
-        program=program, new_participant=duplicate, existing_participant=participant,
-        defaults={"reasons": ["similar name"]})
-    batch = referral_import_upload(by=cast.partner, file_name="daily.csv",
-                                   raw=make_csv([good_row(1), good_row(2, phone="12")]).encode())
-    imported = referral_import_upload(by=cast.partner, file_name="yesterday.csv",
-                                      raw=make_csv([good_row(3), good_row(4, phone="12")]).encode())
+        program=program,
+        new_participant=duplicate,
+        existing_participant=participant,
+        defaults={"reasons": ["similar name"]},
+    )
+    batch = referral_import_upload(
+        by=cast.partner, file_name="daily.csv", raw=make_csv([good_row(1), good_row(2, phone="12")]).encode()
+    )
+    imported = referral_import_upload(
+        by=cast.partner, file_name="yesterday.csv", raw=make_csv([good_row(3), good_row(4, phone="12")]).encode()
+    )
     referral_import_confirm(batch=imported, by=cast.partner, choice=IMPORT_VALID_ONLY)
     warning = DeadlineWarning.objects.create(referral=referral, kind=DeadlineWarning.Kind.DUE_SOON)
-    notice = Notice.objects.create(user=cast.peer.user, warning=warning, referral=referral,
-                                   message="A referral's contact deadline is near.")
+    notice = Notice.objects.create(
+        user=cast.peer.user, warning=warning, referral=referral, message="A referral's contact deadline is near."
+    )
     naloxone = SupplyItem.objects.filter(program=program, kind=SupplyItem.Kind.NALOXONE).first()
     lot = Lot.objects.create(item=naloxone, lot_number="MATRIX-1", expires_on=dt.date.today() + dt.timedelta(days=300))
     consent = consent_record(
-        by=cast.peer, participant=participant, kind=ConsentKind.DISCLOSURE,
-        information_categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT,
-                                InformationCategory.REFERRAL_STATUS],
+        by=cast.peer,
+        participant=participant,
+        kind=ConsentKind.DISCLOSURE,
+        information_categories=[
+            InformationCategory.IDENTITY,
+            InformationCategory.CONTACT,
+            InformationCategory.REFERRAL_STATUS,
+        ],
         information_description="Name, date of birth, phone and whether the team reached the person",
-        recipient_agency=treatment, purpose="To arrange an intake appointment at the clinic",
+        recipient_agency=treatment,
+        purpose="To arrange an intake appointment at the clinic",
         revocation_statement="I may revoke this consent at any time by telling the team.",
-        signature_method=SignatureMethod.DRAWN, signature_image=_signature(),
-        signed_on=timezone.localdate(timezone.now(), program.zone), expiry_event="When I finish treatment")
-    disclosure, _notice = disclose(participant=participant, recipient=treatment,
-                                   categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
-                                   purpose="Intake appointment", channel=Disclosure.Channel.HANDOFF, by=cast.peer)
-    grant = break_glass_open(viewer=cast.outsider, public_id=participant.public_id, request=BreakGlassRequest(
-        reason="Says she moved here from Riverside last month.", first_name="Marisol", last_name=LAST_NAME,
-        date_of_birth=DATE_OF_BIRTH))
+        signature_method=SignatureMethod.DRAWN,
+        signature_image=_signature(),
+        signed_on=timezone.localdate(timezone.now(), program.zone),
+        expiry_event="When I finish treatment",
+    )
+    disclosure, _notice = disclose(
+        participant=participant,
+        recipient=treatment,
+        categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
+        purpose="Intake appointment",
+        channel=Disclosure.Channel.HANDOFF,
+        by=cast.peer,
+    )
+    grant = break_glass_open(
+        viewer=cast.outsider,
+        public_id=participant.public_id,
+        request=BreakGlassRequest(
+            reason="Says she moved here from Riverside last month.",
+            first_name="Marisol",
+            last_name=LAST_NAME,
+            date_of_birth=DATE_OF_BIRTH,
+        ),
+    )
     # Expired, so the outsider is back to their normal scope; the grant stays for the review pages.
     BreakGlassAccess.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     # Each partner and provider calls the API with its own agency's token; the team and analysts have none.
-    tokens = {role: api_token_issue(agency=getattr(cast, role).agency, name=f"{role} feed")[1]
-              for role in ("partner", "first_responder", "law_enforcement", "provider", "outsider")
-              if getattr(cast, role).agency is not None}
+    tokens = {
+        role: api_token_issue(agency=getattr(cast, role).agency, name=f"{role} feed")[1]
+        for role in ("partner", "first_responder", "law_enforcement", "provider", "outsider")
+        if getattr(cast, role).agency is not None
+    }
     tokens["outsider"] = api_token_issue(agency=other_agency, name="Hilltop feed")[1]
 
     on_participant = {"public_id": participant.public_id}
     on_referral = {"public_id": referral.public_id}
     kwargs = {
-        "referrals:import_preview": {"pk": batch.pk}, "referrals:import_confirm": {"pk": batch.pk},
+        "referrals:import_preview": {"pk": batch.pk},
+        "referrals:import_confirm": {"pk": batch.pk},
         "referrals:import_rejected": {"pk": imported.pk},
-        "referrals:detail": on_referral, "referrals:assign": on_referral, "referrals:transition": on_referral,
+        "referrals:detail": on_referral,
+        "referrals:assign": on_referral,
+        "referrals:transition": on_referral,
         "participants:review": {"pk": candidate.pk},
-        "participants:visit_sheet": on_participant, "participants:detail": on_participant,
+        "participants:visit_sheet": on_participant,
+        "participants:detail": on_participant,
         "participants:merge_choose": on_participant,
         "participants:merge_confirm": {"public_id": participant.public_id, "other_id": duplicate.public_id},
         "supplies:lot": {"pk": lot.pk},
         "notifications:mark_read": {"pk": notice.pk},
-        "outreach:attempt_new": on_referral, "outreach:close_unable_to_reach": on_referral,
-        "outreach:encounter_new": on_participant, "outreach:supporters": on_participant,
-        "outreach:supporter_new": on_participant, "outreach:supporter_edit": {"pk": supporter.pk},
-        "outreach:encounter_detail": {"pk": world.encounter.pk}, "outreach:encounter_edit": {"pk": world.encounter.pk},
+        "outreach:attempt_new": on_referral,
+        "outreach:close_unable_to_reach": on_referral,
+        "outreach:encounter_new": on_participant,
+        "outreach:supporters": on_participant,
+        "outreach:supporter_new": on_participant,
+        "outreach:supporter_edit": {"pk": supporter.pk},
+        "outreach:encounter_detail": {"pk": world.encounter.pk},
+        "outreach:encounter_edit": {"pk": world.encounter.pk},
         "outreach:encounter_addendum": {"pk": world.encounter.pk},
-        "consent:kinds": on_participant, "consent:new": {"public_id": participant.public_id, "kind": "disclosure"},
-        "consent:share": on_participant, "consent:accounting": on_participant,
-        "consent:accounting_print": on_participant, "consent:accounting_csv": on_participant,
+        "consent:kinds": on_participant,
+        "consent:new": {"public_id": participant.public_id, "kind": "disclosure"},
+        "consent:share": on_participant,
+        "consent:accounting": on_participant,
+        "consent:accounting_print": on_participant,
+        "consent:accounting_csv": on_participant,
         "consent:disclosure": {"pk": disclosure.pk},
         "consent:blank_form": {"kind": "disclosure", "language": "en"},
         "consent:shared_participant": on_participant,
-        "consent:detail": {"public_id": consent.public_id}, "consent:revoke": {"public_id": consent.public_id},
-        "consent:print": {"public_id": consent.public_id}, "consent:signature": {"public_id": consent.public_id},
-        "audit:participant_trail": on_participant, "audit:participant_trail_csv": on_participant,
+        "consent:detail": {"public_id": consent.public_id},
+        "consent:revoke": {"public_id": consent.public_id},
+        "consent:print": {"public_id": consent.public_id},
+        "consent:signature": {"public_id": consent.public_id},
+        "audit:participant_trail": on_participant,
+        "audit:participant_trail_csv": on_participant,
         "audit:break_glass_detail": {"pk": grant.pk},
-        "public:help": {"program_slug": program.slug}, "public:help_thanks": {"program_slug": program.slug},
+        "public:help": {"program_slug": program.slug},
+        "public:help_thanks": {"program_slug": program.slug},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "api-1:referral_status": {"referral_id": referral.public_id},
     }
@@ -360,8 +440,10 @@ def _build() -> MatrixWorld:
 def matrix(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
     """The world, built once; each test runs in its own savepoint inside this transaction (the `db`
     fixture), and the whole module's data is rolled back at the end."""
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
         with transaction.atomic():
             world = _build()
             for role in (*ROLES, "superuser"):
@@ -371,6 +453,7 @@ def matrix(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
 
 
 # ---- the walk -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Pattern:
@@ -382,8 +465,11 @@ def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[Pattern]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             inner = pattern.namespace or ""
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern),
-                             f"{namespace}:{inner}".strip(":") if inner else namespace)
+            yield from _walk(
+                pattern.url_patterns,
+                prefix + str(pattern.pattern),
+                f"{namespace}:{inner}".strip(":") if inner else namespace,
+            )
         elif isinstance(pattern, URLPattern):
             name = f"{namespace}:{pattern.name}".strip(":") if pattern.name else ""
             yield Pattern(name, prefix + str(pattern.pattern))
@@ -450,6 +536,7 @@ def body(response) -> str:
 
 
 # ---- the tests ----------------------------------------------------------------------------------
+
 
 def test_every_url_has_a_row():
     """A new URL must be added to EXPECTED (or be part of the admin, checked as a group)."""

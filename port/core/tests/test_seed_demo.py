@@ -57,8 +57,19 @@ def at_demo_now():
 
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
-DEMO_USERNAMES = ["demo-admin", "demo-supervisor", "demo-peer1", "demo-peer2", "demo-peer3", "demo-ed",
-                  "demo-211", "demo-ems", "demo-police", "demo-provider", "demo-analyst"]
+DEMO_USERNAMES = [
+    "demo-admin",
+    "demo-supervisor",
+    "demo-peer1",
+    "demo-peer2",
+    "demo-peer3",
+    "demo-ed",
+    "demo-211",
+    "demo-ems",
+    "demo-police",
+    "demo-provider",
+    "demo-analyst",
+]
 
 
 def seed(*args: str) -> str:
@@ -68,11 +79,33 @@ def seed(*args: str) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count()
-            for model in (Program, User, Membership, ApiToken, Participant, ParticipantPhone, OverdoseEvent,
-                          Referral, ReferralChange, MatchCandidate, AuditEvent, ContactAttempt, TeamMember,
-                          Encounter, EncounterItem, Supporter, StockLocation, Lot, StockBalance, StockMovement,
-                          Consent, Disclosure)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Program,
+            User,
+            Membership,
+            ApiToken,
+            Participant,
+            ParticipantPhone,
+            OverdoseEvent,
+            Referral,
+            ReferralChange,
+            MatchCandidate,
+            AuditEvent,
+            ContactAttempt,
+            TeamMember,
+            Encounter,
+            EncounterItem,
+            Supporter,
+            StockLocation,
+            Lot,
+            StockBalance,
+            StockMovement,
+            Consent,
+            Disclosure,
+        )
+    }
 
 
 def assert_referral_invariants(referrals) -> None:
@@ -82,8 +115,10 @@ def assert_referral_invariants(referrals) -> None:
         history[change.referral_id].append(change)
     for referral in referrals.select_related("acuity", "program"):
         assert referral.contact_deadline == contact_deadline(
-            received_at=referral.received_at, available_from=referral.available_from,
-            window_hours=referral.acuity.window_hours)
+            received_at=referral.received_at,
+            available_from=referral.available_from,
+            window_hours=referral.acuity.window_hours,
+        )
         assert referral.acuity.program_id == referral.program_id
         assert (referral.status == Status.CLOSED) == bool(referral.closed_reason)
         if referral.status in (Status.ASSIGNED, Status.ATTEMPTING, Status.REACHED):
@@ -113,8 +148,9 @@ OUTCOME_FOR_REASON = {reason: outcome for outcome, reason in CLOSING_OUTCOMES.it
 
 def attempts_by_referral(referrals) -> dict[int, list[ContactAttempt]]:
     attempts = defaultdict(list)
-    for attempt in (ContactAttempt.objects.filter(referral__in=referrals).prefetch_related("team")
-                    .order_by("attempted_at", "pk")):
+    for attempt in (
+        ContactAttempt.objects.filter(referral__in=referrals).prefetch_related("team").order_by("attempted_at", "pk")
+    ):
         attempts[attempt.referral_id].append(attempt)
     return attempts
 
@@ -145,8 +181,10 @@ def assert_attempts_follow_the_referrals(referrals) -> None:
         if referral.status == Status.ATTEMPTING:
             assert 1 <= len(tried) <= 3 and not contacts
             assert {a.outcome for a in tried} <= FAILED_OUTCOMES
-        if referral.status == Status.REACHED or referral.closed_reason in (ClosingReason.COMPLETED,
-                                                                            ClosingReason.DECLINED):
+        if referral.status == Status.REACHED or referral.closed_reason in (
+            ClosingReason.COMPLETED,
+            ClosingReason.DECLINED,
+        ):
             assert contacts and tried[-1].outcome in CONTACT_OUTCOMES
             assert {a.outcome for a in tried[:-1]} <= FAILED_OUTCOMES
         # The status changes the attempts made: by the attempt's author, no earlier than the attempt.
@@ -181,14 +219,25 @@ def test_seed_demo_creates_the_program_its_agencies_and_its_cast():
     assert (program.name, program.time_zone) == ("Demo County PORT", "America/New_York")
     assert [a.code for a in program.acuity_levels.all()] == ["high", "elevated", "standard"]
     assert {(a.name, a.kind) for a in program.agencies.all()} == {
-        ("Demo General Hospital ED", AgencyKind.EMERGENCY_DEPARTMENT), ("Demo County 2-1-1", AgencyKind.TWO_ONE_ONE),
-        ("Demo County EMS", AgencyKind.EMS), ("Demo Fire", AgencyKind.FIRE),
-        ("Demo County Sheriff", AgencyKind.LAW_ENFORCEMENT), ("Demo Recovery Center", AgencyKind.TREATMENT)}
+        ("Demo General Hospital ED", AgencyKind.EMERGENCY_DEPARTMENT),
+        ("Demo County 2-1-1", AgencyKind.TWO_ONE_ONE),
+        ("Demo County EMS", AgencyKind.EMS),
+        ("Demo Fire", AgencyKind.FIRE),
+        ("Demo County Sheriff", AgencyKind.LAW_ENFORCEMENT),
+        ("Demo Recovery Center", AgencyKind.TREATMENT),
+    }
     memberships = {m.user.username: m for m in program.memberships.select_related("user", "agency")}
     assert sorted(memberships) == sorted(DEMO_USERNAMES)
     assert Counter(m.role for m in memberships.values()) == {
-        Role.ADMIN: 1, Role.SUPERVISOR: 1, Role.PEER: 3, Role.PARTNER: 2, Role.FIRST_RESPONDER: 1,
-        Role.LAW_ENFORCEMENT: 1, Role.PROVIDER: 1, Role.ANALYST: 1}
+        Role.ADMIN: 1,
+        Role.SUPERVISOR: 1,
+        Role.PEER: 3,
+        Role.PARTNER: 2,
+        Role.FIRST_RESPONDER: 1,
+        Role.LAW_ENFORCEMENT: 1,
+        Role.PROVIDER: 1,
+        Role.ANALYST: 1,
+    }
     assert memberships["demo-ed"].agency.name == "Demo General Hospital ED"
     assert memberships["demo-211"].agency.name == "Demo County 2-1-1"
     assert memberships["demo-ems"].agency.name == "Demo County EMS"
@@ -258,8 +307,12 @@ def test_demo_referrals_look_like_a_real_programs_six_months():
     # Likely duplicates wait for a person on the review screen.
     assert MatchCandidate.objects.filter(program=program, status=MatchCandidate.Status.PENDING).count() >= 3
     # The sample that went through the real intake service is audited like any intake.
-    assert AuditEvent.objects.filter(program=program, action=AuditEvent.Action.CREATE,
-                                     target_type="referrals.referral").count() == 30
+    assert (
+        AuditEvent.objects.filter(
+            program=program, action=AuditEvent.Action.CREATE, target_type="referrals.referral"
+        ).count()
+        == 30
+    )
 
 
 @pytest.mark.django_db
@@ -301,8 +354,16 @@ def test_print_demo_logins_lists_every_login_and_the_public_pages():
     assert DEMO_PASSWORD in output
     for username in DEMO_USERNAMES:
         assert username in output
-    for role in ("Program admin", "Supervisor", "Peer specialist", "Referral partner", "EMS/fire partner",
-                 "Law enforcement partner", "Service provider", "Analyst"):
+    for role in (
+        "Program admin",
+        "Supervisor",
+        "Peer specialist",
+        "Referral partner",
+        "EMS/fire partner",
+        "Law enforcement partner",
+        "Service provider",
+        "Analyst",
+    ):
         assert role in output
     assert "http://127.0.0.1:8000/help/demo/" in output
     assert "http://127.0.0.1:8000/api/v1/docs" in output
@@ -325,12 +386,12 @@ def test_the_generator_makes_n_referrals_for_any_program(cast):
     assert made == 150
     assert Referral.objects.count() == before + 150
     assert not Referral.objects.exclude(program=cast.program).exists()
-    team = set(Membership.objects.filter(program=cast.program, role__in=ASSIGNABLE_ROLES)
-               .values_list("user_id", flat=True))
+    team = set(
+        Membership.objects.filter(program=cast.program, role__in=ASSIGNABLE_ROLES).values_list("user_id", flat=True)
+    )
     assigned = set(cast.program.referrals.exclude(assigned_to=None).values_list("assigned_to_id", flat=True))
     assert assigned and assigned <= team
-    senders = set(cast.program.referrals.exclude(referring_agency=None)
-                  .values_list("referring_agency_id", flat=True))
+    senders = set(cast.program.referrals.exclude(referring_agency=None).values_list("referring_agency_id", flat=True))
     assert senders <= set(cast.program.agencies.values_list("pk", flat=True))
     assert_referral_invariants(cast.program.referrals.all())
 
@@ -344,8 +405,9 @@ def test_the_generator_adds_to_a_program_that_already_has_referrals(cast):
 
 
 def test_the_generator_can_add_attempts_to_any_program_some_through_the_service(cast):
-    made = demo_referrals_create(program=cast.program, count=150, seed=5, through_intake=0, outreach=True,
-                                 attempts_through_service=3)
+    made = demo_referrals_create(
+        program=cast.program, count=150, seed=5, through_intake=0, outreach=True, attempts_through_service=3
+    )
     assert made == 150
     referrals = cast.program.referrals.all()
     assert_attempts_follow_the_referrals(referrals)
@@ -354,8 +416,10 @@ def test_the_generator_can_add_attempts_to_any_program_some_through_the_service(
     assert AuditEvent.objects.filter(target_type="outreach.contactattempt").values("participant_ids").distinct()
     for referral in referrals.select_related("acuity"):
         assert referral.contact_deadline == contact_deadline(
-            received_at=referral.received_at, available_from=referral.available_from,
-            window_hours=referral.acuity.window_hours)
+            received_at=referral.received_at,
+            available_from=referral.available_from,
+            window_hours=referral.acuity.window_hours,
+        )
 
 
 def test_the_generator_makes_no_attempts_unless_asked(cast):
@@ -372,9 +436,22 @@ def test_the_generator_is_deterministic_for_a_seed():
         program = program_create(name=slug, slug=slug)
         demo_cast_create(program=program, username_prefix=slug, password=None)
         demo_referrals_create(program=program, count=120, seed=42, now=now)
-        made.append(list(program.referrals.order_by("received_at", "pk").values_list(
-            "received_at", "status", "closed_reason", "source", "channel", "acuity__code", "contact_deadline",
-            "participant__first_name", "participant__last_name", "assigned_to__first_name")))
+        made.append(
+            list(
+                program.referrals.order_by("received_at", "pk").values_list(
+                    "received_at",
+                    "status",
+                    "closed_reason",
+                    "source",
+                    "channel",
+                    "acuity__code",
+                    "contact_deadline",
+                    "participant__first_name",
+                    "participant__last_name",
+                    "assigned_to__first_name",
+                )
+            )
+        )
     assert made[0] == made[1]
 
 

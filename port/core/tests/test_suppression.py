@@ -94,6 +94,7 @@ def assert_safe(counts, **published) -> None:
 
 # ---- targeted cases ----
 
+
 def test_a_row_with_one_small_cell_hides_the_smallest_non_zero_other():
     table = assert_safe([[40, 3, 0, 25]], row_totals=True, column_totals=False)
     assert [c.value for c in table.cells[0]] == [40, None, 0, None] and table.row_totals[0] == Cell(68)
@@ -116,7 +117,11 @@ def test_a_two_by_two_block_protects_itself():
     counts = [[3, 20, 40], [25, 4, 40]]
     table = assert_safe(counts)
     assert {(i, j) for i in range(2) for j in range(3) if table.cells[i][j].suppressed} == {
-        (0, 0), (0, 1), (1, 0), (1, 1)}
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+    }
 
 
 def test_the_issues_row_no_longer_gives_its_small_cell_away():
@@ -131,18 +136,25 @@ def test_a_table_with_nothing_small_hides_nothing():
 
 # ---- many tables: nothing hidden can be recovered ----
 
+
 def random_table(seed: int) -> list[list[int]]:
     rng = random.Random(seed)
     rows, columns = rng.randint(1, 7), rng.randint(1, 6)
-    return [[rng.choice([0, 0, rng.randint(1, 10), rng.randint(1, 10), rng.randint(11, 60)]) for _ in range(columns)]
-            for _ in range(rows)]
+    return [
+        [rng.choice([0, 0, rng.randint(1, 10), rng.randint(1, 10), rng.randint(11, 60)]) for _ in range(columns)]
+        for _ in range(rows)
+    ]
 
 
-@pytest.mark.parametrize("published", [
-    {"row_totals": True, "column_totals": True},
-    {"row_totals": True, "column_totals": False},
-    {"row_totals": False, "column_totals": True},
-], ids=["rows-and-columns", "rows", "columns"])
+@pytest.mark.parametrize(
+    "published",
+    [
+        {"row_totals": True, "column_totals": True},
+        {"row_totals": True, "column_totals": False},
+        {"row_totals": False, "column_totals": True},
+    ],
+    ids=["rows-and-columns", "rows", "columns"],
+)
 def test_no_hidden_count_can_be_recovered_from_the_published_totals(published):
     for seed in range(150):
         counts = random_table(seed)

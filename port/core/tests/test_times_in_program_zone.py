@@ -28,8 +28,13 @@ def far_from_utc(cast, time_machine) -> Referral:
     cast.program.save()
     referral = submit_referral(cast.program, agency=cast.ed, by=cast.partner, received_at=RECEIVED)
     referral = referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
-    contact_attempt_record(by=cast.peer, referral=Referral.objects.get(pk=referral.pk), mode=Mode.PHONE,
-                           outcome=Outcome.NO_ANSWER, attempted_at=ATTEMPTED)
+    contact_attempt_record(
+        by=cast.peer,
+        referral=Referral.objects.get(pk=referral.pk),
+        mode=Mode.PHONE,
+        outcome=Outcome.NO_ANSWER,
+        attempted_at=ATTEMPTED,
+    )
     return Referral.objects.get(pk=referral.pk)
 
 
@@ -41,8 +46,7 @@ def page(cast, membership, url) -> str:
     return response.content.decode()
 
 
-def test_the_referral_page_shows_received_attempts_first_attempt_and_deadline_on_the_programs_clock(
-        cast, far_from_utc):
+def test_the_referral_page_shows_received_attempts_first_attempt_and_deadline_on_the_programs_clock(cast, far_from_utc):
     html = page(cast, cast.supervisor, reverse("referrals:detail", args=[far_from_utc.public_id]))
     assert "Jun 10, 2026, 3:15 PM" in html  # received
     assert "Jun 10, 2026, 4:40 PM" in html  # the attempt and "First attempt"
@@ -86,8 +90,9 @@ def test_the_audit_trail_of_a_participant_shows_when_on_the_programs_clock(cast,
 def test_the_audit_csv_gives_the_programs_time_beside_the_labelled_utc_time(cast, far_from_utc):
     """The export keeps the recorded UTC instant in its own `time_utc` column (for verification) and
     gives the program's clock in `time_local`."""
-    rows = page(cast, cast.supervisor, reverse("audit:participant_trail_csv",
-                                               args=[far_from_utc.participant.public_id])).splitlines()
+    rows = page(
+        cast, cast.supervisor, reverse("audit:participant_trail_csv", args=[far_from_utc.participant.public_id])
+    ).splitlines()
     header = rows[0].lstrip("\ufeff").split(",")
     assert header[1:3] == ["time_utc", "time_local"]
     assert all(",2026-06-10 20:00:00 +14," in row for row in rows[1:])

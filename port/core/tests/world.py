@@ -38,23 +38,48 @@ class World:
     encounter: Encounter
 
 
-def sensitive_world(cast, *, program=None, agency=None, by=None, peer=None, supervisor=None,
-                    first_responder=None, with_first_responder: bool = True, last_name: str = LAST_NAME) -> World:
+def sensitive_world(
+    cast,
+    *,
+    program=None,
+    agency=None,
+    by=None,
+    peer=None,
+    supervisor=None,
+    first_responder=None,
+    with_first_responder: bool = True,
+    last_name: str = LAST_NAME,
+) -> World:
     """A referral (with substances, naloxone and notes) assigned to the peer; a home visit attempt with the
     EMS/fire partner along (with a note); an encounter with assessments, notes and an addendum."""
     program = program or cast.program
     peer = peer or cast.peer
     received_at = timezone.now() - dt.timedelta(hours=6)
     referral = referral_intake(
-        program=program, channel=Channel.STAFF_FORM, agency=agency if agency is not None else cast.ed,
+        program=program,
+        channel=Channel.STAFF_FORM,
+        agency=agency if agency is not None else cast.ed,
         submitted_by=by or cast.partner,
         submission=ReferralSubmission(
-            source=Source.EMERGENCY_DEPARTMENT, acuity="high", received_at=received_at, notes=MARKERS["notes"][0],
-            participant=ParticipantDetails(first_name="Marisol", last_name=last_name, date_of_birth=DATE_OF_BIRTH,
-                                           phone="412-555-0142", address="12 Example St",
-                                           location_notes=SAFETY_NOTES),
-            overdose=OverdoseDetails(occurred_at=received_at - dt.timedelta(hours=2), location="Home",
-                                     substances=MARKERS["substances"], naloxone_doses=2, naloxone_given_by="ems"),
+            source=Source.EMERGENCY_DEPARTMENT,
+            acuity="high",
+            received_at=received_at,
+            notes=MARKERS["notes"][0],
+            participant=ParticipantDetails(
+                first_name="Marisol",
+                last_name=last_name,
+                date_of_birth=DATE_OF_BIRTH,
+                phone="412-555-0142",
+                address="12 Example St",
+                location_notes=SAFETY_NOTES,
+            ),
+            overdose=OverdoseDetails(
+                occurred_at=received_at - dt.timedelta(hours=2),
+                location="Home",
+                substances=MARKERS["substances"],
+                naloxone_doses=2,
+                naloxone_given_by="ems",
+            ),
         ),
     ).referral
     referral_assign(referral=referral, assignee=peer, by=supervisor or cast.supervisor)
@@ -63,13 +88,33 @@ def sensitive_world(cast, *, program=None, agency=None, by=None, peer=None, supe
     if responder is not None:
         team.append(TeamMemberIn(role=TeamRole.EMS, user=responder.user))
     attempt = contact_attempt_record(
-        by=peer, referral=referral, mode=Mode.IN_PERSON, place=Place.HOME, outcome=Outcome.NOT_AT_ADDRESS,
-        attempted_at=received_at + dt.timedelta(hours=1), note=MARKERS["notes"][1], team=team)
+        by=peer,
+        referral=referral,
+        mode=Mode.IN_PERSON,
+        place=Place.HOME,
+        outcome=Outcome.NOT_AT_ADDRESS,
+        attempted_at=received_at + dt.timedelta(hours=1),
+        note=MARKERS["notes"][1],
+        team=team,
+    )
     encounter = encounter_record(
-        by=peer, participant=referral.participant, referral=referral,
-        data=EncounterIn(mode=Mode.PHONE, occurred_at=received_at + dt.timedelta(hours=3),
-                         stage_of_change="contemplation", readiness=6, goals=MARKERS["assessments"][0],
-                         next_steps=MARKERS["assessments"][1], notes=MARKERS["notes"][2]))
+        by=peer,
+        participant=referral.participant,
+        referral=referral,
+        data=EncounterIn(
+            mode=Mode.PHONE,
+            occurred_at=received_at + dt.timedelta(hours=3),
+            stage_of_change="contemplation",
+            readiness=6,
+            goals=MARKERS["assessments"][0],
+            next_steps=MARKERS["assessments"][1],
+            notes=MARKERS["notes"][2],
+        ),
+    )
     encounter_add_addendum(by=peer, encounter=encounter, text=MARKERS["notes"][3])
-    return World(participant=referral.participant, referral=Referral.objects.get(pk=referral.pk), attempt=attempt,
-                 encounter=encounter)
+    return World(
+        participant=referral.participant,
+        referral=Referral.objects.get(pk=referral.pk),
+        attempt=attempt,
+        encounter=encounter,
+    )

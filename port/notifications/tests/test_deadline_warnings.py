@@ -47,6 +47,7 @@ def huey_immediate():
 
 # ---- who is warned, and when ----
 
+
 def test_a_referral_near_its_deadline_with_no_attempt_warns_the_assigned_peer_and_the_supervisor(cast):
     referral = referral_due_in(cast, 4, assign_to=cast.peer)
     assert deadline_warnings_send() == 1
@@ -62,10 +63,14 @@ def test_a_referral_near_its_deadline_with_no_attempt_warns_the_assigned_peer_an
     assert warning.emailed_at is not None
 
 
-@pytest.mark.parametrize("now", [
-    dt.datetime(2027, 3, 14, 6, 30, tzinfo=dt.UTC),  # 1:30 am EST, half an hour before spring-forward
-    dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC),  # 1:30 am EDT, the first of the two at fall-back
-], ids=["before-spring-forward", "in-the-repeated-hour"])
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(2027, 3, 14, 6, 30, tzinfo=dt.UTC),  # 1:30 am EST, half an hour before spring-forward
+        dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC),  # 1:30 am EDT, the first of the two at fall-back
+    ],
+    ids=["before-spring-forward", "in-the-repeated-hour"],
+)
 def test_the_deadline_and_the_warning_hours_are_real_hours_across_a_daylight_saving_change(cast, now):
     with time_machine.travel(now, tick=False):
         referral = submit_referral(cast.program, received_at=now - dt.timedelta(hours=20))  # 24 h window
@@ -75,8 +80,9 @@ def test_the_deadline_and_the_warning_hours_are_real_hours_across_a_daylight_sav
 
 
 def test_the_email_and_the_notice_name_no_participant_and_link_to_the_referral(cast):
-    referral = referral_due_in(cast, 2, assign_to=cast.peer, first_name="Rosalind", last_name="Quackenbush",
-                               phone="412-555-0199")
+    referral = referral_due_in(
+        cast, 2, assign_to=cast.peer, first_name="Rosalind", last_name="Quackenbush", phone="412-555-0199"
+    )
     deadline_warnings_send()
     email = mail.outbox[0]
     text = email.subject + email.body + Notice.objects.first().message
@@ -139,13 +145,10 @@ def test_an_overdue_referral_with_attempts_but_no_contact_is_still_warned_as_ove
 
 
 def test_reached_and_closed_referrals_are_never_warned(cast):
-    reached = referral_due_in(cast, 2, assign_to=cast.peer, first_name="Ann", last_name="Reached",
-                              phone="412-555-0101")
+    reached = referral_due_in(cast, 2, assign_to=cast.peer, first_name="Ann", last_name="Reached", phone="412-555-0101")
     contact_attempt_record(by=cast.peer, referral=reached, mode="in_person", outcome="reached_participant")
-    closed = referral_due_in(cast, 2, assign_to=cast.peer, first_name="Bo", last_name="Closed",
-                             phone="412-555-0102")
-    referral_transition(referral=closed, to_status=Status.CLOSED, reason=ClosingReason.OUT_OF_AREA,
-                        by=cast.supervisor)
+    closed = referral_due_in(cast, 2, assign_to=cast.peer, first_name="Bo", last_name="Closed", phone="412-555-0102")
+    referral_transition(referral=closed, to_status=Status.CLOSED, reason=ClosingReason.OUT_OF_AREA, by=cast.supervisor)
     for hours in (0, 3, 48):
         assert deadline_warnings_send(now=timezone.now() + dt.timedelta(hours=hours)) == 0
     assert not DeadlineWarning.objects.exists() and not Notice.objects.exists() and not mail.outbox
@@ -162,14 +165,16 @@ def test_a_peer_who_left_the_team_and_inactive_supervisors_are_not_warned(cast):
     referral = referral_due_in(cast, 2, assign_to=cast.peer)
     cast.peer.is_active = False
     cast.peer.save()
-    second = cast.supervisor.user.__class__.objects.create_user(username="vic", email="vic@example.org",
-                                                                 is_active=False)
+    second = cast.supervisor.user.__class__.objects.create_user(
+        username="vic", email="vic@example.org", is_active=False
+    )
     cast.program.memberships.create(user=second, role="supervisor")
     deadline_warnings_send()
     assert warned_users(referral, DUE_SOON) == {"sam"}
 
 
 # ---- once per referral and kind ----
+
 
 def test_running_the_job_twice_sends_nothing_twice(cast):
     referral_due_in(cast, 2, assign_to=cast.peer)
@@ -230,6 +235,7 @@ def test_a_failed_email_is_not_retried_once_the_warning_no_longer_holds(cast):
 
 # ---- each program's own settings ----
 
+
 def test_each_program_uses_its_own_warning_period_and_time_zone(cast):
     cast.program.deadline_warning_hours = 2
     cast.program.save()
@@ -250,6 +256,7 @@ def test_each_program_uses_its_own_warning_period_and_time_zone(cast):
 
 
 # ---- the background worker ----
+
 
 def test_the_job_is_a_periodic_huey_task_every_five_minutes():
     from huey.contrib.djhuey import HUEY

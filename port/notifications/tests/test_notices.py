@@ -21,8 +21,9 @@ MARK_ALL = reverse("notifications:mark_all_read")
 def notice_for(membership, referral=None, *, message="A referral is overdue.", minutes_ago=0, read=False):
     referral = referral or submit_referral(membership.program)
     at = timezone.now() - dt.timedelta(minutes=minutes_ago)
-    return Notice.objects.create(user=membership.user, referral=referral, message=message, created_at=at,
-                                 read_at=at if read else None)
+    return Notice.objects.create(
+        user=membership.user, referral=referral, message=message, created_at=at, read_at=at if read else None
+    )
 
 
 @pytest.fixture
@@ -50,7 +51,10 @@ def test_a_team_member_sees_who_each_notice_is_about_and_the_read_is_audited(cas
     assert reverse("referrals:detail", args=[referral.public_id]) in page
     entry = AuditEvent.objects.filter(action=AuditEvent.Action.LIST, user=cast.peer.user).get()
     assert (entry.target_type, entry.target_ids, entry.participant_ids) == (
-        "referrals.referral", [str(referral.pk)], [referral.participant_id])
+        "referrals.referral",
+        [str(referral.pk)],
+        [referral.participant_id],
+    )
     # The stored text stays free of names: the name is rendered from the referral, for this viewer.
     assert "Roz" not in Notice.objects.get().message and "Quackenbush" not in Notice.objects.get().message
 

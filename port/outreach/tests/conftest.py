@@ -20,8 +20,13 @@ from port.supplies.services import program_today, stock_receive
 def assigned_referral(cast, *, days_ago: float = 0.5, peer: Membership | None = None, **person) -> Referral:
     """A referral received `days_ago`, assigned to the peer (status "assigned")."""
     person = {"first_name": "Morgan", "last_name": "Rivers", "phone": "412-555-0177", **person}
-    referral = submit_referral(cast.program, agency=cast.ed, by=cast.partner,
-                               received_at=timezone.now() - dt.timedelta(days=days_ago), **person)
+    referral = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        received_at=timezone.now() - dt.timedelta(days=days_ago),
+        **person,
+    )
     referral_assign(referral=referral, assignee=peer or cast.peer, by=cast.supervisor)
     return Referral.objects.select_related("program", "participant").get(pk=referral.pk)
 
@@ -36,10 +41,17 @@ def participant(referral) -> Participant:
     return referral.participant
 
 
-def a_supporter(by: Membership, participant: Participant, *, agreed: bool = True, first_name: str = "Robin",
-                relationship: str = "sister") -> Supporter:
-    return supporter_save(by=by, participant=participant, first_name=first_name, relationship=relationship,
-                          consent_to_contact=agreed)
+def a_supporter(
+    by: Membership,
+    participant: Participant,
+    *,
+    agreed: bool = True,
+    first_name: str = "Robin",
+    relationship: str = "sister",
+) -> Supporter:
+    return supporter_save(
+        by=by, participant=participant, first_name=first_name, relationship=relationship, consent_to_contact=agreed
+    )
 
 
 @pytest.fixture
@@ -56,8 +68,9 @@ class Stock:
     today: dt.date
 
     def lot(self, number: str, *, days: int = 200, item: SupplyItem | None = None) -> Lot:
-        return Lot.objects.create(item=item or self.naloxone, lot_number=number,
-                                  expires_on=self.today + dt.timedelta(days=days))
+        return Lot.objects.create(
+            item=item or self.naloxone, lot_number=number, expires_on=self.today + dt.timedelta(days=days)
+        )
 
 
 @pytest.fixture
@@ -67,8 +80,9 @@ def stock(cast) -> Stock:
         naloxone=SupplyItem.objects.get(program=program, name="Naloxone nasal spray 4 mg"),
         hygiene=SupplyItem.objects.get(program=program, name="Hygiene kit"),
         office=StockLocation.objects.get(program=program, name="Office"),
-        pat_bag=StockLocation.objects.create(program=program, name="Pat's bag", kind=StockLocation.Kind.BAG,
-                                             holder=cast.peer.user),
+        pat_bag=StockLocation.objects.create(
+            program=program, name="Pat's bag", kind=StockLocation.Kind.BAG, holder=cast.peer.user
+        ),
         today=program_today(program),
     )
 

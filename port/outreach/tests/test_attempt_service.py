@@ -31,6 +31,7 @@ def fresh(referral: Referral) -> Referral:
 
 # --- stamps and status ---------------------------------------------------------------------------
 
+
 def test_the_first_attempt_stamps_the_referral_and_moves_it_to_attempting(cast, referral):
     when = timezone.now() - dt.timedelta(hours=2)
     attempt(cast.peer, referral, attempted_at=when)
@@ -73,11 +74,14 @@ def test_reaching_only_a_supporter_is_an_attempt_but_not_contact_with_the_partic
     assert referral.first_contact_at is None
 
 
-@pytest.mark.parametrize(("outcome", "reason"), [
-    (Outcome.DECEASED, "deceased"),
-    (Outcome.MOVED, "moved"),
-    (Outcome.INCARCERATED, "incarcerated"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "reason"),
+    [
+        (Outcome.DECEASED, "deceased"),
+        (Outcome.MOVED, "moved"),
+        (Outcome.INCARCERATED, "incarcerated"),
+    ],
+)
 def test_deceased_moved_and_incarcerated_close_the_referral_with_that_reason(cast, referral, outcome, reason):
     attempt(cast.peer, referral, outcome)
     referral = fresh(referral)
@@ -109,18 +113,31 @@ def test_a_later_attempt_does_not_move_the_stamps(cast, referral):
 
 # --- who went ------------------------------------------------------------------------------------
 
+
 def test_the_recorder_is_the_team_by_default(cast, referral):
     logged = attempt(cast.peer, referral)
     assert [(m.user_id, m.role) for m in logged.team.all()] == [(cast.peer.user_id, TeamRole.PEER)]
 
 
 def test_the_team_can_include_colleagues_and_named_partners(cast, referral):
-    logged = attempt(cast.peer, referral, mode=Mode.IN_PERSON, team=[
-        TeamMemberIn(role=TeamRole.PEER, user=cast.peer.user), TeamMemberIn(role=TeamRole.PEER, user=cast.peer2.user),
-        TeamMemberIn(role=TeamRole.EMS, name="  Jo Ruiz "), TeamMemberIn(role=TeamRole.POLICE, name="Officer Lee")])
+    logged = attempt(
+        cast.peer,
+        referral,
+        mode=Mode.IN_PERSON,
+        team=[
+            TeamMemberIn(role=TeamRole.PEER, user=cast.peer.user),
+            TeamMemberIn(role=TeamRole.PEER, user=cast.peer2.user),
+            TeamMemberIn(role=TeamRole.EMS, name="  Jo Ruiz "),
+            TeamMemberIn(role=TeamRole.POLICE, name="Officer Lee"),
+        ],
+    )
     team = {(m.user_id, m.name, m.role) for m in logged.team.all()}
-    assert team == {(cast.peer.user_id, "", "peer"), (cast.peer2.user_id, "", "peer"),
-                    (None, "Jo Ruiz", "ems"), (None, "Officer Lee", "police")}
+    assert team == {
+        (cast.peer.user_id, "", "peer"),
+        (cast.peer2.user_id, "", "peer"),
+        (None, "Jo Ruiz", "ems"),
+        (None, "Officer Lee", "police"),
+    }
 
 
 def test_someone_outside_the_program_cannot_be_named_as_a_team_user(cast, referral):
@@ -138,6 +155,7 @@ def test_a_named_partner_needs_a_name_and_a_known_role(cast, referral):
 
 
 # --- refusals ------------------------------------------------------------------------------------
+
 
 def test_a_closed_referral_refuses_attempts(cast, referral):
     referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason="duplicate")
@@ -204,6 +222,7 @@ def test_an_attempt_is_audited(cast, referral):
 
 
 # --- the attempt policy --------------------------------------------------------------------------
+
 
 def policy(referral):
     referral = fresh(referral)

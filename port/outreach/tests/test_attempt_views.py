@@ -27,8 +27,15 @@ def local_now(cast, **delta) -> str:
 
 
 def post(cast, referral, membership=None, **data):
-    fields = {"attempted_at": local_now(cast, minutes=5), "mode": "phone", "place": "", "outcome": "no_answer",
-              "team_users": [str((membership or cast.peer).user_id)], "note": "", **data}
+    fields = {
+        "attempted_at": local_now(cast, minutes=5),
+        "mode": "phone",
+        "place": "",
+        "outcome": "no_answer",
+        "team_users": [str((membership or cast.peer).user_id)],
+        "note": "",
+        **data,
+    }
     return cast.client_for(membership or cast.peer).post(url(referral), fields)
 
 
@@ -36,10 +43,18 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("admin", 200), ("supervisor", 200), ("peer", 200), ("peer2", 200),
-    ("partner", 403), ("partner_211", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("admin", 200),
+        ("supervisor", 200),
+        ("peer", 200),
+        ("peer2", 200),
+        ("partner", 403),
+        ("partner_211", 403),
+        ("outsider", 404),
+    ],
+)
 def test_each_role_may_or_may_not_open_the_attempt_form(cast, referral, role, status):
     response = cast.client_for(getattr(cast, role)).get(url(referral))
     assert response.status_code == status
@@ -65,8 +80,12 @@ def test_the_form_reminds_about_privacy_and_offers_big_outcome_choices(cast, ref
 
 def test_viewing_the_form_is_audited(cast, referral):
     cast.client_for(cast.peer).get(url(referral))
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, target_type="referrals.referral",
-                                     participant_ids=[referral.participant_id], user=cast.peer.user).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.VIEW,
+        target_type="referrals.referral",
+        participant_ids=[referral.participant_id],
+        user=cast.peer.user,
+    ).exists()
 
 
 def test_a_failed_attempt_goes_back_to_my_queue_with_the_new_status(cast, referral):
@@ -78,8 +97,9 @@ def test_a_failed_attempt_goes_back_to_my_queue_with_the_new_status(cast, referr
 
 
 def test_the_time_typed_is_read_on_the_programs_clock(cast, referral):
-    typed = timezone.localtime(timezone.now() - dt.timedelta(hours=3), cast.program.zone).replace(second=0,
-                                                                                                   microsecond=0)
+    typed = timezone.localtime(timezone.now() - dt.timedelta(hours=3), cast.program.zone).replace(
+        second=0, microsecond=0
+    )
     post(cast, referral, attempted_at=typed.strftime("%Y-%m-%dT%H:%M"))
     assert ContactAttempt.objects.get().attempted_at == typed
 
@@ -87,8 +107,9 @@ def test_the_time_typed_is_read_on_the_programs_clock(cast, referral):
 def test_reaching_the_participant_goes_straight_to_the_encounter_form(cast, referral):
     response = post(cast, referral, outcome="reached_participant", mode="in_person", place="home")
     attempt = ContactAttempt.objects.get()
-    assert response["Location"] == (reverse("outreach:encounter_new", args=[referral.participant.public_id])
-                                    + f"?attempt={attempt.pk}")
+    assert response["Location"] == (
+        reverse("outreach:encounter_new", args=[referral.participant.public_id]) + f"?attempt={attempt.pk}"
+    )
 
 
 def test_reaching_a_supporter_goes_straight_to_the_encounter_form(cast, referral):
@@ -151,8 +172,14 @@ def test_a_named_partner_needs_a_role(cast, referral):
 
 
 def test_who_went_is_saved_with_roles(cast, referral):
-    post(cast, referral, mode="in_person", team_users=[str(cast.peer.user_id), str(cast.peer2.user_id)],
-         partner_name_1="Jo Ruiz", partner_role_1="ems")
+    post(
+        cast,
+        referral,
+        mode="in_person",
+        team_users=[str(cast.peer.user_id), str(cast.peer2.user_id)],
+        partner_name_1="Jo Ruiz",
+        partner_role_1="ems",
+    )
     team = {(m.user_id, m.name, m.role) for m in ContactAttempt.objects.get().team.all()}
     assert team == {(cast.peer.user_id, "", "peer"), (cast.peer2.user_id, "", "peer"), (None, "Jo Ruiz", "ems")}
 
@@ -181,8 +208,8 @@ def test_texting_shows_the_programs_templates_in_the_participants_language_first
     # Filled in with the peer's first name, ready to copy, with no word of an overdose.
     assert "Hola, soy Pat del equipo de alcance comunitario" in html
     assert "Hi, this is Pat with community outreach." in html
-    assert 'readonly' in html
-    section = html[html.index('class="text-templates'):html.index("</section>", html.index('class="text-templates'))]
+    assert "readonly" in html
+    section = html[html.index('class="text-templates') : html.index("</section>", html.index('class="text-templates'))]
     assert "overdose" not in section.lower() and "sobredosis" not in section.lower()
 
 

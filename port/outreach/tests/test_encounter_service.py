@@ -38,16 +38,28 @@ def test_two_naloxone_kits_from_the_earliest_lot_and_a_supporter_trained(cast, r
     receive(cast, earliest, stock.pat_bag, 5)
     supporter = a_supporter(cast.peer, referral.participant)
 
-    encounter = encounter_record(by=cast.peer, participant=referral.participant, referral=referral, data=visit(
-        supporters_present=[supporter],
-        items=[ItemIn(kind=Kind.SUPPLY, quantity=2, lot=earliest, location=stock.pat_bag),
-               ItemIn(kind=Kind.NALOXONE_TRAINING, recipient_type=Recipient.SUPPORTER, supporter=supporter)]))
+    encounter = encounter_record(
+        by=cast.peer,
+        participant=referral.participant,
+        referral=referral,
+        data=visit(
+            supporters_present=[supporter],
+            items=[
+                ItemIn(kind=Kind.SUPPLY, quantity=2, lot=earliest, location=stock.pat_bag),
+                ItemIn(kind=Kind.NALOXONE_TRAINING, recipient_type=Recipient.SUPPORTER, supporter=supporter),
+            ],
+        ),
+    )
 
     assert StockBalance.objects.get(lot=earliest, location=stock.pat_bag).quantity == 3
     assert StockBalance.objects.get(lot=later, location=stock.pat_bag).quantity == 5
     given = encounter.items.get(kind=Kind.SUPPLY)
     assert (given.quantity, given.lot, given.supply_item, given.recipient_type) == (
-        2, earliest, stock.naloxone, Recipient.PARTICIPANT)
+        2,
+        earliest,
+        stock.naloxone,
+        Recipient.PARTICIPANT,
+    )
     movement = StockMovement.objects.get(encounter_item=given)
     assert (movement.kind, movement.quantity) == (StockMovement.Kind.DISTRIBUTE, -2)
     trained = encounter.items.get(kind=Kind.NALOXONE_TRAINING)
@@ -59,9 +71,13 @@ def test_not_enough_stock_saves_nothing(cast, participant, stock):
     lot = stock.lot("FEW")
     receive(cast, lot, stock.office, 1)
     with pytest.raises(OutreachRefused, match="Only 1"):
-        encounter_record(by=cast.peer, participant=participant, data=visit(
-            goals="get my own place",
-            items=[ItemIn(kind=Kind.SUPPLY, quantity=2, lot=lot, location=stock.office)]))
+        encounter_record(
+            by=cast.peer,
+            participant=participant,
+            data=visit(
+                goals="get my own place", items=[ItemIn(kind=Kind.SUPPLY, quantity=2, lot=lot, location=stock.office)]
+            ),
+        )
     assert not Encounter.objects.exists()
     assert StockBalance.objects.get(lot=lot, location=stock.office).quantity == 1
 
@@ -71,9 +87,21 @@ def test_supplies_given_to_a_supporter_without_agreement_are_refused(cast, parti
     receive(cast, lot, stock.office, 3)
     stranger = a_supporter(cast.peer, participant, agreed=False)
     with pytest.raises(OutreachRefused, match="not agreed"):
-        encounter_record(by=cast.peer, participant=participant, data=visit(items=[
-            ItemIn(kind=Kind.SUPPLY, lot=lot, location=stock.office, recipient_type=Recipient.SUPPORTER,
-                   supporter=stranger)]))
+        encounter_record(
+            by=cast.peer,
+            participant=participant,
+            data=visit(
+                items=[
+                    ItemIn(
+                        kind=Kind.SUPPLY,
+                        lot=lot,
+                        location=stock.office,
+                        recipient_type=Recipient.SUPPORTER,
+                        supporter=stranger,
+                    )
+                ]
+            ),
+        )
     assert StockBalance.objects.get(lot=lot, location=stock.office).quantity == 3
 
 
@@ -89,17 +117,20 @@ def test_someone_must_have_been_there(cast, participant):
 
 
 def test_an_encounter_after_an_attempt_is_linked_to_it_and_its_referral(cast, referral):
-    reached = contact_attempt_record(by=cast.peer, referral=referral, mode=Mode.PHONE,
-                                     outcome=Outcome.REACHED_PARTICIPANT)
-    encounter = encounter_record(by=cast.peer, participant=referral.participant, attempt=reached,
-                                 data=visit(mode=Mode.PHONE))
+    reached = contact_attempt_record(
+        by=cast.peer, referral=referral, mode=Mode.PHONE, outcome=Outcome.REACHED_PARTICIPANT
+    )
+    encounter = encounter_record(
+        by=cast.peer, participant=referral.participant, attempt=reached, data=visit(mode=Mode.PHONE)
+    )
     assert (encounter.attempt, encounter.referral) == (reached, referral)
     assert ContactAttempt.objects.count() == 1
 
 
 def test_one_attempt_leads_to_one_encounter(cast, referral):
-    reached = contact_attempt_record(by=cast.peer, referral=referral, mode=Mode.PHONE,
-                                     outcome=Outcome.REACHED_PARTICIPANT)
+    reached = contact_attempt_record(
+        by=cast.peer, referral=referral, mode=Mode.PHONE, outcome=Outcome.REACHED_PARTICIPANT
+    )
     encounter_record(by=cast.peer, participant=referral.participant, attempt=reached, data=visit())
     with pytest.raises(OutreachRefused, match="already"):
         encounter_record(by=cast.peer, participant=referral.participant, attempt=reached, data=visit())
@@ -113,8 +144,9 @@ def test_an_attempt_that_reached_nobody_cannot_have_an_encounter(cast, referral)
 
 def test_a_first_visit_nobody_logged_an_attempt_for_stamps_the_referral(cast, referral):
     when = timezone.now() - dt.timedelta(hours=1)
-    encounter = encounter_record(by=cast.peer, participant=referral.participant, referral=referral,
-                                 data=visit(occurred_at=when))
+    encounter = encounter_record(
+        by=cast.peer, participant=referral.participant, referral=referral, data=visit(occurred_at=when)
+    )
     referral = Referral.objects.get(pk=referral.pk)
     assert referral.status == Status.REACHED
     assert referral.first_attempt_at == referral.first_contact_at == when
@@ -123,8 +155,9 @@ def test_a_first_visit_nobody_logged_an_attempt_for_stamps_the_referral(cast, re
 
 def test_a_later_visit_adds_no_attempt(cast, referral):
     contact_attempt_record(by=cast.peer, referral=referral, mode=Mode.PHONE, outcome=Outcome.REACHED_PARTICIPANT)
-    encounter = encounter_record(by=cast.peer, participant=referral.participant,
-                                 referral=Referral.objects.get(pk=referral.pk), data=visit())
+    encounter = encounter_record(
+        by=cast.peer, participant=referral.participant, referral=Referral.objects.get(pk=referral.pk), data=visit()
+    )
     assert encounter.attempt is None
     assert ContactAttempt.objects.count() == 1
 
@@ -150,6 +183,7 @@ def test_an_encounter_is_audited(cast, participant):
 
 # --- lock period, edits, addenda -----------------------------------------------------------------
 
+
 @pytest.fixture
 def encounter(cast, participant) -> Encounter:
     return encounter_record(by=cast.peer, participant=participant, data=visit(goals="sleep better"))
@@ -163,8 +197,9 @@ def age(encounter: Encounter, hours: float) -> Encounter:
 def test_the_author_can_edit_within_the_edit_period(cast, encounter):
     encounter = age(encounter, cast.program.encounter_edit_hours - 1)
     assert not encounter_locked(encounter)
-    updated = encounter_update(by=cast.peer, encounter=encounter, version=1, goals="sleep better, see my kids",
-                               readiness=6)
+    updated = encounter_update(
+        by=cast.peer, encounter=encounter, version=1, goals="sleep better, see my kids", readiness=6
+    )
     assert (updated.goals, updated.readiness, updated.version) == ("sleep better, see my kids", 6, 2)
 
 
@@ -216,13 +251,16 @@ def test_re_applying_against_the_current_version_saves(cast, encounter):
     assert Encounter.objects.get(pk=encounter.pk).version == 3
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"readiness": 11}, "0 to 10"),
-    ({"mode": "fax"}, "how"),
-    ({"occurred_at": timezone.now() + dt.timedelta(days=1)}, "future"),
-    ({"participant_present": False}, "who was present"),
-    ({"author": None}, "cannot be changed"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"readiness": 11}, "0 to 10"),
+        ({"mode": "fax"}, "how"),
+        ({"occurred_at": timezone.now() + dt.timedelta(days=1)}, "future"),
+        ({"participant_present": False}, "who was present"),
+        ({"author": None}, "cannot be changed"),
+    ],
+)
 def test_edits_are_checked_like_new_encounters(cast, encounter, changes, message):
     with pytest.raises(OutreachRefused, match=message):
         encounter_update(by=cast.peer, encounter=encounter, version=1, **changes)
@@ -230,6 +268,7 @@ def test_edits_are_checked_like_new_encounters(cast, encounter, changes, message
 
 
 # --- supporters ----------------------------------------------------------------------------------
+
 
 def test_recording_the_agreement_stamps_who_and_when(cast, participant):
     supporter = a_supporter(cast.peer, participant, agreed=False)
@@ -257,5 +296,6 @@ def test_a_supporter_needs_a_name_and_a_relationship(cast, participant):
 
 def test_only_a_supporters_own_fields_can_be_set(cast, participant):
     with pytest.raises(OutreachRefused, match="cannot be changed"):
-        supporter_save(by=cast.peer, participant=participant, first_name="Robin", relationship="friend",
-                       program=cast.other_program)
+        supporter_save(
+            by=cast.peer, participant=participant, first_name="Robin", relationship="friend", program=cast.other_program
+        )

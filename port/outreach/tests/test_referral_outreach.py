@@ -21,21 +21,31 @@ from port.referrals.selectors import referral_get
 
 
 def log(cast, referral, outcome=Outcome.NO_ANSWER, mode=Mode.PHONE, *, at: dt.datetime, **kwargs):
-    return contact_attempt_record(by=cast.peer, referral=Referral.objects.get(pk=referral.pk), mode=mode,
-                                  outcome=outcome, attempted_at=at, **kwargs)
+    return contact_attempt_record(
+        by=cast.peer,
+        referral=Referral.objects.get(pk=referral.pk),
+        mode=mode,
+        outcome=outcome,
+        attempted_at=at,
+        **kwargs,
+    )
 
 
 def summary_for(viewer, referral):
-    return referral_outreach_summary(viewer=viewer, referral=referral_get(viewer=viewer, public_id=referral.public_id,
-                                                                          for_update=True))
+    return referral_outreach_summary(
+        viewer=viewer, referral=referral_get(viewer=viewer, public_id=referral.public_id, for_update=True)
+    )
 
 
 def rendered(viewer, referral) -> str:
     """The include as the referral page renders it, for this viewer."""
     request = RequestFactory().get("/")
     request.user, request.membership = viewer.user, viewer
-    return render_to_string("outreach/_referral_outreach.html",
-                            {"outreach": summary_for(viewer, referral), "membership": viewer}, request=request)
+    return render_to_string(
+        "outreach/_referral_outreach.html",
+        {"outreach": summary_for(viewer, referral), "membership": viewer},
+        request=request,
+    )
 
 
 @pytest.fixture
@@ -75,9 +85,15 @@ def test_without_attempts_the_figures_say_whether_the_deadline_has_passed(cast):
 
 def test_attempts_are_listed_with_who_went(cast):
     referral = assigned_referral(cast)
-    log(cast, referral, Outcome.NOT_AT_ADDRESS, Mode.IN_PERSON, at=timezone.now() - dt.timedelta(hours=1),
+    log(
+        cast,
+        referral,
+        Outcome.NOT_AT_ADDRESS,
+        Mode.IN_PERSON,
+        at=timezone.now() - dt.timedelta(hours=1),
         team=[TeamMemberIn(role=TeamRole.PEER, user=cast.peer.user), TeamMemberIn(role=TeamRole.EMS, name="Jo Ruiz")],
-        note="Neighbor says try mornings")
+        note="Neighbor says try mornings",
+    )
     html = rendered(cast.peer, referral)
     assert "Not at the address" in html
     assert "Pat Tester (Peer specialist), Jo Ruiz (EMS)" in html
@@ -93,16 +109,22 @@ def test_the_summary_is_audited_and_its_queries_do_not_grow_with_attempts(cast):
     with CaptureQueriesContext(connection) as one:
         referral_outreach_summary(viewer=viewer, referral=loaded)
     for hours in range(2, 8):
-        log(cast, referral, mode=Mode.TEXT, at=referral.received_at + dt.timedelta(hours=hours),
-            team=[TeamMemberIn(role=TeamRole.PEER, user=cast.peer.user), TeamMemberIn(role=TeamRole.FIRE, name="Al")])
+        log(
+            cast,
+            referral,
+            mode=Mode.TEXT,
+            at=referral.received_at + dt.timedelta(hours=hours),
+            team=[TeamMemberIn(role=TeamRole.PEER, user=cast.peer.user), TeamMemberIn(role=TeamRole.FIRE, name="Al")],
+        )
     loaded = referral_get(viewer=viewer, public_id=referral.public_id, for_update=True)
     with CaptureQueriesContext(connection) as seven:
         summary = referral_outreach_summary(viewer=viewer, referral=loaded)
         [list(a.team.all()) for a in summary.attempts]
     assert len(summary.attempts) == 7
     assert len(seven) == len(one)
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LIST, target_type="outreach.contactattempt",
-                                     participant_ids=[referral.participant_id]).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.LIST, target_type="outreach.contactattempt", participant_ids=[referral.participant_id]
+    ).exists()
 
 
 @pytest.mark.parametrize("role", ["partner", "outsider"])
@@ -111,6 +133,7 @@ def test_nobody_outside_the_team_gets_a_summary(cast, referral, role):
 
 
 # --- the attempt policy ----------------------------------------------------------------------------
+
 
 def test_a_supervisor_is_offered_closing_as_unable_to_reach(cast, exhausted):
     html = rendered(cast.supervisor, exhausted)
@@ -133,8 +156,9 @@ def test_nothing_is_offered_before_the_policy_is_used_up(cast):
 
 
 def close(cast, membership, referral):
-    return cast.client_for(membership).post(reverse("outreach:close_unable_to_reach", args=[referral.public_id]),
-                                            {"confirm": "yes"})
+    return cast.client_for(membership).post(
+        reverse("outreach:close_unable_to_reach", args=[referral.public_id]), {"confirm": "yes"}
+    )
 
 
 def test_the_supervisor_closes_the_referral_as_unable_to_reach(cast, exhausted):
@@ -162,7 +186,8 @@ def test_closing_is_refused_while_the_policy_is_not_used_up(cast, referral):
 
 def test_asking_to_close_shows_the_confirmation_and_closes_nothing(cast, exhausted):
     response = cast.client_for(cast.supervisor).get(
-        reverse("outreach:close_unable_to_reach", args=[exhausted.public_id]))
+        reverse("outreach:close_unable_to_reach", args=[exhausted.public_id])
+    )
     assert response.status_code == 200
     assert "Yes, close as unable to reach" in response.content.decode()
     assert Referral.objects.get(pk=exhausted.pk).status == Status.ATTEMPTING

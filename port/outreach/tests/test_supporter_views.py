@@ -26,14 +26,29 @@ def edit_url(supporter) -> str:
 
 
 def supporter_data(**data) -> dict:
-    return {"first_name": "Robin", "last_name": "Rivers", "relationship": "sister", "phone": "(412) 555-0142",
-            "contact_notes": "", "needs": "", **data}
+    return {
+        "first_name": "Robin",
+        "last_name": "Rivers",
+        "relationship": "sister",
+        "phone": "(412) 555-0142",
+        "contact_notes": "",
+        "needs": "",
+        **data,
+    }
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("admin", 200), ("supervisor", 200), ("peer", 200), ("peer2", 200),
-    ("partner", 403), ("partner_211", 403), ("outsider", 404),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("admin", 200),
+        ("supervisor", 200),
+        ("peer", 200),
+        ("peer2", 200),
+        ("partner", 403),
+        ("partner_211", 403),
+        ("outsider", 404),
+    ],
+)
 def test_each_role_may_or_may_not_see_the_supporters(cast, participant, supporter, role, status):
     client = cast.client_for(getattr(cast, role))
     for url in (list_url(participant), new_url(participant), edit_url(supporter)):
@@ -44,12 +59,16 @@ def test_each_role_may_or_may_not_see_the_supporters(cast, participant, supporte
 
 
 def test_adding_a_supporter_with_the_participants_agreement_stamps_who_and_when(cast, participant):
-    response = cast.client_for(cast.peer).post(new_url(participant), supporter_data(
-        consent_to_contact="on", needs="Counseling for herself"))
+    response = cast.client_for(cast.peer).post(
+        new_url(participant), supporter_data(consent_to_contact="on", needs="Counseling for herself")
+    )
     assert response["Location"] == list_url(participant)
     supporter = Supporter.objects.get()
     assert (supporter.phone, supporter.consent_to_contact, supporter.consent_recorded_by) == (
-        "+14125550142", True, cast.peer.user)
+        "+14125550142",
+        True,
+        cast.peer.user,
+    )
     assert supporter.consent_recorded_at is not None
     html = cast.client_for(cast.peer2).get(list_url(participant)).content.decode()
     assert "Agreed: the team may talk with them" in html
@@ -92,8 +111,7 @@ def test_a_supporter_needs_a_name_and_a_relationship(cast, participant):
 
 
 def test_next_must_stay_on_this_site(cast, participant):
-    response = cast.client_for(cast.peer).post(new_url(participant) + "?next=https://evil.example/",
-                                               supporter_data())
+    response = cast.client_for(cast.peer).post(new_url(participant) + "?next=https://evil.example/", supporter_data())
     assert response["Location"] == list_url(participant)
 
 
@@ -105,8 +123,12 @@ def test_another_programs_supporter_cannot_be_changed(cast, participant, support
 
 def test_reading_supporters_is_audited(cast, participant, supporter):
     cast.client_for(cast.peer2).get(list_url(participant))
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LIST, target_type="outreach.supporter",
-                                     participant_ids=[participant.pk], user=cast.peer2.user).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.LIST,
+        target_type="outreach.supporter",
+        participant_ids=[participant.pk],
+        user=cast.peer2.user,
+    ).exists()
 
 
 def test_the_include_for_the_participant_page_lists_supporters_in_one_query(cast, participant):
@@ -117,7 +139,10 @@ def test_the_include_for_the_participant_page_lists_supporters_in_one_query(cast
     assert len(queries) == 1
     request = RequestFactory().get("/participants/x/")
     request.user, request.membership = cast.peer.user, cast.peer
-    html = render_to_string("outreach/_supporters.html", {
-        "participant": participant, "supporters": supporters, "membership": cast.peer}, request=request)
+    html = render_to_string(
+        "outreach/_supporters.html",
+        {"participant": participant, "supporters": supporters, "membership": cast.peer},
+        request=request,
+    )
     assert "Casey" in html and "Drew" in html
     assert new_url(participant) in html

@@ -22,17 +22,24 @@ def test_a_new_program_gets_neutral_templates_in_english_and_spanish(db):
         assert "{peer_name}" in template.body
 
 
-@pytest.mark.parametrize(("preferred", "language"), [
-    ("Spanish", "es"), ("es", "es"), ("Español", "es"), ("espanol", "es"),
-    ("English", "en"), ("", "en"), ("Vietnamese", "en"),
-])
+@pytest.mark.parametrize(
+    ("preferred", "language"),
+    [
+        ("Spanish", "es"),
+        ("es", "es"),
+        ("Español", "es"),
+        ("espanol", "es"),
+        ("English", "en"),
+        ("", "en"),
+        ("Vietnamese", "en"),
+    ],
+)
 def test_the_participants_language_picks_the_templates_shown_first(preferred, language):
     assert language_of(preferred) == language
 
 
 def test_placeholders_are_filled_and_unknown_ones_left_alone():
-    assert fill_template("Hi, {peer_name} here. {unknown}", peer_name="Pat", first_name="") == \
-        "Hi, Pat here. {unknown}"
+    assert fill_template("Hi, {peer_name} here. {unknown}", peer_name="Pat", first_name="") == "Hi, Pat here. {unknown}"
     assert fill_template("Broken {", peer_name="Pat", first_name="") == "Broken {"
 
 
@@ -58,30 +65,48 @@ def test_other_roles_cannot_edit_templates(cast, member):
 
 
 def test_an_admin_adds_a_template(cast):
-    response = cast.client_for(cast.admin).post(admin_url("add"), {
-        "program": cast.program.pk, "name": "Weekend", "language": "en", "is_active": "on",
-        "body": "Hi, {peer_name} from community outreach. Around this weekend if you want to talk."})
+    response = cast.client_for(cast.admin).post(
+        admin_url("add"),
+        {
+            "program": cast.program.pk,
+            "name": "Weekend",
+            "language": "en",
+            "is_active": "on",
+            "body": "Hi, {peer_name} from community outreach. Around this weekend if you want to talk.",
+        },
+    )
     assert response.status_code == 302
     assert TextTemplate.objects.filter(program=cast.program, name="Weekend").exists()
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("Checking in after your overdose", "Keep the wording neutral"),
-    ("Tenemos naloxona para usted", "Keep the wording neutral"),
-    ("Hi {name}", "Unknown placeholder"),
-    ("Hi {peer_name", "Braces must come in pairs"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Checking in after your overdose", "Keep the wording neutral"),
+        ("Tenemos naloxona para usted", "Keep the wording neutral"),
+        ("Hi {name}", "Unknown placeholder"),
+        ("Hi {peer_name", "Braces must come in pairs"),
+    ],
+)
 def test_revealing_or_broken_wording_is_refused(cast, body, message):
-    response = cast.client_for(cast.admin).post(admin_url("add"), {
-        "program": cast.program.pk, "name": "Bad", "language": "en", "is_active": "on", "body": body})
+    response = cast.client_for(cast.admin).post(
+        admin_url("add"), {"program": cast.program.pk, "name": "Bad", "language": "en", "is_active": "on", "body": body}
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not TextTemplate.objects.filter(name="Bad").exists()
 
 
 def test_an_admin_cannot_add_a_template_to_another_program(cast):
-    response = cast.client_for(cast.admin).post(admin_url("add"), {
-        "program": cast.other_program.pk, "name": "Sneaky", "language": "en", "is_active": "on",
-        "body": "Hi from community outreach."})
+    response = cast.client_for(cast.admin).post(
+        admin_url("add"),
+        {
+            "program": cast.other_program.pk,
+            "name": "Sneaky",
+            "language": "en",
+            "is_active": "on",
+            "body": "Hi from community outreach.",
+        },
+    )
     assert response.status_code == 200
     assert not TextTemplate.objects.filter(name="Sneaky").exists()

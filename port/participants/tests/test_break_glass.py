@@ -24,14 +24,19 @@ DOB = dt.date(1979, 7, 23)
 @pytest.fixture
 def moved(cast):
     """A participant of the other program (Hilltop) who has since moved to Riverside."""
-    referral = submit_referral(cast.other_program, agency=cast.other_agency, first_name="Dana", last_name="Farmove",
-                               date_of_birth=DOB, address="9 Hilltop Rd")
+    referral = submit_referral(
+        cast.other_program,
+        agency=cast.other_agency,
+        first_name="Dana",
+        last_name="Farmove",
+        date_of_birth=DOB,
+        address="9 Hilltop Rd",
+    )
     return referral.participant
 
 
 def asking(**fields) -> dict:
-    return {"reason": REASON, "first_name": "Dana", "last_name": "Farmove", "date_of_birth": DOB.isoformat(),
-            **fields}
+    return {"reason": REASON, "first_name": "Dana", "last_name": "Farmove", "date_of_birth": DOB.isoformat(), **fields}
 
 
 def detail_url(participant) -> str:
@@ -44,6 +49,7 @@ def opened(cast, moved, member=None):
 
 
 # ---- who may ----
+
 
 @pytest.mark.parametrize("role", ["peer", "partner", "first_responder", "law_enforcement", "provider", "analyst"])
 def test_only_supervisors_and_admins_may_break_the_glass(cast, moved, role):
@@ -71,6 +77,7 @@ def test_the_page_asks_for_a_reason_and_exact_details_and_lists_nobody(cast, mov
 
 
 # ---- finding the record ----
+
 
 def test_a_short_reason_is_refused_and_nothing_is_searched(cast, moved):
     response = cast.client_for(cast.supervisor).post(SEARCH, asking(reason="moved"))
@@ -112,13 +119,15 @@ def test_near_misses_and_the_supervisors_own_program_are_not_shown(cast, moved):
 
 
 def test_a_known_alias_matches_exactly_too(cast, moved):
-    ParticipantAlias.objects.create(participant=moved, first_name="Danielle", last_name="Farmove",
-                                    name_key=name_key("Danielle", "Farmove"))
+    ParticipantAlias.objects.create(
+        participant=moved, first_name="Danielle", last_name="Farmove", name_key=name_key("Danielle", "Farmove")
+    )
     page = cast.client_for(cast.supervisor).post(SEARCH, asking(first_name="Danielle")).content.decode()
     assert "Hilltop PORT" in page
 
 
 # ---- opening it ----
+
 
 def test_opening_grants_an_hour_of_flagged_read_only_access(cast, moved):
     client, response = opened(cast, moved)
@@ -126,11 +135,19 @@ def test_opening_grants_an_hour_of_flagged_read_only_access(cast, moved):
     assert response["Location"] == detail_url(moved)  # no reason or name in the address
     grant = BreakGlassAccess.objects.get()
     assert (grant.user, grant.membership, grant.participant, grant.reason) == (
-        cast.supervisor.user, cast.supervisor, moved, REASON)
+        cast.supervisor.user,
+        cast.supervisor,
+        moved,
+        REASON,
+    )
     assert grant.expires_at - grant.granted_at == dt.timedelta(minutes=BREAK_GLASS_MINUTES)
     event = AuditEvent.objects.get(action=AuditEvent.Action.BREAK_GLASS)
     assert (event.reason, event.flagged, event.participant_ids, event.user) == (
-        REASON, True, [moved.pk], cast.supervisor.user)
+        REASON,
+        True,
+        [moved.pk],
+        cast.supervisor.user,
+    )
 
     page = html.unescape(client.get(detail_url(moved)).content.decode())
     assert "Dana Farmove" in page and "9 Hilltop Rd" in page
@@ -169,10 +186,12 @@ def test_the_grant_is_the_holders_alone(cast, moved):
 
 def test_the_grant_opens_the_participants_page_and_nothing_else(cast, moved):
     client, _response = opened(cast, moved)
-    for url in (reverse("participants:merge_choose", args=[moved.public_id]),
-                reverse("outreach:encounter_new", args=[moved.public_id]),
-                reverse("outreach:supporters", args=[moved.public_id]),
-                reverse("referrals:detail", args=[moved.referrals.get().public_id])):
+    for url in (
+        reverse("participants:merge_choose", args=[moved.public_id]),
+        reverse("outreach:encounter_new", args=[moved.public_id]),
+        reverse("outreach:supporters", args=[moved.public_id]),
+        reverse("referrals:detail", args=[moved.referrals.get().public_id]),
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -186,8 +205,9 @@ def test_a_record_cannot_be_opened_by_its_id_without_the_matching_name(cast, mov
 
 
 def test_a_record_of_the_supervisors_own_program_is_never_opened_this_way(cast):
-    own = submit_referral(cast.program, first_name="Dana", last_name="Farmove", date_of_birth=DOB,
-                          by=cast.peer).participant
+    own = submit_referral(
+        cast.program, first_name="Dana", last_name="Farmove", date_of_birth=DOB, by=cast.peer
+    ).participant
     response = cast.client_for(cast.supervisor).post(OPEN, asking(participant=str(own.public_id)))
     assert response.status_code == 200
     assert not BreakGlassAccess.objects.exists()

@@ -17,8 +17,9 @@ OTHER_PHONE = "+14125550199"
 
 
 def find(program, *, first_name="", last_name="", date_of_birth=None, phone=""):
-    return find_candidates(program=program, first_name=first_name, last_name=last_name,
-                           date_of_birth=date_of_birth, phone=phone)
+    return find_candidates(
+        program=program, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, phone=phone
+    )
 
 
 def only(candidates):
@@ -28,11 +29,13 @@ def only(candidates):
 
 @pytest.fixture
 def maria(cast):
-    return participant_create(program=cast.program, first_name="Maria", last_name="Gonzalez",
-                              date_of_birth=DOB, phone=PHONE)
+    return participant_create(
+        program=cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB, phone=PHONE
+    )
 
 
 # ---- exact matches ----
+
 
 def test_same_name_and_birth_date_is_an_exact_match(cast, maria):
     match = only(find(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB))
@@ -42,8 +45,9 @@ def test_same_name_and_birth_date_is_an_exact_match(cast, maria):
 
 
 def test_a_known_alias_and_birth_date_is_an_exact_match(cast, maria):
-    ParticipantAlias.objects.create(participant=maria, first_name="Maria", last_name="Lopez",
-                                    name_key=name_key("Maria", "Lopez"))
+    ParticipantAlias.objects.create(
+        participant=maria, first_name="Maria", last_name="Lopez", name_key=name_key("Maria", "Lopez")
+    )
     match = only(find(cast.program, first_name="Maria", last_name="Lopez", date_of_birth=DOB))
     assert match.participant == maria
     assert match.kind == MatchKind.EXACT
@@ -57,8 +61,7 @@ def test_same_name_and_phone_is_an_exact_match_when_no_birth_date_is_given(cast,
 
 
 def test_accents_case_and_punctuation_do_not_matter(cast):
-    jose = participant_create(program=cast.program, first_name="José", last_name="O'Brien",
-                              date_of_birth=DOB)
+    jose = participant_create(program=cast.program, first_name="José", last_name="O'Brien", date_of_birth=DOB)
     match = only(find(cast.program, first_name="jose", last_name="obrien", date_of_birth=DOB))
     assert match.participant == jose
     assert match.kind == MatchKind.EXACT
@@ -67,6 +70,7 @@ def test_accents_case_and_punctuation_do_not_matter(cast):
 
 
 # ---- likely matches: a person decides ----
+
 
 def test_a_name_with_lookalike_letters_from_another_script_is_an_exact_match(cast, maria):
     # "Mаria" with a Cyrillic "а", "Gonzаlez" with another: they look exactly like Maria Gonzalez.
@@ -94,8 +98,7 @@ def test_first_and_last_name_swapped_with_the_same_birth_date_is_likely(cast, ma
 
 
 def test_same_family_name_and_initial_with_the_same_birth_date_is_likely(cast):
-    william = participant_create(program=cast.program, first_name="William", last_name="Brooks",
-                                 date_of_birth=DOB)
+    william = participant_create(program=cast.program, first_name="William", last_name="Brooks", date_of_birth=DOB)
     match = only(find(cast.program, first_name="Will", last_name="Brooks", date_of_birth=DOB))
     assert match.participant == william
     assert match.kind == MatchKind.LIKELY
@@ -135,13 +138,15 @@ def test_birth_date_with_day_and_month_swapped_is_likely(cast, maria):
 
 def test_same_name_and_phone_but_a_different_birth_date_is_only_likely(cast, maria):
     # A father and son with the same name often share a home phone: a person must decide.
-    match = only(find(cast.program, first_name="Maria", last_name="Gonzalez",
-                      date_of_birth=dt.date(1961, 7, 30), phone=PHONE))
+    match = only(
+        find(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=dt.date(1961, 7, 30), phone=PHONE)
+    )
     assert match.kind == MatchKind.LIKELY
     assert "date of birth differs" in match.reasons
 
 
 # ---- not matches ----
+
 
 def test_same_name_and_a_clearly_different_birth_date_is_no_match(cast, maria):
     assert find(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=dt.date(1961, 7, 30)) == []
@@ -157,34 +162,33 @@ def test_first_names_alone_sharing_an_initial_are_no_match(cast):
 
 
 def test_nothing_matches_across_programs(cast, maria):
-    assert find(cast.other_program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB,
-                phone=PHONE) == []
+    assert find(cast.other_program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB, phone=PHONE) == []
 
 
 def test_merged_records_are_never_candidates(cast, maria):
-    other = participant_create(program=cast.program, first_name="Maria", last_name="Gonzalez",
-                               date_of_birth=DOB, phone=OTHER_PHONE)
+    other = participant_create(
+        program=cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB, phone=OTHER_PHONE
+    )
     participant_merge(survivor=maria, absorbed=other, by=cast.supervisor)
-    candidates = find(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB,
-                      phone=OTHER_PHONE)
+    candidates = find(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB, phone=OTHER_PHONE)
     assert [c.participant for c in candidates] == [maria]
     assert candidates[0].kind == MatchKind.EXACT
 
 
 def test_exact_matches_come_before_likely_ones(cast, maria):
-    sister = participant_create(program=cast.program, first_name="Rosa", last_name="Gonzalez",
-                                phone=PHONE)
+    sister = participant_create(program=cast.program, first_name="Rosa", last_name="Gonzalez", phone=PHONE)
     candidates = find(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB, phone=PHONE)
-    assert [(c.participant, c.kind) for c in candidates] == [(maria, MatchKind.EXACT),
-                                                             (sister, MatchKind.LIKELY)]
+    assert [(c.participant, c.kind) for c in candidates] == [(maria, MatchKind.EXACT), (sister, MatchKind.LIKELY)]
 
 
 # ---- intake uses the matching ----
 
+
 def test_intake_links_an_exact_match_to_the_existing_participant(cast):
     first = submit_referral(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB)
-    second = submit_referral(cast.program, first_name="MARÍA", last_name="gonzalez", date_of_birth=DOB,
-                             phone="(412) 555-0199")
+    second = submit_referral(
+        cast.program, first_name="MARÍA", last_name="gonzalez", date_of_birth=DOB, phone="(412) 555-0199"
+    )
     assert second.participant_id == first.participant_id
     assert second.match_result == "exact"
     assert set(first.participant.phones.values_list("number", flat=True)) == {PHONE, OTHER_PHONE}
@@ -194,8 +198,9 @@ def test_intake_links_an_exact_match_to_the_existing_participant(cast):
 
 def test_intake_creates_a_match_candidate_for_a_likely_match(cast):
     first = submit_referral(cast.program, first_name="Maria", last_name="Gonzalez", date_of_birth=DOB)
-    second = submit_referral(cast.program, first_name="Marai", last_name="Gonzalez", date_of_birth=DOB,
-                             phone="412-555-0199")
+    second = submit_referral(
+        cast.program, first_name="Marai", last_name="Gonzalez", date_of_birth=DOB, phone="412-555-0199"
+    )
     assert second.participant_id != first.participant_id
     assert second.match_result == "likely"
     candidate = MatchCandidate.objects.get()
@@ -248,8 +253,9 @@ def test_a_new_name_on_an_exact_match_becomes_an_alias_and_is_then_matched(cast)
     candidate = MatchCandidate.objects.get()
     participant_merge(survivor=first.participant, absorbed=candidate.new_participant, by=cast.peer)
     # ...and the next referral under the married name links at once, through the alias.
-    third = submit_referral(cast.program, first_name="Maria", last_name="Lopez", date_of_birth=DOB,
-                            phone="412-555-0177")
+    third = submit_referral(
+        cast.program, first_name="Maria", last_name="Lopez", date_of_birth=DOB, phone="412-555-0177"
+    )
     assert third.participant_id == first.participant_id
     assert third.match_result == "exact"
 

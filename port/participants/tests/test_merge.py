@@ -40,11 +40,25 @@ def phones_of(participant):
 @pytest.fixture
 def pair(cast):
     """Two referrals for one person that intake could not link: a likely match waiting for review."""
-    first = submit_referral(cast.program, first_name="Dana", last_name="Reyes", date_of_birth=DOB,
-                            phone="412-555-0101", location_notes="Under the 10th St bridge")
-    second = submit_referral(cast.program, first_name="Dana", last_name="Reyes-Smith", date_of_birth=DOB,
-                             phone="412-555-0102", address="12 Elm St", preferred_language="Spanish",
-                             preferred_name="Dee", location_notes="Shelter on 5th Ave, evenings")
+    first = submit_referral(
+        cast.program,
+        first_name="Dana",
+        last_name="Reyes",
+        date_of_birth=DOB,
+        phone="412-555-0101",
+        location_notes="Under the 10th St bridge",
+    )
+    second = submit_referral(
+        cast.program,
+        first_name="Dana",
+        last_name="Reyes-Smith",
+        date_of_birth=DOB,
+        phone="412-555-0102",
+        address="12 Elm St",
+        preferred_language="Spanish",
+        preferred_name="Dee",
+        location_notes="Shelter on 5th Ave, evenings",
+    )
     return first.participant, second.participant
 
 
@@ -66,8 +80,9 @@ def test_the_absorbed_names_become_aliases_of_the_survivor(cast, pair):
 
 def test_aliases_and_a_different_preferred_name_of_the_absorbed_record_are_kept(cast):
     survivor = participant_create(program=cast.program, first_name="Samuel", last_name="Lee", preferred_name="Sam")
-    absorbed = participant_create(program=cast.program, first_name="Samuel", last_name="Lee-Park",
-                                  preferred_name="Sammy")
+    absorbed = participant_create(
+        program=cast.program, first_name="Samuel", last_name="Lee-Park", preferred_name="Sammy"
+    )
     participant_update_from_referral(participant=absorbed, details={"first_name": "Sam", "last_name": "Park"})
     participant_merge(survivor=survivor, absorbed=absorbed, by=cast.peer)
     assert aliases_of(survivor) == [("Sam", "Park"), ("Sammy", "Lee-Park"), ("Samuel", "Lee-Park")]
@@ -171,11 +186,13 @@ def test_the_pending_candidate_for_the_pair_is_marked_merged(cast, pair):
 def test_a_third_records_candidate_that_named_the_absorbed_record_now_names_the_survivor(cast, pair):
     survivor, absorbed = pair
     third = participant_create(program=cast.program, first_name="Dana", last_name="Reyes-Smyth", date_of_birth=DOB)
-    named_as_existing = MatchCandidate.objects.create(program=cast.program, new_participant=third,
-                                                      existing_participant=absorbed, reasons=["similar name"])
+    named_as_existing = MatchCandidate.objects.create(
+        program=cast.program, new_participant=third, existing_participant=absorbed, reasons=["similar name"]
+    )
     fourth = participant_create(program=cast.program, first_name="Don", last_name="Reyes", date_of_birth=DOB)
-    named_as_new = MatchCandidate.objects.create(program=cast.program, new_participant=absorbed,
-                                                 existing_participant=fourth, reasons=["similar name"])
+    named_as_new = MatchCandidate.objects.create(
+        program=cast.program, new_participant=absorbed, existing_participant=fourth, reasons=["similar name"]
+    )
     participant_merge(survivor=survivor, absorbed=absorbed, by=cast.peer)
     named_as_existing.refresh_from_db()
     named_as_new.refresh_from_db()
@@ -188,10 +205,12 @@ def test_a_third_records_candidate_that_named_the_absorbed_record_now_names_the_
 def test_a_candidate_asking_the_same_question_twice_becomes_one_with_both_reasons(cast, pair):
     survivor, absorbed = pair
     third = participant_create(program=cast.program, first_name="Dana", last_name="Reyez", phone="+14125550101")
-    to_survivor = MatchCandidate.objects.create(program=cast.program, new_participant=third,
-                                                existing_participant=survivor, reasons=["same phone number"])
-    MatchCandidate.objects.create(program=cast.program, new_participant=third, existing_participant=absorbed,
-                                  reasons=["similar name"])
+    to_survivor = MatchCandidate.objects.create(
+        program=cast.program, new_participant=third, existing_participant=survivor, reasons=["same phone number"]
+    )
+    MatchCandidate.objects.create(
+        program=cast.program, new_participant=third, existing_participant=absorbed, reasons=["similar name"]
+    )
     participant_merge(survivor=survivor, absorbed=absorbed, by=cast.peer)
     remaining = MatchCandidate.objects.filter(new_participant=third)
     assert list(remaining) == [to_survivor]
@@ -203,11 +222,13 @@ def test_a_candidate_asking_the_same_question_twice_becomes_one_with_both_reason
 def test_a_record_already_judged_different_from_the_survivor_is_different_from_the_absorbed_one_too(cast, pair):
     survivor, absorbed = pair
     third = participant_create(program=cast.program, first_name="Dana", last_name="Reyez", date_of_birth=DOB)
-    judged = MatchCandidate.objects.create(program=cast.program, new_participant=third,
-                                           existing_participant=survivor, reasons=["similar name"])
+    judged = MatchCandidate.objects.create(
+        program=cast.program, new_participant=third, existing_participant=survivor, reasons=["similar name"]
+    )
     match_candidate_dismiss(candidate=judged, by=cast.supervisor)
-    open_question = MatchCandidate.objects.create(program=cast.program, new_participant=third,
-                                                  existing_participant=absorbed, reasons=["similar name"])
+    open_question = MatchCandidate.objects.create(
+        program=cast.program, new_participant=third, existing_participant=absorbed, reasons=["similar name"]
+    )
     participant_merge(survivor=survivor, absorbed=absorbed, by=cast.peer)
     open_question.refresh_from_db()
     assert open_question.status == MatchCandidate.Status.DISMISSED
@@ -234,8 +255,7 @@ def test_a_record_cannot_be_merged_with_itself(cast, pair):
 
 def test_records_of_different_programs_cannot_be_merged(cast, pair):
     survivor, _absorbed = pair
-    elsewhere = submit_referral(cast.other_program, first_name="Dana", last_name="Reyes",
-                                date_of_birth=DOB).participant
+    elsewhere = submit_referral(cast.other_program, first_name="Dana", last_name="Reyes", date_of_birth=DOB).participant
     with pytest.raises(ValidationError, match="same program"):
         participant_merge(survivor=survivor, absorbed=elsewhere, by=cast.supervisor)
     with pytest.raises(ValidationError, match="same program"):

@@ -25,18 +25,25 @@ def test_repeated_pairs_are_reduced_to_one_decided_row_and_name_keys_are_refolde
         alias = old.get_model("participants", "ParticipantAlias")
         candidate = old.get_model("participants", "MatchCandidate")
         # Keys as the old normalization made them: a Cyrillic "а" dropped, Cyrillic names empty.
-        maria = person.objects.create(program_id=cast.program.pk, first_name="M\u0430ria", last_name="Lopez",
-                                      name_key="mria|lopez")
-        olga = person.objects.create(program_id=cast.program.pk, first_name="Ольга", last_name="Петрова",
-                                     name_key="")
-        other = person.objects.create(program_id=cast.program.pk, first_name="Mario", last_name="Lopez",
-                                      name_key="mario|lopez")
+        maria = person.objects.create(
+            program_id=cast.program.pk, first_name="M\u0430ria", last_name="Lopez", name_key="mria|lopez"
+        )
+        olga = person.objects.create(program_id=cast.program.pk, first_name="Ольга", last_name="Петрова", name_key="")
+        other = person.objects.create(
+            program_id=cast.program.pk, first_name="Mario", last_name="Lopez", name_key="mario|lopez"
+        )
         alias.objects.create(participant=maria, first_name="Maria", last_name="López", name_key="maria|lopez")
         alias.objects.create(participant=maria, first_name="Maria", last_name="Lopez", name_key="maria|lopez2")
-        candidate.objects.create(program_id=cast.program.pk, new_participant=maria, existing_participant=other,
-                                 reasons=["same phone number"])
-        candidate.objects.create(program_id=cast.program.pk, new_participant=other, existing_participant=maria,
-                                 reasons=["similar name"], status="dismissed")
+        candidate.objects.create(
+            program_id=cast.program.pk, new_participant=maria, existing_participant=other, reasons=["same phone number"]
+        )
+        candidate.objects.create(
+            program_id=cast.program.pk,
+            new_participant=other,
+            existing_participant=maria,
+            reasons=["similar name"],
+            status="dismissed",
+        )
         candidate.objects.create(program_id=cast.program.pk, new_participant=olga, existing_participant=olga)
     finally:
         _migrate(AFTER)
@@ -47,4 +54,5 @@ def test_repeated_pairs_are_reduced_to_one_decided_row_and_name_keys_are_refolde
     assert Participant.objects.get(pk=maria.pk).name_key == name_key("Maria", "Lopez")
     assert Participant.objects.get(pk=olga.pk).name_key == name_key("Ольга", "Петрова") != ""
     assert list(ParticipantAlias.objects.filter(participant_id=maria.pk).values_list("name_key", flat=True)) == [
-        name_key("Maria", "Lopez")]
+        name_key("Maria", "Lopez")
+    ]

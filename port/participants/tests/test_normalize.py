@@ -37,9 +37,26 @@ def test_different_greek_or_cyrillic_names_stay_different():
     assert normalize_name("Νίκος") != normalize_name("Ζωή")
 
 
-@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",
-                                       "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-                                       "\u2066", "\u2067", "\u2068", "\u2069"])
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+    ],
+)
 def test_invisible_and_direction_characters_are_stripped_and_do_not_change_the_key(invisible):
     assert strip_invisible(f"Ma{invisible}ria{invisible}") == "Maria"
     assert name_key(f"Ma{invisible}ria", "Gonzalez") == name_key("Maria", "Gonzalez")
@@ -57,8 +74,9 @@ def test_a_very_long_name_gives_a_key_that_fits_the_column():
 def test_the_participant_services_never_store_invisible_characters_in_names(cast):
     from port.participants.services import participant_create, participant_update_from_referral
 
-    person = participant_create(program=cast.program, first_name="\u202eAvery", last_name="Lane\u200b",
-                                preferred_name="A\u2066v")
+    person = participant_create(
+        program=cast.program, first_name="\u202eAvery", last_name="Lane\u200b", preferred_name="A\u2066v"
+    )
     participant_update_from_referral(participant=person, details={"first_name": "Ave\u200dry", "last_name": "Lin"})
     assert (person.first_name, person.last_name, person.preferred_name) == ("Avery", "Lane", "Av")
     assert [(a.first_name, a.last_name) for a in person.aliases.all()] == [("Avery", "Lin")]

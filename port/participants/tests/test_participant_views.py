@@ -22,17 +22,29 @@ DOB = dt.date(1988, 4, 12)
 RECEIVED = dt.datetime(2025, 1, 15, 14, 0, tzinfo=dt.UTC)
 
 
-def refer(cast, *, received_at=RECEIVED, location="Riverside Park, north lot", substances=("fentanyl",),
-          source=Source.EMERGENCY_DEPARTMENT, **person):
-    details = {"first_name": "Maria", "last_name": "Gonzalez", "date_of_birth": DOB, "phone": "412-555-0100",
-               **person}
+def refer(
+    cast,
+    *,
+    received_at=RECEIVED,
+    location="Riverside Park, north lot",
+    substances=("fentanyl",),
+    source=Source.EMERGENCY_DEPARTMENT,
+    **person,
+):
+    details = {"first_name": "Maria", "last_name": "Gonzalez", "date_of_birth": DOB, "phone": "412-555-0100", **person}
     return referral_intake(
-        program=cast.program, channel=Channel.STAFF_FORM, agency=cast.ed, submitted_by=cast.partner,
+        program=cast.program,
+        channel=Channel.STAFF_FORM,
+        agency=cast.ed,
+        submitted_by=cast.partner,
         submission=ReferralSubmission(
-            source=source, acuity="high", received_at=received_at,
+            source=source,
+            acuity="high",
+            received_at=received_at,
             participant=ParticipantDetails(**details),
-            overdose=OverdoseDetails(occurred_at=received_at - dt.timedelta(hours=3), location=location,
-                                     substances=list(substances)),
+            overdose=OverdoseDetails(
+                occurred_at=received_at - dt.timedelta(hours=3), location=location, substances=list(substances)
+            ),
         ),
     ).referral
 
@@ -49,15 +61,20 @@ def detail_url(participant):
 
 @pytest.fixture
 def maria(cast):
-    referral = refer(cast, address="40 River Rd", location_notes="Blue tent behind the library",
-                     preferred_language="Spanish", preferred_name="Mari")
+    referral = refer(
+        cast,
+        address="40 River Rd",
+        location_notes="Blue tent behind the library",
+        preferred_language="Spanish",
+        preferred_name="Mari",
+    )
     participant = referral.participant
-    participant_update_from_referral(participant=participant, details={"first_name": "María",
-                                                                       "last_name": "Lopez"})
+    participant_update_from_referral(participant=participant, details={"first_name": "María", "last_name": "Lopez"})
     return participant
 
 
 # ---- the participant's page ----
+
 
 def test_the_team_sees_the_participants_page(cast, maria):
     for member in (cast.admin, cast.supervisor, cast.peer, cast.peer2):
@@ -66,21 +83,35 @@ def test_the_team_sees_the_participants_page(cast, maria):
 
 def test_the_page_shows_who_the_person_is_and_how_to_find_them(cast, maria):
     page = cast.client_for(cast.peer).get(detail_url(maria)).content.decode()
-    for text in ("Maria Gonzalez", "Mari", "María Lopez", "Apr 12, 1988", "(412) 555-0100", "40 River Rd",
-                 "Blue tent behind the library", "Spanish"):
+    for text in (
+        "Maria Gonzalez",
+        "Mari",
+        "María Lopez",
+        "Apr 12, 1988",
+        "(412) 555-0100",
+        "40 River Rd",
+        "Blue tent behind the library",
+        "Spanish",
+    ):
         assert text in page, text
     assert reverse("participants:merge_choose", args=[maria.public_id]) in page
 
 
 def test_the_page_lists_referrals_newest_first_with_their_overdose_and_deadline(cast, maria):
-    later = refer(cast, received_at=RECEIVED + dt.timedelta(days=30), location="Main St bus shelter",
-                  substances=("heroin", "xylazine"), source=Source.EMS)
+    later = refer(
+        cast,
+        received_at=RECEIVED + dt.timedelta(days=30),
+        location="Main St bus shelter",
+        substances=("heroin", "xylazine"),
+        source=Source.EMS,
+    )
     referral_assign(referral=later, assignee=cast.peer2, by=cast.supervisor)
     first = maria.referrals.get(received_at=RECEIVED)
     page = cast.client_for(cast.peer).get(detail_url(maria)).content.decode()
     timeline = page.split('id="timeline-heading"')[1]
     assert timeline.index(reverse("referrals:detail", args=[later.public_id])) < timeline.index(
-        reverse("referrals:detail", args=[first.public_id]))
+        reverse("referrals:detail", args=[first.public_id])
+    )
     assert "Main St bus shelter" in page and "heroin, xylazine" in page
     assert "Riverside Park, north lot" in page and "fentanyl" in page
     assert "EMS" in page and "Emergency department" in page
@@ -91,8 +122,9 @@ def test_the_page_lists_referrals_newest_first_with_their_overdose_and_deadline(
 
 
 def test_the_page_shows_the_merge_history_with_what_the_other_record_said(cast, maria):
-    other = participant_create(program=cast.program, first_name="Maria", last_name="Gonzales",
-                               address="Shelter, 5th Ave", phone="+14125550177")
+    other = participant_create(
+        program=cast.program, first_name="Maria", last_name="Gonzales", address="Shelter, 5th Ave", phone="+14125550177"
+    )
     participant_merge(survivor=maria, absorbed=other, by=cast.supervisor)
     page = cast.client_for(cast.peer).get(detail_url(maria)).content.decode()
     assert "Maria Gonzales: merged in on" in page
@@ -133,8 +165,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(cast, maria):
 
 
 def test_a_made_up_record_id_is_404(cast):
-    assert cast.client_for(cast.peer).get(
-        reverse("participants:detail", args=["00000000-0000-4000-8000-000000000000"])).status_code == 404
+    assert (
+        cast.client_for(cast.peer)
+        .get(reverse("participants:detail", args=["00000000-0000-4000-8000-000000000000"]))
+        .status_code
+        == 404
+    )
 
 
 def test_the_merged_away_record_redirects_the_team_to_the_survivor(cast, maria):
@@ -156,8 +192,9 @@ def test_the_page_makes_the_same_number_of_queries_for_one_or_ten_referrals(cast
     one = submit_referral(cast.program, first_name="Ann", last_name="One").participant
     ten = submit_referral(cast.program, first_name="Ten", last_name="Times").participant
     for day in range(9):
-        referral = refer(cast, first_name="Ten", last_name="Times", date_of_birth=None,
-                         received_at=RECEIVED + dt.timedelta(days=day))
+        referral = refer(
+            cast, first_name="Ten", last_name="Times", date_of_birth=None, received_at=RECEIVED + dt.timedelta(days=day)
+        )
         assert referral.participant == ten
         if day % 2:
             referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
@@ -186,22 +223,48 @@ def test_the_timeline_is_one_query_however_many_referrals(cast, django_assert_nu
     with django_assert_num_queries(7):
         timeline = participant_timeline(viewer=cast.peer, participant=participant)
         referrals = [event.record for event in timeline.events if event.kind == "referral"]
-        shown = [(r.overdose_event.location, r.acuity.label, r.get_status_display(), r.assigned_to.username,
-                  r.referring_agency.name) for r in referrals]
+        shown = [
+            (
+                r.overdose_event.location,
+                r.acuity.label,
+                r.get_status_display(),
+                r.assigned_to.username,
+                r.referring_agency.name,
+            )
+            for r in referrals
+        ]
     assert len(shown) == 10
     assert [r.received_at for r in referrals] == sorted((r.received_at for r in referrals), reverse=True)
 
 
 # ---- search ----
 
+
 def search(cast, query, member=None):
     response = cast.client_for(member or cast.peer).post(reverse("participants:search"), {"q": query})
     return response
 
 
-@pytest.mark.parametrize("query", ["Gonz", "maria", "maria gonz", "Gonzalez, Maria", "gonzalez maria",
-                                   "MARÍA GONZÁLEZ", "Lopez", "maria lop", "Mari", "1988-04-12", "04/12/1988",
-                                   "4/12/1988", "(412) 555-0100", "+1 412 555 0100", "0100"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Gonz",
+        "maria",
+        "maria gonz",
+        "Gonzalez, Maria",
+        "gonzalez maria",
+        "MARÍA GONZÁLEZ",
+        "Lopez",
+        "maria lop",
+        "Mari",
+        "1988-04-12",
+        "04/12/1988",
+        "4/12/1988",
+        "(412) 555-0100",
+        "+1 412 555 0100",
+        "0100",
+    ],
+)
 def test_search_finds_the_person_by_name_alias_birth_date_or_phone(cast, maria, query):
     assert participant_search(viewer=cast.peer, query=query) == [maria]
 
@@ -221,8 +284,9 @@ def test_search_never_crosses_programs(cast, maria):
 
 def test_search_shows_at_most_25_results(cast):
     for n in range(30):
-        participant_create(program=cast.program, first_name=f"Person{'abcdefghijklmnopqrstuvwxyzABCD'[n]}",
-                           last_name="Walker")
+        participant_create(
+            program=cast.program, first_name=f"Person{'abcdefghijklmnopqrstuvwxyzABCD'[n]}", last_name="Walker"
+        )
     assert len(participant_search(viewer=cast.peer, query="walker")) == 25
     page = search(cast, "walker").content.decode()
     assert "Only the first 25 are shown" in page
@@ -240,14 +304,17 @@ def test_search_page_lists_results_with_links_and_audits_them(cast, maria):
     assert "gonzalez" not in event.path + event.note  # the search words are participant data
 
 
-@pytest.mark.parametrize("query, message", [
-    ("a", "at least two letters"),
-    ("13/45/1988", "is not a real date"),
-    ("1988-02-30", "is not a real date"),
-    ("12", "at least four digits"),
-    ("555 0100 0100 0100 9", "is not a phone number we can dial"),
-    ("!!", "Type a name"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("a", "at least two letters"),
+        ("13/45/1988", "is not a real date"),
+        ("1988-02-30", "is not a real date"),
+        ("12", "at least four digits"),
+        ("555 0100 0100 0100 9", "is not a phone number we can dial"),
+        ("!!", "Type a name"),
+    ],
+)
 def test_search_explains_what_is_wrong_with_a_query(cast, maria, query, message):
     response = search(cast, query)
     assert response.status_code == 200
@@ -288,6 +355,7 @@ def test_search_is_only_for_the_team(cast, maria):
 
 # ---- merging from the participant's page ----
 
+
 def choose_url(participant):
     return reverse("participants:merge_choose", args=[participant.public_id])
 
@@ -298,8 +366,9 @@ def confirm_url(participant, other):
 
 @pytest.fixture
 def twin(cast, maria):
-    return participant_create(program=cast.program, first_name="Maria", last_name="Gonzales",
-                              phone="+14125550177", address="Shelter, 5th Ave")
+    return participant_create(
+        program=cast.program, first_name="Maria", last_name="Gonzales", phone="+14125550177", address="Shelter, 5th Ave"
+    )
 
 
 def test_choosing_the_other_record_lists_search_results_but_not_the_record_itself(cast, maria, twin):
@@ -325,8 +394,7 @@ def test_the_confirm_page_shows_both_records_side_by_side_with_differences_in_wo
 
 
 def test_confirming_merges_into_the_chosen_record_and_goes_to_it(cast, maria, twin):
-    response = cast.client_for(cast.peer).post(confirm_url(maria, twin), {"keep": str(twin.public_id)},
-                                               follow=True)
+    response = cast.client_for(cast.peer).post(confirm_url(maria, twin), {"keep": str(twin.public_id)}, follow=True)
     assert response.redirect_chain == [(detail_url(twin), 302)]
     assert "The two records are merged into this one." in response.content.decode()
     maria.refresh_from_db()
@@ -358,8 +426,7 @@ def test_merging_a_record_with_itself_is_refused_with_a_message(cast, maria):
 def test_a_record_merged_meanwhile_is_not_merged_twice(cast, maria, twin):
     third = participant_create(program=cast.program, first_name="Mary", last_name="Gonzalez")
     participant_merge(survivor=third, absorbed=twin, by=cast.supervisor)
-    response = cast.client_for(cast.peer).post(confirm_url(maria, twin), {"keep": str(maria.public_id)},
-                                               follow=True)
+    response = cast.client_for(cast.peer).post(confirm_url(maria, twin), {"keep": str(maria.public_id)}, follow=True)
     assert response.redirect_chain == [(detail_url(third), 302)]
     assert "already been merged" in response.content.decode()
     assert ParticipantMerge.objects.count() == 1
@@ -394,8 +461,9 @@ def test_the_search_page_makes_the_same_number_of_queries_for_one_or_ten_results
     client = cast.client_for(cast.peer)
     participant_create(program=cast.program, first_name="Solo", last_name="Quill", phone="+14125550140")
     for n in range(10):
-        person = participant_create(program=cast.program, first_name=f"Many{'abcdefghij'[n]}", last_name="Rook",
-                                    phone=f"+1412555015{n}")
+        person = participant_create(
+            program=cast.program, first_name=f"Many{'abcdefghij'[n]}", last_name="Rook", phone=f"+1412555015{n}"
+        )
         participant_update_from_referral(participant=person, details={"first_name": "Other", "last_name": f"Name{n}"})
     client.get(reverse("participants:search"))  # warm the session
     counts = []

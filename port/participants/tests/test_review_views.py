@@ -29,14 +29,28 @@ def detail_url(participant):
 @pytest.fixture
 def candidate(cast):
     """Intake could not be sure: the same birth date and a misspelt name, a new phone and address."""
-    submit_referral(cast.program, first_name="Jordan", last_name="Whitfield", date_of_birth=DOB,
-                    phone="412-555-0130", location_notes="Sleeps at the Greyhound station")
-    submit_referral(cast.program, first_name="Jordan", last_name="Whitfeld", date_of_birth=DOB,
-                    phone="412-555-0131", address="7 Oak Ave", source="ems")
+    submit_referral(
+        cast.program,
+        first_name="Jordan",
+        last_name="Whitfield",
+        date_of_birth=DOB,
+        phone="412-555-0130",
+        location_notes="Sleeps at the Greyhound station",
+    )
+    submit_referral(
+        cast.program,
+        first_name="Jordan",
+        last_name="Whitfeld",
+        date_of_birth=DOB,
+        phone="412-555-0131",
+        address="7 Oak Ave",
+        source="ems",
+    )
     return MatchCandidate.objects.get()
 
 
 # ---- the list ----
+
 
 def test_the_team_sees_the_list_of_possible_duplicates(cast, candidate):
     for member in (cast.admin, cast.supervisor, cast.peer):
@@ -70,9 +84,13 @@ def test_the_list_is_oldest_first_and_paginated(cast):
     for n in range(27):
         older = participant_create(program=cast.program, first_name="Pat", last_name=f"Older{n:02d}")
         newer = participant_create(program=cast.program, first_name="Pat", last_name=f"Newer{n:02d}")
-        MatchCandidate.objects.create(program=cast.program, existing_participant=older, new_participant=newer,
-                                      reasons=["same phone number", "different name"],
-                                      created_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n))
+        MatchCandidate.objects.create(
+            program=cast.program,
+            existing_participant=older,
+            new_participant=newer,
+            reasons=["same phone number", "different name"],
+            created_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n),
+        )
     client = cast.client_for(cast.peer)
     first_page = client.get(LIST_URL).content.decode()
     shown = list(dict.fromkeys(re.findall(r"Pat Older(\d\d) and", first_page)))
@@ -95,12 +113,17 @@ def test_reading_the_list_is_audited_with_the_participants_shown(cast, candidate
 
 def test_decided_candidates_and_candidates_naming_merged_records_leave_the_list(cast, candidate):
     other_pair = MatchCandidate.objects.create(
-        program=cast.program, reasons=["same phone number", "different name"],
+        program=cast.program,
+        reasons=["same phone number", "different name"],
         existing_participant=participant_create(program=cast.program, first_name="Ola", last_name="Nord"),
-        new_participant=participant_create(program=cast.program, first_name="Per", last_name="Sud"))
+        new_participant=participant_create(program=cast.program, first_name="Per", last_name="Sud"),
+    )
     match_candidate_dismiss(candidate=candidate, by=cast.peer)
-    participant_merge(survivor=participant_create(program=cast.program, first_name="Ola", last_name="Nordby"),
-                      absorbed=other_pair.new_participant, by=cast.peer)
+    participant_merge(
+        survivor=participant_create(program=cast.program, first_name="Ola", last_name="Nordby"),
+        absorbed=other_pair.new_participant,
+        by=cast.peer,
+    )
     other_pair.refresh_from_db()
     # The merge moved the question over to the survivor, which is still waiting for a person.
     page = cast.client_for(cast.peer).get(LIST_URL).content.decode()
@@ -110,14 +133,27 @@ def test_decided_candidates_and_candidates_naming_merged_records_leave_the_list(
 
 # ---- one candidate ----
 
+
 def test_the_review_shows_the_two_records_side_by_side_with_differences_in_words(cast, candidate):
     response = cast.client_for(cast.peer).get(review_url(candidate))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'class="side-by-side"' in page
-    for text in ("Earlier record", "New record", "Jordan Whitfield", "Jordan Whitfeld", "Sep 30, 1975",
-                 "(412) 555-0130", "(412) 555-0131", "7 Oak Ave", "Sleeps at the Greyhound station",
-                 "Emergency department", "EMS", "Same date of birth", "Similar name"):
+    for text in (
+        "Earlier record",
+        "New record",
+        "Jordan Whitfield",
+        "Jordan Whitfeld",
+        "Sep 30, 1975",
+        "(412) 555-0130",
+        "(412) 555-0131",
+        "7 Oak Ave",
+        "Sleeps at the Greyhound station",
+        "Emergency department",
+        "EMS",
+        "Same date of birth",
+        "Similar name",
+    ):
         assert text in page, text
     # Each record's name, phones, address, location notes and latest source differ from the other's.
     assert page.count(">differs<") == 10
@@ -146,7 +182,8 @@ def test_the_review_is_403_for_partners_and_404_for_other_programs(cast, candida
 def test_same_person_merges_into_the_record_kept_and_goes_to_it(cast, candidate):
     earlier, newer = candidate.existing_participant, candidate.new_participant
     response = cast.client_for(cast.peer).post(
-        review_url(candidate), {"decision": "merge", "keep": str(earlier.public_id)}, follow=True)
+        review_url(candidate), {"decision": "merge", "keep": str(earlier.public_id)}, follow=True
+    )
     assert response.redirect_chain == [(detail_url(earlier), 302)]
     assert "The two records are merged into this one." in response.content.decode()
     newer.refresh_from_db()
@@ -160,7 +197,8 @@ def test_same_person_merges_into_the_record_kept_and_goes_to_it(cast, candidate)
 def test_the_newer_record_can_be_the_one_kept(cast, candidate):
     earlier, newer = candidate.existing_participant, candidate.new_participant
     response = cast.client_for(cast.supervisor).post(
-        review_url(candidate), {"decision": "merge", "keep": str(newer.public_id)})
+        review_url(candidate), {"decision": "merge", "keep": str(newer.public_id)}
+    )
     assert response.status_code == 302
     assert response.url == detail_url(newer)
     assert ParticipantMerge.objects.get().absorbed == earlier
@@ -200,7 +238,8 @@ def test_a_post_without_a_decision_says_what_to_do(cast, candidate, data):
 def test_keeping_a_record_that_is_not_one_of_the_two_is_refused(cast, candidate):
     stranger = participant_create(program=cast.program, first_name="Ann", last_name="Other")
     response = cast.client_for(cast.peer).post(
-        review_url(candidate), {"decision": "merge", "keep": str(stranger.public_id)})
+        review_url(candidate), {"decision": "merge", "keep": str(stranger.public_id)}
+    )
     assert response.status_code == 200
     assert "Choose one of the two records to keep." in response.content.decode()
     assert not ParticipantMerge.objects.exists()
@@ -212,9 +251,9 @@ def test_a_decided_candidate_shows_its_decision_and_cannot_be_decided_again(cast
     page = client.get(review_url(candidate)).content.decode()
     assert "Different people" in page and "by Sam Tester" in page
     assert 'name="decision"' not in page
-    response = client.post(review_url(candidate), {"decision": "merge",
-                                                   "keep": str(candidate.existing_participant.public_id)},
-                           follow=True)
+    response = client.post(
+        review_url(candidate), {"decision": "merge", "keep": str(candidate.existing_participant.public_id)}, follow=True
+    )
     assert "already been decided" in response.content.decode()
     assert not ParticipantMerge.objects.exists()
 
@@ -231,9 +270,11 @@ def test_the_list_makes_the_same_number_of_queries_for_one_or_ten_candidates(cas
     def add_candidates(count, prefix):
         for n in range(count):
             MatchCandidate.objects.create(
-                program=cast.program, reasons=["same phone number", "different name"],
+                program=cast.program,
+                reasons=["same phone number", "different name"],
                 existing_participant=participant_create(program=cast.program, first_name=prefix, last_name=f"A{n}"),
-                new_participant=participant_create(program=cast.program, first_name=prefix, last_name=f"B{n}"))
+                new_participant=participant_create(program=cast.program, first_name=prefix, last_name=f"B{n}"),
+            )
 
     client = cast.client_for(cast.peer)
     add_candidates(1, "One")

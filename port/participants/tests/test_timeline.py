@@ -56,16 +56,24 @@ def next_part(page: str) -> str:
 def naloxone_lot(cast) -> tuple[Lot, StockLocation]:
     item = SupplyItem.objects.get(program=cast.program, name="Naloxone nasal spray 4 mg")
     office = StockLocation.objects.get(program=cast.program, name="Office")
-    lot = Lot.objects.create(item=item, lot_number="NX-2291", expires_on=program_today(cast.program)
-                             + dt.timedelta(days=300))
+    lot = Lot.objects.create(
+        item=item, lot_number="NX-2291", expires_on=program_today(cast.program) + dt.timedelta(days=300)
+    )
     stock_receive(by=cast.supervisor, lot=lot, location=office, quantity=500)
     return lot, office
 
 
 def refer(cast, *, first_name: str, received_at: dt.datetime, assign: bool = True) -> Referral:
-    referral = submit_referral(cast.program, agency=cast.ed, by=cast.partner, received_at=received_at,
-                               first_name=first_name, last_name="Lindqvist", date_of_birth=DOB,
-                               phone="412-555-0140")
+    referral = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        received_at=received_at,
+        first_name=first_name,
+        last_name="Lindqvist",
+        date_of_birth=DOB,
+        phone="412-555-0140",
+    )
     if assign:
         referral = referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     return Referral.objects.select_related("program", "participant").get(pk=referral.pk)
@@ -82,18 +90,41 @@ def build_history(cast, lot_and_office, *, first_name: str, times: int) -> Parti
         referral = refer(cast, first_name=first_name, received_at=received)
         participant = participant or referral.participant
         assert referral.participant_id == participant.pk
-        contact_attempt_record(by=cast.peer, referral=referral, mode="phone", outcome="no_answer",
-                               attempted_at=received + dt.timedelta(hours=1))
-        supporter = supporter_save(by=cast.peer, participant=participant, first_name=f"Helper{number}",
-                                   relationship="cousin", consent_to_contact=True)
-        encounter_record(by=cast.peer, participant=participant, referral=referral, data=EncounterIn(
-            mode="in_person", place="home", occurred_at=received + dt.timedelta(hours=2),
-            supporters_present=[supporter], next_steps=f"Step {number}", notes="Sensitive note",
-            items=[ItemIn(kind=Kind.SUPPLY, quantity=1, lot=lot, location=office),
-                   ItemIn(kind=Kind.NALOXONE_TRAINING, recipient_type=Recipient.SUPPORTER, supporter=supporter)]))
+        contact_attempt_record(
+            by=cast.peer,
+            referral=referral,
+            mode="phone",
+            outcome="no_answer",
+            attempted_at=received + dt.timedelta(hours=1),
+        )
+        supporter = supporter_save(
+            by=cast.peer,
+            participant=participant,
+            first_name=f"Helper{number}",
+            relationship="cousin",
+            consent_to_contact=True,
+        )
+        encounter_record(
+            by=cast.peer,
+            participant=participant,
+            referral=referral,
+            data=EncounterIn(
+                mode="in_person",
+                place="home",
+                occurred_at=received + dt.timedelta(hours=2),
+                supporters_present=[supporter],
+                next_steps=f"Step {number}",
+                notes="Sensitive note",
+                items=[
+                    ItemIn(kind=Kind.SUPPLY, quantity=1, lot=lot, location=office),
+                    ItemIn(kind=Kind.NALOXONE_TRAINING, recipient_type=Recipient.SUPPORTER, supporter=supporter),
+                ],
+            ),
+        )
         if number < times - 1:
-            referral_transition(referral=referral, to_status=Status.CLOSED, reason=ClosingReason.COMPLETED,
-                                by=cast.supervisor)
+            referral_transition(
+                referral=referral, to_status=Status.CLOSED, reason=ClosingReason.COMPLETED, by=cast.supervisor
+            )
         twin = participant_create(program=cast.program, first_name=first_name, last_name=f"Twin{number}")
         participant_merge(survivor=participant, absorbed=twin, by=cast.supervisor)
     return participant
@@ -108,12 +139,21 @@ def page_queries(client, url: str) -> tuple[int, str]:
 
 # ---- what the page shows ----
 
+
 def test_the_timeline_shows_every_kind_of_entry_newest_first(cast, naloxone_lot):
     participant = build_history(cast, naloxone_lot, first_name="Ingrid", times=2)
     page = cast.client_for(cast.peer).get(detail_url(participant)).content.decode()
     timeline = timeline_part(page)
-    for label in ("Referral received", "Assigned", "Status changed", "Contact attempt", "Encounter",
-                  "Supporter added", "Agreement recorded", "Record merged in"):
+    for label in (
+        "Referral received",
+        "Assigned",
+        "Status changed",
+        "Contact attempt",
+        "Encounter",
+        "Supporter added",
+        "Agreement recorded",
+        "Record merged in",
+    ):
         assert f"<strong>{label}</strong>" in timeline, label
     stamps = re.findall(r'<time class="muted" datetime="([^"]+)"', timeline)
     assert len(stamps) == participant_timeline(viewer=cast.peer, participant=participant).events.__len__()
@@ -123,10 +163,14 @@ def test_the_timeline_shows_every_kind_of_entry_newest_first(cast, naloxone_lot)
 
 def test_attempts_show_how_where_the_outcome_and_who_went_with_their_roles(cast):
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(hours=5))
-    contact_attempt_record(by=cast.peer, referral=referral, mode="in_person", place="shelter",
-                           outcome="not_at_address",
-                           team=[TeamMemberIn(role="peer", user=cast.peer.user),
-                                 TeamMemberIn(role="ems", name="J. Ruiz")])
+    contact_attempt_record(
+        by=cast.peer,
+        referral=referral,
+        mode="in_person",
+        place="shelter",
+        outcome="not_at_address",
+        team=[TeamMemberIn(role="peer", user=cast.peer.user), TeamMemberIn(role="ems", name="J. Ruiz")],
+    )
     timeline = timeline_part(cast.client_for(cast.peer).get(detail_url(referral.participant)).content.decode())
     assert "In person, shelter: <strong>Not at the address</strong>" in timeline
     assert "Pat Tester (Peer specialist), J. Ruiz (EMS)" in timeline
@@ -137,15 +181,34 @@ def test_attempts_show_how_where_the_outcome_and_who_went_with_their_roles(cast)
 def test_encounters_show_what_was_given_and_taught_to_whom_and_link_to_the_encounter(cast, naloxone_lot):
     lot, office = naloxone_lot
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(hours=5))
-    supporter = supporter_save(by=cast.peer, participant=referral.participant, first_name="Robin",
-                               relationship="sister", consent_to_contact=True)
-    encounter = encounter_record(by=cast.peer, participant=referral.participant, referral=referral, data=EncounterIn(
-        mode="in_person", place="home", duration_minutes=40, supporters_present=[supporter],
-        stage_of_change="contemplation", readiness=6, goals="Keep my job", next_steps="Visit the clinic Friday",
-        notes="Talked about the last overdose",
-        items=[ItemIn(kind=Kind.SUPPLY, quantity=2, lot=lot, location=office),
-               ItemIn(kind=Kind.NALOXONE_TRAINING, recipient_type=Recipient.SUPPORTER, supporter=supporter),
-               ItemIn(kind=Kind.SAFER_USE_EDUCATION)]))
+    supporter = supporter_save(
+        by=cast.peer,
+        participant=referral.participant,
+        first_name="Robin",
+        relationship="sister",
+        consent_to_contact=True,
+    )
+    encounter = encounter_record(
+        by=cast.peer,
+        participant=referral.participant,
+        referral=referral,
+        data=EncounterIn(
+            mode="in_person",
+            place="home",
+            duration_minutes=40,
+            supporters_present=[supporter],
+            stage_of_change="contemplation",
+            readiness=6,
+            goals="Keep my job",
+            next_steps="Visit the clinic Friday",
+            notes="Talked about the last overdose",
+            items=[
+                ItemIn(kind=Kind.SUPPLY, quantity=2, lot=lot, location=office),
+                ItemIn(kind=Kind.NALOXONE_TRAINING, recipient_type=Recipient.SUPPORTER, supporter=supporter),
+                ItemIn(kind=Kind.SAFER_USE_EDUCATION),
+            ],
+        ),
+    )
     encounter_add_addendum(by=cast.supervisor, encounter=encounter, text="Robin asked for a second kit.")
     timeline = timeline_part(cast.client_for(cast.peer).get(detail_url(referral.participant)).content.decode())
     assert reverse("outreach:encounter_detail", args=[encounter.pk]) in timeline
@@ -175,13 +238,23 @@ def test_referral_entries_show_the_overdose_the_clock_and_link_to_the_referral(c
 
 def test_supporters_and_their_agreement_are_on_the_timeline_and_in_the_supporters_section(cast):
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(hours=5))
-    supporter_save(by=cast.peer, participant=referral.participant, first_name="Dana", relationship="friend",
-                   consent_to_contact=False)
-    supporter_save(by=cast.peer, participant=referral.participant, first_name="Robin", relationship="sister",
-                   consent_to_contact=True)
+    supporter_save(
+        by=cast.peer,
+        participant=referral.participant,
+        first_name="Dana",
+        relationship="friend",
+        consent_to_contact=False,
+    )
+    supporter_save(
+        by=cast.peer,
+        participant=referral.participant,
+        first_name="Robin",
+        relationship="sister",
+        consent_to_contact=True,
+    )
     page = cast.client_for(cast.peer).get(detail_url(referral.participant)).content.decode()
     timeline = timeline_part(page)
-    assert "Dana, friend <span class=\"muted\">(no agreement to contact them)</span>" in timeline
+    assert 'Dana, friend <span class="muted">(no agreement to contact them)</span>' in timeline
     assert "The participant agreed that the team may talk with Robin (sister)." in timeline
     assert timeline.count("<strong>Agreement recorded</strong>") == 1
     assert 'id="supporters-heading"' in page  # the supporters section, with its own add and edit links
@@ -197,6 +270,7 @@ def test_the_page_offers_adding_an_encounter_and_the_supporters(cast):
 
 
 # ---- the next due action ----
+
 
 def test_an_open_referral_with_no_attempt_shows_its_deadline_first(cast):
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(hours=19))
@@ -214,19 +288,24 @@ def test_an_overdue_referral_is_urgent_and_counts_its_attempts(cast):
     contact_attempt_record(by=cast.peer, referral=referral, mode="phone", outcome="no_answer")
     (action,) = participant_next_actions(viewer=cast.peer, participant=referral.participant)
     assert action.urgent
-    assert re.fullmatch(r"Contact deadline: 6 h \d+ min overdue \(1 attempt so far, not reached yet\)",
-                        action.text)
+    assert re.fullmatch(r"Contact deadline: 6 h \d+ min overdue \(1 attempt so far, not reached yet\)", action.text)
 
 
 def test_a_used_up_attempt_policy_asks_the_supervisor_to_decide(cast):
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(days=9))
     for days_ago, mode in ((8, "phone"), (5, "text"), (1, "in_person")):
-        contact_attempt_record(by=cast.peer, referral=referral, mode=mode, outcome="no_answer",
-                               attempted_at=timezone.now() - dt.timedelta(days=days_ago))
+        contact_attempt_record(
+            by=cast.peer,
+            referral=referral,
+            mode=mode,
+            outcome="no_answer",
+            attempted_at=timezone.now() - dt.timedelta(days=days_ago),
+        )
     (action,) = participant_next_actions(viewer=cast.peer, participant=referral.participant)
     assert action.kind == "policy_exhausted"
-    assert re.fullmatch(r"Attempt policy used up — supervisor to decide \(3 attempts over [89] days, not reached\)",
-                        action.text)
+    assert re.fullmatch(
+        r"Attempt policy used up — supervisor to decide \(3 attempts over [89] days, not reached\)", action.text
+    )
     section = next_part(cast.client_for(cast.peer).get(detail_url(referral.participant)).content.decode())
     assert "Attempt policy used up — supervisor to decide" in section
     assert reverse("referrals:detail", args=[referral.public_id]) in section
@@ -234,10 +313,20 @@ def test_a_used_up_attempt_policy_asks_the_supervisor_to_decide(cast):
 
 def test_after_contact_the_next_action_is_the_last_encounters_next_steps(cast):
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(hours=5))
-    encounter_record(by=cast.peer, participant=referral.participant, referral=referral, data=EncounterIn(
-        mode="phone", occurred_at=timezone.now() - dt.timedelta(hours=2), next_steps="Ride to the clinic"))
-    latest = encounter_record(by=cast.peer, participant=referral.participant, referral=referral, data=EncounterIn(
-        mode="text", next_steps="Call back on Monday about housing"))
+    encounter_record(
+        by=cast.peer,
+        participant=referral.participant,
+        referral=referral,
+        data=EncounterIn(
+            mode="phone", occurred_at=timezone.now() - dt.timedelta(hours=2), next_steps="Ride to the clinic"
+        ),
+    )
+    latest = encounter_record(
+        by=cast.peer,
+        participant=referral.participant,
+        referral=referral,
+        data=EncounterIn(mode="text", next_steps="Call back on Monday about housing"),
+    )
     (action,) = participant_next_actions(viewer=cast.peer, participant=referral.participant)
     assert action.text == "Follow up: last encounter's next steps: Call back on Monday about housing"
     section = next_part(cast.client_for(cast.peer).get(detail_url(referral.participant)).content.decode())
@@ -255,12 +344,16 @@ def test_a_person_with_nothing_open_has_nothing_due(cast):
 
 # ---- a fixed cost, however long the history ----
 
+
 def test_the_page_makes_the_same_number_of_queries_for_2_or_40_of_each_kind(cast, naloxone_lot):
     short = build_history(cast, naloxone_lot, first_name="Astrid", times=2)
     long = build_history(cast, naloxone_lot, first_name="Birgit", times=40)
-    assert (Encounter.objects.filter(participant=long).count(), ContactAttempt.objects.filter(participant=long)
-            .count(), Supporter.objects.filter(participant=long).count(),
-            ParticipantMerge.objects.filter(survivor=long).count()) == (40, 80, 40, 40)
+    assert (
+        Encounter.objects.filter(participant=long).count(),
+        ContactAttempt.objects.filter(participant=long).count(),
+        Supporter.objects.filter(participant=long).count(),
+        ParticipantMerge.objects.filter(survivor=long).count(),
+    ) == (40, 80, 40, 40)
     client = cast.client_for(cast.peer)
     client.get(detail_url(short))  # warm the session
     short_count, _page = page_queries(client, detail_url(short))
@@ -275,8 +368,7 @@ def test_the_page_makes_the_same_number_of_queries_for_2_or_40_of_each_kind(cast
     assert "Back to the newest entries" in older_page
 
 
-def test_the_timeline_selector_is_one_query_per_kind_plus_prefetches(cast, naloxone_lot,
-                                                                     django_assert_num_queries):
+def test_the_timeline_selector_is_one_query_per_kind_plus_prefetches(cast, naloxone_lot, django_assert_num_queries):
     participant = build_history(cast, naloxone_lot, first_name="Astrid", times=3)
     # 7 kinds, plus who went on attempts; who went, items, supporters present and addenda on encounters.
     with django_assert_num_queries(12):
@@ -292,8 +384,14 @@ def test_the_timeline_selector_is_one_query_per_kind_plus_prefetches(cast, nalox
                 shown.append((record.author.username, record.referral.public_id))
             elif event.kind == EventKind.ATTEMPT:
                 shown += [m.user for m in record.team.all()]
-                shown.append((record.referral.public_id, record.supporter, record.recorded_by,
-                              getattr(record, "encounter", None)))
+                shown.append(
+                    (
+                        record.referral.public_id,
+                        record.supporter,
+                        record.recorded_by,
+                        getattr(record, "encounter", None),
+                    )
+                )
             elif event.kind == EventKind.CHANGE:
                 shown.append((record.referral.public_id, record.changed_by, record.assigned_to))
             elif event.kind == EventKind.REFERRAL:
@@ -308,8 +406,12 @@ def test_the_timeline_selector_is_one_query_per_kind_plus_prefetches(cast, nalox
 def _every_entry(participant: Participant) -> list[tuple[str, int]]:
     """What the whole history holds, straight from the tables."""
     rows = [(EventKind.REFERRAL, r.pk) for r in participant.referrals.all()]
-    rows += [(EventKind.CHANGE, c.pk) for c in ReferralChange.objects.filter(referral__participant=participant)
-             .exclude(kind=ReferralChange.Kind.STATUS, from_status="")]
+    rows += [
+        (EventKind.CHANGE, c.pk)
+        for c in ReferralChange.objects.filter(referral__participant=participant).exclude(
+            kind=ReferralChange.Kind.STATUS, from_status=""
+        )
+    ]
     rows += [(EventKind.ATTEMPT, a.pk) for a in ContactAttempt.objects.filter(participant=participant)]
     rows += [(EventKind.ENCOUNTER, e.pk) for e in Encounter.objects.filter(participant=participant)]
     supporters = Supporter.objects.filter(participant=participant)
@@ -358,6 +460,7 @@ def test_a_cursor_survives_its_round_trip():
 
 # ---- privacy ----
 
+
 def test_the_timeline_is_empty_for_anyone_outside_the_programs_team(cast):
     referral = refer(cast, first_name="Ingrid", received_at=timezone.now() - dt.timedelta(hours=5))
     contact_attempt_record(by=cast.peer, referral=referral, mode="phone", outcome="no_answer")
@@ -375,7 +478,8 @@ def test_merged_records_and_possible_duplicates_shown_on_the_page_are_audited_un
     cast.client_for(cast.peer).get(detail_url(participant))
     view = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, user=cast.peer.user).latest("pk")
     assert view.participant_ids == [participant.pk]
-    shown = AuditEvent.objects.filter(action=AuditEvent.Action.LIST, user=cast.peer.user,
-                                      target_type="participants.participant").latest("pk")
+    shown = AuditEvent.objects.filter(
+        action=AuditEvent.Action.LIST, user=cast.peer.user, target_type="participants.participant"
+    ).latest("pk")
     assert shown.participant_ids == [twin.pk]
     assert shown.path == detail_url(participant)

@@ -51,9 +51,14 @@ def test_opening_the_sheet_is_audited_as_a_read_of_the_person(cast, world):
     assert event.note == "visit sheet"
 
 
-@pytest.mark.parametrize(("group", "shown"), [
-    (Group.SUBSTANCES, ["isotonitazene", "2 doses"]), (Group.NOTES, [MARKERS["notes"][0]]),
-    (Group.ASSESSMENTS, ["GOALTEXT-back-to-work", "NEXTSTEPS-call-the-clinic", "6 out of 10"])])
+@pytest.mark.parametrize(
+    ("group", "shown"),
+    [
+        (Group.SUBSTANCES, ["isotonitazene", "2 doses"]),
+        (Group.NOTES, [MARKERS["notes"][0]]),
+        (Group.ASSESSMENTS, ["GOALTEXT-back-to-work", "NEXTSTEPS-call-the-clinic", "6 out of 10"]),
+    ],
+)
 def test_a_program_can_show_one_group_to_emergency_responders(cast, world, group, shown):
     FieldVisibility.objects.create(program=cast.program, role=Role.FIRST_RESPONDER, group=group, visible=True)
     page = cast.client_for(cast.first_responder).get(sheet_url(world.participant)).content.decode()
@@ -71,8 +76,9 @@ def test_a_partner_who_was_not_on_the_visit_gets_404(cast, world):
     assert LAST_NAME not in response.content.decode()
 
 
-@pytest.mark.parametrize("role", ["admin", "supervisor", "peer", "partner", "law_enforcement", "provider", "analyst",
-                                  "outsider"])
+@pytest.mark.parametrize(
+    "role", ["admin", "supervisor", "peer", "partner", "law_enforcement", "provider", "analyst", "outsider"]
+)
 def test_every_other_role_gets_404_for_a_visit_sheet(cast, world, role):
     response = cast.client_for(getattr(cast, role)).get(sheet_url(world.participant))
     assert response.status_code == 404
@@ -96,8 +102,14 @@ def test_being_on_an_encounter_is_enough(cast):
 def test_a_partner_of_another_program_cannot_be_named_on_a_visit(cast, world):
     stranger = make_member(cast.other_program, "medic3", Role.FIRST_RESPONDER)
     with pytest.raises(OutreachRefused):
-        contact_attempt_record(by=cast.peer, referral=world.referral, mode="in_person", place="home",
-                               outcome="no_answer", team=[TeamMemberIn(role="ems", user=stranger.user)])
+        contact_attempt_record(
+            by=cast.peer,
+            referral=world.referral,
+            mode="in_person",
+            place="home",
+            outcome="no_answer",
+            team=[TeamMemberIn(role="ems", user=stranger.user)],
+        )
 
 
 def test_the_team_can_name_the_ems_partner_on_an_attempt_and_the_role_follows_the_agency(cast, world):
@@ -106,8 +118,13 @@ def test_the_team_can_name_the_ems_partner_on_an_attempt_and_the_role_follows_th
     fire = cast.program.agencies.create(name="Riverside Fire", kind="fire")
     firefighter = make_member(cast.program, "blaze", Role.FIRST_RESPONDER, fire)
     attempt = contact_attempt_record(
-        by=cast.peer, referral=world.referral, mode="in_person", place="home", outcome="no_answer",
-        team=[TeamMemberIn(role="peer", user=cast.peer.user), TeamMemberIn(role="peer", user=firefighter.user)])
+        by=cast.peer,
+        referral=world.referral,
+        mode="in_person",
+        place="home",
+        outcome="no_answer",
+        team=[TeamMemberIn(role="peer", user=cast.peer.user), TeamMemberIn(role="peer", user=firefighter.user)],
+    )
     roles = {m.user_id: m.role for m in attempt.team.all()}
     assert roles == {cast.peer.user_id: TeamRole.PEER, firefighter.user_id: TeamRole.FIRE}
 
@@ -130,7 +147,8 @@ def test_only_emergency_responders_have_a_visits_list(cast, role):
 
 def test_the_partner_still_cannot_open_the_participants_page(cast, world):
     response = cast.client_for(cast.first_responder).get(
-        reverse("participants:detail", args=[world.participant.public_id]))
+        reverse("participants:detail", args=[world.participant.public_id])
+    )
     assert response.status_code == 404
 
 

@@ -35,14 +35,18 @@ def messages_of(response) -> list[str]:
 
 # --- who may assign ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("admin", 302),
-    ("supervisor", 302),
-    ("peer", 403),
-    ("partner", 403),
-    ("partner_211", 403),
-    ("outsider", 404),  # a supervisor, but of another program: the referral does not exist for them
-])
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("admin", 302),
+        ("supervisor", 302),
+        ("peer", 403),
+        ("partner", 403),
+        ("partner_211", 403),
+        ("outsider", 404),  # a supervisor, but of another program: the referral does not exist for them
+    ],
+)
 def test_each_role_may_or_may_not_assign(cast, referral, role, status):
     response = post_assign(cast, referral, cast.peer, by=getattr(cast, role))
     assert response.status_code == status
@@ -69,6 +73,7 @@ def test_an_unknown_referral_is_not_found(cast, referral):
 
 # --- htmx: the row comes back ------------------------------------------------------------------------
 
+
 def test_with_htmx_the_re_rendered_row_comes_back(cast, referral):
     response = post_assign(cast, referral, cast.peer2, data={"next": "/referrals/?status=received"}, **HTMX)
     assert response.status_code == 200
@@ -86,8 +91,7 @@ def test_with_htmx_the_re_rendered_row_comes_back(cast, referral):
 
 
 def test_with_htmx_a_refusal_is_shown_in_the_row(cast, referral):
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.DUPLICATE)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.DUPLICATE)
     response = post_assign(cast, referral, cast.peer, **HTMX)
     assert response.status_code == 200  # htmx swaps 2xx answers only; the row must show the error
     html = response.content.decode()
@@ -102,8 +106,11 @@ def test_with_htmx_a_refusal_is_shown_in_the_row(cast, referral):
 def test_with_htmx_a_person_who_cannot_be_assigned_is_refused_in_the_row(cast, referral, bad_choice):
     value = getattr(cast, bad_choice).pk if bad_choice in ("partner", "outsider", "admin") else bad_choice
     html = post_assign(cast, referral, value, **HTMX).content.decode()
-    expected = ("Choose who should work on this referral." if bad_choice == "" else
-                "That person cannot be assigned referrals in this program.")
+    expected = (
+        "Choose who should work on this referral."
+        if bad_choice == ""
+        else "That person cannot be assigned referrals in this program."
+    )
     assert expected in html
     assert 'role="alert"' in html
     referral.refresh_from_db()
@@ -121,6 +128,7 @@ def test_a_deactivated_peer_cannot_be_assigned(cast, referral):
 
 # --- without JavaScript: redirect back --------------------------------------------------------------
 
+
 def test_without_javascript_the_form_redirects_back_to_the_filtered_queue(cast, referral):
     next_url = "/referrals/?status=received&source=emergency_department&page=1"
     response = post_assign(cast, referral, cast.peer, data={"next": next_url})
@@ -133,25 +141,35 @@ def test_without_javascript_the_form_redirects_back_to_the_filtered_queue(cast, 
 
 def test_without_javascript_the_success_message_is_shown_on_the_queue(cast, referral):
     client = cast.client_for(cast.supervisor)
-    response = client.post(assign_url(referral), {"assignee": cast.peer.pk, "next": reverse("referrals:queue")},
-                           follow=True)
+    response = client.post(
+        assign_url(referral), {"assignee": cast.peer.pk, "next": reverse("referrals:queue")}, follow=True
+    )
     html = response.content.decode()
-    assert "<strong class=\"message-label\">Done:</strong> Assigned to Pat Tester (Peer specialist)." in html
+    assert '<strong class="message-label">Done:</strong> Assigned to Pat Tester (Peer specialist).' in html
     assert "<p>Pat Tester</p>" in html
 
 
 def test_without_javascript_a_refusal_becomes_an_error_message(cast, referral):
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.DUPLICATE)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.DUPLICATE)
     client = cast.client_for(cast.supervisor)
     response = client.post(assign_url(referral), {"assignee": cast.peer.pk, "next": "/referrals/"}, follow=True)
     assert response.redirect_chain == [("/referrals/", 302)]
-    assert 'role="alert">\n      <p class="message message-error"><strong class="message-label">Error:</strong> ' \
-           "This referral is closed; it cannot be assigned.</p>" in response.content.decode()
+    assert (
+        'role="alert">\n      <p class="message message-error"><strong class="message-label">Error:</strong> '
+        "This referral is closed; it cannot be assigned.</p>" in response.content.decode()
+    )
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/referrals/", "javascript:alert(1)",
-                                      "http://testserver.evil.example/", ""])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/referrals/",
+        "javascript:alert(1)",
+        "http://testserver.evil.example/",
+        "",
+    ],
+)
 def test_the_next_address_must_be_on_this_site(cast, referral, next_url):
     response = post_assign(cast, referral, cast.peer, data={"next": next_url})
     assert response["Location"] == reverse("referrals:queue")
@@ -165,6 +183,7 @@ def test_assigning_from_the_referral_page_returns_to_it(cast, referral):
 
 # --- the change is recorded --------------------------------------------------------------------------
 
+
 def test_assigning_records_who_assigned_whom_and_when(cast, referral):
     post_assign(cast, referral, cast.peer, by=cast.admin)
     post_assign(cast, referral, cast.peer2)
@@ -175,8 +194,10 @@ def test_assigning_records_who_assigned_whom_and_when(cast, referral):
     ]
     assert changes[0].changed_at <= changes[1].changed_at
     updates = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).order_by("pk")
-    assert [e.changes["assigned_to"] for e in updates] == [[None, cast.peer.user_id],
-                                                           [cast.peer.user_id, cast.peer2.user_id]]
+    assert [e.changes["assigned_to"] for e in updates] == [
+        [None, cast.peer.user_id],
+        [cast.peer.user_id, cast.peer2.user_id],
+    ]
     assert all(e.path == assign_url(referral) for e in updates)
 
 
@@ -204,8 +225,7 @@ ASSIGN_QUERIES = 14
 
 
 @pytest.mark.parametrize(("htmx", "queries"), [(True, ASSIGN_QUERIES + 1), (False, ASSIGN_QUERIES + 3)])
-def test_assigning_makes_the_same_queries_with_3_referrals_as_with_30(cast, django_assert_num_queries, htmx,
-                                                                        queries):
+def test_assigning_makes_the_same_queries_with_3_referrals_as_with_30(cast, django_assert_num_queries, htmx, queries):
     client = cast.client_for(cast.supervisor)
     referrals = make_many(cast, 3)
     extra = HTMX if htmx else {}
@@ -219,8 +239,7 @@ def test_assigning_makes_the_same_queries_with_3_referrals_as_with_30(cast, djan
 
 def test_a_refused_assignment_stays_within_the_budget(cast, django_assert_num_queries):
     referral = make_many(cast, 30)[0]
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.DUPLICATE)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.DUPLICATE)
     client = cast.client_for(cast.supervisor)
     # Session, user, membership, referral, assignable people; savepoint, locked read, rollback, release;
     # the row shown again is an audited read (lock the chain head, insert, index its participant, move head).

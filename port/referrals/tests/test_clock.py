@@ -25,6 +25,7 @@ def deadline(received_at, window_hours, available_from=None) -> dt.datetime:
 
 # --- ordinary days ---------------------------------------------------------------------------------
 
+
 def test_deadline_is_received_time_plus_the_window():
     received = local(NEW_YORK, 2025, 6, 10, 9, 15)
     assert deadline(received, 24) == local(NEW_YORK, 2025, 6, 11, 9, 15)
@@ -53,6 +54,7 @@ def test_the_received_time_may_arrive_in_any_zone():
 
 
 # --- spring forward: Sunday 9 March 2025, 2:00 am EST becomes 3:00 am EDT -----------------------------
+
 
 def test_a_24_hour_window_across_spring_forward_is_24_real_hours_so_it_ends_an_hour_later_on_the_wall_clock():
     received = local(NEW_YORK, 2025, 3, 8, 21, 0)  # Saturday 9 pm EST
@@ -87,6 +89,7 @@ def test_a_zone_with_daylight_saving_and_one_without_show_the_same_deadline_an_h
 
 # --- fall back: Sunday 2 November 2025, 2:00 am EDT becomes 1:00 am EST -------------------------------
 
+
 def test_a_24_hour_window_across_fall_back_is_24_real_hours_so_it_ends_an_hour_earlier_on_the_wall_clock():
     received = local(NEW_YORK, 2025, 11, 1, 21, 0)  # Saturday 9 pm EDT
     result = deadline(received, 24)
@@ -119,6 +122,7 @@ def test_the_same_utc_instant_gets_one_deadline_shown_on_each_programs_own_clock
 
 # --- available_from --------------------------------------------------------------------------------
 
+
 def test_the_clock_starts_at_available_from_when_it_is_later_than_received():
     received = local(NEW_YORK, 2025, 6, 10, 9, 0)
     discharge = local(NEW_YORK, 2025, 6, 12, 16, 30)
@@ -141,22 +145,26 @@ def test_available_from_across_spring_forward_is_counted_in_real_hours():
 
 # --- time left, in words ---------------------------------------------------------------------------
 
+
 def test_time_left_is_positive_before_the_deadline_and_negative_after():
     due = dt.datetime(2025, 6, 11, 13, 0, tzinfo=UTC)
     assert time_left(due, due - dt.timedelta(hours=2)) == dt.timedelta(hours=2)
     assert time_left(due, due + dt.timedelta(minutes=5)) == dt.timedelta(minutes=-5)
 
 
-@pytest.mark.parametrize(("delta", "words"), [
-    (dt.timedelta(hours=5, minutes=20), "5 h 20 min left"),
-    (dt.timedelta(days=1, hours=3, minutes=59), "1 d 3 h left"),
-    (dt.timedelta(days=2), "2 d 0 h left"),
-    (dt.timedelta(minutes=45, seconds=59), "45 min left"),
-    (dt.timedelta(seconds=30), "0 min left"),
-    (-dt.timedelta(days=1, hours=3), "1 d 3 h overdue"),
-    (-dt.timedelta(hours=2, minutes=5), "2 h 5 min overdue"),
-    (-dt.timedelta(minutes=1), "1 min overdue"),
-])
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (dt.timedelta(hours=5, minutes=20), "5 h 20 min left"),
+        (dt.timedelta(days=1, hours=3, minutes=59), "1 d 3 h left"),
+        (dt.timedelta(days=2), "2 d 0 h left"),
+        (dt.timedelta(minutes=45, seconds=59), "45 min left"),
+        (dt.timedelta(seconds=30), "0 min left"),
+        (-dt.timedelta(days=1, hours=3), "1 d 3 h overdue"),
+        (-dt.timedelta(hours=2, minutes=5), "2 h 5 min overdue"),
+        (-dt.timedelta(minutes=1), "1 min overdue"),
+    ],
+)
 def test_time_left_is_described_plainly(delta, words):
     with translation.override("en"):
         assert describe_time_left(delta) == words

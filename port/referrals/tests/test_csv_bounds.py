@@ -11,20 +11,23 @@ from port.referrals.tests.test_csv_import import NEW_YORK, good_row, upload
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("received_at", "Robin 2025-01-15"),
-    ("received_at", "2025-02-30 10:00"),
-    ("received_at", "2025-01-15 25:00"),
-    ("received_at", "01/15/2025 13:00 PM"),
-    ("received_at", "31/12/2025 10:00"),
-    ("received_at", "2024-02-03"),
-    ("date_of_birth", "Robin's birthday"),
-    ("date_of_birth", "1990-02-30"),
-    ("date_of_birth", "13/31/1990"),
-    ("naloxone_doses", "Robin"),
-    ("transported", "Robin"),
-    ("consent_to_contact", "Robin"),
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("received_at", "Robin 2025-01-15"),
+        ("received_at", "2025-02-30 10:00"),
+        ("received_at", "2025-01-15 25:00"),
+        ("received_at", "01/15/2025 13:00 PM"),
+        ("received_at", "31/12/2025 10:00"),
+        ("received_at", "2024-02-03"),
+        ("date_of_birth", "Robin's birthday"),
+        ("date_of_birth", "1990-02-30"),
+        ("date_of_birth", "13/31/1990"),
+        ("naloxone_doses", "Robin"),
+        ("transported", "Robin"),
+        ("consent_to_contact", "Robin"),
+    ],
+)
 def test_a_cell_that_cannot_be_read_is_not_repeated_in_its_message(column, value):
     _submission, problems = parse_row({"source": "ems", "phone": "412-555-0100", column: value}, zone=NEW_YORK)
 
@@ -33,17 +36,19 @@ def test_a_cell_that_cannot_be_read_is_not_repeated_in_its_message(column, value
     assert "Robin" not in problems[column]
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ("2025-01-15 10:00+16:00", "UTC offset"),
-    ("2025-01-15T10:00:00-15:30", "UTC offset"),
-    ("3000-01-01 10:00", "after 2999"),
-    ("0001-01-01 00:00", "before 2000"),
-    ("0001-01-01 00:00+14:00", "before 2000"),
-    ("1900-01-01 00:00", "before 2000"),
-])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2025-01-15 10:00+16:00", "UTC offset"),
+        ("2025-01-15T10:00:00-15:30", "UTC offset"),
+        ("3000-01-01 10:00", "after 2999"),
+        ("0001-01-01 00:00", "before 2000"),
+        ("0001-01-01 00:00+14:00", "before 2000"),
+        ("1900-01-01 00:00", "before 2000"),
+    ],
+)
 def test_an_impossible_offset_or_year_is_refused_on_its_column(value, words):
-    _submission, problems = parse_row({"source": "ems", "phone": "412-555-0100", "received_at": value},
-                                      zone=NEW_YORK)
+    _submission, problems = parse_row({"source": "ems", "phone": "412-555-0100", "received_at": value}, zone=NEW_YORK)
 
     assert words in problems["received_at"]
 
@@ -58,10 +63,17 @@ def test_a_referral_from_1999_is_refused_by_the_shared_rules(cast):
     assert [p.column for p in check.rows[1].problems] == ["overdose_occurred_at"]
 
 
-@pytest.mark.parametrize(("column", "cell"), [
-    ("first_name", "Ro\x1bbin"), ("last_name", "Sam\x07ple"), ("phone", "412\x7f555"),
-    ("external_id", "ED\x85-1"), ("substances", "fentanyl; heroin\x01"), ("first_name", "Ro\nbin"),
-])
+@pytest.mark.parametrize(
+    ("column", "cell"),
+    [
+        ("first_name", "Ro\x1bbin"),
+        ("last_name", "Sam\x07ple"),
+        ("phone", "412\x7f555"),
+        ("external_id", "ED\x85-1"),
+        ("substances", "fentanyl; heroin\x01"),
+        ("first_name", "Ro\nbin"),
+    ],
+)
 def test_a_control_character_in_a_cell_is_refused_on_its_column(cast, column, cell):
     check = referral_import_check(batch=upload(cast, [good_row(1, **{column: cell})]), now=NOW)
 

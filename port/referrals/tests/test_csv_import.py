@@ -41,8 +41,9 @@ NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 UTC = dt.UTC
 
 
-def make_csv(rows: list[dict[str, str]], *, columns: list[str] | None = None, delimiter: str = ",",
-             line_ending: str = "\n") -> str:
+def make_csv(
+    rows: list[dict[str, str]], *, columns: list[str] | None = None, delimiter: str = ",", line_ending: str = "\n"
+) -> str:
     columns = columns or list(dict.fromkeys(name for row in rows for name in row))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_ending)
@@ -58,13 +59,27 @@ def refused(raw: bytes | str, **limits) -> list[str]:
 
 
 FULL_ROW = {
-    "external_id": "ED-0001", "source": "emergency_department", "received_at": "2025-01-15T14:30:00-05:00",
-    "acuity": "high", "available_from": "2025-01-15 18:00", "first_name": "Testy", "last_name": "Example",
-    "preferred_name": "Tess", "date_of_birth": "1990-04-12", "phone": "(412) 555-0100",
-    "address": "100 Example Street", "location_notes": "Back entrance", "preferred_language": "Spanish",
-    "overdose_occurred_at": "2025-01-15 13:50", "overdose_location": "Example Park",
-    "substances": "fentanyl; cocaine ;", "naloxone_doses": "2", "naloxone_given_by": "EMS",
-    "transported": "Yes", "consent_to_contact": "no", "notes": "Line one\nline two",
+    "external_id": "ED-0001",
+    "source": "emergency_department",
+    "received_at": "2025-01-15T14:30:00-05:00",
+    "acuity": "high",
+    "available_from": "2025-01-15 18:00",
+    "first_name": "Testy",
+    "last_name": "Example",
+    "preferred_name": "Tess",
+    "date_of_birth": "1990-04-12",
+    "phone": "(412) 555-0100",
+    "address": "100 Example Street",
+    "location_notes": "Back entrance",
+    "preferred_language": "Spanish",
+    "overdose_occurred_at": "2025-01-15 13:50",
+    "overdose_location": "Example Park",
+    "substances": "fentanyl; cocaine ;",
+    "naloxone_doses": "2",
+    "naloxone_given_by": "EMS",
+    "transported": "Yes",
+    "consent_to_contact": "no",
+    "notes": "Line one\nline two",
 }
 
 
@@ -91,7 +106,11 @@ def test_a_file_with_every_column_is_read_into_a_submission():
     assert (person.first_name, person.last_name, person.preferred_name) == ("Testy", "Example", "Tess")
     assert person.date_of_birth == dt.date(1990, 4, 12)
     assert (person.phone, person.address, person.location_notes, person.preferred_language) == (
-        "(412) 555-0100", "100 Example Street", "Back entrance", "Spanish")
+        "(412) 555-0100",
+        "100 Example Street",
+        "Back entrance",
+        "Spanish",
+    )
     overdose = submission.overdose
     assert overdose.occurred_at == dt.datetime(2025, 1, 15, 18, 50, tzinfo=UTC)
     assert overdose.location == "Example Park"
@@ -109,8 +128,13 @@ def test_a_utf8_byte_order_mark_does_not_spoil_the_first_column_name():
 
 
 def test_windows_line_endings_are_read_including_inside_quoted_values():
-    text = make_csv([{"source": "ems", "phone": "412-555-0100", "notes": "first\r\nsecond"},
-                     {"source": "fire", "phone": "412-555-0101", "notes": ""}], line_ending="\r\n")
+    text = make_csv(
+        [
+            {"source": "ems", "phone": "412-555-0100", "notes": "first\r\nsecond"},
+            {"source": "fire", "phone": "412-555-0101", "notes": ""},
+        ],
+        line_ending="\r\n",
+    )
     assert "\r\n" in text
     rows = table_values(text)
     assert [row["source"] for row in rows] == ["ems", "fire"]
@@ -119,12 +143,15 @@ def test_windows_line_endings_are_read_including_inside_quoted_values():
 
 def test_old_mac_line_endings_are_read():
     assert [row["source"] for row in table_values("source,phone\rems,412-555-0100\rfire,412-555-0101\r")] == [
-        "ems", "fire"]
+        "ems",
+        "fire",
+    ]
 
 
 def test_semicolon_delimited_files_are_read_and_quoted_substance_lists_kept_whole():
-    text = make_csv([{"source": "ems", "phone": "412-555-0100", "substances": "heroin;fentanyl",
-                      "notes": "a, b, c"}], delimiter=";")
+    text = make_csv(
+        [{"source": "ems", "phone": "412-555-0100", "substances": "heroin;fentanyl", "notes": "a, b, c"}], delimiter=";"
+    )
     table = read_table(text)
     assert table.delimiter == ";"
     submission, problems = parse_row(table.values(table.rows[0]), zone=NEW_YORK)
@@ -134,8 +161,9 @@ def test_semicolon_delimited_files_are_read_and_quoted_substance_lists_kept_whol
 
 
 def test_excel_unicode_text_utf16_with_a_byte_order_mark_and_tabs_is_read():
-    text = make_csv([{"source": "211", "first_name": "José", "phone": "412-555-0100"}], delimiter="\t",
-                    line_ending="\r\n")
+    text = make_csv(
+        [{"source": "211", "first_name": "José", "phone": "412-555-0100"}], delimiter="\t", line_ending="\r\n"
+    )
     table = read_upload(text.encode("utf-16"))  # Python writes the byte-order mark first
     assert table.delimiter == "\t"
     assert table.values(table.rows[0])["first_name"] == "José"
@@ -147,9 +175,14 @@ def test_header_names_are_case_insensitive_and_trimmed():
 
 
 def test_us_date_formats_are_read():
-    values = {"source": "ems", "phone": "412-555-0100", "date_of_birth": "7/4/1985",
-              "received_at": "01/16/2025 09:05", "overdose_occurred_at": "1/15/2025 9:40 PM",
-              "available_from": "01/16/2025 13:00:30"}
+    values = {
+        "source": "ems",
+        "phone": "412-555-0100",
+        "date_of_birth": "7/4/1985",
+        "received_at": "01/16/2025 09:05",
+        "overdose_occurred_at": "1/15/2025 9:40 PM",
+        "available_from": "01/16/2025 13:00:30",
+    }
     submission, problems = parse_row(values, zone=NEW_YORK)
     assert problems == {}
     assert submission.participant.date_of_birth == dt.date(1985, 7, 4)
@@ -170,31 +203,34 @@ def test_naive_times_are_in_the_programs_zone_with_daylight_saving_and_offsets_a
     assert zulu.received_at == dt.datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), [
-    ("received_at", "2025-01-15", "needs a time as well as a date"),
-    ("received_at", "01/15/2025", "needs a time as well as a date"),
-    ("received_at", "yesterday", "is not a date we can read"),
-    ("received_at", "1/15/25 10:00", "is not a date we can read"),
-    ("received_at", "2025-02-30 10:00", "is not a real date"),
-    ("received_at", "2025-01-15 25:00", "is not a real date and time"),
-    ("received_at", "01/15/2025 13:00 PM", "the hour is 1 to 12"),
-    ("received_at", "0005-01-15 10:00", "before 2000"),
-    ("overdose_occurred_at", "15/01/2025 10:00", "the month comes first"),
-    ("available_from", "tomorrow", "is not a date we can read"),
-    ("date_of_birth", "13/31/1990", "the month comes first"),
-    ("date_of_birth", "1990-02-30", "is not a real date"),
-    ("date_of_birth", "1990-01-01 00:00", "only the date"),
-    ("date_of_birth", "April 1990", "YYYY-MM-DD or MM/DD/YYYY"),
-    ("naloxone_doses", "two", "is not a whole number"),
-    ("naloxone_doses", "1.5", "is not a whole number"),
-    ("transported", "maybe", "Use yes, no, or leave it blank"),
-    ("consent_to_contact", "sure", "Use yes, no, or leave it blank"),
-    ("first_name", "x" * 101, "Too long: 101 characters, at most 100"),
-    ("external_id", "x" * 101, "Too long"),
-    ("notes", "x" * 5001, "Too long"),
-    ("substances", ";".join(f"drug{i}" for i in range(21)), "At most 20 substances"),
-    ("substances", "x" * 101, "at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("received_at", "2025-01-15", "needs a time as well as a date"),
+        ("received_at", "01/15/2025", "needs a time as well as a date"),
+        ("received_at", "yesterday", "is not a date we can read"),
+        ("received_at", "1/15/25 10:00", "is not a date we can read"),
+        ("received_at", "2025-02-30 10:00", "is not a real date"),
+        ("received_at", "2025-01-15 25:00", "is not a real date and time"),
+        ("received_at", "01/15/2025 13:00 PM", "the hour is 1 to 12"),
+        ("received_at", "0005-01-15 10:00", "before 2000"),
+        ("overdose_occurred_at", "15/01/2025 10:00", "the month comes first"),
+        ("available_from", "tomorrow", "is not a date we can read"),
+        ("date_of_birth", "13/31/1990", "the month comes first"),
+        ("date_of_birth", "1990-02-30", "is not a real date"),
+        ("date_of_birth", "1990-01-01 00:00", "only the date"),
+        ("date_of_birth", "April 1990", "YYYY-MM-DD or MM/DD/YYYY"),
+        ("naloxone_doses", "two", "is not a whole number"),
+        ("naloxone_doses", "1.5", "is not a whole number"),
+        ("transported", "maybe", "Use yes, no, or leave it blank"),
+        ("consent_to_contact", "sure", "Use yes, no, or leave it blank"),
+        ("first_name", "x" * 101, "Too long: 101 characters, at most 100"),
+        ("external_id", "x" * 101, "Too long"),
+        ("notes", "x" * 5001, "Too long"),
+        ("substances", ";".join(f"drug{i}" for i in range(21)), "At most 20 substances"),
+        ("substances", "x" * 101, "at most 100 characters"),
+    ],
+)
 def test_cells_that_cannot_be_read_get_a_message_for_their_column(column, value, expected):
     _, problems = parse_row({"source": "ems", "phone": "412-555-0100", column: value}, zone=NEW_YORK)
     assert list(problems) == [column]
@@ -204,17 +240,20 @@ def test_cells_that_cannot_be_read_get_a_message_for_their_column(column, value,
 def test_a_blank_source_is_required_unless_a_default_is_given():
     _, problems = parse_row({"source": " ", "phone": "412-555-0100"}, zone=NEW_YORK)
     assert "Required" in problems["source"]
-    submission, problems = parse_row({"source": "", "phone": "412-555-0100"}, zone=NEW_YORK,
-                                     default_source="211")
+    submission, problems = parse_row({"source": "", "phone": "412-555-0100"}, zone=NEW_YORK, default_source="211")
     assert problems == {}
     assert submission.source == "211"
 
 
 def test_codes_are_matched_without_regard_to_case_or_spaces():
-    submission, _ = parse_row({"source": "Emergency Department", "acuity": " HIGH ",
-                               "naloxone_given_by": "Law-Enforcement"}, zone=NEW_YORK)
+    submission, _ = parse_row(
+        {"source": "Emergency Department", "acuity": " HIGH ", "naloxone_given_by": "Law-Enforcement"}, zone=NEW_YORK
+    )
     assert (submission.source, submission.acuity, submission.overdose.naloxone_given_by) == (
-        "emergency_department", "high", "law_enforcement")
+        "emergency_department",
+        "high",
+        "law_enforcement",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,13 +318,16 @@ def xlsx_bytes() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (png_bytes(), "This is an image (PNG), not a CSV file."),
-    (xlsx_bytes(), "This is an Excel workbook (.xlsx) or another zip file, not a CSV file."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "old-style Excel workbook (.xls)"),
-    (b"%PDF-1.7\n", "This is a PDF document"),
-    (b"source,phone\n\x00\x01\x02\x03ems,1\n", "binary data"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (png_bytes(), "This is an image (PNG), not a CSV file."),
+        (xlsx_bytes(), "This is an Excel workbook (.xlsx) or another zip file, not a CSV file."),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "old-style Excel workbook (.xls)"),
+        (b"%PDF-1.7\n", "This is a PDF document"),
+        (b"source,phone\n\x00\x01\x02\x03ems,1\n", "binary data"),
+    ],
+)
 def test_files_that_are_not_csv_are_refused_for_what_they_are(raw, expected):
     messages = refused(raw)
     assert expected in messages[0]
@@ -295,8 +337,9 @@ def test_files_that_are_not_csv_are_refused_for_what_they_are(raw, expected):
 def test_an_oversized_file_is_refused_before_it_is_read(settings):
     settings.INTAKE_CSV_MAX_BYTES = 100
     messages = refused("source,phone\n" + "ems,412-555-0100\n" * 10)
-    assert messages == ["The file is 183\xa0bytes; the limit for one upload is 100\xa0bytes. Split it into "
-                        "smaller files."]
+    assert messages == [
+        "The file is 183\xa0bytes; the limit for one upload is 100\xa0bytes. Split it into smaller files."
+    ]
 
 
 def test_too_many_rows_are_refused(settings):
@@ -309,8 +352,10 @@ def test_too_many_rows_are_refused(settings):
 def test_a_missing_source_column_is_reported_before_anything_else():
     messages = refused("first_name,frist_name,MRN,phone\nJo,Jo,123,412-555-0100\n")
     assert messages[0] == "The required column “source” is missing."
-    assert messages[1] == ("Unknown columns: “frist_name” (did you mean first_name?), “MRN”. Remove them or "
-                           "rename them to the template's columns.")
+    assert messages[1] == (
+        "Unknown columns: “frist_name” (did you mean first_name?), “MRN”. Remove them or "
+        "rename them to the template's columns."
+    )
 
 
 def test_a_file_without_a_header_row_is_told_where_the_header_goes():
@@ -324,8 +369,7 @@ def test_a_column_given_twice_is_refused():
 
 
 def test_values_under_a_column_without_a_name_are_refused():
-    assert refused("source,,phone\nems,x,412-555-0100\n") == [
-        "Column 2 has values but no name in the header row."]
+    assert refused("source,,phone\nems,x,412-555-0100\n") == ["Column 2 has values but no name in the header row."]
 
 
 def test_trailing_columns_with_neither_name_nor_value_are_ignored():
@@ -363,9 +407,10 @@ def test_arbitrary_bytes_are_read_or_refused_with_a_clear_message(raw):
         assert exc.messages and all(isinstance(m, str) and m for m in exc.messages)
 
 
-CSV_ALPHABET = st.sampled_from(list(",;\t\"\r\n '-/:+Zé\x00\ufeff") + ["source", "phone", "received_at",
-                                                                         "date_of_birth", "ems", "01/02/2025",
-                                                                         "2025-01-02 10:00", "x", "1"])
+CSV_ALPHABET = st.sampled_from(
+    list(",;\t\"\r\n '-/:+Zé\x00\ufeff")
+    + ["source", "phone", "received_at", "date_of_birth", "ems", "01/02/2025", "2025-01-02 10:00", "x", "1"]
+)
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
@@ -400,9 +445,15 @@ def upload(cast, rows, *, by=None, **options) -> ReferralImport:
 
 
 def good_row(number: int, **extra) -> dict[str, str]:
-    return {"external_id": f"ED-{number:04d}", "source": "emergency_department",
-            "received_at": "2025-03-01 08:00", "first_name": f"Person{number}", "last_name": "Example",
-            "phone": f"412-555-{number:04d}", **extra}
+    return {
+        "external_id": f"ED-{number:04d}",
+        "source": "emergency_department",
+        "received_at": "2025-03-01 08:00",
+        "first_name": f"Person{number}",
+        "last_name": "Example",
+        "phone": f"412-555-{number:04d}",
+        **extra,
+    }
 
 
 def test_every_row_level_problem_is_found_with_the_shared_intake_rules(cast):
@@ -439,8 +490,9 @@ def test_every_row_level_problem_is_found_with_the_shared_intake_rules(cast):
 
 
 def test_a_row_with_several_problems_lists_each_by_column_in_file_order(cast):
-    check = referral_import_check(batch=upload(cast, [
-        good_row(1, naloxone_doses="lots", phone="", date_of_birth="never", acuity="??")]))
+    check = referral_import_check(
+        batch=upload(cast, [good_row(1, naloxone_doses="lots", phone="", date_of_birth="never", acuity="??")])
+    )
     assert [p.column for p in check.rows[0].problems] == ["acuity", "date_of_birth", "phone", "naloxone_doses"]
 
 
@@ -453,8 +505,9 @@ def test_a_partners_blank_source_is_their_agencys_kind(cast):
 
 
 def test_rows_this_agency_already_sent_are_shown_as_already_received(cast):
-    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0001", channel=Channel.API,
-                    first_name="Person1")
+    submit_referral(
+        cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0001", channel=Channel.API, first_name="Person1"
+    )
     submit_referral(cast.program, agency=cast.two_one_one, by=cast.partner_211, external_id="ED-0002")
     check = referral_import_check(batch=upload(cast, [good_row(1, phone="bad"), good_row(2)]))
     # The agency's own earlier referral, whatever the row says now; another agency's id is not ours.
@@ -470,8 +523,9 @@ def test_a_row_reusing_a_reference_number_sent_for_another_person_is_a_problem_a
     assert "already used for a referral about a different person" in problem.message
     assert "ED-0001" not in problem.message
 
-    batch = referral_import_confirm(batch=upload(cast, [good_row(1), good_row(2)]), by=cast.partner,
-                                    choice=IMPORT_VALID_ONLY)
+    batch = referral_import_confirm(
+        batch=upload(cast, [good_row(1), good_row(2)]), by=cast.partner, choice=IMPORT_VALID_ONLY
+    )
     assert (batch.imported_count, batch.rejected_count, already_received_count(batch)) == (1, 1, 0)
     assert Referral.objects.filter(external_id="ED-0001").get().submitted_participant["first_name"] == "Casey"
 
@@ -480,16 +534,22 @@ def test_importing_all_rows_sends_each_through_intake_and_drops_the_file(cast):
     batch = upload(cast, [good_row(1, substances="fentanyl;xylazine"), good_row(2)])
     result = referral_import_confirm(batch=batch, by=cast.partner, choice=IMPORT_ALL)
     assert (result.state, result.imported_count, result.rejected_count, result.content) == (
-        ReferralImport.State.IMPORTED, 2, 0, "")
+        ReferralImport.State.IMPORTED,
+        2,
+        0,
+        "",
+    )
     assert result.finished_at is not None
     referrals = Referral.objects.filter(program=cast.program).order_by("external_id")
     assert [r.external_id for r in referrals] == ["ED-0001", "ED-0002"]
     assert {(r.channel, r.referring_agency, r.referred_by) for r in referrals} == {
-        (Channel.CSV, cast.ed, cast.partner.user)}
+        (Channel.CSV, cast.ed, cast.partner.user)
+    }
     assert referrals[0].overdose_event.substances == ["fentanyl", "xylazine"]
     assert referrals[0].received_at == dt.datetime(2025, 3, 1, 13, 0, tzinfo=UTC)
-    event = AuditEvent.objects.filter(target_type="referrals.referralimport", action=AuditEvent.Action.CREATE,
-                                      note__startswith="CSV import").get()
+    event = AuditEvent.objects.filter(
+        target_type="referrals.referralimport", action=AuditEvent.Action.CREATE, note__startswith="CSV import"
+    ).get()
     assert event.participant_ids == sorted(r.participant_id for r in referrals)
     assert event.user == cast.partner.user
 
@@ -499,8 +559,10 @@ def test_import_all_refuses_when_any_row_has_a_problem_and_saves_nothing(cast):
     counts = (Referral.objects.count(), Participant.objects.count(), OverdoseEvent.objects.count())
     with pytest.raises(ImportRefused) as info:
         referral_import_confirm(batch=batch, by=cast.partner, choice=IMPORT_ALL)
-    assert str(info.value) == ("Nothing was imported: 2 rows have problems (rows 3, 4). Fix them and upload "
-                               "the file again, or import only the valid rows.")
+    assert str(info.value) == (
+        "Nothing was imported: 2 rows have problems (rows 3, 4). Fix them and upload "
+        "the file again, or import only the valid rows."
+    )
     assert (Referral.objects.count(), Participant.objects.count(), OverdoseEvent.objects.count()) == counts
     batch.refresh_from_db()
     assert batch.state == ReferralImport.State.PREVIEW
@@ -517,7 +579,8 @@ def test_import_valid_only_keeps_the_rejected_rows_with_their_original_values_an
     assert dict(rejected["cells"]) == {**good_row(2), "phone": "", "date_of_birth": "31/12/1990"}
     assert rejected["problems"] == [
         "date_of_birth: This is not a real date: in this format the month comes first (MM/DD/YYYY).",
-        "phone: Give a way to reach the person: a phone number, an address, or where they can be found."]
+        "phone: Give a way to reach the person: a phone number, an address, or where they can be found.",
+    ]
     assert set(Referral.objects.values_list("external_id", flat=True)) == {"ED-0001", "ED-0003"}
 
 
@@ -535,8 +598,7 @@ def test_uploading_the_same_file_again_never_duplicates_a_referral(cast):
 def test_staff_without_an_agency_do_not_duplicate_their_own_uploads_either(cast):
     rows = [good_row(1, source="ems")]
     referral_import_confirm(batch=upload(cast, rows, by=cast.supervisor), by=cast.supervisor, choice=IMPORT_ALL)
-    again = referral_import_confirm(batch=upload(cast, rows, by=cast.supervisor), by=cast.supervisor,
-                                    choice=IMPORT_ALL)
+    again = referral_import_confirm(batch=upload(cast, rows, by=cast.supervisor), by=cast.supervisor, choice=IMPORT_ALL)
     assert (again.imported_count, already_received_count(again)) == (0, 1)
     assert Referral.objects.get().referring_agency is None
 
@@ -594,6 +656,7 @@ def test_batches_are_visible_to_the_program_and_to_partners_of_the_same_agency_o
     for viewer in (cast.partner, cast.supervisor, cast.admin):
         assert referral_import_get(viewer=viewer, pk=batch.pk) == batch
     from django.http import Http404
+
     for viewer in (cast.partner_211, cast.outsider, cast.peer):
         with pytest.raises(Http404):
             referral_import_get(viewer=viewer, pk=batch.pk)
@@ -626,11 +689,21 @@ def test_a_row_with_every_column_lands_on_the_participant_overdose_and_referral(
     assert (referral.consent_to_contact, referral.notes) == (False, "Line one\nline two")
     person = referral.participant
     assert (person.first_name, person.last_name, person.preferred_name, person.date_of_birth) == (
-        "Testy", "Example", "Tess", dt.date(1990, 4, 12))
+        "Testy",
+        "Example",
+        "Tess",
+        dt.date(1990, 4, 12),
+    )
     assert (person.address, person.location_notes, person.preferred_language) == (
-        "100 Example Street", "Back entrance", "Spanish")
+        "100 Example Street",
+        "Back entrance",
+        "Spanish",
+    )
     assert list(person.phones.values_list("number", flat=True)) == ["+14125550100"]
     event = referral.overdose_event
     assert (event.occurred_at, event.location, event.substances) == (
-        dt.datetime(2025, 1, 15, 18, 50, tzinfo=UTC), "Example Park", ["fentanyl", "cocaine"])
+        dt.datetime(2025, 1, 15, 18, 50, tzinfo=UTC),
+        "Example Park",
+        ["fentanyl", "cocaine"],
+    )
     assert (event.naloxone_doses, event.naloxone_given_by, event.transported) == (2, "ems", True)

@@ -44,15 +44,19 @@ def buttons(html: str) -> list[str]:
 
 # --- who may see it ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("admin", 200),
-    ("supervisor", 200),
-    ("peer", 200),
-    ("peer2", 200),
-    ("partner", 404),  # even the partner who sent it: partners see a status, never the record
-    ("partner_211", 404),
-    ("outsider", 404),
-])
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("admin", 200),
+        ("supervisor", 200),
+        ("peer", 200),
+        ("peer2", 200),
+        ("partner", 404),  # even the partner who sent it: partners see a status, never the record
+        ("partner_211", 404),
+        ("outsider", 404),
+    ],
+)
 def test_each_role_may_or_may_not_see_a_referral(cast, referral, role, status):
     response = cast.client_for(getattr(cast, role)).get(detail_url(referral))
     assert response.status_code == status
@@ -91,21 +95,40 @@ def test_viewing_a_referral_is_audited(cast, referral):
 
 # --- what it shows -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def full_referral(cast) -> Referral:
     received = dt.datetime(2025, 3, 8, 20, 0, tzinfo=dt.UTC)  # 3 pm EST
     result = referral_intake(
-        program=cast.program, channel=Channel.STAFF_FORM, agency=cast.ed, submitted_by=cast.partner,
+        program=cast.program,
+        channel=Channel.STAFF_FORM,
+        agency=cast.ed,
+        submitted_by=cast.partner,
         submission=ReferralSubmission(
-            source=Source.EMERGENCY_DEPARTMENT, acuity="elevated", received_at=received,
+            source=Source.EMERGENCY_DEPARTMENT,
+            acuity="elevated",
+            received_at=received,
             available_from=dt.datetime(2025, 3, 9, 1, 30, tzinfo=dt.UTC),  # 8:30 pm EST, expected discharge
-            participant=ParticipantDetails(first_name="Robin", last_name="Hale", preferred_name="Rob",
-                                           date_of_birth=dt.date(1990, 4, 2), phone="412-555-0142",
-                                           location_notes="Under the 5th St bridge", preferred_language="Spanish"),
-            overdose=OverdoseDetails(occurred_at=dt.datetime(2025, 3, 8, 18, 15, tzinfo=dt.UTC),
-                                     location="Market Square", substances=["fentanyl", "xylazine"],
-                                     naloxone_doses=2, naloxone_given_by="ems", transported=True),
-            consent_to_contact=True, notes="Prefers texts after 6 pm.", external_id="ED-2025-0042",
+            participant=ParticipantDetails(
+                first_name="Robin",
+                last_name="Hale",
+                preferred_name="Rob",
+                date_of_birth=dt.date(1990, 4, 2),
+                phone="412-555-0142",
+                location_notes="Under the 5th St bridge",
+                preferred_language="Spanish",
+            ),
+            overdose=OverdoseDetails(
+                occurred_at=dt.datetime(2025, 3, 8, 18, 15, tzinfo=dt.UTC),
+                location="Market Square",
+                substances=["fentanyl", "xylazine"],
+                naloxone_doses=2,
+                naloxone_given_by="ems",
+                transported=True,
+            ),
+            consent_to_contact=True,
+            notes="Prefers texts after 6 pm.",
+            external_id="ED-2025-0042",
         ),
     )
     return result.referral
@@ -167,13 +190,15 @@ def test_the_history_says_who_did_what_and_when(cast, referral):
 
 def test_a_referral_sent_without_a_signed_in_user_names_its_agency_or_channel(cast):
     from_api = submit_referral(cast.program, agency=cast.two_one_one, channel=Channel.API, first_name="Api")
-    public = submit_referral(cast.program, channel=Channel.PUBLIC_FORM, source=Source.FAMILY, first_name="Pub",
-                             phone="412-555-0177")
+    public = submit_referral(
+        cast.program, channel=Channel.PUBLIC_FORM, source=Source.FAMILY, first_name="Pub", phone="412-555-0177"
+    )
     assert "Riverside 2-1-1: Referral received (API)" in page(cast, from_api)
     assert "Ask-for-help page: Referral received (Ask-for-help page)" in page(cast, public)
 
 
 # --- the next steps offered ----------------------------------------------------------------------------
+
 
 def test_a_received_referral_offers_assigning_and_closing_to_a_supervisor(cast, referral):
     html = page(cast, referral)
@@ -226,14 +251,19 @@ def test_the_assign_form_on_the_page_preselects_the_current_peer(cast, referral)
 
 # --- status changes through the page ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("partner", 403),
-    ("partner_211", 403),
-    ("outsider", 404),
-])
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("partner", 403),
+        ("partner_211", 403),
+        ("outsider", 404),
+    ],
+)
 def test_people_outside_the_team_cannot_change_a_status(cast, referral, role, status):
     response = cast.client_for(getattr(cast, role)).post(
-        transition_url(referral), {"to_status": Status.CLOSED, "reason": ClosingReason.OTHER})
+        transition_url(referral), {"to_status": Status.CLOSED, "reason": ClosingReason.OTHER}
+    )
     assert response.status_code == status
     referral.refresh_from_db()
     assert referral.status == Status.RECEIVED
@@ -261,13 +291,18 @@ def test_every_team_role_may_move_a_referral_on_and_the_change_records_who(cast,
     assert messages_of(response) == ["The referral is now “Attempting contact”."]
     change = referral.changes.last()
     assert (change.kind, change.from_status, change.to_status, change.changed_by_id) == (
-        ReferralChange.Kind.STATUS, Status.ASSIGNED, Status.ATTEMPTING, member.user_id)
+        ReferralChange.Kind.STATUS,
+        Status.ASSIGNED,
+        Status.ATTEMPTING,
+        member.user_id,
+    )
 
 
 def test_closing_with_a_reason_through_the_page(cast, referral):
     client = cast.client_for(cast.supervisor)
-    response = client.post(transition_url(referral), {"to_status": Status.CLOSED, "reason": ClosingReason.OUT_OF_AREA},
-                           follow=True)
+    response = client.post(
+        transition_url(referral), {"to_status": Status.CLOSED, "reason": ClosingReason.OUT_OF_AREA}, follow=True
+    )
     html = response.content.decode()
     assert "Done:</strong> The referral is now “Closed”." in html
     assert "Closed: Outside the program&#x27;s area." in html
@@ -275,26 +310,42 @@ def test_closing_with_a_reason_through_the_page(cast, referral):
     assert (referral.status, referral.closed_reason) == (Status.CLOSED, ClosingReason.OUT_OF_AREA)
 
 
-@pytest.mark.parametrize(("setup", "data", "membership", "message"), [
-    ("received", {"to_status": "reached"}, "supervisor",
-     "A referral that is “Received” cannot be moved to “Reached”."),
-    ("received", {"to_status": "assigned"}, "supervisor", "Assign the referral to a peer specialist first."),
-    ("received", {"to_status": "closed"}, "supervisor", "Choose why the referral is being closed."),
-    ("assigned", {"to_status": "attempting", "reason": "declined"}, "peer",
-     "A reason is only given when closing a referral."),
-    ("assigned", {"to_status": "closed", "reason": "declined"}, "peer2",
-     "Only a supervisor or the assigned peer can close this referral."),
-    ("closed", {"to_status": "reached"}, "supervisor", "A referral that is “Closed” cannot be moved to “Reached”."),
-    ("received", {"to_status": "vanished"}, "supervisor", "“vanished” is not a referral status."),
-    ("received", {}, "supervisor", "Choose the new status."),
-    ("received", {"to_status": "closed", "reason": "bored"}, "supervisor", "“bored” is not a closing reason."),
-])
+@pytest.mark.parametrize(
+    ("setup", "data", "membership", "message"),
+    [
+        (
+            "received",
+            {"to_status": "reached"},
+            "supervisor",
+            "A referral that is “Received” cannot be moved to “Reached”.",
+        ),
+        ("received", {"to_status": "assigned"}, "supervisor", "Assign the referral to a peer specialist first."),
+        ("received", {"to_status": "closed"}, "supervisor", "Choose why the referral is being closed."),
+        (
+            "assigned",
+            {"to_status": "attempting", "reason": "declined"},
+            "peer",
+            "A reason is only given when closing a referral.",
+        ),
+        (
+            "assigned",
+            {"to_status": "closed", "reason": "declined"},
+            "peer2",
+            "Only a supervisor or the assigned peer can close this referral.",
+        ),
+        ("closed", {"to_status": "reached"}, "supervisor", "A referral that is “Closed” cannot be moved to “Reached”."),
+        ("received", {"to_status": "vanished"}, "supervisor", "“vanished” is not a referral status."),
+        ("received", {}, "supervisor", "Choose the new status."),
+        ("received", {"to_status": "closed", "reason": "bored"}, "supervisor", "“bored” is not a closing reason."),
+    ],
+)
 def test_a_refused_change_is_explained_and_changes_nothing(cast, referral, setup, data, membership, message):
     if setup in ("assigned", "closed"):
         referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     if setup == "closed":
-        referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                            reason=ClosingReason.COMPLETED)
+        referral_transition(
+            referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.COMPLETED
+        )
     referral.refresh_from_db()
     before = (referral.status, referral.changes.count())
     client = cast.client_for(getattr(cast, membership))
@@ -310,5 +361,8 @@ def test_a_status_change_is_audited(cast, referral):
     referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     cast.client_for(cast.peer).post(transition_url(referral), {"to_status": Status.REACHED})
     event = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE).latest("pk")
-    assert (event.user_id, event.changes, event.path) == (cast.peer.user_id, {"status": ["assigned", "reached"]},
-                                                          transition_url(referral))
+    assert (event.user_id, event.changes, event.path) == (
+        cast.peer.user_id,
+        {"status": ["assigned", "reached"]},
+        transition_url(referral),
+    )

@@ -18,14 +18,18 @@ at_now = time_machine.travel(NOW, tick=False)
 
 
 @at_now
-@pytest.mark.parametrize(("typed", "words"), [
-    ("9999-12-31T23:59", "after 2999"),  # would overflow when turned into UTC
-    ("0001-01-01T00:00", "before 2000"),
-    ("1900-01-01T00:00", "before 2000"),
-    ("1999-12-31T12:00", "before 2000"),
-    ("2026-06-10T10:00+16:00", "UTC offset"),
-    ("2026-06-10T10:00-15:00", "UTC offset"),
-], ids=["year 9999", "year 1", "1900", "1999", "+16:00", "-15:00"])
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("9999-12-31T23:59", "after 2999"),  # would overflow when turned into UTC
+        ("0001-01-01T00:00", "before 2000"),
+        ("1900-01-01T00:00", "before 2000"),
+        ("1999-12-31T12:00", "before 2000"),
+        ("2026-06-10T10:00+16:00", "UTC offset"),
+        ("2026-06-10T10:00-15:00", "UTC offset"),
+    ],
+    ids=["year 9999", "year 1", "1900", "1999", "+16:00", "-15:00"],
+)
 @pytest.mark.parametrize("name", ["received_at", "occurred_at", "available_from"])
 def test_an_absurd_time_on_the_staff_form_is_refused_beside_its_field(cast, name, typed, words):
     client = cast.verified_client_for(cast.partner)
@@ -74,11 +78,18 @@ def test_line_breaks_in_the_notes_are_fine(cast):
 
 
 @at_now
-@pytest.mark.parametrize(("name", "control"), [("first_name", "\x00"), ("first_name", "\x07"),
-                                               ("notes", "\x00"), ("notes", "\x1b"), ("phone", "\x7f")])
+@pytest.mark.parametrize(
+    ("name", "control"),
+    [("first_name", "\x00"), ("first_name", "\x07"), ("notes", "\x00"), ("notes", "\x1b"), ("phone", "\x7f")],
+)
 def test_a_control_character_on_the_public_page_is_refused_with_a_message(client, cast, name, control):
-    fields = {"source": Source.SELF, "first_name": "Robin", "phone": "412-555-0100", "website": "",
-              name: f"Ro{control}bin"}
+    fields = {
+        "source": Source.SELF,
+        "first_name": "Robin",
+        "phone": "412-555-0100",
+        "website": "",
+        name: f"Ro{control}bin",
+    }
 
     response = client.post(reverse("public:help", kwargs={"program_slug": cast.program.slug}), fields)
 

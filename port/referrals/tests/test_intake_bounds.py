@@ -30,8 +30,11 @@ TIME_FIELDS = {
 
 
 @pytest.mark.parametrize("path", TIME_FIELDS)
-@pytest.mark.parametrize("offset", [_zone(16), _zone(-16), _zone(14, 1), _zone(-14, 30), _zone(23, 59)],
-                         ids=["+16:00", "-16:00", "+14:01", "-14:30", "+23:59"])
+@pytest.mark.parametrize(
+    "offset",
+    [_zone(16), _zone(-16), _zone(14, 1), _zone(-14, 30), _zone(23, 59)],
+    ids=["+16:00", "-16:00", "+14:01", "-14:30", "+23:59"],
+)
 def test_a_time_with_an_offset_beyond_fourteen_hours_is_refused(cast, path, offset):
     moment = (NOW - dt.timedelta(hours=2)).astimezone(offset)
 
@@ -49,13 +52,17 @@ def test_real_offsets_up_to_fourteen_hours_are_accepted(cast, offset):
 
 
 @pytest.mark.parametrize("path", TIME_FIELDS)
-@pytest.mark.parametrize("moment", [
-    dt.datetime(1999, 12, 31, 23, 59, tzinfo=dt.UTC),
-    dt.datetime(1900, 1, 1, tzinfo=dt.UTC),
-    dt.datetime(1899, 12, 31, tzinfo=dt.UTC),
-    dt.datetime(1, 1, 1, tzinfo=_zone(14)),  # an hour before the first instant Python can hold in UTC
-    dt.datetime(1, 1, 1, tzinfo=dt.UTC),
-], ids=["1999", "1900", "1899", "year 1 at +14:00", "year 1"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(1999, 12, 31, 23, 59, tzinfo=dt.UTC),
+        dt.datetime(1900, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(1899, 12, 31, tzinfo=dt.UTC),
+        dt.datetime(1, 1, 1, tzinfo=_zone(14)),  # an hour before the first instant Python can hold in UTC
+        dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    ],
+    ids=["1999", "1900", "1899", "year 1 at +14:00", "year 1"],
+)
 def test_a_time_before_2000_is_refused_not_counted_as_decades_overdue(cast, path, moment):
     errors = _refused(cast, submission(**TIME_FIELDS[path](moment)))
 
@@ -125,12 +132,17 @@ def test_tabs_and_line_breaks_in_free_text_are_kept(cast, path):
 
 # ---- messages never repeat what was sent ----
 
-@pytest.mark.parametrize("fields", [
-    {"source": "Robin-Sample"},
-    {"acuity": "Robin-Sample"},
-    {"participant": {"phone": "Robin-Sample"}},
-    {"overdose": {"naloxone_given_by": "Robin-Sample"}},
-], ids=["source", "acuity", "phone", "naloxone_given_by"])
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"source": "Robin-Sample"},
+        {"acuity": "Robin-Sample"},
+        {"participant": {"phone": "Robin-Sample"}},
+        {"overdose": {"naloxone_given_by": "Robin-Sample"}},
+    ],
+    ids=["source", "acuity", "phone", "naloxone_given_by"],
+)
 def test_a_refusal_never_repeats_the_value_sent(cast, fields):
     _acuity, errors = validate_submission(program=cast.program, submission=submission(**fields), now=NOW)
 

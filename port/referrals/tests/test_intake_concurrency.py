@@ -23,9 +23,12 @@ MOST_CONNECTIONS = 20
 
 def _referral(number: int, **person) -> ReferralSubmission:
     return ReferralSubmission(
-        source=Source.EMERGENCY_DEPARTMENT, external_id=f"ED-RACE-{number}",
-        participant=ParticipantDetails(**{"first_name": "Robin", "last_name": "Alvarez",
-                                          "date_of_birth": DOB, "phone": "412-555-0131", **person}))
+        source=Source.EMERGENCY_DEPARTMENT,
+        external_id=f"ED-RACE-{number}",
+        participant=ParticipantDetails(
+            **{"first_name": "Robin", "last_name": "Alvarez", "date_of_birth": DOB, "phone": "412-555-0131", **person}
+        ),
+    )
 
 
 def send_at_once(cast, submissions: list[ReferralSubmission]) -> list[str]:
@@ -39,8 +42,9 @@ def send_at_once(cast, submissions: list[ReferralSubmission]) -> list[str]:
         try:
             start.wait(timeout=30)
             for submission in share:
-                result = referral_intake(program=cast.program, submission=submission, channel=Channel.API,
-                                         agency=cast.ed)
+                result = referral_intake(
+                    program=cast.program, submission=submission, channel=Channel.API, agency=cast.ed
+                )
                 outcomes.append(result.match)
         except Exception as error:  # shown by the assertions instead of being lost in the thread
             outcomes.append(f"error: {error!r}")
@@ -63,8 +67,10 @@ def _on_postgresql() -> bool:
 @pytest.mark.parametrize("count", [2, 10, 100])
 def test_simultaneous_referrals_for_one_person_end_with_one_participant(cast, count):
     if count > 10 and not _on_postgresql():
-        pytest.skip("100 writers waiting on SQLite's single write lock outlast its busy timeout; "
-                    "the PostgreSQL run covers this case")
+        pytest.skip(
+            "100 writers waiting on SQLite's single write lock outlast its busy timeout; "
+            "the PostgreSQL run covers this case"
+        )
 
     outcomes = send_at_once(cast, [_referral(n) for n in range(count)])
 

@@ -32,18 +32,27 @@ def submission(*, participant: dict | None = None, overdose: dict | None = None,
     person = {"first_name": "Jordan", "last_name": "Rivera", "phone": "412-555-0142", **(participant or {})}
     fields.setdefault("source", Source.EMERGENCY_DEPARTMENT)
     fields.setdefault("received_at", NOW - HOUR)
-    return ReferralSubmission(participant=ParticipantDetails(**person),
-                              overdose=OverdoseDetails(**(overdose or {})), **fields)
+    return ReferralSubmission(
+        participant=ParticipantDetails(**person), overdose=OverdoseDetails(**(overdose or {})), **fields
+    )
 
 
-def intake(cast, sub: ReferralSubmission | None = None, *, channel: str = Channel.STAFF_FORM, program=None,
-           **kwargs):
-    return referral_intake(program=program or cast.program, submission=sub or submission(), channel=channel,
-                           now=NOW, **kwargs)
+def intake(cast, sub: ReferralSubmission | None = None, *, channel: str = Channel.STAFF_FORM, program=None, **kwargs):
+    return referral_intake(
+        program=program or cast.program, submission=sub or submission(), channel=channel, now=NOW, **kwargs
+    )
 
 
-COUNTED = (Participant, ParticipantPhone, ParticipantAlias, MatchCandidate, OverdoseEvent, Referral,
-           ReferralChange, AuditEvent)
+COUNTED = (
+    Participant,
+    ParticipantPhone,
+    ParticipantAlias,
+    MatchCandidate,
+    OverdoseEvent,
+    Referral,
+    ReferralChange,
+    AuditEvent,
+)
 
 
 def counts() -> dict[str, int]:
@@ -51,6 +60,7 @@ def counts() -> dict[str, int]:
 
 
 # ---- every channel ----
+
 
 @pytest.mark.parametrize("channel", Channel.values)
 def test_each_channel_creates_a_received_referral_recorded_with_its_channel(cast, channel):
@@ -67,12 +77,25 @@ def test_each_channel_creates_a_received_referral_recorded_with_its_channel(cast
 
 def test_the_referral_keeps_everything_the_sender_gave(cast):
     sub = submission(
-        participant={"preferred_name": "Jo", "date_of_birth": DOB, "address": " 12 Main St ",
-                     "location_notes": "Behind the library", "preferred_language": "Spanish"},
-        overdose={"occurred_at": NOW - 3 * HOUR, "location": "Riverside Park",
-                  "substances": ["fentanyl", " ", "xylazine"], "naloxone_doses": 2,
-                  "naloxone_given_by": "ems", "transported": True},
-        acuity="elevated", consent_to_contact=True, notes="Prefers texts.", external_id="ED-1",
+        participant={
+            "preferred_name": "Jo",
+            "date_of_birth": DOB,
+            "address": " 12 Main St ",
+            "location_notes": "Behind the library",
+            "preferred_language": "Spanish",
+        },
+        overdose={
+            "occurred_at": NOW - 3 * HOUR,
+            "location": "Riverside Park",
+            "substances": ["fentanyl", " ", "xylazine"],
+            "naloxone_doses": 2,
+            "naloxone_given_by": "ems",
+            "transported": True,
+        },
+        acuity="elevated",
+        consent_to_contact=True,
+        notes="Prefers texts.",
+        external_id="ED-1",
     )
     referral = intake(cast, sub, agency=cast.ed, submitted_by=cast.partner).referral
 
@@ -84,8 +107,11 @@ def test_the_referral_keeps_everything_the_sender_gave(cast):
     assert referral.consent_to_contact is True
     assert referral.notes == "Prefers texts."
     event = referral.overdose_event
-    assert (event.occurred_at, event.location, event.substances) == (NOW - 3 * HOUR, "Riverside Park",
-                                                                      ["fentanyl", "xylazine"])
+    assert (event.occurred_at, event.location, event.substances) == (
+        NOW - 3 * HOUR,
+        "Riverside Park",
+        ["fentanyl", "xylazine"],
+    )
     assert (event.naloxone_doses, event.naloxone_given_by, event.transported) == (2, "ems", True)
     person = referral.participant
     assert (person.first_name, person.preferred_name, person.date_of_birth) == ("Jordan", "Jo", DOB)
@@ -110,6 +136,7 @@ def test_a_place_to_find_the_person_is_enough_without_phone_or_address(cast):
 
 # ---- idempotency ----
 
+
 def test_the_same_external_id_from_the_same_agency_returns_the_same_referral(cast):
     first = intake(cast, submission(external_id="ED-77"), agency=cast.ed)
     before = counts()
@@ -133,15 +160,21 @@ def test_the_same_external_id_from_another_agency_is_a_new_referral(cast):
 
 def test_a_retry_with_the_name_in_other_case_or_accents_is_still_the_same_referral(cast):
     first = intake(cast, submission(external_id="ED-78", participant={"date_of_birth": DOB}), agency=cast.ed)
-    again = intake(cast, submission(external_id="ED-78", participant={"first_name": "JORDÁN", "date_of_birth": DOB}),
-                   agency=cast.ed)
+    again = intake(
+        cast,
+        submission(external_id="ED-78", participant={"first_name": "JORDÁN", "date_of_birth": DOB}),
+        agency=cast.ed,
+    )
     assert (again.created, again.referral) == (False, first.referral)
 
 
-@pytest.mark.parametrize("other", [
-    {"first_name": "Casey", "last_name": "Nguyen"},
-    {"date_of_birth": dt.date(1991, 2, 3)},
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"first_name": "Casey", "last_name": "Nguyen"},
+        {"date_of_birth": dt.date(1991, 2, 3)},
+    ],
+)
 def test_a_reference_number_already_used_for_another_person_is_refused_on_that_field(cast, other):
     intake(cast, submission(external_id="ED-79", participant={"date_of_birth": DOB}), agency=cast.ed)
     before = counts()
@@ -160,8 +193,9 @@ def test_a_reference_number_already_used_for_another_person_is_refused_on_that_f
 def test_a_reference_number_used_for_another_overdose_of_the_same_person_is_refused(cast):
     intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 30 * HOUR}), agency=cast.ed)
     # A resend that gives the same overdose a few minutes differently is still a retry...
-    again = intake(cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 30 * HOUR + 10 * MINUTE}),
-                   agency=cast.ed)
+    again = intake(
+        cast, submission(external_id="ED-80", overdose={"occurred_at": NOW - 30 * HOUR + 10 * MINUTE}), agency=cast.ed
+    )
     assert again.created is False
     # ...an overdose the next day is another referral and needs its own number.
     with pytest.raises(IntakeRejected) as refused:
@@ -172,8 +206,11 @@ def test_a_reference_number_used_for_another_overdose_of_the_same_person_is_refu
 def test_a_reused_reference_number_is_reported_with_the_other_problems(cast):
     intake(cast, submission(external_id="ED-81"), agency=cast.ed)
     with pytest.raises(IntakeRejected) as refused:
-        intake(cast, submission(external_id="ED-81", source="carrier pigeon",
-                                participant={"first_name": "Casey"}), agency=cast.ed)
+        intake(
+            cast,
+            submission(external_id="ED-81", source="carrier pigeon", participant={"first_name": "Casey"}),
+            agency=cast.ed,
+        )
     assert set(refused.value.errors) == {"external_id", "source"}
 
 
@@ -184,9 +221,11 @@ def test_surrounding_spaces_do_not_make_an_external_id_new(cast):
 
 # ---- finding the person ----
 
+
 def test_an_exact_match_links_to_the_existing_person_and_fills_what_was_missing(cast):
-    known = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB,
-                               preferred_language="Spanish")
+    known = participant_create(
+        program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB, preferred_language="Spanish"
+    )
     sub = submission(participant={"date_of_birth": DOB, "address": "12 Main St", "preferred_language": "English"})
 
     result = intake(cast, sub)
@@ -212,10 +251,10 @@ def test_an_exact_match_on_name_and_phone_fills_a_missing_birth_date(cast):
 
 
 def test_a_referral_under_a_known_alias_links_to_the_person_without_repeating_the_alias(cast):
-    known = participant_create(program=cast.program, first_name="Jordana", last_name="Rivera-Lopez",
-                               date_of_birth=DOB)
-    ParticipantAlias.objects.create(participant=known, first_name="Jordan", last_name="Rivera",
-                                    name_key="jordan|rivera")
+    known = participant_create(program=cast.program, first_name="Jordana", last_name="Rivera-Lopez", date_of_birth=DOB)
+    ParticipantAlias.objects.create(
+        participant=known, first_name="Jordan", last_name="Rivera", name_key="jordan|rivera"
+    )
 
     result = intake(cast, submission(participant={"date_of_birth": DOB}))
 
@@ -279,24 +318,31 @@ def test_more_referrals_for_a_person_with_two_records_make_no_record_and_queue_t
 def test_a_pair_a_person_already_dismissed_is_not_asked_about_again(cast):
     one = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
     two = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
-    MatchCandidate.objects.create(program=cast.program, new_participant=one, existing_participant=two,
-                                  status=MatchCandidate.Status.DISMISSED)
+    MatchCandidate.objects.create(
+        program=cast.program, new_participant=one, existing_participant=two, status=MatchCandidate.Status.DISMISSED
+    )
     intake(cast, submission(participant={"date_of_birth": DOB}))
     assert list(MatchCandidate.objects.values_list("status", flat=True)) == [MatchCandidate.Status.DISMISSED]
 
 
 def test_a_new_record_is_queued_with_at_most_five_possible_duplicates_strongest_first(cast):
     # A shelter's phone is given by many people: every one of them is a likely match.
-    people = [participant_create(program=cast.program, first_name=name, last_name="Nguyen", phone=PHONE)
-              for name in ("Casey", "Dana", "Eli", "Frankie", "Gale", "Harper", "Indy", "Jules")]
-    twin = participant_create(program=cast.program, first_name="Jordon", last_name="Rivera", phone=PHONE,
-                              date_of_birth=DOB)
+    people = [
+        participant_create(program=cast.program, first_name=name, last_name="Nguyen", phone=PHONE)
+        for name in ("Casey", "Dana", "Eli", "Frankie", "Gale", "Harper", "Indy", "Jules")
+    ]
+    twin = participant_create(
+        program=cast.program, first_name="Jordon", last_name="Rivera", phone=PHONE, date_of_birth=DOB
+    )
 
     result = intake(cast, submission(participant={"date_of_birth": DOB}))
 
     assert result.match == "likely"
-    queued = list(MatchCandidate.objects.filter(new_participant=result.referral.participant)
-                  .values_list("existing_participant", flat=True))
+    queued = list(
+        MatchCandidate.objects.filter(new_participant=result.referral.participant).values_list(
+            "existing_participant", flat=True
+        )
+    )
     assert len(queued) == 5
     assert twin.pk in queued  # similar name, birth date and phone: the strongest
     assert set(queued) <= {p.pk for p in [*people, twin]}
@@ -310,14 +356,16 @@ def test_someone_nobody_knows_is_a_new_participant(cast):
 
 
 def test_a_person_known_to_another_program_is_new_here(cast):
-    participant_create(program=cast.other_program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB,
-                       phone=PHONE)
+    participant_create(
+        program=cast.other_program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB, phone=PHONE
+    )
     result = intake(cast, submission(participant={"date_of_birth": DOB}))
     assert result.match == "new"
     assert result.referral.participant.program == cast.program
 
 
 # ---- the deadline ----
+
 
 @pytest.mark.parametrize(("acuity", "hours"), [("high", 24), ("elevated", 48), ("standard", 72)])
 def test_the_deadline_is_the_received_time_plus_the_acuity_window(cast, acuity, hours):
@@ -358,34 +406,58 @@ def test_without_a_received_time_the_referral_is_received_now(cast):
 def test_the_window_is_elapsed_hours_across_daylight_saving(cast):
     # Saturday 8 March 2025, 9 pm in New York; clocks spring forward that night.
     received = dt.datetime(2025, 3, 9, 2, 0, tzinfo=dt.UTC)
-    referral = referral_intake(program=cast.program, submission=submission(received_at=received, acuity="high"),
-                               channel=Channel.API, now=received).referral
+    referral = referral_intake(
+        program=cast.program,
+        submission=submission(received_at=received, acuity="high"),
+        channel=Channel.API,
+        now=received,
+    ).referral
     assert referral.contact_deadline == dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)  # 24 h on: Sunday 10 pm EDT
 
 
 # ---- bad input: a message per field, and nothing saved ----
 
 BAD_SUBMISSIONS = {
-    "no way to reach": ({"participant": {"phone": "", "address": " ", "location_notes": ""}},
-                        "participant.phone", "Give a way to reach the person"),
+    "no way to reach": (
+        {"participant": {"phone": "", "address": " ", "location_notes": ""}},
+        "participant.phone",
+        "Give a way to reach the person",
+    ),
     "bad phone": ({"participant": {"phone": "12"}}, "participant.phone", "not a phone number"),
-    "letters for a phone": ({"participant": {"phone": "call the shelter"}}, "participant.phone",
-                            "not a phone number"),
-    "future birth date": ({"participant": {"date_of_birth": dt.date(2025, 6, 11)}}, "participant.date_of_birth",
-                          "in the future"),
-    "birth date before 1900": ({"participant": {"date_of_birth": dt.date(1899, 12, 31)}},
-                               "participant.date_of_birth", "before 1900"),
+    "letters for a phone": ({"participant": {"phone": "call the shelter"}}, "participant.phone", "not a phone number"),
+    "future birth date": (
+        {"participant": {"date_of_birth": dt.date(2025, 6, 11)}},
+        "participant.date_of_birth",
+        "in the future",
+    ),
+    "birth date before 1900": (
+        {"participant": {"date_of_birth": dt.date(1899, 12, 31)}},
+        "participant.date_of_birth",
+        "before 1900",
+    ),
     "future received time": ({"received_at": NOW + HOUR}, "received_at", "in the future"),
-    "future overdose": ({"received_at": None, "overdose": {"occurred_at": NOW + HOUR}}, "overdose.occurred_at",
-                        "in the future"),
-    "overdose after it was received": ({"received_at": NOW - 2 * HOUR, "overdose": {"occurred_at": NOW - HOUR}},
-                                       "overdose.occurred_at", "after the referral was received"),
-    "available more than 30 days ahead": ({"available_from": NOW + dt.timedelta(days=31)}, "available_from",
-                                          "more than 30 days"),
+    "future overdose": (
+        {"received_at": None, "overdose": {"occurred_at": NOW + HOUR}},
+        "overdose.occurred_at",
+        "in the future",
+    ),
+    "overdose after it was received": (
+        {"received_at": NOW - 2 * HOUR, "overdose": {"occurred_at": NOW - HOUR}},
+        "overdose.occurred_at",
+        "after the referral was received",
+    ),
+    "available more than 30 days ahead": (
+        {"available_from": NOW + dt.timedelta(days=31)},
+        "available_from",
+        "more than 30 days",
+    ),
     "unknown source": ({"source": "hospital"}, "source", "Unknown source"),
     "unknown acuity": ({"acuity": "critical"}, "acuity", "Unknown acuity"),
-    "unknown naloxone giver": ({"overdose": {"naloxone_given_by": "neighbour"}}, "overdose.naloxone_given_by",
-                               "Unknown value"),
+    "unknown naloxone giver": (
+        {"overdose": {"naloxone_given_by": "neighbour"}},
+        "overdose.naloxone_given_by",
+        "Unknown value",
+    ),
     "negative naloxone doses": ({"overdose": {"naloxone_doses": -1}}, "overdose.naloxone_doses", "from 0 to 20"),
     "too many naloxone doses": ({"overdose": {"naloxone_doses": 21}}, "overdose.naloxone_doses", "from 0 to 20"),
 }
@@ -405,8 +477,7 @@ def test_bad_input_is_refused_with_a_message_for_its_field_and_creates_nothing(c
 
 
 def test_every_problem_is_reported_at_once(cast):
-    sub = submission(source="hospital", acuity="critical", participant={"phone": "12"},
-                     overdose={"naloxone_doses": 99})
+    sub = submission(source="hospital", acuity="critical", participant={"phone": "12"}, overdose={"naloxone_doses": 99})
     with pytest.raises(IntakeRejected) as rejected:
         intake(cast, sub)
     assert set(rejected.value.errors) == {"source", "acuity", "participant.phone", "overdose.naloxone_doses"}
@@ -434,17 +505,29 @@ def test_the_birth_date_is_checked_against_the_programs_calendar(cast):
     assert "participant.date_of_birth" in rejected.value.errors
 
 
-@pytest.mark.parametrize("fields", [
-    {"received_at": NOW + dt.timedelta(minutes=5)},  # the sender's clock runs a little fast
-    {"received_at": NOW, "overdose": {"occurred_at": NOW + dt.timedelta(minutes=5)}},
-    {"available_from": NOW + dt.timedelta(days=29)},
-    {"overdose": {"naloxone_doses": 0}},
-    {"overdose": {"naloxone_doses": 20}},
-    {"participant": {"date_of_birth": dt.date(1900, 1, 1)}},
-    {"participant": {"date_of_birth": dt.date(2025, 6, 10)}},  # born today
-    {"source": Source.SELF, "acuity": "high", "overdose": {"naloxone_given_by": "bystander"}},
-], ids=["small clock skew", "overdose within skew", "available in 29 days", "no naloxone", "20 doses",
-        "born 1900", "born today", "known codes"])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"received_at": NOW + dt.timedelta(minutes=5)},  # the sender's clock runs a little fast
+        {"received_at": NOW, "overdose": {"occurred_at": NOW + dt.timedelta(minutes=5)}},
+        {"available_from": NOW + dt.timedelta(days=29)},
+        {"overdose": {"naloxone_doses": 0}},
+        {"overdose": {"naloxone_doses": 20}},
+        {"participant": {"date_of_birth": dt.date(1900, 1, 1)}},
+        {"participant": {"date_of_birth": dt.date(2025, 6, 10)}},  # born today
+        {"source": Source.SELF, "acuity": "high", "overdose": {"naloxone_given_by": "bystander"}},
+    ],
+    ids=[
+        "small clock skew",
+        "overdose within skew",
+        "available in 29 days",
+        "no naloxone",
+        "20 doses",
+        "born 1900",
+        "born today",
+        "known codes",
+    ],
+)
 def test_values_at_the_edges_are_accepted(cast, fields):
     assert intake(cast, submission(**fields)).created is True
 
@@ -464,6 +547,7 @@ def test_validate_submission_names_the_chosen_level(cast):
 
 # ---- names that look the same ----
 
+
 def test_a_name_with_a_cyrillic_letter_links_to_the_person_spelled_in_latin_letters(cast):
     known = participant_create(program=cast.program, first_name="Maria", last_name="Rivera", date_of_birth=DOB)
     result = intake(cast, submission(participant={"first_name": "M\u0430ria", "date_of_birth": DOB}))
@@ -473,14 +557,19 @@ def test_a_name_with_a_cyrillic_letter_links_to_the_person_spelled_in_latin_lett
 
 def test_invisible_characters_are_not_stored_in_names_preferred_names_or_aliases(cast):
     known = participant_create(program=cast.program, first_name="Jordan", last_name="Rivera", date_of_birth=DOB)
-    ParticipantAlias.objects.create(participant=known, first_name="Jordi", last_name="Rivera",
-                                    name_key="jordi|rivera")
-    sneaky = {"first_name": "Jor\u200bdi\u202e", "last_name": "\u2066Rivera\u2069", "preferred_name": "J\ufeffo",
-              "date_of_birth": DOB}
+    ParticipantAlias.objects.create(participant=known, first_name="Jordi", last_name="Rivera", name_key="jordi|rivera")
+    sneaky = {
+        "first_name": "Jor\u200bdi\u202e",
+        "last_name": "\u2066Rivera\u2069",
+        "preferred_name": "J\ufeffo",
+        "date_of_birth": DOB,
+    }
 
     result = intake(cast, submission(participant=sneaky))
-    new = intake(cast, submission(participant={**sneaky, "first_name": "Sa\u200dm", "date_of_birth": None,
-                                               "phone": "412-555-0188"}))
+    new = intake(
+        cast,
+        submission(participant={**sneaky, "first_name": "Sa\u200dm", "date_of_birth": None, "phone": "412-555-0188"}),
+    )
 
     assert result.referral.participant == known
     assert result.referral.submitted_participant["first_name"] == "Jordi"
@@ -488,12 +577,15 @@ def test_invisible_characters_are_not_stored_in_names_preferred_names_or_aliases
     assert result.referral.submitted_participant["preferred_name"] == "Jo"
     person = new.referral.participant
     assert (person.first_name, person.last_name, person.preferred_name) == ("Sam", "Rivera", "Jo")
-    stored = [*Participant.objects.values_list("first_name", "last_name", "preferred_name"),
-              *ParticipantAlias.objects.values_list("first_name", "last_name")]
+    stored = [
+        *Participant.objects.values_list("first_name", "last_name", "preferred_name"),
+        *ParticipantAlias.objects.values_list("first_name", "last_name"),
+    ]
     assert not any(ch in value for row in stored for value in row for ch in "\u200b\u200d\u202e\u2066\u2069\ufeff")
 
 
 # ---- a second referral for a person a peer is working with ----
+
 
 def test_a_second_referral_goes_to_the_peer_already_working_with_the_person_who_is_told(cast):
     from port.notifications.models import Notice
@@ -509,8 +601,9 @@ def test_a_second_referral_goes_to_the_peer_already_working_with_the_person_who_
     assert (second.assigned_to, second.status) == (cast.peer.user, Status.ASSIGNED)
     change = ReferralChange.objects.get(referral=second, kind=ReferralChange.Kind.ASSIGNMENT)
     assert (change.assigned_to, change.changed_by) == (cast.peer.user, None)
-    audit = AuditEvent.objects.filter(target_type="referrals.referral", target_ids=[str(second.pk)],
-                                      action=AuditEvent.Action.UPDATE).get()
+    audit = AuditEvent.objects.filter(
+        target_type="referrals.referral", target_ids=[str(second.pk)], action=AuditEvent.Action.UPDATE
+    ).get()
     assert audit.changes["assigned_to"] == [None, cast.peer.user_id]
     notice = Notice.objects.get(user=cast.peer.user)
     assert notice.referral == second
@@ -552,6 +645,7 @@ def test_a_referral_for_a_possible_duplicate_is_not_assigned_to_the_other_record
 
 
 # ---- the audit ----
+
 
 def test_success_writes_one_audit_event_naming_the_participant_by_id_only(cast):
     before = AuditEvent.objects.count()

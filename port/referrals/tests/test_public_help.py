@@ -48,6 +48,7 @@ def text_of(response) -> str:
 
 # ---- finding the page ----
 
+
 def test_the_index_lists_every_program(client, cast):
     response = client.get(reverse("public:help_index"))
     assert response.status_code == 200
@@ -70,12 +71,14 @@ def test_an_unknown_program_is_not_found(client, cast):
 
 # ---- what the page says ----
 
+
 def test_it_says_plainly_what_happens_next_and_how_fast(client, cast):
     response = client.get(help_url(cast.program))
     assert response.status_code == 200
     page = text_of(response)
-    assert ("A peer from the Riverside PORT will try to reach you, or the person you are asking for, "
-            "within 3 days.") in page
+    assert (
+        "A peer from the Riverside PORT will try to reach you, or the person you are asking for, within 3 days."
+    ) in page
     assert "lived experience" in page
     assert "It is free, confidential, and you decide what happens next." in page
 
@@ -114,10 +117,19 @@ def test_the_bot_trap_is_hidden_from_people(client, cast):
 
 # ---- asking ----
 
+
 def test_a_person_asks_for_themselves(client, cast):
-    response = client.post(help_url(cast.program), request_for_self(
-        last_name="Lee", location_notes="Mornings at the Main St shelter", preferred_language="Spanish",
-        notes="Please call after 10.", referrer_name="ignored", referrer_contact="ignored"))
+    response = client.post(
+        help_url(cast.program),
+        request_for_self(
+            last_name="Lee",
+            location_notes="Mornings at the Main St shelter",
+            preferred_language="Spanish",
+            notes="Please call after 10.",
+            referrer_name="ignored",
+            referrer_contact="ignored",
+        ),
+    )
 
     assert response.status_code == 302
     assert response["Location"] == thanks_url(cast.program)
@@ -138,9 +150,16 @@ def test_a_person_asks_for_themselves(client, cast):
 
 
 def test_a_family_member_asks_for_someone_they_care_about(client, cast):
-    client.post(help_url(cast.program), {
-        "source": Source.FAMILY, "first_name": "Sam", "location_notes": "Staying with me, 40 Elm St",
-        "referrer_name": "Dana", "referrer_contact": "dana@example.org"})
+    client.post(
+        help_url(cast.program),
+        {
+            "source": Source.FAMILY,
+            "first_name": "Sam",
+            "location_notes": "Staying with me, 40 Elm St",
+            "referrer_name": "Dana",
+            "referrer_contact": "dana@example.org",
+        },
+    )
     referral = Referral.objects.get()
     assert referral.source == Source.FAMILY
     assert (referral.referrer_name, referral.referrer_contact) == ("Dana", "dana@example.org")
@@ -148,8 +167,10 @@ def test_a_family_member_asks_for_someone_they_care_about(client, cast):
 
 
 def test_a_family_member_is_asked_how_to_reach_them(client, cast):
-    response = client.post(help_url(cast.program), {
-        "source": Source.FAMILY, "first_name": "Sam", "phone": "412-555-0101", "referrer_name": "Dana"})
+    response = client.post(
+        help_url(cast.program),
+        {"source": Source.FAMILY, "first_name": "Sam", "phone": "412-555-0101", "referrer_name": "Dana"},
+    )
     assert response.status_code == 200
     assert "Tell us how to reach you" in field_errors(response, "referrer_contact")
     assert Referral.objects.count() == 0
@@ -164,6 +185,7 @@ def test_a_request_is_audited_without_a_user(client, cast):
 
 # ---- bad input ----
 
+
 def test_without_a_way_to_reach_the_person_the_message_is_beside_the_phone(client, cast):
     response = client.post(help_url(cast.program), request_for_self(phone="", notes="I am ready to talk"))
     assert response.status_code == 200
@@ -174,13 +196,17 @@ def test_without_a_way_to_reach_the_person_the_message_is_beside_the_phone(clien
     assert Referral.objects.count() == 0
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"phone": "55"}, "phone", "not a phone number we can dial"),
-    ({"source": ""}, "source", "asking for yourself or for someone else"),
-    ({"source": "ems"}, "source", "Select a valid choice"),
-    ({"first_name": ""}, "first_name", "what to call the person"),
-    ({"notes": "x" * 2001}, "notes", "at most 2000 characters"),
-], ids=["bad phone", "no choice", "not a public source", "no name", "message too long"])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"phone": "55"}, "phone", "not a phone number we can dial"),
+        ({"source": ""}, "source", "asking for yourself or for someone else"),
+        ({"source": "ems"}, "source", "Select a valid choice"),
+        ({"first_name": ""}, "first_name", "what to call the person"),
+        ({"notes": "x" * 2001}, "notes", "at most 2000 characters"),
+    ],
+    ids=["bad phone", "no choice", "not a public source", "no name", "message too long"],
+)
 def test_each_problem_is_shown_beside_its_field(client, cast, fields, field, message):
     response = client.post(help_url(cast.program), request_for_self(**fields))
     assert response.status_code == 200
@@ -195,6 +221,7 @@ def test_every_problem_is_listed_at_once(client, cast):
 
 
 # ---- bots and floods ----
+
 
 @pytest.mark.parametrize("fields", [request_for_self(), {}], ids=["otherwise valid", "otherwise empty"])
 def test_a_filled_bot_trap_looks_like_success_but_saves_nothing(client, cast, fields):
@@ -250,15 +277,31 @@ def test_a_refused_request_keeps_what_was_typed_and_says_when_to_try_again(clien
     settings.PUBLIC_HELP_RATE = "1/h"
     client.post(help_url(cast.program), request_for_self(phone="412-555-0101"))
 
-    refused = client.post(help_url(cast.program), {
-        "source": Source.FAMILY, "first_name": "Sam", "last_name": "Rivera", "phone": "412-555-0177",
-        "location_notes": "Staying with me, 40 Elm St", "referrer_name": "Dana",
-        "referrer_contact": "dana@example.org", "notes": "He is scared of hospitals"})
+    refused = client.post(
+        help_url(cast.program),
+        {
+            "source": Source.FAMILY,
+            "first_name": "Sam",
+            "last_name": "Rivera",
+            "phone": "412-555-0177",
+            "location_notes": "Staying with me, 40 Elm St",
+            "referrer_name": "Dana",
+            "referrer_contact": "dana@example.org",
+            "notes": "He is scared of hospitals",
+        },
+    )
 
     assert refused.status_code == 429
     page = refused.content.decode()
-    for typed in ('value="Sam"', 'value="Rivera"', 'value="412-555-0177"', "Staying with me, 40 Elm St",
-                  'value="Dana"', 'value="dana@example.org"', "He is scared of hospitals"):
+    for typed in (
+        'value="Sam"',
+        'value="Rivera"',
+        'value="412-555-0177"',
+        "Staying with me, 40 Elm St",
+        'value="Dana"',
+        'value="dana@example.org"',
+        "He is scared of hospitals",
+    ):
         assert typed in page
     assert re.search(r'<input type="radio" name="source" value="family"[^>]*checked', page)
     refusal = re.search(r'<div class="form-errors"[^>]*id="error-summary"[^>]*>(.*?)</div>', page, re.S)
@@ -308,15 +351,34 @@ def test_the_generic_too_many_requests_page_shows_the_crisis_lines_and_no_start_
 
 # ---- thanks ----
 
+
 def test_the_thanks_page_says_what_happens_next_and_never_echoes_what_was_sent(client, cast):
-    response = client.post(help_url(cast.program), {
-        "source": Source.FAMILY, "first_name": "Zebulon", "last_name": "Quartermain", "phone": "412-555-0166",
-        "location_notes": "Blue tent by the river", "referrer_name": "Ottoline", "referrer_contact": "ott@example.org",
-        "notes": "He uses fentanyl daily"}, follow=True)
+    response = client.post(
+        help_url(cast.program),
+        {
+            "source": Source.FAMILY,
+            "first_name": "Zebulon",
+            "last_name": "Quartermain",
+            "phone": "412-555-0166",
+            "location_notes": "Blue tent by the river",
+            "referrer_name": "Ottoline",
+            "referrer_contact": "ott@example.org",
+            "notes": "He uses fentanyl daily",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "within 3 days" in page
     assert 'href="tel:988"' in page
-    for typed in ("Zebulon", "Quartermain", "555-0166", "5550166", "Blue tent", "Ottoline", "ott@example.org",
-                  "fentanyl"):
+    for typed in (
+        "Zebulon",
+        "Quartermain",
+        "555-0166",
+        "5550166",
+        "Blue tent",
+        "Ottoline",
+        "ott@example.org",
+        "fentanyl",
+    ):
         assert typed not in page

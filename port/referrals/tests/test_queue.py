@@ -17,23 +17,45 @@ QUEUE = reverse("referrals:queue")
 MY_QUEUE = reverse("referrals:my_queue")
 
 
-def refer(cast, name: str, *, hours_ago: float = 1, acuity: str = "high", source: str = Source.EMERGENCY_DEPARTMENT,
-          agency=None, received_at: dt.datetime | None = None) -> Referral:
+def refer(
+    cast,
+    name: str,
+    *,
+    hours_ago: float = 1,
+    acuity: str = "high",
+    source: str = Source.EMERGENCY_DEPARTMENT,
+    agency=None,
+    received_at: dt.datetime | None = None,
+) -> Referral:
     """A referral for a person called `name` (each name gets its own phone, so each is a new participant)."""
     number = sum(map(ord, name)) % 100
-    return submit_referral(cast.program, agency=agency or cast.ed, by=cast.partner, acuity=acuity, source=source,
-                           received_at=received_at or timezone.now() - dt.timedelta(hours=hours_ago),
-                           first_name=name, last_name="Example", phone=f"412-555-01{number:02d}")
+    return submit_referral(
+        cast.program,
+        agency=agency or cast.ed,
+        by=cast.partner,
+        acuity=acuity,
+        source=source,
+        received_at=received_at or timezone.now() - dt.timedelta(hours=hours_ago),
+        first_name=name,
+        last_name="Example",
+        phone=f"412-555-01{number:02d}",
+    )
 
 
 def make_many(cast, count: int, start: int = 0, assignee=None) -> list[Referral]:
     referrals = []
     for i in range(start, start + count):
-        referral = submit_referral(cast.program, agency=cast.ed if i % 2 else cast.two_one_one, by=cast.partner,
-                                   source=Source.EMERGENCY_DEPARTMENT if i % 2 else Source.TWO_ONE_ONE,
-                                   acuity=("high", "elevated", "standard")[i % 3],
-                                   received_at=timezone.now() - dt.timedelta(hours=i % 50),
-                                   first_name=f"Row{i:03d}", last_name="Person", phone=f"412-555-01{i % 100:02d}")
+        referral = submit_referral(
+            cast.program,
+            agency=cast.ed if i % 2 else cast.two_one_one,
+            by=cast.partner,
+            source=Source.EMERGENCY_DEPARTMENT if i % 2 else Source.TWO_ONE_ONE,
+            acuity=("high", "elevated", "standard")[i % 3],
+            received_at=timezone.now() - dt.timedelta(hours=i % 50),
+            first_name=f"Row{i:03d}",
+            last_name="Person",
+            phone=f"412-555-01{i % 100:02d}",
+        )
         peer = assignee or (None, cast.peer, cast.peer2)[i % 3]
         if peer:
             referral_assign(referral=referral, assignee=peer, by=cast.supervisor)
@@ -61,14 +83,18 @@ def row_for(response, referral: Referral) -> str:
 
 # --- who may see which queue -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "queue_status", "my_queue_status"), [
-    ("admin", 200, 200),
-    ("supervisor", 200, 200),
-    ("peer", 403, 200),
-    ("partner", 403, 403),
-    ("partner_211", 403, 403),
-    ("outsider", 200, 200),
-])
+
+@pytest.mark.parametrize(
+    ("role", "queue_status", "my_queue_status"),
+    [
+        ("admin", 200, 200),
+        ("supervisor", 200, 200),
+        ("peer", 403, 200),
+        ("partner", 403, 403),
+        ("partner_211", 403, 403),
+        ("outsider", 200, 200),
+    ],
+)
 def test_each_role_gets_the_queues_it_may_use(cast, role, queue_status, my_queue_status):
     client = cast.client_for(getattr(cast, role))
     assert client.get(QUEUE).status_code == queue_status
@@ -124,6 +150,7 @@ def test_a_closed_referral_leaves_my_queue(cast):
 
 # --- order and clocks ------------------------------------------------------------------------------
 
+
 def test_overdue_referrals_come_first_then_by_deadline_and_reached_ones_after_every_running_one(cast):
     reached = refer(cast, "Reached", hours_ago=50)  # the earliest deadline of all, but the person was reached
     assign(cast, reached)
@@ -139,8 +166,14 @@ def test_overdue_referrals_come_first_then_by_deadline_and_reached_ones_after_ev
     referral_transition(referral=attempting, to_status=Status.ATTEMPTING, by=cast.peer)
 
     response = cast.client_for(cast.supervisor).get(QUEUE)
-    assert names(response) == ["Very Example", "Slightly Example", "Elevated Example", "Soon Example",
-                               "Later Example", "Reached Example"]
+    assert names(response) == [
+        "Very Example",
+        "Slightly Example",
+        "Elevated Example",
+        "Soon Example",
+        "Later Example",
+        "Reached Example",
+    ]
 
 
 def test_each_row_says_plainly_how_much_time_is_left_or_how_long_it_is_overdue(cast):
@@ -197,6 +230,7 @@ def test_the_queue_page_lists_participants_by_their_public_id_only(cast):
 
 # --- the assign control ----------------------------------------------------------------------------
 
+
 def test_supervisors_get_an_assign_control_on_every_row_with_the_assignable_people(cast):
     first, second = refer(cast, "Avery"), refer(cast, "Blake")
     assign(cast, second, cast.peer2)
@@ -228,6 +262,7 @@ def test_a_peers_queue_has_no_assign_control(cast):
 
 # --- filters ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def varied(cast) -> dict[str, Referral]:
     referrals = {
@@ -252,18 +287,21 @@ def filtered(cast, query: str, membership=None) -> tuple[list[str], object]:
     return sorted(name.removesuffix(" Example") for name in names(response)), response
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", ["Attempting", "Elevated", "Overdue", "Reached", "Unassigned"]),
-    ("status=attempting", ["Attempting"]),
-    ("status=reached", ["Reached"]),
-    ("source=211", ["Attempting"]),
-    ("source=emergency_department", ["Elevated", "Overdue", "Reached", "Unassigned"]),
-    ("acuity=elevated", ["Elevated"]),
-    ("assigned=unassigned", ["Unassigned"]),
-    ("overdue=on", ["Overdue"]),  # the reached one is past its deadline, but its clock has stopped
-    ("status=assigned&overdue=on", ["Overdue"]),
-    ("source=emergency_department&acuity=high&status=received", ["Unassigned"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["Attempting", "Elevated", "Overdue", "Reached", "Unassigned"]),
+        ("status=attempting", ["Attempting"]),
+        ("status=reached", ["Reached"]),
+        ("source=211", ["Attempting"]),
+        ("source=emergency_department", ["Elevated", "Overdue", "Reached", "Unassigned"]),
+        ("acuity=elevated", ["Elevated"]),
+        ("assigned=unassigned", ["Unassigned"]),
+        ("overdue=on", ["Overdue"]),  # the reached one is past its deadline, but its clock has stopped
+        ("status=assigned&overdue=on", ["Overdue"]),
+        ("source=emergency_department&acuity=high&status=received", ["Unassigned"]),
+    ],
+)
 def test_the_queue_filters_by_status_source_acuity_peer_and_overdue(cast, varied, query, expected):
     assert filtered(cast, query)[0] == expected
 
@@ -282,13 +320,16 @@ def test_chosen_filters_are_shown_back_and_the_panel_stays_open(cast, varied):
     assert "match these filters" in html
 
 
-@pytest.mark.parametrize(("query", "filter_label"), [
-    ("status=closed", "Status"),  # closed referrals are not in the queue
-    ("status=bogus", "Status"),
-    ("source=carrier-pigeon", "Source"),
-    ("acuity=urgent", "Acuity"),
-    ("assigned=abc", "Assigned to"),
-])
+@pytest.mark.parametrize(
+    ("query", "filter_label"),
+    [
+        ("status=closed", "Status"),  # closed referrals are not in the queue
+        ("status=bogus", "Status"),
+        ("source=carrier-pigeon", "Source"),
+        ("acuity=urgent", "Acuity"),
+        ("assigned=abc", "Assigned to"),
+    ],
+)
 def test_an_unknown_filter_value_is_ignored_with_a_clear_message(cast, varied, query, filter_label):
     found, response = filtered(cast, query)
     assert found == ["Attempting", "Elevated", "Overdue", "Reached", "Unassigned"]
@@ -321,6 +362,7 @@ def test_my_queue_ignores_an_assigned_filter_it_does_not_offer(cast, varied):
 
 
 # --- pages, audit, empty queues --------------------------------------------------------------------
+
 
 def test_the_queue_is_paged_fifty_at_a_time(cast):
     make_many(cast, 51, assignee=cast.peer)
@@ -368,8 +410,11 @@ def test_my_queue_is_audited_as_my_queue(cast):
     assign(cast, referral)
     cast.client_for(cast.peer).get(MY_QUEUE)
     event = AuditEvent.objects.get(action=AuditEvent.Action.LIST)
-    assert (event.user_id, event.note, event.participant_ids) == (cast.peer.user_id, "my queue",
-                                                                  [referral.participant_id])
+    assert (event.user_id, event.note, event.participant_ids) == (
+        cast.peer.user_id,
+        "my queue",
+        [referral.participant_id],
+    )
 
 
 def test_an_empty_page_records_no_list_read(cast):

@@ -29,16 +29,27 @@ def rows_of(response) -> list[str]:
     body = re.search(r"<tbody>(.*?)</tbody>", response.content.decode(), re.S)
     if not body:
         return []
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
-            for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)]
+    return [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
+        for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    ]
 
 
 def sent_by_ed(cast, n: int = 1, **kwargs) -> list:
-    return [submit_referral(cast.program, agency=cast.ed, by=cast.partner,
-                            received_at=JAN_15_EVENING + dt.timedelta(minutes=i), **kwargs) for i in range(n)]
+    return [
+        submit_referral(
+            cast.program,
+            agency=cast.ed,
+            by=cast.partner,
+            received_at=JAN_15_EVENING + dt.timedelta(minutes=i),
+            **kwargs,
+        )
+        for i in range(n)
+    ]
 
 
 # ---- who may see it ----
+
 
 @pytest.mark.parametrize("role", ["admin", "supervisor", "peer", "outsider"])
 def test_only_referral_partners_have_a_sent_list(cast, role):
@@ -77,9 +88,17 @@ def test_a_colleague_at_the_same_agency_sees_the_agencys_referrals(cast):
 
 # ---- what a row shows ----
 
+
 def test_a_row_shows_the_received_time_in_program_time_the_reference_the_first_name_and_initial(cast):
-    submit_referral(cast.program, agency=cast.ed, by=cast.partner, received_at=JAN_15_EVENING,
-                    external_id="MRN-55", first_name="Alex", last_name="example")
+    submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        received_at=JAN_15_EVENING,
+        external_id="MRN-55",
+        first_name="Alex",
+        last_name="example",
+    )
 
     [row] = rows_of(cast.client_for(cast.partner).get(URL))
 
@@ -95,13 +114,16 @@ def test_without_a_name_the_row_says_so(cast):
     assert "name not given" in rows_of(cast.client_for(cast.partner).get(URL))[0]
 
 
-@pytest.mark.parametrize(("steps", "word"), [
-    ([], "Received"),
-    (["assign"], "Assigned"),
-    (["assign", Status.ATTEMPTING], "Attempting contact"),
-    (["assign", Status.ATTEMPTING, Status.REACHED], "Reached"),
-    (["assign", Status.CLOSED], "Closed"),
-])
+@pytest.mark.parametrize(
+    ("steps", "word"),
+    [
+        ([], "Received"),
+        (["assign"], "Assigned"),
+        (["assign", Status.ATTEMPTING], "Attempting contact"),
+        (["assign", Status.ATTEMPTING, Status.REACHED], "Reached"),
+        (["assign", Status.CLOSED], "Closed"),
+    ],
+)
 def test_the_status_is_shown_in_plain_words(cast, steps, word):
     [referral] = sent_by_ed(cast)
     for step in steps:
@@ -116,25 +138,52 @@ def test_the_status_is_shown_in_plain_words(cast, steps, word):
 
 def test_nothing_beyond_the_status_is_shown(cast):
     submission = ReferralSubmission(
-        source=Source.EMERGENCY_DEPARTMENT, acuity="high", external_id="ED-77",
-        received_at=JAN_15_EVENING, notes="Mentioned a custody hearing",
-        participant=ParticipantDetails(first_name="Morgan", last_name="Whitfield", phone="412-555-0133",
-                                       date_of_birth=dt.date(1987, 2, 3), address="77 Canal St",
-                                       location_notes="Red door at the back"),
+        source=Source.EMERGENCY_DEPARTMENT,
+        acuity="high",
+        external_id="ED-77",
+        received_at=JAN_15_EVENING,
+        notes="Mentioned a custody hearing",
+        participant=ParticipantDetails(
+            first_name="Morgan",
+            last_name="Whitfield",
+            phone="412-555-0133",
+            date_of_birth=dt.date(1987, 2, 3),
+            address="77 Canal St",
+            location_notes="Red door at the back",
+        ),
         overdose=OverdoseDetails(substances=["xylazine"], naloxone_doses=4, location="Canal St bus stop"),
     )
-    referral = referral_intake(program=cast.program, submission=submission, channel=Channel.STAFF_FORM,
-                               agency=cast.ed, submitted_by=cast.partner).referral
+    referral = referral_intake(
+        program=cast.program,
+        submission=submission,
+        channel=Channel.STAFF_FORM,
+        agency=cast.ed,
+        submitted_by=cast.partner,
+    ).referral
     referral = referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.INCARCERATED)
+    referral_transition(
+        referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.INCARCERATED
+    )
 
     page = text_of(cast.client_for(cast.partner).get(URL))
 
     assert "Morgan W." in page
     assert "Closed" in page
-    for hidden in ("Whitfield", "custody", "555", "0133", "1987", "Canal", "Red door", "xylazine",
-                   cast.peer.user.first_name, "Incarcerated", "incarcerated", "High risk", "deadline"):
+    for hidden in (
+        "Whitfield",
+        "custody",
+        "555",
+        "0133",
+        "1987",
+        "Canal",
+        "Red door",
+        "xylazine",
+        cast.peer.user.first_name,
+        "Incarcerated",
+        "incarcerated",
+        "High risk",
+        "deadline",
+    ):
         assert hidden not in page
 
 
@@ -150,10 +199,16 @@ def test_the_name_is_what_the_agency_sent_not_what_the_team_knows(cast):
 
 # ---- order, pages, audit, queries ----
 
+
 def test_newest_referrals_come_first(cast):
     for i, ref in enumerate(["OLD", "MIDDLE", "NEW"]):
-        submit_referral(cast.program, agency=cast.ed, by=cast.partner, external_id=ref,
-                        received_at=JAN_15_EVENING + dt.timedelta(days=i))
+        submit_referral(
+            cast.program,
+            agency=cast.ed,
+            by=cast.partner,
+            external_id=ref,
+            received_at=JAN_15_EVENING + dt.timedelta(days=i),
+        )
     rows = rows_of(cast.client_for(cast.partner).get(URL))
     assert ["NEW" in rows[0], "MIDDLE" in rows[1], "OLD" in rows[2]] == [True, True, True]
 

@@ -29,8 +29,14 @@ URL = reverse("referrals:new")
 
 def minimal(**fields) -> dict:
     """What a busy ED liaison types: a name and where to find the person."""
-    return {"first_name": "Jordan", "last_name": "Rivera", "location_notes": "Room 4, discharged at noon",
-            "source": Source.EMERGENCY_DEPARTMENT, "acuity": "high", **fields}
+    return {
+        "first_name": "Jordan",
+        "last_name": "Rivera",
+        "location_notes": "Room 4, discharged at noon",
+        "source": Source.EMERGENCY_DEPARTMENT,
+        "acuity": "high",
+        **fields,
+    }
 
 
 def field_errors(response, name: str) -> str:
@@ -49,6 +55,7 @@ def message_texts(response) -> list[str]:
 
 
 # ---- who may use it ----
+
 
 def test_it_asks_anonymous_visitors_to_sign_in(client, db):
     response = client.get(URL)
@@ -71,6 +78,7 @@ def test_a_signed_in_user_without_a_membership_is_refused(cast, django_user_mode
 
 # ---- what the form looks like ----
 
+
 def test_the_form_is_made_for_a_phone(cast):
     page = cast.client_for(cast.partner).get(URL).content.decode()
     assert re.search(r'<input type="tel" name="phone"[^>]*autocomplete="off"', page)
@@ -79,9 +87,18 @@ def test_the_form_is_made_for_a_phone(cast):
     assert re.search(r'<input type="datetime-local" name="available_from"', page)
     assert re.search(r'<input type="datetime-local" name="occurred_at"', page)
     assert page.count("<details") == 3  # the optional sections fold away
-    assert "<details class=\"filters\" open" not in page
-    for substance in ("fentanyl", "heroin", "other opioids", "cocaine", "methamphetamine", "benzodiazepines",
-                      "xylazine", "alcohol", "unknown"):
+    assert '<details class="filters" open' not in page
+    for substance in (
+        "fentanyl",
+        "heroin",
+        "other opioids",
+        "cocaine",
+        "methamphetamine",
+        "benzodiazepines",
+        "xylazine",
+        "alcohol",
+        "unknown",
+    ):
         assert f'type="checkbox" name="substances" value="{substance}"' in page
     assert 'name="substances_other"' in page
 
@@ -95,15 +112,22 @@ def test_urgency_choices_are_the_programs_levels_with_their_hours_and_the_least_
     response = cast.client_for(cast.peer).get(URL)
     form = response.context["form"]
     assert [label for _, label in form.fields["acuity"].choices] == [
-        "High risk: contact within 24 hours", "Elevated: contact within 48 hours",
-        "Standard: contact within 72 hours"]
+        "High risk: contact within 24 hours",
+        "Elevated: contact within 48 hours",
+        "Standard: contact within 72 hours",
+    ]
     assert form["acuity"].value() == "standard"
 
 
-@pytest.mark.parametrize(("member", "source"), [("partner", Source.EMERGENCY_DEPARTMENT),
-                                                ("partner_211", Source.TWO_ONE_ONE),
-                                                ("peer", Source.EMERGENCY_DEPARTMENT),
-                                                ("supervisor", Source.EMERGENCY_DEPARTMENT)])
+@pytest.mark.parametrize(
+    ("member", "source"),
+    [
+        ("partner", Source.EMERGENCY_DEPARTMENT),
+        ("partner_211", Source.TWO_ONE_ONE),
+        ("peer", Source.EMERGENCY_DEPARTMENT),
+        ("supervisor", Source.EMERGENCY_DEPARTMENT),
+    ],
+)
 def test_the_source_starts_at_what_the_sender_usually_is(cast, member, source):
     form = cast.client_for(getattr(cast, member)).get(URL).context["form"]
     assert form["source"].value() == source
@@ -120,8 +144,10 @@ def test_the_received_time_starts_at_now_on_the_programs_clock(cast):
     before = timezone.localtime(timezone.now(), NEW_YORK)
     response = cast.client_for(cast.partner).get(URL)
     after = timezone.localtime(timezone.now(), NEW_YORK)
-    assert input_value(response, "received_at") in {before.strftime(DATETIME_LOCAL_FORMAT),
-                                                     after.strftime(DATETIME_LOCAL_FORMAT)}
+    assert input_value(response, "received_at") in {
+        before.strftime(DATETIME_LOCAL_FORMAT),
+        after.strftime(DATETIME_LOCAL_FORMAT),
+    }
     assert "America/New_York" in response.content.decode()
 
 
@@ -131,6 +157,7 @@ def test_only_partners_are_asked_for_their_reference_number(cast):
 
 
 # ---- sending ----
+
 
 def test_a_partner_sends_a_referral_and_is_told_the_deadline_in_program_time(cast):
     response = cast.client_for(cast.partner).post(URL, minimal())
@@ -160,8 +187,9 @@ def test_a_team_member_lands_on_the_new_referral(cast):
 
 
 def test_times_are_read_on_the_programs_clock_not_the_servers(cast):
-    cast.client_for(cast.partner).post(URL, minimal(
-        received_at="2025-01-15T21:30", occurred_at="2025-01-15T19:05", available_from="2025-01-16T08:00"))
+    cast.client_for(cast.partner).post(
+        URL, minimal(received_at="2025-01-15T21:30", occurred_at="2025-01-15T19:05", available_from="2025-01-16T08:00")
+    )
     referral = Referral.objects.get()
     assert referral.received_at == dt.datetime(2025, 1, 16, 2, 30, tzinfo=dt.UTC)
     assert referral.overdose_event.occurred_at == dt.datetime(2025, 1, 16, 0, 5, tzinfo=dt.UTC)
@@ -176,15 +204,33 @@ def test_a_program_in_another_zone_reads_times_on_its_own_clock(cast):
 
 
 def test_everything_on_the_form_reaches_the_referral(cast):
-    cast.client_for(cast.partner).post(URL, minimal(
-        preferred_name="Jo", date_of_birth="1990-05-17", phone="(412) 555-0142", address="12 Main St",
-        preferred_language="Spanish", location="Riverside Park", substances=["fentanyl", "xylazine"],
-        substances_other="carfentanil, kratom", naloxone_doses="3", naloxone_given_by="bystander",
-        transported="no", consent_to_contact="yes", notes="Prefers texts.", external_id="ED-2025-17"))
+    cast.client_for(cast.partner).post(
+        URL,
+        minimal(
+            preferred_name="Jo",
+            date_of_birth="1990-05-17",
+            phone="(412) 555-0142",
+            address="12 Main St",
+            preferred_language="Spanish",
+            location="Riverside Park",
+            substances=["fentanyl", "xylazine"],
+            substances_other="carfentanil, kratom",
+            naloxone_doses="3",
+            naloxone_given_by="bystander",
+            transported="no",
+            consent_to_contact="yes",
+            notes="Prefers texts.",
+            external_id="ED-2025-17",
+        ),
+    )
     referral = Referral.objects.get()
     person, event = referral.participant, referral.overdose_event
     assert (person.preferred_name, person.date_of_birth, person.address, person.preferred_language) == (
-        "Jo", dt.date(1990, 5, 17), "12 Main St", "Spanish")
+        "Jo",
+        dt.date(1990, 5, 17),
+        "12 Main St",
+        "Spanish",
+    )
     assert person.phones.get().number == "+14125550142"
     assert event.location == "Riverside Park"
     assert event.substances == ["fentanyl", "xylazine", "carfentanil", "kratom"]
@@ -213,8 +259,9 @@ def test_a_partners_repeated_reference_number_does_not_send_twice(cast):
 def test_a_reference_number_already_used_for_another_person_is_refused_beside_it_and_nothing_is_lost(cast):
     client = cast.client_for(cast.partner)
     client.post(URL, minimal(external_id="ED-10"))
-    response = client.post(URL, minimal(external_id="ED-10", first_name="Casey", last_name="Nguyen",
-                                        notes="Second patient tonight"))
+    response = client.post(
+        URL, minimal(external_id="ED-10", first_name="Casey", last_name="Nguyen", notes="Second patient tonight")
+    )
     assert response.status_code == 200
     assert "already used for a referral about a different person" in field_errors(response, "external_id")
     assert "timing" in response.context["open_sections"]
@@ -241,9 +288,11 @@ def test_a_team_member_is_told_about_a_possible_duplicate(cast):
 
 # ---- bad input: the message beside its field, and nothing lost ----
 
+
 def test_without_a_way_to_reach_the_person_the_message_is_beside_the_phone_and_nothing_is_lost(cast):
-    response = cast.client_for(cast.partner).post(URL, minimal(location_notes="", notes="Came in by EMS",
-                                                               substances=["heroin"]))
+    response = cast.client_for(cast.partner).post(
+        URL, minimal(location_notes="", notes="Came in by EMS", substances=["heroin"])
+    )
     assert response.status_code == 200
     assert "Give a way to reach the person" in field_errors(response, "phone")
     assert input_value(response, "first_name") == "Jordan"
@@ -254,28 +303,50 @@ def test_without_a_way_to_reach_the_person_the_message_is_beside_the_phone_and_n
     assert Participant.objects.count() == 0
 
 
-@pytest.mark.parametrize(("fields", "field", "message", "section"), [
-    ({"phone": "12"}, "phone", "not a phone number we can dial", None),
-    ({"date_of_birth": "2999-01-01"}, "date_of_birth", "in the future", "person"),
-    ({"date_of_birth": "1850-01-01"}, "date_of_birth", "before 1900", "person"),
-    ({"date_of_birth": "17/05/1990"}, "date_of_birth", "Enter the date of birth as a date", "person"),
-    ({"received_at": "2999-01-01T10:00"}, "received_at", "The received time is in the future", "timing"),
-    ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "The overdose time is in the future", "overdose"),
-    ({"received_at": "2025-01-15T10:00", "occurred_at": "2025-01-15T12:00"}, "occurred_at",
-     "after the referral was received", "overdose"),
-    ({"available_from": "2999-01-01T10:00"}, "available_from", "more than 30 days ahead", "timing"),
-    ({"received_at": "yesterday evening"}, "received_at", "Enter a date and time", "timing"),
-    ({"received_at": "2025-13-45T10:00"}, "received_at", "Enter a date and time", "timing"),
-    ({"received_at": "2025-03-09T02:30"}, "received_at", "the clocks moved forward", "timing"),
-    ({"naloxone_doses": "25"}, "naloxone_doses", "from 0 to 20", "overdose"),
-    ({"naloxone_doses": "two"}, "naloxone_doses", "whole number", "overdose"),
-    ({"acuity": "critical"}, "acuity", "Select a valid choice", None),
-    ({"source": ""}, "source", "required", None),
-    ({"naloxone_given_by": "neighbour"}, "naloxone_given_by", "Select a valid choice", "overdose"),
-], ids=["bad phone", "future birth date", "birth date before 1900", "unreadable birth date", "future received",
-        "future overdose", "overdose after received", "available too far ahead", "unreadable time",
-        "impossible time", "time skipped by daylight saving", "too many doses", "doses in words",
-        "unknown acuity", "no source", "unknown naloxone giver"])
+@pytest.mark.parametrize(
+    ("fields", "field", "message", "section"),
+    [
+        ({"phone": "12"}, "phone", "not a phone number we can dial", None),
+        ({"date_of_birth": "2999-01-01"}, "date_of_birth", "in the future", "person"),
+        ({"date_of_birth": "1850-01-01"}, "date_of_birth", "before 1900", "person"),
+        ({"date_of_birth": "17/05/1990"}, "date_of_birth", "Enter the date of birth as a date", "person"),
+        ({"received_at": "2999-01-01T10:00"}, "received_at", "The received time is in the future", "timing"),
+        ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "The overdose time is in the future", "overdose"),
+        (
+            {"received_at": "2025-01-15T10:00", "occurred_at": "2025-01-15T12:00"},
+            "occurred_at",
+            "after the referral was received",
+            "overdose",
+        ),
+        ({"available_from": "2999-01-01T10:00"}, "available_from", "more than 30 days ahead", "timing"),
+        ({"received_at": "yesterday evening"}, "received_at", "Enter a date and time", "timing"),
+        ({"received_at": "2025-13-45T10:00"}, "received_at", "Enter a date and time", "timing"),
+        ({"received_at": "2025-03-09T02:30"}, "received_at", "the clocks moved forward", "timing"),
+        ({"naloxone_doses": "25"}, "naloxone_doses", "from 0 to 20", "overdose"),
+        ({"naloxone_doses": "two"}, "naloxone_doses", "whole number", "overdose"),
+        ({"acuity": "critical"}, "acuity", "Select a valid choice", None),
+        ({"source": ""}, "source", "required", None),
+        ({"naloxone_given_by": "neighbour"}, "naloxone_given_by", "Select a valid choice", "overdose"),
+    ],
+    ids=[
+        "bad phone",
+        "future birth date",
+        "birth date before 1900",
+        "unreadable birth date",
+        "future received",
+        "future overdose",
+        "overdose after received",
+        "available too far ahead",
+        "unreadable time",
+        "impossible time",
+        "time skipped by daylight saving",
+        "too many doses",
+        "doses in words",
+        "unknown acuity",
+        "no source",
+        "unknown naloxone giver",
+    ],
+)
 def test_each_problem_is_shown_beside_its_field(cast, fields, field, message, section):
     response = cast.client_for(cast.partner).post(URL, minimal(**fields))
     assert response.status_code == 200
@@ -289,8 +360,9 @@ def test_each_problem_is_shown_beside_its_field(cast, fields, field, message, se
 
 
 def test_every_problem_is_listed_at_once_not_one_round_after_another(cast):
-    response = cast.client_for(cast.partner).post(URL, minimal(
-        location_notes="", date_of_birth="not a date", naloxone_doses="30", received_at="2025-13-01T00:00"))
+    response = cast.client_for(cast.partner).post(
+        URL, minimal(location_notes="", date_of_birth="not a date", naloxone_doses="30", received_at="2025-13-01T00:00")
+    )
     assert "Enter the date of birth as a date" in field_errors(response, "date_of_birth")
     assert "Enter a date and time" in field_errors(response, "received_at")
     # The form's own checks failed, yet intake's rules are shown for the other answers too.
@@ -309,8 +381,10 @@ def test_an_intake_message_without_a_field_is_shown_above_the_form(cast):
 
 # ---- reading typed times: property tests ----
 
-ZONES = [zoneinfo.ZoneInfo(name) for name in (
-    "America/New_York", "America/Chicago", "America/Phoenix", "Europe/London", "Australia/Lord_Howe")]
+ZONES = [
+    zoneinfo.ZoneInfo(name)
+    for name in ("America/New_York", "America/Chicago", "America/Phoenix", "Europe/London", "Australia/Lord_Howe")
+]
 
 
 def _clock_changes(zone: zoneinfo.ZoneInfo, years: range = range(2024, 2027)) -> list[dt.datetime]:
@@ -331,12 +405,14 @@ def _clock_changes(zone: zoneinfo.ZoneInfo, years: range = range(2024, 2027)) ->
 CLOCK_CHANGES = [(zone, change) for zone in ZONES for change in _clock_changes(zone)]
 anywhere = st.tuples(
     st.datetimes(min_value=dt.datetime(1995, 1, 1), max_value=dt.datetime(2040, 12, 31)).map(
-        lambda moment: moment.replace(second=0, microsecond=0)),
+        lambda moment: moment.replace(second=0, microsecond=0)
+    ),
     st.sampled_from(ZONES),
 )
 # Times a few hours either side of a change, where skipped and repeated hours are.
 near_a_clock_change = st.tuples(st.sampled_from(CLOCK_CHANGES), st.integers(-180, 180)).map(
-    lambda pick: (pick[0][1] + dt.timedelta(minutes=pick[1]), pick[0][0]))
+    lambda pick: (pick[0][1] + dt.timedelta(minutes=pick[1]), pick[0][0])
+)
 
 
 def _skipped_by_the_clocks(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> bool:

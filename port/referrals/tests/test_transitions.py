@@ -25,15 +25,20 @@ def referral(cast) -> Referral:
 def put_in_status(referral: Referral, status: str, assignee: Membership) -> Referral:
     """Test set-up only: place a referral in any status without going through the workflow."""
     Referral.objects.filter(pk=referral.pk).update(
-        status=status, assigned_to=assignee.user,
-        closed_reason=ClosingReason.COMPLETED if status == Status.CLOSED else "")
+        status=status,
+        assigned_to=assignee.user,
+        closed_reason=ClosingReason.COMPLETED if status == Status.CLOSED else "",
+    )
     referral.refresh_from_db()
     return referral
 
 
 def status_changes(referral: Referral) -> list[tuple[str, str, int | None]]:
-    return list(referral.changes.filter(kind=ReferralChange.Kind.STATUS)
-                .values_list("from_status", "to_status", "changed_by_id"))
+    return list(
+        referral.changes.filter(kind=ReferralChange.Kind.STATUS).values_list(
+            "from_status", "to_status", "changed_by_id"
+        )
+    )
 
 
 def test_a_referral_goes_from_received_to_closed_and_every_step_records_who_and_when(cast, referral):
@@ -100,8 +105,7 @@ def test_an_unknown_status_is_refused_by_name(cast, referral):
 
 
 def test_a_closed_referral_cannot_be_reopened(cast, referral):
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.DUPLICATE)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.DUPLICATE)
     for status in (Status.RECEIVED, Status.ASSIGNED, Status.ATTEMPTING, Status.REACHED):
         with pytest.raises(ReferralChangeRefused, match="“Closed” cannot be moved"):
             referral_transition(referral=referral, to_status=status, by=cast.supervisor)
@@ -119,8 +123,7 @@ def test_closing_needs_a_reason(cast, referral):
 def test_a_reason_is_only_given_when_closing(cast, referral):
     referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     with pytest.raises(ReferralChangeRefused, match="only given when closing"):
-        referral_transition(referral=referral, to_status=Status.ATTEMPTING, by=cast.peer,
-                            reason=ClosingReason.DECLINED)
+        referral_transition(referral=referral, to_status=Status.ATTEMPTING, by=cast.peer, reason=ClosingReason.DECLINED)
 
 
 def test_moving_to_assigned_needs_an_assignee(cast, referral):
@@ -131,24 +134,23 @@ def test_moving_to_assigned_needs_an_assignee(cast, referral):
 def test_a_peer_who_is_not_assigned_cannot_close_the_referral(cast, referral):
     referral_assign(referral=referral, assignee=cast.peer2, by=cast.supervisor)
     with pytest.raises(ReferralChangeRefused, match="Only a supervisor or the assigned peer can close"):
-        referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.peer,
-                            reason=ClosingReason.DECLINED)
+        referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.peer, reason=ClosingReason.DECLINED)
     referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.peer2, reason=ClosingReason.DECLINED)
     assert status_changes(referral)[-1] == (Status.ASSIGNED, Status.CLOSED, cast.peer2.user_id)
 
 
 @pytest.mark.parametrize("role", ["admin", "supervisor"])
 def test_supervising_roles_may_close_any_referral_of_their_program(cast, referral, role):
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=getattr(cast, role),
-                        reason=ClosingReason.OUT_OF_AREA)
+    referral_transition(
+        referral=referral, to_status=Status.CLOSED, by=getattr(cast, role), reason=ClosingReason.OUT_OF_AREA
+    )
     referral.refresh_from_db()
     assert (referral.status, referral.closed_reason) == (Status.CLOSED, ClosingReason.OUT_OF_AREA)
 
 
 def test_nobody_from_another_program_can_change_a_referral(cast, referral):
     with pytest.raises(ReferralChangeRefused, match="belongs to another program"):
-        referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.outsider,
-                            reason=ClosingReason.OTHER)
+        referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.outsider, reason=ClosingReason.OTHER)
     with pytest.raises(ReferralChangeRefused, match="belongs to another program"):
         referral_assign(referral=referral, assignee=cast.peer, by=cast.outsider)
     referral.refresh_from_db()
@@ -156,8 +158,7 @@ def test_nobody_from_another_program_can_change_a_referral(cast, referral):
 
 
 def test_a_transition_is_audited_with_the_participant_and_the_change(cast, referral):
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.MOVED)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.MOVED)
     event = AuditEvent.objects.get(action=AuditEvent.Action.UPDATE)
     assert (event.user_id, event.program_id, event.role) == (cast.supervisor.user_id, cast.program.pk, "supervisor")
     assert event.participant_ids == [referral.participant_id]
@@ -165,6 +166,7 @@ def test_a_transition_is_audited_with_the_participant_and_the_change(cast, refer
 
 
 # --- assignment ------------------------------------------------------------------------------------
+
 
 def test_assigning_a_received_referral_moves_it_to_assigned_and_records_it(cast, referral):
     referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
@@ -184,8 +186,12 @@ def test_re_assigning_keeps_the_status_and_records_the_new_peer(cast, referral):
     assert (referral.status, referral.assigned_to_id) == (Status.ATTEMPTING, cast.peer2.user_id)
     last = referral.changes.last()
     assert (last.kind, last.from_status, last.to_status, last.assigned_to_id, last.changed_by_id) == (
-        ReferralChange.Kind.ASSIGNMENT, Status.ATTEMPTING, Status.ATTEMPTING, cast.peer2.user_id,
-        cast.admin.user_id)
+        ReferralChange.Kind.ASSIGNMENT,
+        Status.ATTEMPTING,
+        Status.ATTEMPTING,
+        cast.peer2.user_id,
+        cast.admin.user_id,
+    )
 
 
 def test_assigning_the_same_peer_again_changes_nothing(cast, referral):
@@ -227,7 +233,6 @@ def test_referrals_are_assigned_only_to_active_peers_and_supervisors_of_the_prog
 
 
 def test_a_closed_referral_cannot_be_assigned(cast, referral):
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                        reason=ClosingReason.DECEASED)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.DECEASED)
     with pytest.raises(ReferralChangeRefused, match="closed; it cannot be assigned"):
         referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)

@@ -34,8 +34,13 @@ def referral(cast) -> Referral:
 
 
 def attempt(cast, referral, *, day: int, mode: str = Mode.PHONE) -> None:
-    contact_attempt_record(by=cast.peer, referral=Referral.objects.get(pk=referral.pk), mode=mode,
-                           outcome=Outcome.NO_ANSWER, attempted_at=RECEIVED + dt.timedelta(days=day))
+    contact_attempt_record(
+        by=cast.peer,
+        referral=Referral.objects.get(pk=referral.pk),
+        mode=mode,
+        outcome=Outcome.NO_ANSWER,
+        attempted_at=RECEIVED + dt.timedelta(days=day),
+    )
 
 
 @pytest.fixture
@@ -48,8 +53,9 @@ def used_up(cast, referral) -> Referral:
 
 
 def close(referral, by, **kwargs) -> Referral:
-    return referral_transition(referral=referral, to_status=Status.CLOSED, by=by,
-                               reason=ClosingReason.UNABLE_TO_REACH, **kwargs)
+    return referral_transition(
+        referral=referral, to_status=Status.CLOSED, by=by, reason=ClosingReason.UNABLE_TO_REACH, **kwargs
+    )
 
 
 def still_open(referral) -> bool:
@@ -57,6 +63,7 @@ def still_open(referral) -> bool:
 
 
 # ---- the service ----
+
 
 @pytest.mark.parametrize("role", ["peer", "supervisor", "admin"])
 def test_closing_as_unable_to_reach_with_no_attempt_is_refused_for_every_role(cast, referral, role):
@@ -101,8 +108,13 @@ def test_a_supervisor_overrides_with_a_reason_recorded_on_the_change_and_the_aud
     event = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, target_type="referrals.referral").first()
     assert event.reason == why
     assert event.flagged is True
-    assert event.changes["attempt_policy"] == {"attempts": 0, "days": 0, "modes": 0, "used_up": False,
-                                               "overridden": True}
+    assert event.changes["attempt_policy"] == {
+        "attempts": 0,
+        "days": 0,
+        "modes": 0,
+        "used_up": False,
+        "overridden": True,
+    }
 
 
 def test_even_once_the_policy_is_used_up_closing_is_the_supervisors_decision_not_the_peers(cast, used_up):
@@ -125,11 +137,17 @@ def test_an_override_reason_of_a_few_characters_is_refused(cast, referral):
 
 def test_an_override_reason_is_only_taken_when_closing_as_unable_to_reach(cast, referral):
     with pytest.raises(ReferralChangeRefused, match="only given when closing as unable to reach"):
-        referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor,
-                            reason=ClosingReason.DECLINED, override_reason="Because I say so, really.")
+        referral_transition(
+            referral=referral,
+            to_status=Status.CLOSED,
+            by=cast.supervisor,
+            reason=ClosingReason.DECLINED,
+            override_reason="Because I say so, really.",
+        )
 
 
 # ---- every way to close goes through the rule and is confirmed first ----
+
 
 def confirm_url(referral) -> str:
     return reverse("outreach:close_unable_to_reach", args=[referral.public_id])
@@ -138,7 +156,8 @@ def confirm_url(referral) -> str:
 def test_the_status_form_does_not_close_as_unable_to_reach_but_asks_for_confirmation(cast, used_up):
     response = cast.client_for(cast.supervisor).post(
         reverse("referrals:transition", args=[used_up.public_id]),
-        {"to_status": Status.CLOSED, "reason": ClosingReason.UNABLE_TO_REACH})
+        {"to_status": Status.CLOSED, "reason": ClosingReason.UNABLE_TO_REACH},
+    )
     assert response.status_code == 302
     assert response["Location"] == confirm_url(used_up)
     assert still_open(used_up)
@@ -187,8 +206,9 @@ def test_a_supervisor_overrides_from_the_confirmation_page(cast, referral):
 
 
 def test_a_refused_override_shows_the_reason_again_and_what_to_fix(cast, referral):
-    response = cast.client_for(cast.supervisor).post(confirm_url(referral),
-                                                     {"confirm": "yes", "override_reason": "gone"})
+    response = cast.client_for(cast.supervisor).post(
+        confirm_url(referral), {"confirm": "yes", "override_reason": "gone"}
+    )
     assert response.status_code == 200
     assert "at least 15 characters" in text_of(response)
     assert re.search(r">\s*gone</textarea>", response.content.decode())
@@ -197,8 +217,9 @@ def test_a_refused_override_shows_the_reason_again_and_what_to_fix(cast, referra
 
 
 def test_a_peer_cannot_close_from_the_confirmation_page_before_the_policy_is_used_up(cast, referral):
-    response = cast.client_for(cast.peer).post(confirm_url(referral), {"confirm": "yes",
-                                                                       "override_reason": "They moved away for good."})
+    response = cast.client_for(cast.peer).post(
+        confirm_url(referral), {"confirm": "yes", "override_reason": "They moved away for good."}
+    )
     assert response.status_code == 200
     assert "Only a supervisor can close it before then" in text_of(response)
     assert still_open(referral)

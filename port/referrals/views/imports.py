@@ -48,8 +48,9 @@ CSV_DOWNLOAD_ENCODING = "utf-8-sig"
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("Saved from a spreadsheet as “CSV UTF-8”, with the template's column names in "
-                               "the first row."),
+        help_text=gettext_lazy(
+            "Saved from a spreadsheet as “CSV UTF-8”, with the template's column names in the first row."
+        ),
         error_messages={
             "required": gettext_lazy("Choose the CSV file to upload."),
             "empty": gettext_lazy("The file is empty. Download the template to see what a file looks like."),
@@ -74,8 +75,16 @@ def _csv_response(*, filename: str, header: list[str], rows: list[list[str]]) ->
 
 
 def _column_reference() -> list[dict]:
-    return [{"name": column.name, "required": column.required, "help": column.help,
-             "format": FORMAT_HELP.get(column.name, ""), "example": column.example} for column in COLUMNS]
+    return [
+        {
+            "name": column.name,
+            "required": column.required,
+            "help": column.help,
+            "format": FORMAT_HELP.get(column.name, ""),
+            "example": column.example,
+        }
+        for column in COLUMNS
+    ]
 
 
 @membership_required(IMPORTING_ROLES)
@@ -86,22 +95,27 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
-            batch = referral_import_upload(by=membership, file_name=upload_file.name or "upload.csv",
-                                           raw=upload_file.read())
+            batch = referral_import_upload(
+                by=membership, file_name=upload_file.name or "upload.csv", raw=upload_file.read()
+            )
         except CsvFileRefused as refused:
             for message in refused.messages:
                 form.add_error("file", message)
         else:
             return redirect("referrals:import_preview", pk=batch.pk)
-    return render(request, "referrals/import_upload.html", {
-        "form": form,
-        "columns": _column_reference(),
-        "default_source": default_source_for(membership.agency),
-        "max_rows": settings.INTAKE_CSV_MAX_ROWS,
-        "max_bytes": settings.INTAKE_CSV_MAX_BYTES,
-        "recent": referral_imports_recent(viewer=membership),
-        "nav_active": "import",
-    })
+    return render(
+        request,
+        "referrals/import_upload.html",
+        {
+            "form": form,
+            "columns": _column_reference(),
+            "default_source": default_source_for(membership.agency),
+            "max_rows": settings.INTAKE_CSV_MAX_ROWS,
+            "max_bytes": settings.INTAKE_CSV_MAX_BYTES,
+            "recent": referral_imports_recent(viewer=membership),
+            "nav_active": "import",
+        },
+    )
 
 
 @membership_required(IMPORTING_ROLES)
@@ -118,28 +132,49 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     if batch.state != ReferralImport.State.PREVIEW:
-        return render(request, "referrals/import_result.html", {
-            "batch": batch, "already_received": already_received_count(batch), "nav_active": "import",
-        })
+        return render(
+            request,
+            "referrals/import_result.html",
+            {
+                "batch": batch,
+                "already_received": already_received_count(batch),
+                "nav_active": "import",
+            },
+        )
     try:
         check = referral_import_check(batch=batch)
     except CsvFileRefused as refused:  # only if the limits were lowered since the upload
-        return render(request, "referrals/import_result.html", {
-            "batch": batch, "refused": refused.messages, "nav_active": "import",
-        }, status=409)
-    audit_record(action=AuditEvent.Action.LIST, by=membership, target_type="referrals.referralimport",
-                 target_ids=[batch.pk],
-                 participant_ids=[row.existing.participant_id for row in check.already_received],
-                 note=f"CSV import preview, {check.row_count} rows")
-    return render(request, "referrals/import_preview.html", {
-        "batch": batch,
-        "check": check,
-        "is_uploader": batch.uploaded_by_id == membership.user_id,
-        "can_cancel": batch.uploaded_by_id == membership.user_id or membership.role in SUPERVISING_ROLES,
-        "import_all": IMPORT_ALL,
-        "import_valid_only": IMPORT_VALID_ONLY,
-        "nav_active": "import",
-    })
+        return render(
+            request,
+            "referrals/import_result.html",
+            {
+                "batch": batch,
+                "refused": refused.messages,
+                "nav_active": "import",
+            },
+            status=409,
+        )
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        by=membership,
+        target_type="referrals.referralimport",
+        target_ids=[batch.pk],
+        participant_ids=[row.existing.participant_id for row in check.already_received],
+        note=f"CSV import preview, {check.row_count} rows",
+    )
+    return render(
+        request,
+        "referrals/import_preview.html",
+        {
+            "batch": batch,
+            "check": check,
+            "is_uploader": batch.uploaded_by_id == membership.user_id,
+            "can_cancel": batch.uploaded_by_id == membership.user_id or membership.role in SUPERVISING_ROLES,
+            "import_all": IMPORT_ALL,
+            "import_valid_only": IMPORT_VALID_ONLY,
+            "nav_active": "import",
+        },
+    )
 
 
 @membership_required(IMPORTING_ROLES)
@@ -151,8 +186,9 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if choice == "cancel":
             referral_import_cancel(batch=batch, by=membership)
-            messages.success(request, _("Upload cancelled. Nothing from the file was imported, and the file "
-                                        "was not kept."))
+            messages.success(
+                request, _("Upload cancelled. Nothing from the file was imported, and the file was not kept.")
+            )
         else:
             referral_import_confirm(batch=batch, by=membership, choice=choice)
     except ImportRefused as refused:
@@ -176,9 +212,17 @@ def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for entry in batch.rejected_rows:
         cells = dict((title, value) for title, value in entry["cells"])
-        rows.append([csv_safe(cells.get(title, "")) for title in header]
-                    + [str(entry["row"]), csv_safe("; ".join(entry["problems"]))])
-    audit_record(action=AuditEvent.Action.EXPORT, by=membership, target_type="referrals.referralimport",
-                 target_ids=[batch.pk], note=f"CSV import rejected rows, {len(rows)} rows")
-    return _csv_response(filename=f"rejected-rows-{batch.pk}.csv", header=header + [ROW_NUMBER_COLUMN, PROBLEMS_COLUMN],
-                         rows=rows)
+        rows.append(
+            [csv_safe(cells.get(title, "")) for title in header]
+            + [str(entry["row"]), csv_safe("; ".join(entry["problems"]))]
+        )
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        by=membership,
+        target_type="referrals.referralimport",
+        target_ids=[batch.pk],
+        note=f"CSV import rejected rows, {len(rows)} rows",
+    )
+    return _csv_response(
+        filename=f"rejected-rows-{batch.pk}.csv", header=header + [ROW_NUMBER_COLUMN, PROBLEMS_COLUMN], rows=rows
+    )

@@ -36,43 +36,58 @@ def _deadline_text(referral: Referral) -> str:
 def referral_new(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     program = membership.program
-    form = ReferralForm(request.POST if request.method == "POST" else None, program=program,
-                        membership=membership)
+    form = ReferralForm(request.POST if request.method == "POST" else None, program=program, membership=membership)
     if request.method == "POST":
         if not form.is_valid():
             form.add_intake_checks(program)
         else:
             try:
-                result = referral_intake(program=program, submission=form.to_submission(),
-                                         channel=Channel.STAFF_FORM, agency=membership.agency,
-                                         submitted_by=membership)
+                result = referral_intake(
+                    program=program,
+                    submission=form.to_submission(),
+                    channel=Channel.STAFF_FORM,
+                    agency=membership.agency,
+                    submitted_by=membership,
+                )
             except IntakeRejected as rejected:
                 form.add_intake_errors(rejected.errors)
             else:
                 return _after_sending(request, result)
-    return render(request, "referrals/new.html", {
-        "form": form,
-        "open_sections": form.open_sections(),
-        "nav_active": "new",
-    })
+    return render(
+        request,
+        "referrals/new.html",
+        {
+            "form": form,
+            "open_sections": form.open_sections(),
+            "nav_active": "new",
+        },
+    )
 
 
 def _after_sending(request: HttpRequest, result: IntakeResult) -> HttpResponse:
     referral = result.referral
     deadline = _deadline_text(referral)
     if result.created:
-        messages.success(request, _("Referral sent. The team will try to reach the person by %(deadline)s.")
-                         % {"deadline": deadline})
+        messages.success(
+            request, _("Referral sent. The team will try to reach the person by %(deadline)s.") % {"deadline": deadline}
+        )
     else:
-        messages.warning(request, _("A referral with your reference number %(ref)s was already sent; it was "
-                                    "not sent again. The team will try to reach the person by %(deadline)s.")
-                         % {"ref": referral.external_id, "deadline": deadline})
+        messages.warning(
+            request,
+            _(
+                "A referral with your reference number %(ref)s was already sent; it was "
+                "not sent again. The team will try to reach the person by %(deadline)s."
+            )
+            % {"ref": referral.external_id, "deadline": deadline},
+        )
     if request.membership.role in PARTNER_ROLES:
         # Partners learn the deadline, never whether the person was already known to the team.
         return redirect("referrals:sent")
     if result.match == "likely":
-        messages.warning(request, _("This person may already have a record. The possible duplicate is "
-                                    "waiting under Possible duplicates."))
+        messages.warning(
+            request,
+            _("This person may already have a record. The possible duplicate is waiting under Possible duplicates."),
+        )
     elif result.match == "exact" and result.created:
         messages.info(request, _("Linked to this person's existing record."))
     return redirect("referrals:detail", public_id=referral.public_id)
@@ -106,17 +121,25 @@ def sent(request: HttpRequest) -> HttpResponse:
     referrals = list(page.object_list)
     audit_list_read(viewer=membership, referrals=referrals, note="sent referrals")
     rows = [
-        SentRow(received_at=r.received_at, external_id=r.external_id,
-                person=_first_name_and_initial(r.submitted_participant),
-                status=r.status, status_label=Status(r.status).label)
+        SentRow(
+            received_at=r.received_at,
+            external_id=r.external_id,
+            person=_first_name_and_initial(r.submitted_participant),
+            status=r.status,
+            status_label=Status(r.status).label,
+        )
         for r in referrals
     ]
-    return render(request, "referrals/sent.html", {
-        "page": page,
-        "rows": rows,
-        "statuses": Status,
-        "nav_active": "sent",
-    })
+    return render(
+        request,
+        "referrals/sent.html",
+        {
+            "page": page,
+            "rows": rows,
+            "statuses": Status,
+            "nav_active": "sent",
+        },
+    )
 
 
 @require_GET
@@ -136,18 +159,22 @@ _TRIES_GROUP = "public_help.tries"
 
 def _public_help_usage(request: HttpRequest, *, group: str, rate_setting: str, increment: bool) -> dict | None:
     # The rate is read at each request, so it can be changed without restarting (and in tests).
-    return get_usage(request, group=group, key="ip", rate=lambda group, request: getattr(settings, rate_setting),
-                     method="POST", increment=increment)
+    return get_usage(
+        request,
+        group=group,
+        key="ip",
+        rate=lambda group, request: getattr(settings, rate_setting),
+        method="POST",
+        increment=increment,
+    )
 
 
 def _public_help_refusal(request: HttpRequest) -> int | None:
     """Seconds until this address may send again, or None when it may send now. Counts this try."""
-    tries = _public_help_usage(request, group=_TRIES_GROUP, rate_setting="PUBLIC_HELP_ATTEMPT_RATE",
-                               increment=True)
+    tries = _public_help_usage(request, group=_TRIES_GROUP, rate_setting="PUBLIC_HELP_ATTEMPT_RATE", increment=True)
     if tries and tries["should_limit"]:
         return max(tries["time_left"], 1)
-    accepted = _public_help_usage(request, group=_ACCEPTED_GROUP, rate_setting="PUBLIC_HELP_RATE",
-                                  increment=False)
+    accepted = _public_help_usage(request, group=_ACCEPTED_GROUP, rate_setting="PUBLIC_HELP_RATE", increment=False)
     if accepted and accepted["count"] >= accepted["limit"]:
         return max(accepted["time_left"], 1)
     return None
@@ -172,13 +199,23 @@ def ask_for_help(request: HttpRequest, program_slug: str) -> HttpResponse:
         if wait_seconds is not None:
             # The form comes back as it was typed, unchecked, so nothing is lost and nothing is blamed on it.
             minutes = -(-wait_seconds // 60)
-            return render(request, "referrals/help.html", {
-                "form": HelpRequestForm(initial=request.POST.dict()),
-                "refused": ngettext("Too many requests were sent from this connection. You can try again in "
-                                    "about %(minutes)d minute.",
-                                    "Too many requests were sent from this connection. You can try again in "
-                                    "about %(minutes)d minutes.", minutes) % {"minutes": minutes},
-                **_next_steps(program)}, status=429)
+            return render(
+                request,
+                "referrals/help.html",
+                {
+                    "form": HelpRequestForm(initial=request.POST.dict()),
+                    "refused": ngettext(
+                        "Too many requests were sent from this connection. You can try again in "
+                        "about %(minutes)d minute.",
+                        "Too many requests were sent from this connection. You can try again in "
+                        "about %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    **_next_steps(program),
+                },
+                status=429,
+            )
         if form.is_from_a_bot:
             # Answer exactly as for a person, so the bot learns nothing; nothing is saved.
             _public_help_accepted(request)
@@ -187,8 +224,13 @@ def ask_for_help(request: HttpRequest, program_slug: str) -> HttpResponse:
             form.add_intake_checks(program)
         else:
             try:
-                referral_intake(program=program, submission=form.to_submission(),
-                                channel=Channel.PUBLIC_FORM, agency=None, submitted_by=None)
+                referral_intake(
+                    program=program,
+                    submission=form.to_submission(),
+                    channel=Channel.PUBLIC_FORM,
+                    agency=None,
+                    submitted_by=None,
+                )
             except IntakeRejected as rejected:
                 form.add_intake_errors(rejected.errors)
             else:

@@ -80,18 +80,27 @@ class AssigneeOptions:
 
     def for_assignee(self, user_id: int | None) -> str:
         if user_id not in self._by_assignee:
-            self._by_assignee[user_id] = format_html_join("", "{}", (
-                (format_html('<option value="{}" selected>{}</option>', pk, label) if member_user == user_id
-                 else format_html('<option value="{}">{}</option>', pk, label),)
-                for pk, member_user, label in self._options))
+            self._by_assignee[user_id] = format_html_join(
+                "",
+                "{}",
+                (
+                    (
+                        format_html('<option value="{}" selected>{}</option>', pk, label)
+                        if member_user == user_id
+                        else format_html('<option value="{}">{}</option>', pk, label),
+                    )
+                    for pk, member_user, label in self._options
+                ),
+            )
         return self._by_assignee[user_id]
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     """Where to go back to after a no-JavaScript POST: only a path on this site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -121,23 +130,28 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
     queue = referral_queue(viewer=viewer, filters=filters, mine=mine, now=now)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     options = AssigneeOptions(members)
-    rows = [QueueRow(referral, clock_for(referral, now), options.for_assignee(referral.assigned_to_id))
-            for referral in page.object_list]
-    audit_list_read(viewer=viewer, referrals=[row.referral for row in rows],
-                    note="my queue" if mine else "queue")
-    return render(request, "referrals/queue.html", {
-        "nav_active": "my_queue" if mine else "queue",
-        "mine": mine,
-        "page": page,
-        "rows": rows,
-        "filter_form": filter_form,
-        "filtering": filtering,
-        "members": members,
-        "can_assign": can_assign,
-        "next": request.get_full_path(),
-        "time_zone": viewer.program.time_zone,
-        "inventory_warnings": inventory_warnings(viewer),
-    })
+    rows = [
+        QueueRow(referral, clock_for(referral, now), options.for_assignee(referral.assigned_to_id))
+        for referral in page.object_list
+    ]
+    audit_list_read(viewer=viewer, referrals=[row.referral for row in rows], note="my queue" if mine else "queue")
+    return render(
+        request,
+        "referrals/queue.html",
+        {
+            "nav_active": "my_queue" if mine else "queue",
+            "mine": mine,
+            "page": page,
+            "rows": rows,
+            "filter_form": filter_form,
+            "filtering": filtering,
+            "members": members,
+            "can_assign": can_assign,
+            "next": request.get_full_path(),
+            "time_zone": viewer.program.time_zone,
+            "inventory_warnings": inventory_warnings(viewer),
+        },
+    )
 
 
 @require_GET
@@ -181,15 +195,22 @@ def assign(request: HttpRequest, public_id) -> HttpResponse:
         else:
             # Nothing changed, but the row is shown again: a read.
             audit_list_read(viewer=viewer, referrals=[referral], note="queue row")
-        return render(request, "referrals/_queue_row.html", {
-            "row": QueueRow(referral, clock_for(referral, timezone.now()),
-                            AssigneeOptions(members).for_assignee(referral.assigned_to_id)),
-            "members": members,
-            "can_assign": True,
-            "next": _safe_next(request, reverse("referrals:queue")),
-            "row_error": error,
-            "row_success": success,
-        })
+        return render(
+            request,
+            "referrals/_queue_row.html",
+            {
+                "row": QueueRow(
+                    referral,
+                    clock_for(referral, timezone.now()),
+                    AssigneeOptions(members).for_assignee(referral.assigned_to_id),
+                ),
+                "members": members,
+                "can_assign": True,
+                "next": _safe_next(request, reverse("referrals:queue")),
+                "row_error": error,
+                "row_success": success,
+            },
+        )
     if error:
         messages.error(request, error)
     else:
@@ -226,7 +247,10 @@ def _history(referral: Referral) -> list[HistoryEntry]:
                 what = _("Re-assigned from %(before)s to %(after)s") % {"before": assignee, "after": name}
             elif change.from_status and change.from_status != change.to_status:
                 what = _("Assigned to %(name)s; status %(from)s → %(to)s") % {
-                    "name": name, "from": _status_label(change.from_status), "to": _status_label(change.to_status)}
+                    "name": name,
+                    "from": _status_label(change.from_status),
+                    "to": _status_label(change.to_status),
+                }
             else:
                 what = _("Assigned to %(name)s") % {"name": name}
             assignee = name
@@ -235,10 +259,15 @@ def _history(referral: Referral) -> list[HistoryEntry]:
         elif change.reason:
             reason = ClosingReason(change.reason).label if change.reason in ClosingReason.values else change.reason
             what = _("Status %(from)s → %(to)s (%(reason)s)") % {
-                "from": _status_label(change.from_status), "to": _status_label(change.to_status), "reason": reason}
+                "from": _status_label(change.from_status),
+                "to": _status_label(change.to_status),
+                "reason": reason,
+            }
         else:
             what = _("Status %(from)s → %(to)s") % {
-                "from": _status_label(change.from_status), "to": _status_label(change.to_status)}
+                "from": _status_label(change.from_status),
+                "to": _status_label(change.to_status),
+            }
         entries.append(HistoryEntry(timezone.localtime(change.changed_at, zone), who, what))
     return entries
 
@@ -256,35 +285,46 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     zone = referral.program.zone
     allowed = ALLOWED_TRANSITIONS.get(referral.status, frozenset())
     next_statuses = [
-        status for status in Status
-        if status in allowed and status != Status.CLOSED
+        status
+        for status in Status
+        if status in allowed
+        and status != Status.CLOSED
         # Moving to "assigned" happens by assigning someone; without an assignee the service refuses.
         and (status != Status.ASSIGNED or referral.assigned_to_id)
     ]
     can_assign = viewer.role in SUPERVISING_ROLES and referral.is_open
     members = _members_for(viewer) if can_assign else []
-    assign_form = AssignForm(members=members, initial={"assignee": next(
-        (str(m.pk) for m in members if m.user_id == referral.assigned_to_id), "")})
-    return render(request, "referrals/detail.html", {
-        "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
-        "referral": referral,
-        "participant": referral.participant,
-        "phones": [(phone.number, format_phone(phone.number)) for phone in referral.participant.phones.all()],
-        "event": referral.overdose_event,
-        "clock": clock_for(referral, timezone.now()),
-        "received_at": timezone.localtime(referral.received_at, zone),
-        "available_from": timezone.localtime(referral.available_from, zone) if referral.available_from else None,
-        "occurred_at": (timezone.localtime(referral.overdose_event.occurred_at, zone)
-                        if referral.overdose_event.occurred_at else None),
-        "history": _history(referral),
-        "next_statuses": next_statuses,
-        "can_close": Status.CLOSED in allowed and _may_close(viewer, referral),
-        "close_form": CloseReferralForm(),
-        "can_assign": can_assign,
-        "assign_form": assign_form,
-        "time_zone": referral.program.time_zone,
-        "outreach": referral_outreach_summary(viewer=viewer, referral=referral),
-    })
+    assign_form = AssignForm(
+        members=members,
+        initial={"assignee": next((str(m.pk) for m in members if m.user_id == referral.assigned_to_id), "")},
+    )
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
+            "referral": referral,
+            "participant": referral.participant,
+            "phones": [(phone.number, format_phone(phone.number)) for phone in referral.participant.phones.all()],
+            "event": referral.overdose_event,
+            "clock": clock_for(referral, timezone.now()),
+            "received_at": timezone.localtime(referral.received_at, zone),
+            "available_from": timezone.localtime(referral.available_from, zone) if referral.available_from else None,
+            "occurred_at": (
+                timezone.localtime(referral.overdose_event.occurred_at, zone)
+                if referral.overdose_event.occurred_at
+                else None
+            ),
+            "history": _history(referral),
+            "next_statuses": next_statuses,
+            "can_close": Status.CLOSED in allowed and _may_close(viewer, referral),
+            "close_form": CloseReferralForm(),
+            "can_assign": can_assign,
+            "assign_form": assign_form,
+            "time_zone": referral.program.time_zone,
+            "outreach": referral_outreach_summary(viewer=viewer, referral=referral),
+        },
+    )
 
 
 @require_POST
@@ -304,8 +344,7 @@ def transition(request: HttpRequest, public_id) -> HttpResponse:
             # Confirmed first, on the page that says what the attempt policy asks (port.outreach).
             return redirect("outreach:close_unable_to_reach", public_id=referral.public_id)
         try:
-            referral_transition(referral=referral, to_status=to_status, by=viewer,
-                                reason=form.cleaned_data["reason"])
+            referral_transition(referral=referral, to_status=to_status, by=viewer, reason=form.cleaned_data["reason"])
         except ReferralChangeRefused as refused:
             messages.error(request, str(refused))
         else:

@@ -19,8 +19,14 @@ from django.urls import reverse
 PORT_DIR = Path(__file__).resolve().parents[2]
 
 STRICT_CSP = {
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'", "object-src 'none'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
 }
 
 
@@ -50,7 +56,8 @@ def test_framing_sniffing_and_referrers_are_refused(cast):
 @override_settings(SECURE_HSTS_SECONDS=31536000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True, SECURE_HSTS_PRELOAD=False)
 def test_hsts_is_sent_over_https(db):
     assert Client().get(reverse("login"), secure=True)["Strict-Transport-Security"] == (
-        "max-age=31536000; includeSubDomains")
+        "max-age=31536000; includeSubDomains"
+    )
     assert "Strict-Transport-Security" not in Client().get(reverse("login"))
 
 
@@ -69,7 +76,8 @@ def test_the_api_docs_page_loads_only_local_scripts_and_no_inline_code(db):
         assert 'src="/static/' in attributes or 'type="application/json"' in attributes, attributes
     assert "style=" not in page
     assert re.findall(r'<link [^>]*href="([^"]+)"', page) and all(
-        href.startswith("/static/") for href in re.findall(r'<link [^>]*href="([^"]+)"', page))
+        href.startswith("/static/") for href in re.findall(r'<link [^>]*href="([^"]+)"', page)
+    )
 
 
 # --- check --deploy ------------------------------------------------------------------------------
@@ -111,22 +119,51 @@ def test_check_deploy_catches_a_production_setting_left_out(db, no_browser_test_
 
 def test_the_documented_production_environment_alone_passes_check_deploy(tmp_path):
     """The settings module itself, given only what docs/deployment.md asks for, turns everything on."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DEBUG", "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DATABASE_URL",
-                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "port.example.org",
-            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PORT_VAR_DIR": str(tmp_path),
-            "AUDIT_HMAC_KEY": secrets.token_urlsafe(50),
-            "DJANGO_SETTINGS_MODULE": "port.settings"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DEBUG",
+            "SECURE_COOKIES",
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
+    env |= {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "port.example.org",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "PORT_VAR_DIR": str(tmp_path),
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SETTINGS_MODULE": "port.settings",
+    }
     result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py, fixed arguments)
         [sys.executable, str(PORT_DIR.parent / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120, check=False)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     shown = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
-         "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
-         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"],
-        env=env, capture_output=True, text=True, timeout=120, check=True, cwd=PORT_DIR.parent)
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+            "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=PORT_DIR.parent,
+    )
     assert shown.stdout.split() == ["True", "31536000", "True", "True", "True"]
 
 
@@ -151,8 +188,13 @@ def test_forms_posted_without_a_csrf_token_are_refused(cast):
     assert peer.post(reverse("security:enrol"), {"code": "123456"}).status_code == 403
     assert peer.post(reverse("logout")).status_code == 403
     admin = csrf_client(cast.admin)
-    assert admin.post(reverse("admin:accounts_user_changelist"), {
-        "action": "reset_two_factor", "_selected_action": [cast.peer.user.pk]}).status_code == 403
+    assert (
+        admin.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "reset_two_factor", "_selected_action": [cast.peer.user.pk]},
+        ).status_code
+        == 403
+    )
 
 
 def test_the_same_form_with_its_token_goes_through(cast):
@@ -160,8 +202,10 @@ def test_the_same_form_with_its_token_goes_through(cast):
 
     client = csrf_client()
     client.get(reverse("login"))
-    response = client.post(reverse("login"), {"username": "pat", "password": PASSWORD,
-                                              "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+    response = client.post(
+        reverse("login"),
+        {"username": "pat", "password": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
     assert response.status_code == 302
 
 
@@ -178,7 +222,7 @@ def test_every_post_form_in_every_template_carries_a_csrf_token():
         text = path.read_text()
         for form in re.finditer(r"<form\b[^>]*method=\"post\"[^>]*>", text, re.IGNORECASE):
             end = text.find("</form>", form.end())
-            if "{% csrf_token %}" not in text[form.end():end if end != -1 else None]:
+            if "{% csrf_token %}" not in text[form.end() : end if end != -1 else None]:
                 missing.append(str(path.relative_to(PORT_DIR)))
     assert missing == []
 

@@ -72,8 +72,10 @@ def test_tries_during_the_pause_do_not_make_it_longer(cast):
 
 
 def unlock_action(client: Client, *users):
-    return client.post(reverse("admin:accounts_user_changelist"), {
-        "action": "unlock_sign_in", "_selected_action": [user.pk for user in users]})
+    return client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [user.pk for user in users]},
+    )
 
 
 def test_a_program_admin_unlocks_a_person_of_their_program_and_it_is_audited(cast):

@@ -9,12 +9,15 @@ from django.utils import timezone
 from port.accounts.models import User
 
 
-@pytest.mark.parametrize("password, problem", [
-    ("Short1!pass", "at least 12 characters"),
-    ("password1234", "too common"),
-    ("839201746512", "entirely numeric"),
-    ("pat.tester.riverside", "too similar"),
-])
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("Short1!pass", "at least 12 characters"),
+        ("password1234", "too common"),
+        ("839201746512", "entirely numeric"),
+        ("pat.tester.riverside", "too similar"),
+    ],
+)
 def test_weak_passwords_are_refused_with_the_reason(db, password, problem):
     user = User(username="pat.tester.riverside", first_name="Pat", last_name="Tester", email="pat@example.org")
     with pytest.raises(ValidationError) as refused:
@@ -39,7 +42,9 @@ def test_people_change_their_password_on_a_page_of_the_app_and_a_weak_one_is_ref
     page = client.get(reverse("password_change"))
     assert page.status_code == 200
     assert [t.name for t in page.templates][:2] == ["registration/password_change_form.html", "base.html"]
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "password1234", "new_password2": "password1234"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "password1234", "new_password2": "password1234"},
+    )
     assert response.status_code == 200
     assert "This password is too common." in response.content.decode()

@@ -142,11 +142,22 @@ def test_deactivating_through_the_admin_ends_the_sessions(cast):
     page = admin.get(reverse("admin:accounts_user_change", args=[user.pk]))
     assert page.status_code == 200
     data = {
-        "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-        "email": user.email, "last_login_0": "", "last_login_1": "", "date_joined_0": "", "date_joined_1": "",
-        "memberships-TOTAL_FORMS": 1, "memberships-INITIAL_FORMS": 1, "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000, "memberships-0-id": cast.peer2.pk, "memberships-0-user": user.pk,
-        "memberships-0-program": cast.program.pk, "memberships-0-role": cast.peer2.role,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "",
+        "date_joined_1": "",
+        "memberships-TOTAL_FORMS": 1,
+        "memberships-INITIAL_FORMS": 1,
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+        "memberships-0-id": cast.peer2.pk,
+        "memberships-0-user": user.pk,
+        "memberships-0-program": cast.program.pk,
+        "memberships-0-role": cast.peer2.role,
         "memberships-0-is_active": "on",
     }
     response = admin.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
@@ -161,9 +172,14 @@ def test_after_a_password_change_the_new_session_still_ends_when_the_person_is_d
 
     client = cast.client_for(cast.peer)
     old_key = client.session.session_key
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "kettle orbit lantern mosaic",
-        "new_password2": "kettle orbit lantern mosaic"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "kettle orbit lantern mosaic",
+            "new_password2": "kettle orbit lantern mosaic",
+        },
+    )
     assert response.status_code == 302
     new_key = client.session.session_key
     assert new_key != old_key

@@ -95,7 +95,8 @@ def test_a_right_code_turns_on_two_factor_and_shows_ten_recovery_codes_once(cast
     codes = recovery_codes_in(response)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert sorted(StaticToken.objects.filter(device__user=cast.peer.user).values_list("token", flat=True)) == sorted(
-        codes)
+        codes
+    )
     device.refresh_from_db()
     assert device.confirmed
     assert 'href="/referrals/mine/"' in response.content.decode()
@@ -103,8 +104,9 @@ def test_a_right_code_turns_on_two_factor_and_shows_ten_recovery_codes_once(cast
     assert client.get(reverse("referrals:my_queue")).status_code == 200
     # The codes are not shown again.
     assert recovery_codes_in(client.get(reverse("security:two_factor"))) == []
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, user=cast.peer.user,
-                                     note="two-factor sign-in set up").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.UPDATE, user=cast.peer.user, note="two-factor sign-in set up"
+    ).exists()
 
 
 def test_a_wrong_code_at_enrolment_is_refused_with_a_clear_message(cast):
@@ -145,12 +147,15 @@ def test_after_the_password_a_person_with_two_factor_is_asked_for_a_code(cast):
     response = client.get(reverse("referrals:my_queue"))
     assert response.status_code == 302
     assert response["Location"] == reverse("security:verify") + "?next=%2Freferrals%2Fmine%2F"
-    response = client.post(reverse("security:verify"), {
-        "code": code_for(TOTPDevice.objects.get(user=cast.peer.user)), "next": "/referrals/mine/"})
+    response = client.post(
+        reverse("security:verify"),
+        {"code": code_for(TOTPDevice.objects.get(user=cast.peer.user)), "next": "/referrals/mine/"},
+    )
     assert response.status_code == 302 and response["Location"] == "/referrals/mine/"
     assert client.get(reverse("referrals:my_queue")).status_code == 200
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN, user=cast.peer.user,
-                                     note="authenticator code given").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOGIN, user=cast.peer.user, note="authenticator code given"
+    ).exists()
 
 
 def test_a_code_is_asked_for_even_within_the_grace_period(cast):
@@ -225,9 +230,19 @@ def test_a_device_that_answers_a_right_code_after_the_wait_signs_in(cast, time_m
     assert client.post(reverse("security:verify"), {"code": code_for(device)}).status_code == 302
 
 
-@pytest.mark.parametrize(("seconds", "words"), [
-    (1, "1 second"), (2, "2 seconds"), (59, "59 seconds"), (60, "1 minute"), (61, "2 minutes"),
-    (900, "15 minutes"), (3600, "1 hour"), (5400, "2 hours")])
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 second"),
+        (2, "2 seconds"),
+        (59, "59 seconds"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (900, "15 minutes"),
+        (3600, "1 hour"),
+        (5400, "2 hours"),
+    ],
+)
 def test_waits_are_said_in_seconds_minutes_or_hours(seconds, words):
     assert wait_in_words(seconds) == words
 
@@ -235,8 +250,10 @@ def test_waits_are_said_in_seconds_minutes_or_hours(seconds, words):
 def test_the_code_page_does_not_send_people_to_another_site(cast):
     enrolled(cast.peer.user)
     client = sign_in_with_password(cast.peer.user)
-    response = client.post(reverse("security:verify"), {
-        "code": code_for(TOTPDevice.objects.get(user=cast.peer.user)), "next": "https://evil.example/"})
+    response = client.post(
+        reverse("security:verify"),
+        {"code": code_for(TOTPDevice.objects.get(user=cast.peer.user)), "next": "https://evil.example/"},
+    )
     assert response["Location"] == reverse("home")
 
 
@@ -282,8 +299,9 @@ def test_after_the_grace_period_signing_out_resetting_a_password_and_public_page
     assert client.post(reverse("logout")).status_code == 302
 
 
-@pytest.mark.parametrize("member", ["admin", "supervisor", "peer", "partner", "first_responder", "law_enforcement",
-                                    "provider"])
+@pytest.mark.parametrize(
+    "member", ["admin", "supervisor", "peer", "partner", "first_responder", "law_enforcement", "provider"]
+)
 def test_every_role_that_sees_identities_must_use_two_factor(cast, member):
     membership = getattr(cast, member)
     past_grace(membership.user)
@@ -316,7 +334,8 @@ def test_people_get_new_recovery_codes_and_the_old_ones_stop_working(cast):
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
     assert "Your earlier recovery codes no longer work." in response.content.decode()
     assert set(StaticToken.objects.filter(device__user=cast.peer.user).values_list("token", flat=True)) == set(
-        new_codes)
+        new_codes
+    )
     assert AuditEvent.objects.filter(user=cast.peer.user, note="recovery codes regenerated").exists()
 
 
@@ -326,12 +345,15 @@ def test_new_recovery_codes_need_a_code_given_this_session(cast):
     response = client.post(reverse("security:recovery_codes"))
     assert response["Location"].startswith(reverse("security:verify"))
     assert set(StaticToken.objects.filter(device__user=cast.peer.user).values_list("token", flat=True)) == set(
-        old_codes)
+        old_codes
+    )
 
 
 def reset_action(client: Client, *users: User):
-    return client.post(reverse("admin:accounts_user_changelist"), {
-        "action": "reset_two_factor", "_selected_action": [user.pk for user in users]})
+    return client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [user.pk for user in users]},
+    )
 
 
 def test_an_admin_resets_a_persons_two_factor_which_signs_them_out_and_is_audited(cast):
@@ -344,11 +366,14 @@ def test_an_admin_resets_a_persons_two_factor_which_signs_them_out_and_is_audite
     assert peer_client.get(reverse("referrals:my_queue"))["Location"].startswith(reverse("login"))
     event = AuditEvent.objects.get(note="two-factor sign-in reset by an admin")
     assert (event.user, event.program, event.target_ids) == (cast.admin.user, cast.program, [str(cast.peer.user.pk)])
-    assert LogEntry.objects.filter(object_id=str(cast.peer.user.pk),
-                                   change_message="Two-factor sign-in reset.").exists()
+    assert LogEntry.objects.filter(
+        object_id=str(cast.peer.user.pk), change_message="Two-factor sign-in reset."
+    ).exists()
     # Signed in again, they set it up anew (here within the grace period, so only reminded).
-    assert "Set up two-factor sign-in." in sign_in_with_password(cast.peer.user).get(
-        reverse("referrals:my_queue")).content.decode()
+    assert (
+        "Set up two-factor sign-in."
+        in sign_in_with_password(cast.peer.user).get(reverse("referrals:my_queue")).content.decode()
+    )
 
 
 def test_a_program_admin_cannot_reset_two_factor_of_someone_in_another_program(cast):

@@ -37,10 +37,12 @@ def stock(cast) -> Stock:
         naloxone=SupplyItem.objects.get(program=program, name="Naloxone nasal spray 4 mg"),
         hygiene=SupplyItem.objects.get(program=program, name="Hygiene kit"),
         office=StockLocation.objects.get(program=program, name="Office"),
-        pat_bag=StockLocation.objects.create(program=program, name="Pat's bag", kind=StockLocation.Kind.BAG,
-                                             holder=cast.peer.user),
-        quinn_bag=StockLocation.objects.create(program=program, name="Quinn's vehicle",
-                                               kind=StockLocation.Kind.VEHICLE, holder=cast.peer2.user),
+        pat_bag=StockLocation.objects.create(
+            program=program, name="Pat's bag", kind=StockLocation.Kind.BAG, holder=cast.peer.user
+        ),
+        quinn_bag=StockLocation.objects.create(
+            program=program, name="Quinn's vehicle", kind=StockLocation.Kind.VEHICLE, holder=cast.peer2.user
+        ),
         today=program_today(program),
     )
 
@@ -54,15 +56,38 @@ def a_participant(program: Program, by: Membership, **person) -> Participant:
 
 
 def a_supporter(by: Membership, participant: Participant) -> Supporter:
-    return supporter_save(by=by, participant=participant, first_name="Robin", relationship="sister",
-                          consent_to_contact=True)
+    return supporter_save(
+        by=by, participant=participant, first_name="Robin", relationship="sister", consent_to_contact=True
+    )
 
 
-def give(by: Membership, participant: Participant, lot: Lot, location: StockLocation, quantity: int, *,
-         recipient_type: str = EncounterItem.Recipient.PARTICIPANT, supporter: Supporter | None = None,
-         occurred_at: dt.datetime | None = None):
+def give(
+    by: Membership,
+    participant: Participant,
+    lot: Lot,
+    location: StockLocation,
+    quantity: int,
+    *,
+    recipient_type: str = EncounterItem.Recipient.PARTICIPANT,
+    supporter: Supporter | None = None,
+    occurred_at: dt.datetime | None = None,
+):
     """Give supplies at an encounter, as the encounter form does."""
-    return encounter_record(by=by, participant=participant, data=EncounterIn(
-        mode="in_person", occurred_at=occurred_at,
-        items=[ItemIn(kind=EncounterItem.Kind.SUPPLY, lot=lot, location=location, quantity=quantity,
-                      recipient_type=recipient_type, supporter=supporter)]))
+    return encounter_record(
+        by=by,
+        participant=participant,
+        data=EncounterIn(
+            mode="in_person",
+            occurred_at=occurred_at,
+            items=[
+                ItemIn(
+                    kind=EncounterItem.Kind.SUPPLY,
+                    lot=lot,
+                    location=location,
+                    quantity=quantity,
+                    recipient_type=recipient_type,
+                    supporter=supporter,
+                )
+            ],
+        ),
+    )

@@ -16,8 +16,10 @@ def test_two_peers_giving_the_last_kits_at_once_leave_zero_and_exactly_one_is_re
     # the second wait on the balance's row lock; either way the loser sees 0 left and is refused.
     lot = stock.lot("RACE1")
     receive(cast, lot, stock.office, 2)
-    participants = [a_participant(cast.program, cast.supervisor, first_name=name, phone=phone)
-                    for name, phone in (("Avery", "412-555-0101"), ("Blake", "412-555-0102"))]
+    participants = [
+        a_participant(cast.program, cast.supervisor, first_name=name, phone=phone)
+        for name, phone in (("Avery", "412-555-0101"), ("Blake", "412-555-0102"))
+    ]
     start = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -33,8 +35,10 @@ def test_two_peers_giving_the_last_kits_at_once_leave_zero_and_exactly_one_is_re
         finally:
             connection.close()  # each thread has its own connection; the test database must be freed
 
-    threads = [threading.Thread(target=give_two, args=(peer, participant))
-               for peer, participant in zip((cast.peer, cast.peer2), participants, strict=True)]
+    threads = [
+        threading.Thread(target=give_two, args=(peer, participant))
+        for peer, participant in zip((cast.peer, cast.peer2), participants, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

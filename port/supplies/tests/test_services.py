@@ -35,6 +35,7 @@ def ledger_total(lot: Lot, location: StockLocation) -> int:
 
 # ---- seeding ----
 
+
 def test_a_new_program_gets_the_usual_supply_items_and_an_office(db):
     program = program_create(name="Lakeside PORT", slug="lakeside")
     assert sorted(SupplyItem.objects.filter(program=program).values_list("name", "kind")) == [
@@ -51,6 +52,7 @@ def test_a_new_program_gets_the_usual_supply_items_and_an_office(db):
 
 # ---- receive ----
 
+
 def test_receiving_adds_stock_and_writes_a_ledger_entry(cast, stock):
     lot = stock.lot("A100")
     movement = stock_receive(by=cast.supervisor, lot=lot, location=stock.office, quantity=24)
@@ -63,10 +65,22 @@ def test_receiving_adds_stock_and_writes_a_ledger_entry(cast, stock):
 
 def test_receiving_a_delivery_creates_the_lot_once_and_recognises_it_again(cast, stock):
     expires = stock.today + dt.timedelta(days=400)
-    stock_receive_delivery(by=cast.admin, item=stock.naloxone, lot_number=" 24b 1187 ", expires_on=expires,
-                           location=stock.office, quantity=10)
-    stock_receive_delivery(by=cast.supervisor, item=stock.naloxone, lot_number="24B 1187", expires_on=None,
-                           location=stock.office, quantity=5)
+    stock_receive_delivery(
+        by=cast.admin,
+        item=stock.naloxone,
+        lot_number=" 24b 1187 ",
+        expires_on=expires,
+        location=stock.office,
+        quantity=10,
+    )
+    stock_receive_delivery(
+        by=cast.supervisor,
+        item=stock.naloxone,
+        lot_number="24B 1187",
+        expires_on=None,
+        location=stock.office,
+        quantity=5,
+    )
     lot = Lot.objects.get(item=stock.naloxone)
     assert (lot.lot_number, lot.expires_on) == ("24b 1187", expires)
     assert on_hand(lot, stock.office) == 15
@@ -75,8 +89,14 @@ def test_receiving_a_delivery_creates_the_lot_once_and_recognises_it_again(cast,
 def test_a_known_lot_with_another_expiry_date_is_refused(cast, stock):
     lot = stock.lot("B200", days=100)
     with pytest.raises(StockRefused, match="is recorded as expiring on"):
-        stock_receive_delivery(by=cast.supervisor, item=stock.naloxone, lot_number="B200",
-                               expires_on=lot.expires_on + dt.timedelta(days=1), location=stock.office, quantity=1)
+        stock_receive_delivery(
+            by=cast.supervisor,
+            item=stock.naloxone,
+            lot_number="B200",
+            expires_on=lot.expires_on + dt.timedelta(days=1),
+            location=stock.office,
+            quantity=1,
+        )
     assert not StockMovement.objects.exists()
 
 
@@ -90,8 +110,14 @@ def test_a_known_lot_without_an_expiry_date_has_it_filled_in(cast, stock):
 
 def test_expired_stock_cannot_be_received(cast, stock):
     with pytest.raises(StockRefused, match="expired stock cannot be received"):
-        stock_receive_delivery(by=cast.supervisor, item=stock.naloxone, lot_number="OLD1",
-                               expires_on=stock.today - dt.timedelta(days=1), location=stock.office, quantity=3)
+        stock_receive_delivery(
+            by=cast.supervisor,
+            item=stock.naloxone,
+            lot_number="OLD1",
+            expires_on=stock.today - dt.timedelta(days=1),
+            location=stock.office,
+            quantity=3,
+        )
     assert not Lot.objects.exists()
 
 
@@ -120,6 +146,7 @@ def test_stock_cannot_be_received_into_a_retired_location(cast, stock):
 
 
 # ---- transfer ----
+
 
 def test_a_transfer_is_two_ledger_entries_sharing_a_group(cast, stock):
     lot = stock.lot("G1")
@@ -166,6 +193,7 @@ def test_a_transfer_needs_two_different_active_locations(cast, stock):
 
 # ---- write-off ----
 
+
 def test_writing_off_keeps_the_reason_and_never_goes_below_zero(cast, stock):
     lot = stock.lot("H1")
     receive(cast, lot, stock.office, 4)
@@ -179,6 +207,7 @@ def test_writing_off_keeps_the_reason_and_never_goes_below_zero(cast, stock):
 
 
 # ---- distribute ----
+
 
 def test_giving_at_an_encounter_takes_stock_from_the_chosen_location(cast, stock):
     lot = stock.lot("J1")
@@ -229,9 +258,14 @@ def test_the_balance_can_never_be_written_negative_even_past_the_service(cast, s
 
 # ---- earliest expiry first ----
 
+
 def test_the_earliest_expiring_lot_in_the_bag_is_offered_first_and_expired_lots_not_at_all(cast, stock):
-    later, sooner, expired, undated = (stock.lot("LATER", days=300), stock.lot("SOONER", days=20),
-                                       stock.lot("GONE", days=-2), stock.lot("UNDATED", days=None))
+    later, sooner, expired, undated = (
+        stock.lot("LATER", days=300),
+        stock.lot("SOONER", days=20),
+        stock.lot("GONE", days=-2),
+        stock.lot("UNDATED", days=None),
+    )
     elsewhere = stock.lot("OFFICE-ONLY", days=5)
     hygiene = stock.lot("HYG", days=1, item=stock.hygiene)
     for lot in (later, sooner, expired, undated, hygiene):
@@ -247,12 +281,16 @@ def test_the_earliest_expiring_lot_in_the_bag_is_offered_first_and_expired_lots_
 
 # ---- program scoping ----
 
+
 @pytest.fixture
 def hilltop(cast):
     """The other program's own item, lot and office."""
     program: Program = cast.other_program
-    lot = Lot.objects.create(item=SupplyItem.objects.get(program=program, name="Naloxone nasal spray 4 mg"),
-                             lot_number="HILL1", expires_on=dt.date.today() + dt.timedelta(days=90))
+    lot = Lot.objects.create(
+        item=SupplyItem.objects.get(program=program, name="Naloxone nasal spray 4 mg"),
+        lot_number="HILL1",
+        expires_on=dt.date.today() + dt.timedelta(days=90),
+    )
     return lot, StockLocation.objects.get(program=program, name="Office")
 
 
@@ -263,14 +301,14 @@ def test_another_programs_lots_and_locations_are_refused(cast, stock, hilltop):
     attempts = [
         lambda: stock_receive(by=cast.supervisor, lot=their_lot, location=stock.office, quantity=1),
         lambda: stock_receive(by=cast.supervisor, lot=our_lot, location=their_office, quantity=1),
-        lambda: stock_transfer(by=cast.supervisor, lot=our_lot, source=stock.office, destination=their_office,
-                               quantity=1),
-        lambda: stock_write_off(by=cast.supervisor, lot=their_lot, location=their_office, quantity=1,
-                                reason="lost"),
-        lambda: stock_distribute(by=cast.peer, lot=their_lot, location=their_office, quantity=1,
-                                 encounter_item=None),
-        lambda: stock_receive_delivery(by=cast.supervisor, item=their_lot.item, lot_number="X",
-                                       expires_on=None, location=stock.office, quantity=1),
+        lambda: stock_transfer(
+            by=cast.supervisor, lot=our_lot, source=stock.office, destination=their_office, quantity=1
+        ),
+        lambda: stock_write_off(by=cast.supervisor, lot=their_lot, location=their_office, quantity=1, reason="lost"),
+        lambda: stock_distribute(by=cast.peer, lot=their_lot, location=their_office, quantity=1, encounter_item=None),
+        lambda: stock_receive_delivery(
+            by=cast.supervisor, item=their_lot.item, lot_number="X", expires_on=None, location=stock.office, quantity=1
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(StockRefused, match="another program"):

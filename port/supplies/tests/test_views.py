@@ -20,10 +20,16 @@ def html(response) -> str:
     return response.content.decode()
 
 
-@pytest.mark.parametrize(("member", "team_status", "supervisor_status"), [
-    ("admin", 200, 200), ("supervisor", 200, 200), ("peer", 200, 403), ("partner", 403, 403),
-    ("partner_211", 403, 403),
-])
+@pytest.mark.parametrize(
+    ("member", "team_status", "supervisor_status"),
+    [
+        ("admin", 200, 200),
+        ("supervisor", 200, 200),
+        ("peer", 200, 403),
+        ("partner", 403, 403),
+        ("partner_211", 403, 403),
+    ],
+)
 def test_each_role_gets_the_supply_pages_it_may_use(cast, stock, member, team_status, supervisor_status):
     client = cast.client_for(getattr(cast, member))
     lot = stock.lot("R1")
@@ -64,6 +70,7 @@ def test_the_nav_links_to_supplies_for_the_team_only(cast):
 
 # ---- the inventory page ----
 
+
 def test_a_peer_sees_their_own_bag_first_with_expiry_in_words(cast, stock):
     soon, later = stock.lot("SOON", days=45), stock.lot("LATER", days=400)
     expired = stock.lot("OLD", days=-5)
@@ -88,7 +95,7 @@ def test_the_inventory_shows_the_warnings_at_the_top(cast, stock):
     receive(cast, stock.lot("EXP30", days=30), stock.office, 3)
     page = html(cast.client_for(cast.supervisor).get(reverse("supplies:inventory")))
     warnings = page.index("Supplies need attention")
-    assert warnings < page.index("<h2 id=\"location-")
+    assert warnings < page.index('<h2 id="location-')
     assert "Naloxone nasal spray 4 mg: 3 left across the program (warning below 50 kit)" in page
     assert "EXP30</a>" in page and "expires in 30 days" in page
 
@@ -158,6 +165,7 @@ def test_the_ledger_page_does_not_make_more_queries_for_more_lots(cast, stock):
 
 # ---- the ledger ----
 
+
 def test_the_ledger_lists_every_change_newest_first_in_pages(cast, stock):
     lot = stock.lot("LEDGER1")
     receive(cast, lot, stock.office, 100)
@@ -166,12 +174,12 @@ def test_the_ledger_lists_every_change_newest_first_in_pages(cast, stock):
     client = cast.client_for(cast.peer)
     first = html(client.get(reverse("supplies:ledger")))
     assert "61 changes" in first and "Page 1 of 2" in first
-    table = first[first.index("<table"):]
+    table = first[first.index("<table") :]
     assert table.count("<tr>") == 1 + 50
     assert table.index("Transferred in") < table.index("Transferred out")
     assert "Received" not in table
     second = html(client.get(reverse("supplies:ledger"), {"page": 2}))
-    table = second[second.index("<table"):]
+    table = second[second.index("<table") :]
     assert table.count("<tr>") == 1 + 11
     assert "Received" in table and "+100" in table
 
@@ -204,11 +212,20 @@ def test_a_ledger_filter_it_does_not_know_is_ignored_with_a_message(cast, stock)
 
 # ---- receiving ----
 
+
 def test_a_supervisor_receives_a_delivery_of_a_new_lot(cast, stock):
     expires = stock.today + dt.timedelta(days=500)
-    response = cast.client_for(cast.supervisor).post(reverse("supplies:receive"), {
-        "item": stock.naloxone.pk, "lot_number": "NEW-77", "expires_on": expires.isoformat(),
-        "location": stock.office.pk, "quantity": "48"}, follow=True)
+    response = cast.client_for(cast.supervisor).post(
+        reverse("supplies:receive"),
+        {
+            "item": stock.naloxone.pk,
+            "lot_number": "NEW-77",
+            "expires_on": expires.isoformat(),
+            "location": stock.office.pk,
+            "quantity": "48",
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == reverse("supplies:inventory")
     assert "Received 48 of Naloxone nasal spray 4 mg lot NEW-77 at Office." in html(response)
     lot = Lot.objects.get(lot_number="NEW-77")
@@ -219,9 +236,16 @@ def test_a_supervisor_receives_a_delivery_of_a_new_lot(cast, stock):
 def test_receiving_a_known_lot_with_another_date_is_refused_on_the_form_with_the_values_kept(cast, stock):
     lot = stock.lot("KNOWN1", days=100)
     wrong = lot.expires_on + dt.timedelta(days=31)
-    response = cast.client_for(cast.supervisor).post(reverse("supplies:receive"), {
-        "item": stock.naloxone.pk, "lot_number": "KNOWN1", "expires_on": wrong.isoformat(),
-        "location": stock.office.pk, "quantity": "12"})
+    response = cast.client_for(cast.supervisor).post(
+        reverse("supplies:receive"),
+        {
+            "item": stock.naloxone.pk,
+            "lot_number": "KNOWN1",
+            "expires_on": wrong.isoformat(),
+            "location": stock.office.pk,
+            "quantity": "12",
+        },
+    )
     assert response.status_code == 200
     page = html(response)
     assert "is recorded as expiring on" in page and 'class="form-errors"' in page
@@ -230,8 +254,10 @@ def test_receiving_a_known_lot_with_another_date_is_refused_on_the_form_with_the
 
 
 def test_naloxone_needs_an_expiry_date_and_bad_input_gets_clear_messages(cast, stock):
-    response = cast.client_for(cast.supervisor).post(reverse("supplies:receive"), {
-        "item": stock.naloxone.pk, "lot_number": "", "expires_on": "", "location": "999999", "quantity": "0"})
+    response = cast.client_for(cast.supervisor).post(
+        reverse("supplies:receive"),
+        {"item": stock.naloxone.pk, "lot_number": "", "expires_on": "", "location": "999999", "quantity": "0"},
+    )
     page = html(response)
     assert response.status_code == 200
     assert "Naloxone always has an expiry date" in page
@@ -241,14 +267,22 @@ def test_naloxone_needs_an_expiry_date_and_bad_input_gets_clear_messages(cast, s
 
 
 def test_another_programs_location_cannot_be_chosen_when_receiving(cast, stock, hilltop_office):
-    response = cast.client_for(cast.supervisor).post(reverse("supplies:receive"), {
-        "item": stock.naloxone.pk, "lot_number": "X1", "expires_on": (stock.today + dt.timedelta(days=9)).isoformat(),
-        "location": hilltop_office.pk, "quantity": "1"})
+    response = cast.client_for(cast.supervisor).post(
+        reverse("supplies:receive"),
+        {
+            "item": stock.naloxone.pk,
+            "lot_number": "X1",
+            "expires_on": (stock.today + dt.timedelta(days=9)).isoformat(),
+            "location": hilltop_office.pk,
+            "quantity": "1",
+        },
+    )
     assert "Choose a location from the list." in html(response)
     assert not Lot.objects.exists()
 
 
 # ---- transfers ----
+
 
 def test_a_peer_fills_their_bag_from_the_office(cast, stock):
     lot = stock.lot("FILL1")
@@ -256,8 +290,11 @@ def test_a_peer_fills_their_bag_from_the_office(cast, stock):
     client = cast.client_for(cast.peer)
     form_page = html(client.get(reverse("supplies:transfer"), {"source": stock.office.pk, "lot": lot.pk}))
     assert f'<option value="{stock.office.pk}" selected>' in form_page
-    response = client.post(reverse("supplies:transfer"), {
-        "source": stock.office.pk, "lot": lot.pk, "destination": stock.pat_bag.pk, "quantity": "4"}, follow=True)
+    response = client.post(
+        reverse("supplies:transfer"),
+        {"source": stock.office.pk, "lot": lot.pk, "destination": stock.pat_bag.pk, "quantity": "4"},
+        follow=True,
+    )
     assert "Moved 4 of Naloxone nasal spray 4 mg lot FILL1 from Office to Pat&#x27;s bag." in html(response)
     assert StockBalance.objects.get(lot=lot, location=stock.pat_bag).quantity == 4
 
@@ -265,8 +302,10 @@ def test_a_peer_fills_their_bag_from_the_office(cast, stock):
 def test_a_transfer_of_more_than_is_there_is_refused_on_the_form_with_the_values_kept(cast, stock):
     lot = stock.lot("SHORT1")
     receive(cast, lot, stock.office, 3)
-    response = cast.client_for(cast.peer).post(reverse("supplies:transfer"), {
-        "source": stock.office.pk, "lot": lot.pk, "destination": stock.pat_bag.pk, "quantity": "5"})
+    response = cast.client_for(cast.peer).post(
+        reverse("supplies:transfer"),
+        {"source": stock.office.pk, "lot": lot.pk, "destination": stock.pat_bag.pk, "quantity": "5"},
+    )
     assert response.status_code == 200
     page = html(response)
     assert "Only 3 of Naloxone nasal spray 4 mg lot SHORT1 at Office; cannot take 5." in page
@@ -279,22 +318,28 @@ def test_a_peer_cannot_move_stock_out_of_another_peers_vehicle(cast, stock):
     receive(cast, lot, stock.quinn_bag, 3)
     client = cast.client_for(cast.peer)
     form_page = html(client.get(reverse("supplies:transfer")))
-    sources = form_page[form_page.index('name="source"'):form_page.index("</select>")]
+    sources = form_page[form_page.index('name="source"') : form_page.index("</select>")]
     assert f'value="{stock.office.pk}"' in sources and f'value="{stock.pat_bag.pk}"' in sources
     assert f'value="{stock.quinn_bag.pk}"' not in sources
-    response = client.post(reverse("supplies:transfer"), {
-        "source": stock.quinn_bag.pk, "lot": lot.pk, "destination": stock.pat_bag.pk, "quantity": "1"})
+    response = client.post(
+        reverse("supplies:transfer"),
+        {"source": stock.quinn_bag.pk, "lot": lot.pk, "destination": stock.pat_bag.pk, "quantity": "1"},
+    )
     assert "Choose where the stock comes from from the list." in html(response)
     assert StockBalance.objects.get(lot=lot, location=stock.quinn_bag).quantity == 3
 
 
 # ---- write-offs ----
 
+
 def test_a_supervisor_writes_off_damaged_stock(cast, stock):
     lot = stock.lot("DMG1")
     receive(cast, lot, stock.pat_bag, 3)
-    response = cast.client_for(cast.supervisor).post(reverse("supplies:write_off"), {
-        "location": stock.pat_bag.pk, "lot": lot.pk, "quantity": "2", "reason": "damaged"}, follow=True)
+    response = cast.client_for(cast.supervisor).post(
+        reverse("supplies:write_off"),
+        {"location": stock.pat_bag.pk, "lot": lot.pk, "quantity": "2", "reason": "damaged"},
+        follow=True,
+    )
     assert "Wrote off 2 of Naloxone nasal spray 4 mg lot DMG1 at Pat&#x27;s bag." in html(response)
     movement = StockMovement.objects.get(kind="write_off")
     assert (movement.quantity, movement.reason) == (-2, "damaged")
@@ -303,8 +348,10 @@ def test_a_supervisor_writes_off_damaged_stock(cast, stock):
 def test_writing_off_more_than_is_there_is_refused_on_the_form(cast, stock):
     lot = stock.lot("DMG2")
     receive(cast, lot, stock.pat_bag, 1)
-    response = cast.client_for(cast.admin).post(reverse("supplies:write_off"), {
-        "location": stock.pat_bag.pk, "lot": lot.pk, "quantity": "2", "reason": "expired"})
+    response = cast.client_for(cast.admin).post(
+        reverse("supplies:write_off"),
+        {"location": stock.pat_bag.pk, "lot": lot.pk, "quantity": "2", "reason": "expired"},
+    )
     page = html(response)
     assert response.status_code == 200
     assert "Only 1 of Naloxone nasal spray 4 mg lot DMG2 at Pat&#x27;s bag; cannot take 2." in page

@@ -11,15 +11,18 @@ from port.supplies.tests.conftest import receive
 TODAY = dt.date(2025, 3, 1)
 
 
-@pytest.mark.parametrize(("days", "words", "badge"), [
-    (-30, "expired", "badge-overdue"),
-    (-1, "expired", "badge-overdue"),
-    (0, "expires today", "badge-due-soon"),
-    (1, "expires tomorrow", "badge-due-soon"),
-    (45, "expires in 45 days", "badge-due-soon"),
-    (60, "expires in 60 days", "badge-due-soon"),
-    (61, "expires in 61 days", "badge-ok"),
-])
+@pytest.mark.parametrize(
+    ("days", "words", "badge"),
+    [
+        (-30, "expired", "badge-overdue"),
+        (-1, "expired", "badge-overdue"),
+        (0, "expires today", "badge-due-soon"),
+        (1, "expires tomorrow", "badge-due-soon"),
+        (45, "expires in 45 days", "badge-due-soon"),
+        (60, "expires in 60 days", "badge-due-soon"),
+        (61, "expires in 61 days", "badge-ok"),
+    ],
+)
 def test_expiry_reads_in_words(days, words, badge):
     expiry = expiry_for(TODAY + dt.timedelta(days=days), TODAY)
     assert (expiry.words, expiry.badge, expiry.expired) == (words, badge, days < 0)
@@ -53,8 +56,10 @@ def test_an_item_with_no_stock_at_all_is_low_and_one_without_a_level_never_is(ca
 
 
 def test_lots_expiring_within_60_days_or_expired_are_listed_soonest_first(cast, stock):
-    lots = {number: stock.lot(number, days=days) for number, days in
-            (("IN60", 60), ("IN61", 61), ("IN10", 10), ("PAST", -3), ("NODATE", None), ("EMPTY", 5))}
+    lots = {
+        number: stock.lot(number, days=days)
+        for number, days in (("IN60", 60), ("IN61", 61), ("IN10", 10), ("PAST", -3), ("NODATE", None), ("EMPTY", 5))
+    }
     for number, lot in lots.items():
         if number != "EMPTY":
             receive(cast, lot, stock.office, 2)
@@ -75,7 +80,8 @@ def test_the_warnings_block_data_is_empty_for_partners_and_when_all_is_well(cast
     warnings = inventory_warnings(cast.peer)
     assert [(w.item.name, w.on_hand) for w in warnings.low_stock] == [("Hygiene kit", 0)]
     assert [(w.lot.lot_number, w.on_hand, w.expiry.words) for w in warnings.expiring] == [
-        ("W1", 1, "expires in 30 days")]
+        ("W1", 1, "expires in 30 days")
+    ]
     assert not inventory_warnings(cast.partner)
     assert not inventory_warnings(cast.outsider)
 
@@ -94,13 +100,18 @@ def test_the_warnings_include_renders_on_any_page_and_nothing_when_all_is_well(c
     from django.template.loader import render_to_string
 
     request = rf.get("/referrals/mine/")
-    assert render_to_string("supplies/_warnings.html", {"inventory_warnings": inventory_warnings(cast.peer)},
-                            request=request).strip() == ""
+    assert (
+        render_to_string(
+            "supplies/_warnings.html", {"inventory_warnings": inventory_warnings(cast.peer)}, request=request
+        ).strip()
+        == ""
+    )
     stock.naloxone.low_stock_level = 5
     stock.naloxone.save()
     receive(cast, stock.lot("INC1", days=12), stock.office, 2)
-    block = render_to_string("supplies/_warnings.html", {"inventory_warnings": inventory_warnings(cast.peer)},
-                             request=request)
+    block = render_to_string(
+        "supplies/_warnings.html", {"inventory_warnings": inventory_warnings(cast.peer)}, request=request
+    )
     assert "Naloxone nasal spray 4 mg: 2 left across the program (warning below 5 kit)" in block
     assert "lot INC1</a>" in block and "expires in 12 days" in block
     assert 'href="/supplies/"' in block

@@ -11,5 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         anchor = anchor_write()
-        self.stdout.write(f"Anchored seq {anchor.seq} hash {anchor.entry_hash} at {anchor.written_at} "
-                          f"in {settings.AUDIT_ANCHOR_PATH}.")
+        self.stdout.write(
+            f"Anchored seq {anchor.seq} hash {anchor.entry_hash} at {anchor.written_at} "
+            f"in {settings.AUDIT_ANCHOR_PATH}."
+        )

@@ -11,16 +11,18 @@ class Command(BaseCommand):
     help = "Print the demo program's sign-in address, logins and public pages."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8000/",
-                            help="Where the app is served, e.g. http://127.0.0.1:8000/")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="Where the app is served, e.g. http://127.0.0.1:8000/"
+        )
 
     def handle(self, *args, url: str, **options) -> None:
         base = url.rstrip("/")
         usernames = [f"demo-{login.username}" for login in DEMO_LOGINS]
         memberships = {
             m.user.username: m
-            for m in Membership.objects.filter(program__slug=DEMO_PROGRAM_SLUG, user__username__in=usernames)
-            .select_related("user", "agency", "program")
+            for m in Membership.objects.filter(
+                program__slug=DEMO_PROGRAM_SLUG, user__username__in=usernames
+            ).select_related("user", "agency", "program")
         }
         if not memberships:
             raise CommandError("There is no demo program yet: run `python manage.py seed_demo` first.")

@@ -7,13 +7,19 @@ from port.core.encryption import DEFAULT_BATCH_SIZE, models_with_encrypted_field
 
 
 class Command(BaseCommand):
-    help = ("Encrypt every value of the encrypted fields (notes, the participant's own words) with the first "
-            "key in FIELD_ENCRYPTION_KEYS: values under an older key and plaintext from before encryption. "
-            "Safe to run again and while the application runs.")
+    help = (
+        "Encrypt every value of the encrypted fields (notes, the participant's own words) with the first "
+        "key in FIELD_ENCRYPTION_KEYS: values under an older key and plaintext from before encryption. "
+        "Safe to run again and while the application runs."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
-                            help=f"Rows per transaction (default {DEFAULT_BATCH_SIZE}).")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"Rows per transaction (default {DEFAULT_BATCH_SIZE}).",
+        )
 
     def handle(self, *args, batch_size: int, **options) -> None:
         if batch_size < 1:
@@ -27,7 +33,12 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
             rows += count.rows
             changed += count.encrypted + count.reencrypted
-            self.stdout.write(f"{count.label}: {count.rows} rows, {count.reencrypted} values re-encrypted from an "
-                              f"older key, {count.encrypted} plaintext values encrypted")
-        self.stdout.write(self.style.SUCCESS(
-            f"Done: {changed} values rewritten in {rows} rows; every value is now under the first key."))
+            self.stdout.write(
+                f"{count.label}: {count.rows} rows, {count.reencrypted} values re-encrypted from an "
+                f"older key, {count.encrypted} plaintext values encrypted"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Done: {changed} values rewritten in {rows} rows; every value is now under the first key."
+            )
+        )

@@ -31,16 +31,24 @@ from port.outreach.tests.conftest import stock  # noqa: F401 (the outreach pages
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # Matched by the browser side, so requests to the live server are never held up by a round trip to
 # Python; everything else is checked again in the handler, recorded and aborted.
 NOT_THIS_MACHINE = re.compile(r"^(?!https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?/)")
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-              "resultTypes": ["violations"]}
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 # Short waits: everything is served from this machine, so a slow answer is itself a failure.
 TIMEOUT_MS = 10_000
 
@@ -67,9 +75,11 @@ class Guard:
     server_errors: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return ([f"request to another host: {url}" for url in self.third_party_requests]
-                + [f"console error: {text}" for text in self.console_errors]
-                + [f"server error: {text}" for text in self.server_errors])
+        return (
+            [f"request to another host: {url}" for url in self.third_party_requests]
+            + [f"console error: {text}" for text in self.console_errors]
+            + [f"server error: {text}" for text in self.server_errors]
+        )
 
 
 def _guard(context: BrowserContext, guard: Guard) -> None:
@@ -112,8 +122,9 @@ def new_page(browser: Browser, live_server, transactional_db, guard: Guard) -> I
 
     def open_page(viewport: dict = PHONE) -> Page:
         phone = viewport["width"] < 640
-        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone,
-                                      base_url=live_server.url, locale="en-US")
+        context = browser.new_context(
+            viewport=viewport, is_mobile=phone, has_touch=phone, base_url=live_server.url, locale="en-US"
+        )
         context.set_default_timeout(TIMEOUT_MS)
         _guard(context, guard)
         contexts.append(context)
@@ -176,9 +187,12 @@ def assert_no_sideways_scroll(page: Page) -> None:
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
-        culprits = page.evaluate("""(width) => [...document.querySelectorAll('body *')]
+        culprits = page.evaluate(
+            """(width) => [...document.querySelectorAll('body *')]
             .filter(el => el.getBoundingClientRect().right > width + 0.5)
-            .slice(0, 5).map(el => el.outerHTML.slice(0, 120))""", width)
+            .slice(0, 5).map(el => el.outerHTML.slice(0, 120))""",
+            width,
+        )
         pytest.fail(f"{page.url} is {scroll_width}px wide at a {width}px viewport; too wide: {culprits}")
 
 

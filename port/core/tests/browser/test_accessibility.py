@@ -31,18 +31,46 @@ class Records:
 def records(cast: Cast) -> Records:
     """A queue with rows in several states, and a likely duplicate waiting for review."""
     now = timezone.now()
-    referral = submit_referral(cast.program, agency=cast.ed, by=cast.partner, acuity="high",
-                               first_name="Maria", last_name="Gonzalez", date_of_birth=DOB,
-                               phone="412-555-0100", location_notes="Shelter on 5th Street, evenings")
-    submit_referral(cast.program, agency=cast.two_one_one, acuity="standard", source="211",
-                    received_at=now - dt.timedelta(days=4),
-                    first_name="Olive", last_name="Overdue", phone="412-555-0101")
-    assigned = submit_referral(cast.program, acuity="elevated", received_at=now - dt.timedelta(hours=40),
-                               first_name="Dana", last_name="Duesoon", phone="412-555-0102")
+    referral = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        acuity="high",
+        first_name="Maria",
+        last_name="Gonzalez",
+        date_of_birth=DOB,
+        phone="412-555-0100",
+        location_notes="Shelter on 5th Street, evenings",
+    )
+    submit_referral(
+        cast.program,
+        agency=cast.two_one_one,
+        acuity="standard",
+        source="211",
+        received_at=now - dt.timedelta(days=4),
+        first_name="Olive",
+        last_name="Overdue",
+        phone="412-555-0101",
+    )
+    assigned = submit_referral(
+        cast.program,
+        acuity="elevated",
+        received_at=now - dt.timedelta(hours=40),
+        first_name="Dana",
+        last_name="Duesoon",
+        phone="412-555-0102",
+    )
     referral_assign(referral=assigned, assignee=cast.peer, by=cast.supervisor)
     # Similar name, same birth date, another phone: intake links nothing and asks a person.
-    submit_referral(cast.program, agency=cast.ed, by=cast.partner, first_name="Marai", last_name="Gonzalez",
-                    date_of_birth=DOB, phone="412-555-0199")
+    submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        first_name="Marai",
+        last_name="Gonzalez",
+        date_of_birth=DOB,
+        phone="412-555-0199",
+    )
     return Records(referral=referral, duplicate=MatchCandidate.objects.get(status=MatchCandidate.Status.PENDING))
 
 
@@ -69,6 +97,7 @@ class Screen:
 def _goto(path: str | Callable[[Records], str]) -> Callable[[Page, Records], None]:
     def open_(page: Page, records: Records) -> None:
         page.goto(path(records) if callable(path) else path)
+
     return open_
 
 
@@ -90,16 +119,17 @@ SCREENS = {
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("screen", [pytest.param(screen, id=name, marks=screen.marks)
-                                    for name, screen in SCREENS.items()])
-def test_the_page_meets_wcag_21_aa_and_fits_the_screen(new_page, start_session, cast: Cast, records: Records,
-                                                       screen: Screen, viewport: dict) -> None:
+@pytest.mark.parametrize(
+    "screen", [pytest.param(screen, id=name, marks=screen.marks) for name, screen in SCREENS.items()]
+)
+def test_the_page_meets_wcag_21_aa_and_fits_the_screen(
+    new_page, start_session, cast: Cast, records: Records, screen: Screen, viewport: dict
+) -> None:
     page = new_page(viewport)
     if screen.who:
         start_session(page, getattr(cast, screen.who))
     statuses = []
-    page.on("response", lambda response: response.request.is_navigation_request()
-            and statuses.append(response.status))
+    page.on("response", lambda response: response.request.is_navigation_request() and statuses.append(response.status))
     screen.open(page, records)
     # Every page answered itself: no redirect (to the login page, say) and no error page.
     assert statuses and set(statuses) == {200}, statuses

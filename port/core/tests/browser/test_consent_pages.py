@@ -31,8 +31,9 @@ def sign_on_the_pad(page: Page) -> None:
 
 
 def test_a_peer_records_a_signed_consent_and_shares_under_it(new_page, start_session, cast: Cast) -> None:
-    participant = submit_referral(cast.program, agency=cast.ed, by=cast.partner, first_name="Dana",
-                                  last_name="Whitfield", phone="412-555-0142").participant
+    participant = submit_referral(
+        cast.program, agency=cast.ed, by=cast.partner, first_name="Dana", last_name="Whitfield", phone="412-555-0142"
+    ).participant
     page = new_page()
     start_session(page, cast.peer)
     page.goto(f"/participants/{participant.public_id}/")
@@ -46,9 +47,11 @@ def test_a_peer_records_a_signed_consent_and_shares_under_it(new_page, start_ses
     what.get_by_label("Name and date of birth").check()
     what.get_by_label("That a referral was made and its status").check()
     page.get_by_role("textbox", name=re.compile("^The information, described specifically")).fill(
-        "Name, date of birth and whether the team reached Dana after the overdose")
+        "Name, date of birth and whether the team reached Dana after the overdose"
+    )
     page.get_by_role("combobox", name=re.compile(r"^To whom \(an organization")).select_option(
-        label="Riverside Recovery Clinic (Treatment provider)")
+        label="Riverside Recovery Clinic (Treatment provider)"
+    )
     page.get_by_role("textbox", name=re.compile("^Purpose")).fill("To arrange an intake appointment")
     page.get_by_role("textbox", name=re.compile("^Or expires when")).fill("When I finish treatment at the clinic")
     page.get_by_role("radio", name="Signed on the screen").check()
@@ -83,13 +86,15 @@ def test_a_peer_records_a_signed_consent_and_shares_under_it(new_page, start_ses
     # Share with the clinic it names; the notice comes with it.
     page.goto(f"/consent/participants/{participant.public_id}/share/")
     page.get_by_role("combobox", name=re.compile("^Provider")).select_option(
-        label="Riverside Recovery Clinic (Treatment provider)")
+        label="Riverside Recovery Clinic (Treatment provider)"
+    )
     page.get_by_role("group", name=re.compile("^What to share")).get_by_label("Name and date of birth").check()
     page.get_by_role("textbox", name=re.compile("^Purpose")).fill("Warm hand-off for intake")
     _usable_on_a_phone(page)
     page.get_by_role("button", name="Share").click()
     expect(page.get_by_role("region", name="Notice to the recipient (42 CFR 2.32)")).to_contain_text(
-        "protected by federal confidentiality rules")
+        "protected by federal confidentiality rules"
+    )
     _usable_on_a_phone(page)
     assert Disclosure.objects.filter(channel=Disclosure.Channel.HANDOFF).count() == 1
 

@@ -28,17 +28,26 @@ def _usable_on_a_phone(page: Page) -> None:
 
 
 def test_a_peer_logs_a_failed_call_then_a_visit_that_gives_naloxone_and_trains_a_supporter(
-        page: Page, start_session, cast: Cast) -> None:
-    referral = submit_referral(cast.program, agency=cast.ed, by=cast.partner,
-                               received_at=timezone.now() - dt.timedelta(hours=3),
-                               first_name="Morgan", last_name="Rivers", phone="412-555-0177")
+    page: Page, start_session, cast: Cast
+) -> None:
+    referral = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        received_at=timezone.now() - dt.timedelta(hours=3),
+        first_name="Morgan",
+        last_name="Rivers",
+        phone="412-555-0177",
+    )
     referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     participant = referral.participant
     naloxone = SupplyItem.objects.get(program=cast.program, name=NALOXONE)
-    lot = Lot.objects.create(item=naloxone, lot_number="NX-2291",
-                             expires_on=program_today(cast.program) + dt.timedelta(days=300))
-    bag = StockLocation.objects.create(program=cast.program, name="Pat's bag", kind=StockLocation.Kind.BAG,
-                                       holder=cast.peer.user)
+    lot = Lot.objects.create(
+        item=naloxone, lot_number="NX-2291", expires_on=program_today(cast.program) + dt.timedelta(days=300)
+    )
+    bag = StockLocation.objects.create(
+        program=cast.program, name="Pat's bag", kind=StockLocation.Kind.BAG, holder=cast.peer.user
+    )
     stock_receive(by=cast.supervisor, lot=lot, location=bag, quantity=5)
     start_session(page, cast.peer)
 

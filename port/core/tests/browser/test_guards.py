@@ -17,8 +17,7 @@ ADD_TRACKER = f"""() => {{
 }}"""
 
 
-def test_our_pages_content_security_policy_stops_a_third_party_image_before_it_is_requested(page: Page,
-                                                                                           guard: Guard):
+def test_our_pages_content_security_policy_stops_a_third_party_image_before_it_is_requested(page: Page, guard: Guard):
     page.goto("/accounts/login/")
     page.evaluate(ADD_TRACKER)
     assert guard.third_party_requests == []

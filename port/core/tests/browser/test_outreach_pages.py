@@ -22,8 +22,11 @@ def check(page: Page) -> None:
 
 
 def smallest_tap_target(page: Page, selector: str) -> float:
-    return page.evaluate("""(selector) => Math.min(...[...document.querySelectorAll(selector)]
-        .map(el => el.getBoundingClientRect().height))""", selector)
+    return page.evaluate(
+        """(selector) => Math.min(...[...document.querySelectorAll(selector)]
+        .map(el => el.getBoundingClientRect().height))""",
+        selector,
+    )
 
 
 def test_the_attempt_form_on_a_phone(page: Page, start_session, cast) -> None:
@@ -50,8 +53,9 @@ def test_the_encounter_form_and_page_on_a_phone(page: Page, start_session, cast,
     supporter = a_supporter(cast.peer, referral.participant)
     lot = stock.lot("NX-1")
     receive(cast, lot, stock.pat_bag, 5)
-    attempt = contact_attempt_record(by=cast.peer, referral=referral, mode=Mode.IN_PERSON,
-                                     outcome=Outcome.REACHED_PARTICIPANT)
+    attempt = contact_attempt_record(
+        by=cast.peer, referral=referral, mode=Mode.IN_PERSON, outcome=Outcome.REACHED_PARTICIPANT
+    )
     start_session(page, cast.peer)
     page.goto(f"/outreach/participants/{referral.participant.public_id}/encounters/new/?attempt={attempt.pk}")
     expect(page.get_by_role("radio", name="In person", exact=True)).to_be_checked()
@@ -62,10 +66,20 @@ def test_the_encounter_form_and_page_on_a_phone(page: Page, start_session, cast,
     expect(page.locator(".form-errors")).to_contain_text("cannot take 9")
     check(page)
 
-    encounter = encounter_record(by=cast.peer, participant=referral.participant, data=EncounterIn(
-        mode=Mode.IN_PERSON, supporters_present=[supporter], readiness=5, goals="Keep my apartment",
-        items=[ItemIn(kind=EncounterItem.Kind.SUPPLY, quantity=2, lot=lot, location=stock.pat_bag),
-               ItemIn(kind=EncounterItem.Kind.NALOXONE_TRAINING, recipient_type="supporter", supporter=supporter)]))
+    encounter = encounter_record(
+        by=cast.peer,
+        participant=referral.participant,
+        data=EncounterIn(
+            mode=Mode.IN_PERSON,
+            supporters_present=[supporter],
+            readiness=5,
+            goals="Keep my apartment",
+            items=[
+                ItemIn(kind=EncounterItem.Kind.SUPPLY, quantity=2, lot=lot, location=stock.pat_bag),
+                ItemIn(kind=EncounterItem.Kind.NALOXONE_TRAINING, recipient_type="supporter", supporter=supporter),
+            ],
+        ),
+    )
     page.goto(f"/outreach/encounters/{encounter.pk}/")
     expect(page.get_by_text("5 out of 10")).to_be_visible()
     check(page)
@@ -73,8 +87,13 @@ def test_the_encounter_form_and_page_on_a_phone(page: Page, start_session, cast,
     # An edit conflict: both versions side by side, still readable on a phone.
     page.goto(f"/outreach/encounters/{encounter.pk}/edit/")
     page.get_by_label("Their goals, in their own words").fill("Mine")
-    encounter_update(by=cast.peer, encounter=encounter, version=1, goals="Theirs",
-                     occurred_at=timezone.now() - dt.timedelta(minutes=5))
+    encounter_update(
+        by=cast.peer,
+        encounter=encounter,
+        version=1,
+        goals="Theirs",
+        occurred_at=timezone.now() - dt.timedelta(minutes=5),
+    )
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("heading", name="Two versions")).to_be_visible()
     check(page)

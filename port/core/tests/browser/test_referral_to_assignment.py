@@ -18,11 +18,24 @@ pytestmark = pytest.mark.browser
 def test_a_partner_sends_a_referral_on_a_phone_and_the_supervisor_assigns_it_from_the_queue(page: Page, cast):
     now = timezone.now()
     # Deadlines either side of the new high-acuity referral's (now + 24 h): one overdue, one later.
-    overdue = submit_referral(cast.program, agency=cast.two_one_one, acuity="standard",
-                              received_at=now - dt.timedelta(days=4),
-                              first_name="Olive", last_name="Overdue", phone="412-555-0101")
-    later = submit_referral(cast.program, agency=cast.two_one_one, acuity="standard", received_at=now,
-                            first_name="Lena", last_name="Later", phone="412-555-0102")
+    overdue = submit_referral(
+        cast.program,
+        agency=cast.two_one_one,
+        acuity="standard",
+        received_at=now - dt.timedelta(days=4),
+        first_name="Olive",
+        last_name="Overdue",
+        phone="412-555-0101",
+    )
+    later = submit_referral(
+        cast.program,
+        agency=cast.two_one_one,
+        acuity="standard",
+        received_at=now,
+        first_name="Lena",
+        last_name="Later",
+        phone="412-555-0102",
+    )
     assert overdue.contact_deadline < now < later.contact_deadline
 
     # The partner, on the phone, sends only a name, a phone number and the acuity.

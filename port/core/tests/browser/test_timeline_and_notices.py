@@ -31,33 +31,73 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def history(cast: Cast) -> Participant:
     """One person with something of every kind on their timeline, and a deadline warning for Pat."""
-    earlier = submit_referral(cast.program, agency=cast.ed, by=cast.partner, first_name="Morgan",
-                              last_name="Rivers", phone="412-555-0177",
-                              received_at=timezone.now() - dt.timedelta(days=3))
+    earlier = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        first_name="Morgan",
+        last_name="Rivers",
+        phone="412-555-0177",
+        received_at=timezone.now() - dt.timedelta(days=3),
+    )
     earlier = referral_assign(referral=earlier, assignee=cast.peer, by=cast.supervisor)
     participant = earlier.participant
-    contact_attempt_record(by=cast.peer, referral=earlier, mode="phone", outcome="no_answer",
-                           attempted_at=timezone.now() - dt.timedelta(days=2, hours=20),
-                           team=[TeamMemberIn(role="peer", user=cast.peer.user),
-                                 TeamMemberIn(role="ems", name="J. Ruiz")])
-    sister = supporter_save(by=cast.peer, participant=participant, first_name="Robin", relationship="sister",
-                            consent_to_contact=True, needs="Counseling for her children")
-    lot = Lot.objects.create(item=SupplyItem.objects.get(program=cast.program, name="Naloxone nasal spray 4 mg"),
-                             lot_number="NX-2291", expires_on=program_today(cast.program) + dt.timedelta(days=300))
+    contact_attempt_record(
+        by=cast.peer,
+        referral=earlier,
+        mode="phone",
+        outcome="no_answer",
+        attempted_at=timezone.now() - dt.timedelta(days=2, hours=20),
+        team=[TeamMemberIn(role="peer", user=cast.peer.user), TeamMemberIn(role="ems", name="J. Ruiz")],
+    )
+    sister = supporter_save(
+        by=cast.peer,
+        participant=participant,
+        first_name="Robin",
+        relationship="sister",
+        consent_to_contact=True,
+        needs="Counseling for her children",
+    )
+    lot = Lot.objects.create(
+        item=SupplyItem.objects.get(program=cast.program, name="Naloxone nasal spray 4 mg"),
+        lot_number="NX-2291",
+        expires_on=program_today(cast.program) + dt.timedelta(days=300),
+    )
     office = StockLocation.objects.get(program=cast.program, name="Office")
     stock_receive(by=cast.supervisor, lot=lot, location=office, quantity=10)
-    encounter_record(by=cast.peer, participant=participant, referral=earlier, data=EncounterIn(
-        mode="in_person", place="home", duration_minutes=45, supporters_present=[sister],
-        occurred_at=timezone.now() - dt.timedelta(days=2), stage_of_change="contemplation", readiness=5,
-        goals="Keep my apartment", next_steps="Call the clinic on Monday", notes="Sensitive details",
-        items=[ItemIn(kind=EncounterItem.Kind.SUPPLY, quantity=2, lot=lot, location=office),
-               ItemIn(kind=EncounterItem.Kind.NALOXONE_TRAINING, recipient_type="supporter", supporter=sister)]))
+    encounter_record(
+        by=cast.peer,
+        participant=participant,
+        referral=earlier,
+        data=EncounterIn(
+            mode="in_person",
+            place="home",
+            duration_minutes=45,
+            supporters_present=[sister],
+            occurred_at=timezone.now() - dt.timedelta(days=2),
+            stage_of_change="contemplation",
+            readiness=5,
+            goals="Keep my apartment",
+            next_steps="Call the clinic on Monday",
+            notes="Sensitive details",
+            items=[
+                ItemIn(kind=EncounterItem.Kind.SUPPLY, quantity=2, lot=lot, location=office),
+                ItemIn(kind=EncounterItem.Kind.NALOXONE_TRAINING, recipient_type="supporter", supporter=sister),
+            ],
+        ),
+    )
     twin = participant_create(program=cast.program, first_name="Morgan", last_name="Rivera", phone="+14125550178")
     participant_merge(survivor=participant, absorbed=twin, by=cast.supervisor)
     # A new overdose: a second referral, 20 hours into its 24-hour window with no attempt yet.
-    later = submit_referral(cast.program, agency=cast.ed, by=cast.partner, first_name="Morgan",
-                            last_name="Rivers", phone="412-555-0177",
-                            received_at=timezone.now() - dt.timedelta(hours=20))
+    later = submit_referral(
+        cast.program,
+        agency=cast.ed,
+        by=cast.partner,
+        first_name="Morgan",
+        last_name="Rivers",
+        phone="412-555-0177",
+        received_at=timezone.now() - dt.timedelta(hours=20),
+    )
     referral_assign(referral=later, assignee=cast.peer, by=cast.supervisor)
     assert later.participant_id == participant.pk
     assert deadline_warnings_send() == 1  # the later referral, due soon; the earlier one was reached
@@ -65,8 +105,9 @@ def history(cast: Cast) -> Participant:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_the_participants_timeline_page_is_accessible_and_fits_the_screen(new_page, start_session, cast: Cast,
-                                                                          history: Participant, viewport):
+def test_the_participants_timeline_page_is_accessible_and_fits_the_screen(
+    new_page, start_session, cast: Cast, history: Participant, viewport
+):
     page = new_page(viewport)
     start_session(page, cast.peer)
     page.goto(f"/participants/{history.public_id}/")
@@ -79,8 +120,9 @@ def test_the_participants_timeline_page_is_accessible_and_fits_the_screen(new_pa
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_the_notices_page_is_accessible_and_fits_the_screen(new_page, start_session, cast: Cast,
-                                                             history: Participant, viewport):
+def test_the_notices_page_is_accessible_and_fits_the_screen(
+    new_page, start_session, cast: Cast, history: Participant, viewport
+):
     page = new_page(viewport)
     start_session(page, cast.peer)
     page.goto("/referrals/mine/")
