@@ -51,6 +51,7 @@ run: demo
 
 test: install-dev chromium
 	$(BIN)/ruff check port
+	$(BIN)/ruff format --check port
 	$(BIN)/bandit -q -r port -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
