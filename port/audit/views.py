@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -42,10 +41,6 @@ EXPORT_CHUNK = 2000
 reads_trail = membership_required(TRAIL_ROLES)
 
 
-def _today(viewer: Membership) -> dt.date:
-    return timezone.localdate(timezone=viewer.program.zone)
-
-
 def _page_context(viewer: Membership, **context) -> dict:
     return {"nav_active": "audit", "time_zone": viewer.program.time_zone, **context}
 
@@ -68,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "audit/index.html",
         _page_context(
             viewer,
-            form=UserTrailForm(viewer=viewer, today=_today(viewer)),
+            form=UserTrailForm(viewer=viewer, today=viewer.program.today()),
             waiting=break_glass_waiting_count(viewer=viewer),
         ),
     )
@@ -139,7 +134,7 @@ def _user_trail_events(viewer: Membership, cleaned: dict):
 @reads_trail
 def user_trail(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    form = UserTrailForm(request.GET if "user" in request.GET else None, viewer=viewer, today=_today(viewer))
+    form = UserTrailForm(request.GET if "user" in request.GET else None, viewer=viewer, today=viewer.program.today())
     page, entries = None, None
     if form.is_bound and form.is_valid():
         page = Paginator(_user_trail_events(viewer, form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -172,7 +167,7 @@ def user_trail(request: HttpRequest) -> HttpResponse:
 @reads_trail
 def user_trail_csv(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    form = UserTrailForm(request.GET, viewer=viewer, today=_today(viewer))
+    form = UserTrailForm(request.GET, viewer=viewer, today=viewer.program.today())
     if not form.is_valid():
         # The page says what is wrong with the choice, with the values kept.
         return redirect(f"{reverse('audit:user_trail')}?{request.GET.urlencode()}")
@@ -291,5 +286,5 @@ def break_glass_csv(request: HttpRequest) -> HttpResponse:
     )
     rows = presenters.break_glass_csv_rows(accesses.iterator(chunk_size=EXPORT_CHUNK), viewer=viewer)
     return _csv_response(
-        presenters.csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{_today(viewer)}.csv"
+        presenters.csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{viewer.program.today()}.csv"
     )

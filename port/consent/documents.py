@@ -158,10 +158,10 @@ def consent_document(*, consent: Consent, language: str, signature_url: str, tod
     doc.signed_on = long_date(consent.signed_on, language)
     doc.signed_by_name = consent.signed_by_name
     doc.signer_authority = consent.signer_authority
-    zone = consent.program.zone
-    doc.recorded = text["recorded"].format(date=long_date(consent.recorded_at.astimezone(zone).date(), language))
+    program = consent.program
+    doc.recorded = text["recorded"].format(date=long_date(program.today(at=consent.recorded_at), language))
     if consent.revoked_at is not None:
-        revoked_on = consent.revoked_at.astimezone(zone).date()
+        revoked_on = program.today(at=consent.revoked_at)
         doc.banner = text["revoked"].format(date=long_date(revoked_on, language))
     elif consent.expires_on is not None and consent.expires_on < today:
         doc.banner = text["expired"].format(date=long_date(consent.expires_on, language))

@@ -9,7 +9,6 @@ audits it, and returns the 42 CFR 2.32 notice that must travel with what is disc
 from collections.abc import Iterable
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from port.accounts.models import Agency, AgencyKind, Membership
@@ -48,7 +47,7 @@ class DisclosureRefused(Exception):
 def consent_covering(*, participant: Participant, recipient: Agency, categories: Iterable[str]) -> Consent | None:
     """The active consent that covers `recipient` and every one of `categories`, if there is one."""
     wanted = set(categories)
-    today = timezone.localdate(timezone.now(), participant.program.zone)
+    today = participant.program.today()
     candidates = (
         Consent.objects.filter(participant=participant, kind__in=DISCLOSING_KINDS, revoked_at__isnull=True)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))

@@ -93,7 +93,7 @@ class Consent(models.Model):
         """In force now: not revoked and not past its expiry date (in the program's time zone)."""
         if self.revoked_at is not None:
             return False
-        today = today or timezone.localdate(timezone.now(), self.program.zone)
+        today = today or self.program.today()
         return self.expires_on is None or self.expires_on >= today
 
 

@@ -40,11 +40,6 @@ CATEGORY_GROUPS = {
 NEVER_RECIPIENT_KINDS = (AgencyKind.LAW_ENFORCEMENT, AgencyKind.PORT_TEAM)
 
 
-def program_today(viewer: Membership) -> dt.date:
-    """Today on the program's clock: expiry dates are days in the program's time zone."""
-    return timezone.localdate(timezone.now(), viewer.program.zone)
-
-
 def may_share(viewer: Membership, category: str) -> bool:
     """Whether this team member may share (and see) a category, given the program's field visibility."""
     group = CATEGORY_GROUPS.get(category)
@@ -123,7 +118,7 @@ def participant_consents(*, viewer: Membership, participant: Participant) -> lis
     Not audited on its own: it is shown on the participant's page, whose read is audited."""
     if viewer.role not in TEAM_ROLES or participant.program_id != viewer.program_id:
         return []
-    today = program_today(viewer)
+    today = viewer.program.today()
     consents = consents_visible_to(viewer).filter(participant=participant).select_related("recipient_agency")
     rows = [
         ConsentRow(c, consent_status(c, today), recipient_label(c), category_labels(c.information_categories))
@@ -355,7 +350,7 @@ def _active_handoffs(viewer: Membership) -> QuerySet[Disclosure]:
         consent__revoked_at__isnull=True,
         consent__kind__in=(ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES),
         participant__merged_into__isnull=True,
-    ).filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=program_today(viewer)))
+    ).filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=viewer.program.today()))
 
 
 @dataclass
@@ -453,7 +448,7 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
     if recipient.kind == AgencyKind.LAW_ENFORCEMENT:
         return ""  # the gate's own message says it all
     wanted = set(categories)
-    today = program_today(viewer)
+    today = viewer.program.today()
     tpo_covers = recipient.kind in TPO_AGENCY_KINDS
     naming = [
         c
@@ -479,7 +474,7 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
     if not active:
         latest = naming[0]
         if latest.revoked_at is not None:
-            when = timezone.localdate(latest.revoked_at, viewer.program.zone)
+            when = viewer.program.today(at=latest.revoked_at)
             return _("The consent naming %(recipient)s was revoked on %(date)s.") % {
                 "recipient": recipient.name,
                 "date": when.isoformat(),

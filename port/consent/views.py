@@ -68,7 +68,7 @@ def _consent_initial(viewer: Membership, kind: str, language: str) -> dict:
     initial = {
         "disclosing_party": program.name,
         "revocation_statement": standard_revocation_statement(program, language),
-        "signed_on": timezone.localdate(timezone.now(), program.zone),
+        "signed_on": program.today(),
         "purpose": DEFAULT_PURPOSES[language].get(kind, ""),
     }
     if kind == ConsentKind.TPO:
@@ -148,7 +148,7 @@ def consent_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm) -> HttpResponse:
-    today = selectors.program_today(request.membership)
+    today = request.membership.program.today()
     return render(
         request,
         "consent/detail.html",
@@ -207,7 +207,7 @@ def consent_print(request: HttpRequest, public_id) -> HttpResponse:
     document = consent_document(
         consent=consent,
         language=language,
-        today=selectors.program_today(viewer),
+        today=viewer.program.today(),
         signature_url=reverse("consent:signature", args=[consent.public_id]),
     )
     return render(

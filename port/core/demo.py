@@ -828,7 +828,7 @@ def _stock_up(*, program, supervisor, team, office, bags, visits) -> dict[str, l
             if given.item:
                 key = (visit.location.pk, given.item)
                 needs[key] = needs.get(key, 0) + given.quantity
-    today = timezone.localdate(timezone.now(), program.zone)
+    today = program.today()
     transfers: list[tuple[int, str, str, int]] = []  # bag holder, item, lot number, quantity
     received: dict[str, int] = defaultdict(int)
     for holder_id, bag in bags.items():
@@ -948,7 +948,7 @@ def _demo_consents(*, program, memberships, visits, handoff, now) -> None:
             "language": language,
             "signature_method": SignatureMethod.VERBAL,
             "witness_name": witness(visit.by),
-            "signed_on": timezone.localdate(visit.occurred_at, program.zone),
+            "signed_on": program.today(at=visit.occurred_at),
             "revocation_statement": REVOCATION_STATEMENT[language].format(program=program.name),
         }
 
@@ -979,7 +979,7 @@ def _demo_consents(*, program, memberships, visits, handoff, now) -> None:
         )
     if handoff is not None and provider_agency is not None:
         elements = signed(handoff)
-        today = timezone.localdate(now, program.zone)
+        today = program.today(at=now)
         shared = [
             Category.IDENTITY,
             Category.CONTACT,
@@ -1023,7 +1023,7 @@ def _demo_consents(*, program, memberships, visits, handoff, now) -> None:
             information_description="My name and date of birth, and whether the team reached me after my hospital "
             "visit",
             purpose="So the hospital's social worker knows the team reached me",
-            expires_on=timezone.localdate(now, program.zone) + dt.timedelta(days=180),
+            expires_on=program.today(at=now) + dt.timedelta(days=180),
             **elements,
         )
         consent_revoke(
@@ -1664,7 +1664,7 @@ class _Batch:
         self.rng, self.program, self.team, self.now, self.serial = rng, program, team, now, serial
         self.levels, self.level_weights = levels, level_weights
         self.zone = program.zone
-        self.today = timezone.localdate(now, program.zone)
+        self.today = program.today(at=now)
         self.known: deque[_Person] = deque(maxlen=5000)  # recent participants, for repeat overdoses
         models_written = [Participant, ParticipantPhone, OverdoseEvent, Referral, ReferralChange]
         self.outreach = outreach_rng and _AttemptPlanner(rng=outreach_rng, program=program, team=team, now=now)

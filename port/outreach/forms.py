@@ -182,9 +182,9 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
         zone = viewer.program.zone
         self.fields["attempted_at"].zone = zone
         self.initial.setdefault("attempted_at", timezone.now())
-        self.fields["attempted_at"].widget.attrs["max"] = (
-            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
-        ).strftime("%Y-%m-%dT%H:%M")
+        self.fields["attempted_at"].widget.attrs["max"] = (viewer.program.local() + dt.timedelta(minutes=10)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
         for name, what in (("mode", _("how you tried")), ("outcome", _("what happened"))):
             self.fields[name].error_messages["required"] = _("Choose %(what)s.") % {"what": what}
         self.fields["supporter"] = ObjectChoiceField(
@@ -330,9 +330,9 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
         self.fields["occurred_at"].zone = zone
         self.initial.setdefault("occurred_at", timezone.now())
         self.initial.setdefault("participant_present", True)
-        self.fields["occurred_at"].widget.attrs["max"] = (
-            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
-        ).strftime("%Y-%m-%dT%H:%M")
+        self.fields["occurred_at"].widget.attrs["max"] = (viewer.program.local() + dt.timedelta(minutes=10)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
         self.fields["mode"].error_messages["required"] = _("Choose how you met or talked.")
         self.supporters = {f"{SUPPORTER_PREFIX}{s.pk}": s for s in supporters}
         self.fields["supporters_present"] = ObjectMultipleChoiceField(

@@ -25,6 +25,7 @@ from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.selectors import participant_consents
+from port.core.time import today_in
 from port.outreach.models import EncounterItem
 from port.outreach.selectors import participant_supporters
 from port.participants import selectors
@@ -320,7 +321,7 @@ def _facts(
     aliases = sorted(str(a) for a in participant.aliases.all())
     phones = sorted(p.number for p in participant.phones.all())
     latest = summary.latest_overdose_at
-    latest_date = timezone.localtime(latest, zone).date() if latest else None
+    latest_date = today_in(zone, latest) if latest else None
     source_label = Source(summary.latest_source).label if summary.latest_source in Source.values else ""
     return [
         (

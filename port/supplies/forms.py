@@ -19,7 +19,6 @@ from port.supplies.selectors import (
     supply_items,
     transfer_sources,
 )
-from port.supplies.services import program_today
 
 MAX_QUANTITY = 100_000
 # Long enough for years of weekly figures, short enough to stay one readable page.
@@ -99,7 +98,7 @@ class ReceiveForm(forms.Form):
         self.fields["location"].queryset = stock_locations(viewer=viewer, active_only=True)
         self.fields["location"].error_messages.update(_choice_error(_("a location")))
         self.fields["expires_on"].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2027-03-31.")
-        self.today = program_today(viewer.program)
+        self.today = viewer.program.today()
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -43,7 +43,6 @@ from port.supplies.selectors import (
 from port.supplies.services import (
     StockRefused,
     may_transfer_from,
-    program_today,
     stock_receive_delivery,
     stock_transfer,
     stock_write_off,
@@ -81,7 +80,7 @@ def _page_context(viewer: Membership, **context) -> dict:
 def inventory(request: HttpRequest) -> HttpResponse:
     """Stock per location and lot; the viewer's own bag or vehicle first; warnings at the top."""
     viewer = request.membership
-    today = program_today(viewer.program)
+    today = viewer.program.today()
     locations = list(stock_locations(viewer=viewer))
     filter_form = InventoryFilterForm(request.GET, locations=locations)
     filter_form.is_valid()
@@ -297,7 +296,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     """Kits given per week or month, per recipient type and per lot, for a date range."""
     viewer = request.membership
-    start, end = DistributionReportForm.default_range(program_today(viewer.program))
+    start, end = DistributionReportForm.default_range(viewer.program.today())
     query = request.GET.copy()
     for name, default in (("start", start.isoformat()), ("end", end.isoformat()), ("period", "month")):
         query.setdefault(name, default)
@@ -339,7 +338,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _page_context(
             viewer,
             lot=lot,
-            expiry=expiry_for(lot.expires_on, program_today(viewer.program)),
+            expiry=expiry_for(lot.expires_on, viewer.program.today()),
             balances=list(balances_for(viewer=viewer).filter(lot=lot)),
             summary=lot_summary(viewer=viewer, lot=lot),
             page=page,

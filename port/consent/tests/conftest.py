@@ -8,7 +8,6 @@ import zlib
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
 from port.accounts.models import Agency, AgencyKind, Membership
 from port.accounts.roles import Role
@@ -34,10 +33,6 @@ def png_bytes(width: int = 4, height: int = 2) -> bytes:
 
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
-
-
-def program_today(program) -> dt.date:
-    return timezone.localdate(timezone.now(), program.zone)
 
 
 @dataclass
@@ -116,5 +111,5 @@ def elements(**overrides) -> dict:
 def record(cast, participant: Participant, by: Membership | None = None, **overrides) -> Consent:
     values = elements(**overrides)
     if values["signed_on"] is TODAY:
-        values["signed_on"] = program_today(cast.program)
+        values["signed_on"] = cast.program.today()
     return consent_record(by=by or cast.peer, participant=participant, **values)

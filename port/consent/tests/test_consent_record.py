@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import consent_revoke
-from port.consent.tests.conftest import SIGNATURE, png_bytes, program_today, record
+from port.consent.tests.conftest import SIGNATURE, png_bytes, record
 from port.participants.models import Participant
 
 
@@ -22,7 +22,7 @@ def refused(cast, participant, **overrides) -> dict[str, list[str]]:
 
 
 def test_a_complete_disclosure_consent_is_recorded_with_every_element(cast, network, participant):
-    today = program_today(cast.program)
+    today = cast.program.today()
     consent = record(
         cast,
         participant,
@@ -185,19 +185,19 @@ def test_an_expiry_date_or_event_is_required(cast, network, participant):
     errors = refused(cast, participant, recipient_agency=network.treatment, expires_on=None, expiry_event="")
     assert "Give the date this consent expires, or the event that ends it" in errors["expires_on"][0]
     only_date = record(
-        cast, participant, recipient_agency=network.treatment, expiry_event="", expires_on=program_today(cast.program)
+        cast, participant, recipient_agency=network.treatment, expiry_event="", expires_on=cast.program.today()
     )
-    assert only_date.expires_on == program_today(cast.program)
+    assert only_date.expires_on == cast.program.today()
 
 
 def test_an_expiry_date_in_the_past_is_refused(cast, network, participant):
-    yesterday = program_today(cast.program) - dt.timedelta(days=1)
+    yesterday = cast.program.today() - dt.timedelta(days=1)
     errors = refused(cast, participant, recipient_agency=network.treatment, expires_on=yesterday)
     assert "The expiry date is in the past" in errors["expires_on"][0]
 
 
 def test_a_signature_date_in_the_future_is_refused(cast, network, participant):
-    tomorrow = program_today(cast.program) + dt.timedelta(days=1)
+    tomorrow = cast.program.today() + dt.timedelta(days=1)
     errors = refused(cast, participant, recipient_agency=network.treatment, signed_on=tomorrow)
     assert "in the future" in errors["signed_on"][0]
 

@@ -14,7 +14,7 @@ from port.participants.models import Participant
 from port.referrals.models import Referral
 from port.referrals.services import referral_assign
 from port.supplies.models import Lot, StockLocation, SupplyItem
-from port.supplies.services import program_today, stock_receive
+from port.supplies.services import stock_receive
 
 
 def assigned_referral(cast, *, days_ago: float = 0.5, peer: Membership | None = None, **person) -> Referral:
@@ -83,7 +83,7 @@ def stock(cast) -> Stock:
         pat_bag=StockLocation.objects.create(
             program=program, name="Pat's bag", kind=StockLocation.Kind.BAG, holder=cast.peer.user
         ),
-        today=program_today(program),
+        today=program.today(),
     )
 
 

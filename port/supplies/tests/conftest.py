@@ -12,7 +12,7 @@ from port.outreach.models import EncounterItem, Supporter
 from port.outreach.services import EncounterIn, ItemIn, encounter_record, supporter_save
 from port.participants.models import Participant
 from port.supplies.models import Lot, StockLocation, SupplyItem
-from port.supplies.services import program_today, stock_receive
+from port.supplies.services import stock_receive
 
 
 @dataclass
@@ -43,7 +43,7 @@ def stock(cast) -> Stock:
         quinn_bag=StockLocation.objects.create(
             program=program, name="Quinn's vehicle", kind=StockLocation.Kind.VEHICLE, holder=cast.peer2.user
         ),
-        today=program_today(program),
+        today=program.today(),
     )
 
 
