@@ -22,6 +22,7 @@ from port.audit import presenters
 from port.audit.models import AuditEvent, AuditParticipant, BreakGlassAccess
 from port.audit.selectors import participant_record_ids
 from port.audit.services import audit_record
+from port.core.csv import csv_response
 from port.participants.models import Participant
 
 
@@ -133,12 +134,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         membership = getattr(request, "membership", None)
         zone = membership.program.zone if membership is not None else dt.UTC
         rows = presenters.event_csv_rows(events.iterator(chunk_size=2000), zone=zone)
-        response = StreamingHttpResponse(
-            (line.encode() for line in presenters.csv_lines(presenters.event_csv_header(), rows)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="audit-entries.csv"'
-        return response
+        return csv_response("audit-entries.csv", presenters.event_csv_header(), rows)
 
 
 @admin.register(BreakGlassAccess, site=admin_site)

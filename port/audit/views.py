@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -30,6 +30,7 @@ from port.audit.selectors import (
     trail_of_user,
 )
 from port.audit.services import ReviewRefused, audit_record, break_glass_review
+from port.core.csv import csv_response
 from port.participants.models import Participant
 from port.participants.selectors import participant_get
 
@@ -43,12 +44,6 @@ reads_trail = membership_required(TRAIL_ROLES)
 
 def _page_context(viewer: Membership, **context) -> dict:
     return {"nav_active": "audit", "time_zone": viewer.program.time_zone, **context}
-
-
-def _csv_response(lines, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse((line.encode() for line in lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # ---- the hub ----
@@ -115,9 +110,7 @@ def participant_trail_csv(request: HttpRequest, public_id) -> HttpResponse:
         note=f"audit trail of a participant, CSV, {events.count()} entries",
     )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(
-        presenters.csv_lines(presenters.event_csv_header(), rows), f"audit-participant-{participant.public_id}.csv"
-    )
+    return csv_response(f"audit-participant-{participant.public_id}.csv", presenters.event_csv_header(), rows)
 
 
 # ---- what did this person see and do ----
@@ -184,9 +177,7 @@ def user_trail_csv(request: HttpRequest) -> HttpResponse:
         note=f"audit trail of a user, CSV, {start} to {end}, {events.count()} entries",
     )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(
-        presenters.csv_lines(presenters.event_csv_header(), rows), f"audit-user-{person.pk}-{start}-{end}.csv"
-    )
+    return csv_response(f"audit-user-{person.pk}-{start}-{end}.csv", presenters.event_csv_header(), rows)
 
 
 # ---- break-the-glass reviews ----
@@ -285,6 +276,4 @@ def break_glass_csv(request: HttpRequest) -> HttpResponse:
         note=f"break-the-glass accesses, CSV, {accesses.count()} rows",
     )
     rows = presenters.break_glass_csv_rows(accesses.iterator(chunk_size=EXPORT_CHUNK), viewer=viewer)
-    return _csv_response(
-        presenters.csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{viewer.program.today()}.csv"
-    )
+    return csv_response(f"break-the-glass-{viewer.program.today()}.csv", presenters.break_glass_csv_header(), rows)

@@ -6,8 +6,6 @@ show only participants handed off to their agency under a consent in force; anyt
 """
 
 import base64
-import csv
-import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,7 +20,6 @@ from port.accounts.access import membership_required
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
-from port.audit.presenters import csv_safe
 from port.consent import selectors
 from port.consent.documents import blank_document, consent_document, standard_revocation_statement
 from port.consent.forms import ConsentForm, HandoffForm, RevokeForm
@@ -30,8 +27,8 @@ from port.consent.gate import NOTICE_2_32, DisclosureRefused, disclose
 from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
 from port.consent.services import PNG_DATA_URL_PREFIX, consent_check, consent_record, consent_revoke
 from port.consent.wording import DEFAULT_PURPOSES, LANGUAGES, TPO_RECIPIENT_CLASS
+from port.core.csv import csv_response
 from port.participants.selectors import participant_get
-from port.referrals.views.imports import CSV_DOWNLOAD_ENCODING
 
 team_only = membership_required(TEAM_ROLES)
 providers_only = membership_required([Role.PROVIDER])
@@ -391,31 +388,26 @@ def accounting_csv(request: HttpRequest, public_id) -> HttpResponse:
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, CSV"
     )
-    zone = request.membership.program.zone
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
-        ["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose", "Disclosed by"]
-    )
+    program = request.membership.program
+    header = ["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose", "Disclosed by"]
+    rows = []
     for disclosure in disclosures:
         row = _accounting_row(disclosure)
-        writer.writerow(
+        rows.append(
             [
-                timezone.localtime(disclosure.disclosed_at, zone).strftime("%Y-%m-%d %H:%M %Z"),
+                program.local(disclosure.disclosed_at).strftime("%Y-%m-%d %H:%M %Z"),
                 "; ".join(row["what"]),
-                csv_safe(row["recipient"]),
-                str(row["channel"]),
-                str(row["consent_label"]),
+                row["recipient"],
+                row["channel"],
+                row["consent_label"],
                 disclosure.consent.signed_on.isoformat(),
-                str(disclosure.consent.public_id),
-                csv_safe(disclosure.purpose),
-                csv_safe(row["by"]),
+                disclosure.consent.public_id,
+                disclosure.purpose,
+                row["by"],
             ]
         )
-    response = HttpResponse(buffer.getvalue().encode(CSV_DOWNLOAD_ENCODING), content_type="text/csv; charset=utf-8")
     # The participant's public id, never their name, in the file name.
-    response["Content-Disposition"] = f'attachment; filename="disclosures-{participant.public_id}.csv"'
-    return response
+    return csv_response(f"disclosures-{participant.public_id}.csv", header, rows)
 
 
 # ---- service providers ----

@@ -38,8 +38,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from port.accounts.models import Agency, Membership
 from port.accounts.roles import IMPORTING_ROLES, PARTNER_ROLES, Role
 from port.audit.models import AuditEvent
-from port.audit.presenters import csv_unquote
 from port.audit.services import audit_record
+from port.core.csv import csv_unquote
 from port.referrals.intake import (
     IntakeRejected,
     OverdoseDetails,
