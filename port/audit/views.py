@@ -6,7 +6,6 @@ and downloading one are audited like any other read and export. Nothing here cha
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +30,7 @@ from port.audit.selectors import (
 )
 from port.audit.services import ReviewRefused, audit_record, break_glass_review
 from port.core.csv import csv_response
+from port.core.pagination import page_of
 from port.participants.models import Participant
 from port.participants.selectors import participant_get
 
@@ -77,9 +77,7 @@ def _participant(viewer: Membership, public_id) -> Participant:
 def participant_trail(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
-    page = Paginator(trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE)
     events = list(page.object_list)
     audit_record(
         action=AuditEvent.Action.LIST,
@@ -130,7 +128,7 @@ def user_trail(request: HttpRequest) -> HttpResponse:
     form = UserTrailForm(request.GET if "user" in request.GET else None, viewer=viewer, today=viewer.program.today())
     page, entries = None, None
     if form.is_bound and form.is_valid():
-        page = Paginator(_user_trail_events(viewer, form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(request, _user_trail_events(viewer, form.cleaned_data), PAGE_SIZE)
         events = list(page.object_list)
         named = participants_named(viewer=viewer, ids=presenters.participant_ids_shown(events))
         entries = presenters.trail_entries(events, named=named)
@@ -193,7 +191,7 @@ def _named_in(viewer: Membership, accesses) -> list[int]:
 @reads_trail
 def break_glass_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(break_glass_accesses(viewer=viewer), BREAK_GLASS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, break_glass_accesses(viewer=viewer), BREAK_GLASS_PAGE_SIZE)
     accesses = list(page.object_list)
     audit_record(
         action=AuditEvent.Action.LIST,

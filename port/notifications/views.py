@@ -1,7 +1,6 @@
 """The signed-in person's notices (deadline warnings), newest first, and marking them read."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from port.accounts.access import membership_required
 from port.accounts.roles import TEAM_ROLES
+from port.core.pagination import page_of
 from port.notifications.selectors import notice_get, notices_for, notices_named
 from port.notifications.services import notices_mark_read
 
@@ -23,7 +23,7 @@ team_only = membership_required(TEAM_ROLES)
 @team_only
 def notice_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(notices_for(viewer=viewer), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, notices_for(viewer=viewer), PAGE_SIZE)
     return render(
         request,
         "notifications/list.html",

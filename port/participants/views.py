@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -25,6 +24,7 @@ from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.selectors import participant_consents
+from port.core.pagination import page_of
 from port.core.time import today_in
 from port.outreach.models import EncounterItem
 from port.outreach.selectors import participant_supporters
@@ -365,9 +365,7 @@ def _compare(viewer: Membership, left: tuple[Participant, str], right: tuple[Par
 @team_only
 def review_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(selectors.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE)
     candidates = list(page.object_list)
     if candidates:
         audit_record(

@@ -5,7 +5,6 @@ refused change is shown on the form with everything entered kept."""
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.core.pagination import page_of
 from port.supplies.forms import (
     DistributionReportForm,
     InventoryFilterForm,
@@ -274,9 +274,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     submitted.is_valid()
     for message in submitted.ignored():
         messages.warning(request, message)
-    page = Paginator(movements_for(viewer=viewer, filters=submitted.ledger_filters()), LEDGER_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, movements_for(viewer=viewer, filters=submitted.ledger_filters()), LEDGER_PAGE_SIZE)
     return render(
         request,
         "supplies/ledger.html",
@@ -321,7 +319,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     lot = lot_get(viewer=viewer, pk=pk)
     zone = viewer.program.zone
-    page = Paginator(lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE)
     rows = lot_distribution_rows(page.object_list, zone)
     if rows:
         audit_record(

@@ -346,7 +346,8 @@ def test_the_rejected_rows_download_has_original_values_row_numbers_and_problems
 
     # Corrected, the download can be uploaded again as it is.
     fixed = (
-        download_body(response).decode("utf-8-sig")
+        download_body(response)
+        .decode("utf-8-sig")
         .replace(",soon,", ",high,")
         .replace(
             "ED-0002,emergency_department,2025-03-01 08:00,Person2,Example,,",

@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from port.accounts.access import membership_required
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
+from port.core.pagination import page_of
 from port.outreach.selectors import referral_outreach_summary
 from port.participants.normalize import format_phone
 from port.referrals.clock import describe_time_left, time_left
@@ -128,7 +128,7 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
     filtering = bool(submitted.valid_values())
 
     queue = referral_queue(viewer=viewer, filters=filters, mine=mine, now=now)
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queue, PAGE_SIZE)
     options = AssigneeOptions(members)
     rows = [
         QueueRow(referral, clock_for(referral, now), options.for_assignee(referral.assigned_to_id))
