@@ -7,40 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-# Query parameters that name no one (pages, cursors, filters by code or id, dates): the only ones a link
-# back after signing in (`next`) keeps. Anything else, such as a search's `q`, may carry a name, and a
-# URL ends up in browser history, proxy logs and the sign-in page's own address.
-IDENTITY_FREE_PARAMETERS = frozenset(
-    {
-        "page",
-        "before",
-        "status",
-        "source",
-        "acuity",
-        "assigned",
-        "overdue",
-        "mode",
-        "attempt",
-        "language",
-        "location",
-        "item",
-        "lot",
-        "kind",
-        "user",
-        "start",
-        "end",
-    }
-)
-
-
-def return_path(request: HttpRequest) -> str:
-    """Where to come back to after signing in or giving a code: this path, with only the query parameters
-    known to carry no identity."""
-    query = request.GET.copy()
-    for name in list(query):
-        if name not in IDENTITY_FREE_PARAMETERS:
-            del query[name]
-    return f"{request.path}?{query.urlencode()}" if query else request.path
+from port.core.redirects import return_path
 
 
 def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.core.redirects import safe_next
 from port.outreach import selectors
 from port.outreach.forms import (
     AddendumForm,
@@ -48,16 +49,6 @@ from port.supplies.services import StockRefused
 team_only = membership_required(TEAM_ROLES)
 # After these, the next thing to record is the conversation itself.
 GO_TO_ENCOUNTER = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.REACHED_SUPPORTER})
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to (a path on this site only)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _nav(viewer: Membership) -> str:
@@ -429,7 +420,7 @@ def _supporter_form_page(
 def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
-    next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
+    next_url = safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
     if request.method == "POST":
         form = SupporterForm(request.POST)
         if form.is_valid():
@@ -451,7 +442,7 @@ def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     supporter = selectors.supporter_get(viewer=viewer, pk=pk)
     participant = supporter.participant
-    next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
+    next_url = safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
     if request.method == "POST":
         form = SupporterForm(request.POST)
         if form.is_valid():

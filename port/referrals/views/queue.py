@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +16,7 @@ from port.accounts.access import membership_required
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.core.pagination import page_of
+from port.core.redirects import safe_next
 from port.outreach.selectors import referral_outreach_summary
 from port.participants.normalize import format_phone
 from port.referrals.clock import describe_time_left, time_left
@@ -93,16 +93,6 @@ class AssigneeOptions:
                 ),
             )
         return self._by_assignee[user_id]
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to after a no-JavaScript POST: only a path on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _members_for(viewer: Membership) -> list[Membership]:
@@ -206,7 +196,7 @@ def assign(request: HttpRequest, public_id) -> HttpResponse:
                 ),
                 "members": members,
                 "can_assign": True,
-                "next": _safe_next(request, reverse("referrals:queue")),
+                "next": safe_next(request, reverse("referrals:queue")),
                 "row_error": error,
                 "row_success": success,
             },
@@ -215,7 +205,7 @@ def assign(request: HttpRequest, public_id) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, success)
-    return redirect(_safe_next(request, reverse("referrals:queue")))
+    return redirect(safe_next(request, reverse("referrals:queue")))
 
 
 @dataclass
