@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from port.accounts.roles import TEAM_ROLES
 from port.core.redirects import return_path
 
 
@@ -39,3 +40,7 @@ def membership_required(roles: Iterable[str]) -> Callable:
         return wrapper
 
     return decorator
+
+
+# The program's own team (admin, supervisor, peer): the views of participants' records and field work.
+team_only = membership_required(TEAM_ROLES)

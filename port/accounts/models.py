@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.roles import AGENCY_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
+from port.core.names import display_name
 from port.core.time import local, today_in
 
 
@@ -19,7 +20,7 @@ class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, one per program."""
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name(self)
 
 
 def validate_time_zone(value: str) -> None:

@@ -14,6 +14,7 @@ from port.accounts.models import Membership
 from port.audit.chain import GENESIS, entry_hash
 from port.audit.context import current_origin, normalize_ip
 from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant, BreakGlassAccess
+from port.core.names import display_name
 
 REVIEW_NOTE_MAX = 500
 
@@ -113,8 +114,7 @@ def break_glass_review(*, access: BreakGlassAccess, by: Membership, note: str) -
         locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
         if locked.reviewed_at is not None:
             raise ReviewRefused(
-                _("This access was already reviewed, by %(name)s.")
-                % {"name": locked.reviewed_by.get_full_name() or locked.reviewed_by.get_username()}
+                _("This access was already reviewed, by %(name)s.") % {"name": display_name(locked.reviewed_by)}
             )
         if locked.user_id == by.user_id:
             raise ReviewRefused(

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.models import Membership
-from port.accounts.roles import TEAM_ROLES, Role
+from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.consent import selectors
 from port.consent.documents import blank_document, consent_document, standard_revocation_statement
@@ -28,9 +28,9 @@ from port.consent.models import Consent, ConsentKind, Disclosure, InformationCat
 from port.consent.services import PNG_DATA_URL_PREFIX, consent_check, consent_record, consent_revoke
 from port.consent.wording import DEFAULT_PURPOSES, LANGUAGES, TPO_RECIPIENT_CLASS
 from port.core.csv import csv_response
+from port.core.names import display_name
 from port.participants.selectors import participant_get
 
-team_only = membership_required(TEAM_ROLES)
 providers_only = membership_required([Role.PROVIDER])
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
 any_member = membership_required(Role.values)
@@ -368,7 +368,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
     recipient = disclosure.recipient_agency.name
     if disclosure.recipient_user_id:
         user = disclosure.recipient_user
-        recipient = f"{recipient} ({user.get_full_name() or user.get_username()})"
+        recipient = f"{recipient} ({display_name(user)})"
     by = disclosure.disclosed_by
     return {
         "disclosure": disclosure,
@@ -377,7 +377,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
         "channel": Disclosure.Channel(disclosure.channel).label,
         "consent": disclosure.consent,
         "consent_label": ConsentKind(disclosure.consent.kind).label,
-        "by": (by.get_full_name() or by.get_username()) if by else "",
+        "by": display_name(by),
     }
 
 

@@ -8,15 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from port.accounts.access import membership_required
-from port.accounts.roles import TEAM_ROLES
+from port.accounts.access import team_only
 from port.core.pagination import page_of
 from port.notifications.selectors import notice_get, notices_for, notices_named
 from port.notifications.services import notices_mark_read
 
 PAGE_SIZE = 50
-
-team_only = membership_required(TEAM_ROLES)
 
 
 @require_GET

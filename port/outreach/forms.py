@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import FieldVisibility, Membership
 from port.accounts.visibility import can_see
+from port.core.names import display_name
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
@@ -37,10 +38,6 @@ TAUGHT_KINDS = (
     EncounterItem.Kind.SAFER_USE_EDUCATION,
     EncounterItem.Kind.SYRINGE_SERVICES_INFO,
 )
-
-
-def person_label(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def supporter_label(supporter: Supporter) -> str:
@@ -110,7 +107,7 @@ class TeamFieldsMixin:
             users.insert(0, viewer.user)
 
         def label(user) -> str:
-            name = person_label(user)
+            name = display_name(user)
             return _("%(name)s (you)") % {"name": name} if user.pk == viewer.user_id else name
 
         self.fields["team_users"] = ObjectMultipleChoiceField(

@@ -13,9 +13,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import team_only
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.accounts.roles import SUPERVISING_ROLES
 from port.core.redirects import safe_next
 from port.outreach import selectors
 from port.outreach.forms import (
@@ -46,7 +46,6 @@ from port.referrals.selectors import referral_get
 from port.referrals.services import ReferralChangeRefused, attempt_policy_text, referral_transition
 from port.supplies.services import StockRefused
 
-team_only = membership_required(TEAM_ROLES)
 # After these, the next thing to record is the conversation itself.
 GO_TO_ENCOUNTER = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.REACHED_SUPPORTER})
 

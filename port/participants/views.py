@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.models import Membership
-from port.accounts.roles import TEAM_ROLES, Role
+from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.selectors import participant_consents
@@ -37,7 +37,6 @@ from port.participants.services import match_candidate_dismiss, match_candidate_
 from port.referrals.clock import describe_time_left, time_left
 from port.referrals.models import ClosingReason, Source
 
-team_only = membership_required(TEAM_ROLES)
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
 any_member = membership_required(Role.values)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import Membership
 from port.accounts.roles import Role
+from port.core.names import display_name
 from port.supplies.models import Lot, StockLocation, StockMovement
 from port.supplies.selectors import (
     LedgerFilters,
@@ -27,7 +28,7 @@ MAX_REPORT_DAYS = 5 * 366
 
 def location_label(location: StockLocation) -> str:
     if location.holder_id and location.kind != StockLocation.Kind.OFFICE:
-        holder = location.holder.get_full_name() or location.holder.get_username()
+        holder = display_name(location.holder)
         return _("%(name)s (%(holder)s)") % {"name": location.name, "holder": holder}
     return location.name
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.accounts.roles import SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.core.pagination import page_of
@@ -76,7 +76,7 @@ def _page_context(viewer: Membership, **context) -> dict:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def inventory(request: HttpRequest) -> HttpResponse:
     """Stock per location and lot; the viewer's own bag or vehicle first; warnings at the top."""
     viewer = request.membership
@@ -182,7 +182,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@membership_required(TEAM_ROLES)
+@team_only
 def transfer(request: HttpRequest) -> HttpResponse:
     """Move stock between locations, e.g. from the office into a peer's bag."""
     viewer = request.membership
@@ -266,7 +266,7 @@ def write_off(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def ledger(request: HttpRequest) -> HttpResponse:
     """Every stock change, newest first."""
     viewer = request.membership
@@ -290,7 +290,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def report(request: HttpRequest) -> HttpResponse:
     """Kits given per week or month, per recipient type and per lot, for a date range."""
     viewer = request.membership
@@ -313,7 +313,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
     viewer = request.membership

@@ -12,9 +12,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
+from port.accounts.roles import SUPERVISING_ROLES, Role
+from port.core.names import display_name
 from port.core.pagination import page_of
 from port.core.redirects import safe_next
 from port.outreach.selectors import referral_outreach_summary
@@ -152,7 +153,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def my_queue(request: HttpRequest) -> HttpResponse:
     """The open referrals assigned to the person signed in, in the same order."""
     return _queue_page(request, mine=True)
@@ -226,7 +227,7 @@ def _history(referral: Referral) -> list[HistoryEntry]:
     assignee = None
     for change in referral.changes.select_related("changed_by", "assigned_to"):
         if change.changed_by:
-            who = change.changed_by.get_full_name() or change.changed_by.get_username()
+            who = display_name(change.changed_by)
         elif referral.referring_agency:
             who = referral.referring_agency.name
         else:
@@ -318,7 +319,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_POST
-@membership_required(TEAM_ROLES)
+@team_only
 def transition(request: HttpRequest, public_id) -> HttpResponse:
     """Move a referral to its next status; the service says no, in words, to anything else."""
     viewer = request.membership
