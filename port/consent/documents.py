@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from port.accounts.models import Program
 from port.consent.gate import NOTICE_2_32
-from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
+from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, InformationCategory, SignatureMethod
 from port.consent.wording import (
     CATEGORY_LABELS,
     DEFAULT_PURPOSES,
@@ -20,8 +20,6 @@ from port.consent.wording import (
     TPO_RECIPIENT_CLASS,
     long_date,
 )
-
-DISCLOSING_KINDS = (ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from port.accounts.models import Agency, AgencyKind, Membership
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
+from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, Disclosure, InformationCategory
 from port.participants.models import Participant
 
 # 42 CFR 2.32(a)(1), as amended in 2024: the notice to accompany each disclosure made with consent.
@@ -36,8 +36,6 @@ NOTICE_2_32 = (
 
 # Agencies that may receive under a treatment, payment and operations consent's class of recipients.
 TPO_AGENCY_KINDS = frozenset({AgencyKind.TREATMENT, AgencyKind.EMERGENCY_DEPARTMENT, AgencyKind.RECOVERY})
-# Consent kinds that permit disclosure outside the team.
-DISCLOSING_KINDS = (ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES)
 
 
 class DisclosureRefused(Exception):
@@ -49,8 +47,8 @@ def consent_covering(*, participant: Participant, recipient: Agency, categories:
     wanted = set(categories)
     today = participant.program.today()
     candidates = (
-        Consent.objects.filter(participant=participant, kind__in=DISCLOSING_KINDS, revoked_at__isnull=True)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        Consent.objects.in_force(today)
+        .filter(participant=participant, kind__in=DISCLOSING_KINDS)
         .filter(Q(recipient_agency=recipient) | Q(kind=ConsentKind.TPO, recipient_agency__isnull=True))
         .select_related("program")
         .order_by("-recorded_at")

@@ -22,7 +22,14 @@ from port.accounts.visibility import can_see
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.gate import TPO_AGENCY_KINDS, DisclosureRefused, disclose
-from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
+from port.consent.models import (
+    DISCLOSING_KINDS,
+    Consent,
+    ConsentKind,
+    Disclosure,
+    InformationCategory,
+    in_force_q,
+)
 from port.outreach.models import ContactAttempt, Encounter, EncounterAddendum, EncounterItem, StageOfChange
 from port.participants.models import Participant
 from port.participants.normalize import format_phone
@@ -347,10 +354,9 @@ def _active_handoffs(viewer: Membership) -> QuerySet[Disclosure]:
         program_id=viewer.program_id,
         recipient_agency_id=viewer.agency_id,
         channel=Disclosure.Channel.HANDOFF,
-        consent__revoked_at__isnull=True,
-        consent__kind__in=(ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES),
+        consent__kind__in=DISCLOSING_KINDS,
         participant__merged_into__isnull=True,
-    ).filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=viewer.program.today()))
+    ).filter(in_force_q(viewer.program.today(), prefix="consent__"))
 
 
 @dataclass

@@ -14,6 +14,10 @@ from port.consent.tests.conftest import SIGNATURE, png_bytes, record
 from port.participants.models import Participant
 
 
+def in_force(consent: Consent) -> bool:
+    return Consent.objects.in_force(consent.program.today()).filter(pk=consent.pk).exists()
+
+
 def refused(cast, participant, **overrides) -> dict[str, list[str]]:
     with pytest.raises(ValidationError) as caught:
         record(cast, participant, **overrides)
@@ -43,7 +47,7 @@ def test_a_complete_disclosure_consent_is_recorded_with_every_element(cast, netw
     assert consent.signature_method == SignatureMethod.DRAWN and consent.signature_image == SIGNATURE
     assert consent.signed_on == today and consent.language == "es"
     assert (consent.signed_by_name, consent.signer_authority) == ("Lee Whitfield", "Legal guardian")
-    assert consent.recorded_by == cast.peer.user and consent.is_active()
+    assert consent.recorded_by == cast.peer.user and in_force(consent)
 
 
 def test_recording_a_consent_is_audited_without_free_text_or_the_signature(cast, network, participant):
@@ -279,7 +283,7 @@ def test_revoking_takes_effect_at_once_and_is_audited(cast, network, participant
     consent = record(cast, participant, recipient_agency=network.treatment)
     revoked = consent_revoke(by=cast.peer2, consent=consent, note="Told Quinn by phone")
     assert revoked.revoked_at is not None and revoked.revoked_by == cast.peer2.user
-    assert revoked.revocation_note == "Told Quinn by phone" and not revoked.is_active()
+    assert revoked.revocation_note == "Told Quinn by phone" and not in_force(revoked)
     event = AuditEvent.objects.get(action=AuditEvent.Action.UPDATE, target_type="consent.consent")
     assert event.participant_ids == [participant.pk] and event.changes["revoked_at"][0] is None
 

@@ -244,7 +244,10 @@ def test_the_demo_provider_sees_the_one_participant_handed_off_to_them(demo, db)
     participant = shared[0].participant
     handoff = Disclosure.objects.get(program=demo, channel=Disclosure.Channel.HANDOFF)
     assert (handoff.participant, handoff.recipient_agency) == (participant, provider.agency)
-    assert handoff.consent.kind == ConsentKind.DISCLOSURE and handoff.consent.is_active()
+    assert (
+        handoff.consent.kind == ConsentKind.DISCLOSURE
+        and Consent.objects.in_force(demo.today()).filter(pk=handoff.consent.pk).exists()
+    )
     assert handoff.disclosed_by_id in set(
         Membership.objects.filter(program=demo, role__in=TEAM_ROLES).values_list("user_id", flat=True)
     )
