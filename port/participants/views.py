@@ -34,7 +34,7 @@ from port.participants.forms import KeepRecordForm, ParticipantSearchForm, Revie
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import format_phone, normalize_name
 from port.participants.services import match_candidate_dismiss, match_candidate_merge, participant_merge
-from port.referrals.clock import describe_time_left, time_left
+from port.referrals.clock import contact_clock
 from port.referrals.models import ClosingReason, Source
 
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
@@ -251,12 +251,12 @@ def _timeline_entry(event: selectors.TimelineEvent, *, zone: ZoneInfo, now: dt.d
     if event.kind == selectors.EventKind.REFERRAL:
         referral = event.record
         occurred = referral.overdose_event.occurred_at
-        left = time_left(referral.contact_deadline, now)
+        clock = contact_clock(referral, now)
         entry.clock = ReferralClock(
-            deadline=timezone.localtime(referral.contact_deadline, zone),
+            deadline=clock.deadline,
             occurred_at=timezone.localtime(occurred, zone) if occurred else None,
-            text=describe_time_left(left) if referral.clock_running else "",
-            overdue=referral.clock_running and left < dt.timedelta(0),
+            text=clock.text if clock.running else "",
+            overdue=clock.overdue,
         )
     elif event.kind == selectors.EventKind.CHANGE:
         reason = event.record.reason

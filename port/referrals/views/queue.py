@@ -20,7 +20,7 @@ from port.core.pagination import page_of
 from port.core.redirects import safe_next
 from port.outreach.selectors import referral_outreach_summary
 from port.participants.normalize import format_phone
-from port.referrals.clock import describe_time_left, time_left
+from port.referrals.clock import ContactClock, contact_clock
 from port.referrals.forms_queue import (
     AssignForm,
     CloseReferralForm,
@@ -34,40 +34,12 @@ from port.referrals.services import ALLOWED_TRANSITIONS, ReferralChangeRefused, 
 from port.supplies.selectors import inventory_warnings
 
 PAGE_SIZE = 50
-# Under this much time left, a running clock is "due soon".
-DUE_SOON = dt.timedelta(hours=6)
-
-
-@dataclass
-class Clock:
-    """How a referral's contact clock reads right now, in words and in the program's time zone."""
-
-    deadline: dt.datetime
-    text: str
-    badge: str
-    running: bool
-
-
-def clock_for(referral: Referral, now: dt.datetime) -> Clock:
-    deadline = timezone.localtime(referral.contact_deadline, referral.program.zone)
-    if referral.status == Status.REACHED:
-        return Clock(deadline, _("Reached"), "badge-neutral", running=False)
-    if not referral.clock_running:
-        return Clock(deadline, referral.get_status_display(), "badge-neutral", running=False)
-    left = time_left(referral.contact_deadline, now)
-    if left < dt.timedelta(0):
-        badge = "badge-overdue"
-    elif left < DUE_SOON:
-        badge = "badge-due-soon"
-    else:
-        badge = "badge-ok"
-    return Clock(deadline, describe_time_left(left), badge, running=True)
 
 
 @dataclass
 class QueueRow:
     referral: Referral
-    clock: Clock
+    clock: ContactClock
     assignee_options: str = ""
 
 
@@ -122,7 +94,7 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
     page = page_of(request, queue, PAGE_SIZE)
     options = AssigneeOptions(members)
     rows = [
-        QueueRow(referral, clock_for(referral, now), options.for_assignee(referral.assigned_to_id))
+        QueueRow(referral, contact_clock(referral, now), options.for_assignee(referral.assigned_to_id))
         for referral in page.object_list
     ]
     audit_list_read(viewer=viewer, referrals=[row.referral for row in rows], note="my queue" if mine else "queue")
@@ -192,7 +164,7 @@ def assign(request: HttpRequest, public_id) -> HttpResponse:
             {
                 "row": QueueRow(
                     referral,
-                    clock_for(referral, timezone.now()),
+                    contact_clock(referral, timezone.now()),
                     AssigneeOptions(members).for_assignee(referral.assigned_to_id),
                 ),
                 "members": members,
@@ -298,7 +270,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
             "participant": referral.participant,
             "phones": [(phone.number, format_phone(phone.number)) for phone in referral.participant.phones.all()],
             "event": referral.overdose_event,
-            "clock": clock_for(referral, timezone.now()),
+            "clock": contact_clock(referral, timezone.now()),
             "received_at": timezone.localtime(referral.received_at, zone),
             "available_from": timezone.localtime(referral.available_from, zone) if referral.available_from else None,
             "occurred_at": (
