@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -47,7 +48,7 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     """Django's login_required, with a `next` that carries no identity (see return_path)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(return_path(request))
         return view(request, *args, **kwargs)
@@ -55,13 +56,15 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def membership_required(roles: Iterable[str]) -> Callable:
+def membership_required(
+    roles: Iterable[str],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Require a signed-in user acting in a program with one of `roles`; others get 403."""
     allowed = frozenset(roles)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(return_path(request))
             membership = getattr(request, "membership", None)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.audit import presenters
 from port.audit.forms import BreakGlassReviewForm, UserTrailForm
@@ -61,7 +62,7 @@ def _csv_response(lines, filename: str) -> StreamingHttpResponse:
 
 @require_GET
 @reads_trail
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     return render(
         request,
@@ -84,7 +85,7 @@ def _participant(viewer: Membership, public_id) -> Participant:
 
 @require_GET
 @reads_trail
-def participant_trail(request: HttpRequest, public_id) -> HttpResponse:
+def participant_trail(request: MemberRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     page = Paginator(trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE).get_page(
@@ -108,7 +109,7 @@ def participant_trail(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def participant_trail_csv(request: HttpRequest, public_id) -> HttpResponse:
+def participant_trail_csv(request: MemberRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     events = trail_of_participant(viewer=viewer, participant=participant)
@@ -137,7 +138,7 @@ def _user_trail_events(viewer: Membership, cleaned: dict):
 
 @require_GET
 @reads_trail
-def user_trail(request: HttpRequest) -> HttpResponse:
+def user_trail(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     form = UserTrailForm(request.GET if "user" in request.GET else None, viewer=viewer, today=_today(viewer))
     page, entries = None, None
@@ -170,7 +171,7 @@ def user_trail(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def user_trail_csv(request: HttpRequest) -> HttpResponse:
+def user_trail_csv(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     form = UserTrailForm(request.GET, viewer=viewer, today=_today(viewer))
     if not form.is_valid():
@@ -205,7 +206,7 @@ def _named_in(viewer: Membership, accesses) -> list[int]:
 
 @require_GET
 @reads_trail
-def break_glass_list(request: HttpRequest) -> HttpResponse:
+def break_glass_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     page = Paginator(break_glass_accesses(viewer=viewer), BREAK_GLASS_PAGE_SIZE).get_page(request.GET.get("page"))
     accesses = list(page.object_list)
@@ -226,7 +227,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @reads_trail
-def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def break_glass_detail(request: MemberRequest, pk: int) -> HttpResponse:
     """One break-the-glass access, its entries in the trail, and the review form."""
     viewer = request.membership
     access = break_glass_get(viewer=viewer, pk=pk)
@@ -277,7 +278,7 @@ def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def break_glass_csv(request: HttpRequest) -> HttpResponse:
+def break_glass_csv(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     accesses = break_glass_accesses(viewer=viewer)
     audit_record(

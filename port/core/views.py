@@ -6,12 +6,13 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from port.accounts.access import login_required
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.roles import PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.core.aggregates import SMALL_CELL, program_figures
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Send each role to the page it starts its day on; an analyst's is this page: the program's
     de-identified figures."""
     membership = request.membership

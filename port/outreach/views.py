@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
 from port.outreach import selectors
@@ -80,7 +81,7 @@ def _attempt_blocked(referral: Referral) -> str:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
+def attempt_new(request: MemberRequest, public_id) -> HttpResponse:
     """Log one try to reach the person: when, who went, how, where, what happened."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the program's team
@@ -148,7 +149,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def close_unable_to_reach(request: HttpRequest, public_id) -> HttpResponse:
+def close_unable_to_reach(request: MemberRequest, public_id) -> HttpResponse:
     """Closing as unable to reach, confirmed first: the page says what the attempt policy asks and how far
     along the referral is; before it is used up only a supervisor may close, with a reason. Every way to
     close as unable to reach (the outreach panel's offer, the status form's reasons) comes here."""
@@ -209,7 +210,7 @@ def _encounter_initial(attempt: ContactAttempt | None) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
+def encounter_new(request: MemberRequest, public_id) -> HttpResponse:
     """Record a visit, call or text exchange that reached someone; after an attempt, prefilled from it."""
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 for others
@@ -269,7 +270,7 @@ def _items_by_kind(encounter: Encounter) -> tuple[list[EncounterItem], list[Enco
 
 
 def _encounter_page(
-    request: HttpRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
+    request: MemberRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
 ) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
@@ -296,14 +297,14 @@ def _encounter_page(
 
 @require_GET
 @team_only
-def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_detail(request: MemberRequest, pk: int) -> HttpResponse:
     encounter = selectors.encounter_get(viewer=request.membership, pk=pk)
     return _encounter_page(request, encounter)
 
 
 @require_POST
 @team_only
-def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_addendum(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     encounter = selectors.encounter_get(viewer=viewer, pk=pk, audit=False)
     form = AddendumForm(request.POST)
@@ -335,7 +336,7 @@ def _shown(form: EncounterEditForm, name: str, value) -> str:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     """Its author changes it within the edit period; a save over a newer save shows both versions."""
     viewer = request.membership
     encounter = selectors.encounter_get(viewer=viewer, pk=pk)
@@ -396,7 +397,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @team_only
-def supporter_list(request: HttpRequest, public_id) -> HttpResponse:
+def supporter_list(request: MemberRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     return render(
@@ -426,7 +427,7 @@ def _supporter_form_page(
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
+def supporter_new(request: MemberRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
@@ -447,7 +448,7 @@ def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def supporter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     supporter = selectors.supporter_get(viewer=viewer, pk=pk)
     participant = supporter.participant

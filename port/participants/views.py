@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
@@ -71,7 +72,7 @@ def _search_data(request: HttpRequest):
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def participant_search(request: HttpRequest) -> HttpResponse:
+def participant_search(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     form = ParticipantSearchForm(_search_data(request))
     results = None
@@ -127,7 +128,7 @@ class MergedAway(Http404):
 
 @require_GET
 @any_member
-def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
+def participant_detail(request: MemberRequest, public_id) -> HttpResponse:
     """The participant's page: who they are, what is due next, their supporters, and everything that
     happened with them, newest first, a page of the timeline at a time."""
     viewer = request.membership
@@ -170,7 +171,7 @@ def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
-def _break_glass_page(request: HttpRequest, participant: Participant) -> HttpResponse:
+def _break_glass_page(request: MemberRequest, participant: Participant) -> HttpResponse:
     """A record of another program, opened by breaking the glass: who the person is and their history,
     read only (no next actions, supporters, possible duplicates or links into that program's pages)."""
     grant = participant.break_glass
@@ -362,7 +363,7 @@ def _compare(viewer: Membership, left: tuple[Participant, str], right: tuple[Par
 
 @require_GET
 @team_only
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     page = Paginator(selectors.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -389,7 +390,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     candidate = selectors.match_candidate_get(viewer=viewer, pk=pk)
     earlier, newer = candidate.existing_participant, candidate.new_participant
@@ -454,7 +455,7 @@ def _live_of(*records: Participant) -> Participant | None:
 
 @require_http_methods(["GET", "POST"])
 @any_member
-def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
+def merge_choose(request: MemberRequest, public_id) -> HttpResponse:
     viewer = request.membership
     participant = selectors.participant_get(viewer=viewer, public_id=public_id)
     form = ParticipantSearchForm(_search_data(request))
@@ -482,7 +483,7 @@ def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @any_member
-def merge_confirm(request: HttpRequest, public_id, other_id) -> HttpResponse:
+def merge_confirm(request: MemberRequest, public_id, other_id) -> HttpResponse:
     viewer = request.membership
     try:
         participant = _live_record(viewer, public_id)

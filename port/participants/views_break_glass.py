@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.roles import SUPERVISING_ROLES
 from port.participants.break_glass import (
     BREAK_GLASS_MINUTES,
@@ -110,7 +111,7 @@ def _page(request: HttpRequest, form: BreakGlassForm, matches=None, status: int 
 
 @require_http_methods(["GET", "POST"])
 @supervisors_only
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: MemberRequest) -> HttpResponse:
     """The reason and the exact name and date of birth; on POST, the exact matches in other programs."""
     if request.method == "GET":
         return _page(request, BreakGlassForm())
@@ -127,7 +128,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @supervisors_only
-def break_glass_open_view(request: HttpRequest) -> HttpResponse:
+def break_glass_open_view(request: MemberRequest) -> HttpResponse:
     """Open one of the matches: a grant for BREAK_GLASS_MINUTES, then the record's page."""
     form = OpenForm(request.POST)
     if not form.is_valid():

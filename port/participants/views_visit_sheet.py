@@ -1,18 +1,19 @@
 """The EMS/fire partner's pages: the people they recently went to see with the team, and each one's visit
 sheet (port.participants.visit_sheet). Everyone else: 403 for the list, 404 for a sheet."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.roles import Role
 from port.participants.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get, visits_list
 
 
 @require_GET
 @membership_required({Role.FIRST_RESPONDER})
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "participants/visits.html",
@@ -26,7 +27,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @membership_required(Role.values)  # the selector answers 404 to anyone who did not go on a visit
-def visit_sheet(request: HttpRequest, public_id) -> HttpResponse:
+def visit_sheet(request: MemberRequest, public_id) -> HttpResponse:
     sheet = visit_sheet_get(viewer=request.membership, public_id=public_id)
     return render(
         request,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.outreach.selectors import referral_outreach_summary
@@ -110,7 +111,7 @@ def _members_for(viewer: Membership) -> list[Membership]:
     return list(assignable_members(viewer=viewer))
 
 
-def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
+def _queue_page(request: MemberRequest, *, mine: bool) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
     can_assign = viewer.role in SUPERVISING_ROLES
@@ -156,21 +157,21 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
 
 @require_GET
 @membership_required(SUPERVISING_ROLES)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: MemberRequest) -> HttpResponse:
     """Every open referral of the program, overdue first, then by deadline."""
     return _queue_page(request, mine=False)
 
 
 @require_GET
 @membership_required(TEAM_ROLES)
-def my_queue(request: HttpRequest) -> HttpResponse:
+def my_queue(request: MemberRequest) -> HttpResponse:
     """The open referrals assigned to the person signed in, in the same order."""
     return _queue_page(request, mine=True)
 
 
 @require_POST
 @membership_required(SUPERVISING_ROLES)
-def assign(request: HttpRequest, public_id) -> HttpResponse:
+def assign(request: MemberRequest, public_id) -> HttpResponse:
     """Assign or re-assign in one action: htmx gets the row back, a plain form post is redirected."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
@@ -278,7 +279,7 @@ def _may_close(viewer: Membership, referral: Referral) -> bool:
 
 @require_GET
 @membership_required(Role.values)
-def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
+def referral_detail(request: MemberRequest, public_id) -> HttpResponse:
     """One referral: the person, the overdose, the clock, its history and what can happen next."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # 404 for anyone outside the team
@@ -329,7 +330,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @membership_required(TEAM_ROLES)
-def transition(request: HttpRequest, public_id) -> HttpResponse:
+def transition(request: MemberRequest, public_id) -> HttpResponse:
     """Move a referral to its next status; the service says no, in words, to anything else."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
