@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 BENCH_DATABASE = "port_bench"
@@ -66,7 +67,7 @@ class Latency:
     notes: str = ""
 
     @classmethod
-    def of(cls, name: str, seconds: list[float], **extra) -> Latency:
+    def of(cls, name: str, seconds: list[float], **extra: Any) -> Latency:
         ms = [s * 1000 for s in seconds]
         return cls(
             name=name,

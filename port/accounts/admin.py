@@ -11,6 +11,7 @@ import contextvars
 import datetime
 import secrets
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -140,7 +141,7 @@ class ProgramScopeMixin:
             return queryset
         return self.scope_queryset(request, queryset)
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         choices = scoped_choices(db_field.related_model, request)
         if choices is not None:
             kwargs["queryset"] = choices
@@ -285,7 +286,7 @@ class FieldVisibilityForm(forms.ModelForm):
         fields = ("role", "group", "visible")
         help_texts = {"visible": _("Ticked: shown to this role. Unticked: hidden from it.")}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only roles whose view a program may change: law enforcement and analysts never see these fields.
         self.fields["role"].choices = [("", "---------")] + [
@@ -468,7 +469,7 @@ class ProgramUserCreationForm(forms.ModelForm):
         fields = ("username", "first_name", "last_name", "email")
         field_classes = {"username": UsernameField}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = self.program_choices
         self.fields["agency"].queryset = self.agency_choices.select_related("program")
@@ -577,7 +578,7 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             for m in user.visible_memberships
         )
 
-    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+    def get_form(self, request: HttpRequest, obj=None, **kwargs: Any):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
             # A subclass per request, so one admin's choices never leak into another's form.

@@ -1,6 +1,7 @@
 """Forms of the audit trail pages: whose trail to read, and a break-the-glass review."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +39,7 @@ class UserTrailForm(forms.Form):
         error_messages={"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-31.")},
     )
 
-    def __init__(self, *args, viewer: Membership, today: dt.date, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, today: dt.date, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"start": today - dt.timedelta(days=DEFAULT_DAYS - 1), "end": today})
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = trail_users(viewer=viewer)

@@ -4,6 +4,8 @@ and downloading one are audited like any other read and export. Nothing here cha
 """
 
 import datetime as dt
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -47,7 +49,7 @@ def _today(viewer: Membership) -> dt.date:
     return timezone.localdate(timezone=viewer.program.zone)
 
 
-def _page_context(viewer: Membership, **context) -> dict:
+def _page_context(viewer: Membership, **context: Any) -> dict:
     return {"nav_active": "audit", "time_zone": viewer.program.time_zone, **context}
 
 
@@ -78,14 +80,14 @@ def index(request: MemberRequest) -> HttpResponse:
 # ---- who saw or changed this participant ----
 
 
-def _participant(viewer: Membership, public_id) -> Participant:
+def _participant(viewer: Membership, public_id: UUID) -> Participant:
     # Not recorded as a read of the record: the trail page records its own entry, naming the participant.
     return participant_get(viewer=viewer, public_id=public_id, audit=False)
 
 
 @require_GET
 @reads_trail
-def participant_trail(request: MemberRequest, public_id) -> HttpResponse:
+def participant_trail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     page = Paginator(trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE).get_page(
@@ -109,7 +111,7 @@ def participant_trail(request: MemberRequest, public_id) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def participant_trail_csv(request: MemberRequest, public_id) -> HttpResponse:
+def participant_trail_csv(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     events = trail_of_participant(viewer=viewer, participant=participant)

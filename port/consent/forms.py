@@ -5,6 +5,7 @@ so the page says exactly what the service says. Choices come from the selectors 
 directory), so a form never offers another program's organizations or law enforcement."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _date_field(*, error_messages: dict | None = None, **kwargs) -> forms.DateField:
+def _date_field(*, error_messages: dict | None = None, **kwargs: Any) -> forms.DateField:
     messages = {"invalid": _("Enter a real date, such as 2026-03-14."), **(error_messages or {})}
     return forms.DateField(
         widget=DateInput(), input_formats=["%Y-%m-%d", "%m/%d/%Y"], error_messages=messages, **kwargs
@@ -122,7 +123,7 @@ class ConsentForm(forms.Form):
         help_text=_("For example legal guardian, or health care proxy."),
     )
 
-    def __init__(self, *args, kind: str, recipients: QuerySet[Agency], **kwargs) -> None:
+    def __init__(self, *args: Any, kind: str, recipients: QuerySet[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         # Counseling notes only ever travel under a consent of their own kind.
@@ -204,7 +205,7 @@ class HandoffForm(forms.Form):
         help_text=_("Why you are sharing. It is recorded in the participant's accounting of disclosures."),
     )
 
-    def __init__(self, *args, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs) -> None:
+    def __init__(self, *args: Any, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = recipients
         self.fields["categories"].choices = category_choices(categories)

@@ -8,6 +8,7 @@ show only participants handed off to their agency under a consent in force; anyt
 import base64
 import csv
 import io
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -49,7 +50,7 @@ def _language(value: str | None, default: str = "en") -> str:
 
 @require_GET
 @team_only
-def consent_kinds(request: MemberRequest, public_id) -> HttpResponse:
+def consent_kinds(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """First choose the kind of consent (and the form's language): the form then asks for what it needs."""
     participant = participant_get(viewer=request.membership, public_id=public_id)
     return render(
@@ -81,7 +82,7 @@ def _consent_initial(viewer: Membership, kind: str, language: str) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def consent_new(request: MemberRequest, public_id, kind: str) -> HttpResponse:
+def consent_new(request: MemberRequest, public_id: UUID, kind: str) -> HttpResponse:
     """Record a consent with every 42 CFR 2.31 element; a refused element is shown beside its field, with
     everything entered (the drawn signature too) kept."""
     viewer = request.membership
@@ -142,7 +143,7 @@ def _add_errors(form, refused: ValidationError, *, only_new: bool = False) -> No
 
 @require_GET
 @team_only
-def consent_detail(request: MemberRequest, public_id) -> HttpResponse:
+def consent_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
     return _detail(request, consent, RevokeForm())
@@ -168,7 +169,7 @@ def _detail(request: MemberRequest, consent: Consent, revoke_form: RevokeForm) -
 
 @require_POST
 @team_only
-def consent_revoke_view(request: MemberRequest, public_id) -> HttpResponse:
+def consent_revoke_view(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Revoke at once: from this request on, nothing is disclosed under the consent."""
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
@@ -186,7 +187,7 @@ def consent_revoke_view(request: MemberRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def consent_signature(request: MemberRequest, public_id) -> HttpResponse:
+def consent_signature(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The drawn signature as an image, served from this site (a strict CSP need not allow data: images)."""
     consent = selectors.consent_get(viewer=request.membership, public_id=public_id)
     if not consent.signature_image.startswith(PNG_DATA_URL_PREFIX):
@@ -200,7 +201,7 @@ def consent_signature(request: MemberRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def consent_print(request: MemberRequest, public_id) -> HttpResponse:
+def consent_print(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The recorded consent as a form to print, in its own language unless another is asked for."""
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
@@ -253,7 +254,7 @@ def blank_form(request: MemberRequest, kind: str, language: str) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def handoff_new(request: MemberRequest, public_id) -> HttpResponse:
+def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Share with a provider: the gate checks a consent in force covers that provider and every kind of
     information chosen, records the disclosure and returns the 42 CFR 2.32 notice."""
     viewer = request.membership
@@ -325,7 +326,7 @@ def disclosure_detail(request: MemberRequest, pk: int) -> HttpResponse:
 # ---- the accounting of disclosures ----
 
 
-def _accounting(request: MemberRequest, public_id, *, action: str, note: str):
+def _accounting(request: MemberRequest, public_id: UUID, *, action: str, note: str):
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id, audit=False)  # audited just below
     disclosures = selectors.participant_disclosures(viewer=viewer, participant=participant)
@@ -337,7 +338,7 @@ def _accounting(request: MemberRequest, public_id, *, action: str, note: str):
 
 @require_GET
 @team_only
-def accounting(request: MemberRequest, public_id) -> HttpResponse:
+def accounting(request: MemberRequest, public_id: UUID) -> HttpResponse:
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.LIST, note="accounting of disclosures"
     )
@@ -346,7 +347,7 @@ def accounting(request: MemberRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def accounting_print(request: MemberRequest, public_id) -> HttpResponse:
+def accounting_print(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The accounting to print and give to the participant: audited as an export."""
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, printed"
@@ -387,7 +388,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
 
 @require_GET
 @team_only
-def accounting_csv(request: MemberRequest, public_id) -> HttpResponse:
+def accounting_csv(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The accounting as a spreadsheet: audited as an export."""
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, CSV"
@@ -439,7 +440,7 @@ def shared_list(request: MemberRequest) -> HttpResponse:
 
 @require_GET
 @any_member
-def shared_participant(request: MemberRequest, public_id) -> HttpResponse:
+def shared_participant(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """A participant as the provider may see them: only the categories the hand-off named, each read asked of
     the gate and recorded in the accounting, with the 2.32 notice on the page. Anyone else: 404."""
     view = selectors.provider_participant_view(viewer=request.membership, public_id=public_id)

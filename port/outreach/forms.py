@@ -6,6 +6,7 @@ lots in stock), so a form never offers another program's data and rendering it a
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -52,7 +53,7 @@ class LocalDateTimeField(ProgramDateTimeField):
     staff form's field (the earlier moment in the hour repeated at fall-back; a time in the hour skipped
     at spring-forward refused with a message), with the outreach forms' example in its message."""
 
-    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs) -> None:
+    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
         super().__init__(zone=zone or dt.UTC, **kwargs)
         self.error_messages["invalid"] = gettext_lazy("Enter a date and time, such as 2025-03-14 18:30.")
 
@@ -72,7 +73,7 @@ class ObjectChoiceField(forms.ChoiceField):
         label_of: Callable = str,
         key_of: Callable = lambda o: str(o.pk),
         empty_label: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         self.objects = {key_of(obj): obj for obj in objects}
         choices = [(key, label_of(obj)) for key, obj in self.objects.items()]
@@ -88,7 +89,7 @@ class ObjectChoiceField(forms.ChoiceField):
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
-    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs) -> None:
+    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs: Any) -> None:
         self.objects = {str(obj.pk): obj for obj in objects}
         super().__init__(choices=[(key, label_of(obj)) for key, obj in self.objects.items()], **kwargs)
 
@@ -96,7 +97,7 @@ class ObjectMultipleChoiceField(forms.MultipleChoiceField):
         return [self.objects[key] for key in super().clean(value)]
 
 
-def _radio(choices, **kwargs) -> forms.ChoiceField:
+def _radio(choices, **kwargs: Any) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
@@ -176,7 +177,12 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
     )
 
     def __init__(
-        self, *args, viewer: Membership, members: Sequence[Membership], supporters: Sequence[Supporter], **kwargs
+        self,
+        *args: Any,
+        viewer: Membership,
+        members: Sequence[Membership],
+        supporters: Sequence[Supporter],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
@@ -316,14 +322,14 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         viewer: Membership,
         members: Sequence[Membership],
         supporters: Sequence[Supporter],
         supplies: Sequence[SupplyOffers],
         referrals: Sequence[Referral] = (),
         fixed_referral: bool = False,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
@@ -542,7 +548,7 @@ class EncounterEditForm(forms.Form):
         FieldVisibility.Group.ASSESSMENTS: ("stage_of_change", "readiness", "goals", "next_steps"),
     }
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for group, names in self.GROUP_FIELDS.items():
             if not can_see(viewer, group):

@@ -3,6 +3,8 @@ participant's supporters. Team roles only (partners 403); any record of another 
 Writes go through port.outreach.services, which audit them; a refused change is shown on the form with
 everything entered kept."""
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -81,7 +83,7 @@ def _attempt_blocked(referral: Referral) -> str:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def attempt_new(request: MemberRequest, public_id) -> HttpResponse:
+def attempt_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Log one try to reach the person: when, who went, how, where, what happened."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the program's team
@@ -149,7 +151,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def close_unable_to_reach(request: MemberRequest, public_id) -> HttpResponse:
+def close_unable_to_reach(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Closing as unable to reach, confirmed first: the page says what the attempt policy asks and how far
     along the referral is; before it is used up only a supervisor may close, with a reason. Every way to
     close as unable to reach (the outreach panel's offer, the status form's reasons) comes here."""
@@ -210,7 +212,7 @@ def _encounter_initial(attempt: ContactAttempt | None) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_new(request: MemberRequest, public_id) -> HttpResponse:
+def encounter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Record a visit, call or text exchange that reached someone; after an attempt, prefilled from it."""
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 for others
@@ -397,7 +399,7 @@ def encounter_edit(request: MemberRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @team_only
-def supporter_list(request: MemberRequest, public_id) -> HttpResponse:
+def supporter_list(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     return render(
@@ -427,7 +429,7 @@ def _supporter_form_page(
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_new(request: MemberRequest, public_id) -> HttpResponse:
+def supporter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))

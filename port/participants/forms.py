@@ -1,5 +1,6 @@
 """Forms for finding participants and deciding about duplicates. They validate; services act."""
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -61,13 +62,13 @@ class KeepRecordForm(forms.Form):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         first: Participant,
         second: Participant,
         first_role: str,
         second_role: str,
         zone: ZoneInfo,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.records = {str(first.public_id): first, str(second.public_id): second}
@@ -101,7 +102,7 @@ class ReviewDecisionForm(KeepRecordForm):
         },
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["keep"].required = False
 

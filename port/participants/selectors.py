@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -36,7 +37,7 @@ def participants_visible_to(viewer: Membership) -> QuerySet[Participant]:
 
 
 def participant_get(
-    *, viewer: Membership, public_id, audit: bool = True, allow_break_glass: bool = False
+    *, viewer: Membership, public_id: UUID | str, audit: bool = True, allow_break_glass: bool = False
 ) -> Participant:
     """One participant the viewer may see, or 404. Audited as a read.
 
@@ -92,7 +93,7 @@ def match_candidates_pending(*, viewer: Membership) -> QuerySet[MatchCandidate]:
     )
 
 
-def participant_survivor(*, viewer: Membership, public_id) -> Participant | None:
+def participant_survivor(*, viewer: Membership, public_id: UUID | str) -> Participant | None:
     """For a record that was merged away: the record it now lives in, if the viewer may see it.
 
     Lets an old link (a bookmark, a referral printed before the merge) still find the person.

@@ -7,6 +7,7 @@ that record, so its existence is not leaked.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -109,7 +110,7 @@ def _search_rows(results: list[Participant] | None) -> list[SearchRow] | None:
 # ---- the participant's page ----
 
 
-def _live_record(viewer: Membership, public_id, *, allow_break_glass: bool = False) -> Participant:
+def _live_record(viewer: Membership, public_id: UUID, *, allow_break_glass: bool = False) -> Participant:
     """The record (audited as a read), or a redirect-worthy Http404 subclass for merged-away ones."""
     try:
         return selectors.participant_get(viewer=viewer, public_id=public_id, allow_break_glass=allow_break_glass)
@@ -128,7 +129,7 @@ class MergedAway(Http404):
 
 @require_GET
 @any_member
-def participant_detail(request: MemberRequest, public_id) -> HttpResponse:
+def participant_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The participant's page: who they are, what is due next, their supporters, and everything that
     happened with them, newest first, a page of the timeline at a time."""
     viewer = request.membership
@@ -455,7 +456,7 @@ def _live_of(*records: Participant) -> Participant | None:
 
 @require_http_methods(["GET", "POST"])
 @any_member
-def merge_choose(request: MemberRequest, public_id) -> HttpResponse:
+def merge_choose(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = selectors.participant_get(viewer=viewer, public_id=public_id)
     form = ParticipantSearchForm(_search_data(request))
@@ -483,7 +484,7 @@ def merge_choose(request: MemberRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @any_member
-def merge_confirm(request: MemberRequest, public_id, other_id) -> HttpResponse:
+def merge_confirm(request: MemberRequest, public_id: UUID, other_id: UUID) -> HttpResponse:
     viewer = request.membership
     try:
         participant = _live_record(viewer, public_id)

@@ -1,6 +1,8 @@
 """The EMS/fire partner's pages: the people they recently went to see with the team, and each one's visit
 sheet (port.participants.visit_sheet). Everyone else: 403 for the list, 404 for a sheet."""
 
+from uuid import UUID
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -27,7 +29,7 @@ def visits(request: MemberRequest) -> HttpResponse:
 
 @require_GET
 @membership_required(Role.values)  # the selector answers 404 to anyone who did not go on a visit
-def visit_sheet(request: MemberRequest, public_id) -> HttpResponse:
+def visit_sheet(request: MemberRequest, public_id: UUID) -> HttpResponse:
     sheet = visit_sheet_get(viewer=request.membership, public_id=public_id)
     return render(
         request,

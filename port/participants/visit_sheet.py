@@ -9,6 +9,7 @@ field visibility shows them to first responders; by default it does not. Anyone 
 
 import datetime as dt
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
@@ -108,7 +109,7 @@ class VisitSheet:
     shows: frozenset[str] = field(default_factory=frozenset)
 
 
-def visit_sheet_get(*, viewer: Membership, public_id, now: dt.datetime | None = None) -> VisitSheet:
+def visit_sheet_get(*, viewer: Membership, public_id: UUID | str, now: dt.datetime | None = None) -> VisitSheet:
     """The visit sheet of a participant this first responder went to see, or 404. Audited as a read."""
     try:
         participant = participants_visited_by(viewer, now=now).prefetch_related("phones").get(public_id=public_id)

@@ -6,6 +6,7 @@ the fields they concern.
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -83,7 +84,7 @@ class ProgramDateTimeField(forms.DateTimeField):
         "out_of_range": _("Check the year: times after 2999 cannot be right."),
     }
 
-    def __init__(self, *, zone: zoneinfo.ZoneInfo = dt.UTC, **kwargs) -> None:
+    def __init__(self, *, zone: zoneinfo.ZoneInfo = dt.UTC, **kwargs: Any) -> None:
         self.zone = zone
         super().__init__(**kwargs)
 
@@ -263,7 +264,7 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, program: Program, membership: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, program: Program, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program = program
         for name in ("received_at", "available_from", "occurred_at"):

@@ -1,6 +1,7 @@
 """Forms for the queues and the referral page: filters, assignment and status changes."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -27,7 +28,12 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
     def __init__(
-        self, *args, acuity_levels: Sequence[AcuityLevel], members: Sequence[Membership], show_assigned: bool, **kwargs
+        self,
+        *args: Any,
+        acuity_levels: Sequence[AcuityLevel],
+        members: Sequence[Membership],
+        show_assigned: bool,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         anything = ("", _("Any"))
@@ -78,7 +84,7 @@ class AssignForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, members: Sequence[Membership], **kwargs) -> None:
+    def __init__(self, *args: Any, members: Sequence[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
         self.fields["assignee"].choices = [("", _("Choose a person"))] + [
@@ -111,7 +117,7 @@ class TransitionForm(forms.Form):
 class CloseReferralForm(TransitionForm):
     """The close control on the referral page: the same fields, with the reason marked as needed."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"to_status": Status.CLOSED})
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = True

@@ -1,6 +1,7 @@
 """Sessions are recorded at sign-in, so that disabling a person ends all of them at once."""
 
 import time
+from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save
@@ -19,7 +20,7 @@ from port.security.services import (
 
 
 @receiver(user_logged_in)
-def session_opened(sender, request, user, **kwargs) -> None:
+def session_opened(sender, request, user, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is None:
         return
@@ -34,14 +35,14 @@ def session_opened(sender, request, user, **kwargs) -> None:
 
 
 @receiver(user_logged_out)
-def session_closed(sender, request, user, **kwargs) -> None:
+def session_closed(sender, request, user, **kwargs: Any) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         UserSession.objects.filter(session_key=session_key).delete()
 
 
 @receiver(post_save, sender=User)
-def user_disabled(sender, instance: User, update_fields=None, **kwargs) -> None:
+def user_disabled(sender, instance: User, update_fields=None, **kwargs: Any) -> None:
     if update_fields is not None and "is_active" not in update_fields:
         return
     if not instance.is_active:
@@ -50,7 +51,7 @@ def user_disabled(sender, instance: User, update_fields=None, **kwargs) -> None:
 
 @receiver(post_save, sender=Membership)
 @receiver(post_delete, sender=Membership)
-def membership_ended(sender, instance: Membership, **kwargs) -> None:
+def membership_ended(sender, instance: Membership, **kwargs: Any) -> None:
     """A person whose last active membership ends is signed out everywhere (operators excepted)."""
     if instance.is_active and kwargs.get("signal") is post_save:
         return

@@ -3,6 +3,7 @@
 Choices come from the selectors, so a form never offers (or accepts) another program's stock."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -92,7 +93,7 @@ class ReceiveForm(forms.Form):
     )
     quantity = _quantity_field()
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = supply_items(viewer=viewer)
         self.fields["item"].error_messages.update(_choice_error(_("an item")))
@@ -127,7 +128,7 @@ class TransferForm(forms.Form):
     destination = LocationChoiceField(queryset=None, label=gettext_lazy("To"), empty_label=gettext_lazy("Choose…"))
     quantity = _quantity_field()
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sources = transfer_sources(viewer=viewer)
         self.fields["source"].queryset = stock_locations(viewer=viewer).filter(pk__in=[s.pk for s in sources])
@@ -154,7 +155,7 @@ class WriteOffForm(forms.Form):
         label=gettext_lazy("Reason"), choices=StockMovement.WriteOffReason.choices, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = stock_locations(viewer=viewer)
         self.fields["location"].error_messages.update(_choice_error(_("a location")))
@@ -184,7 +185,7 @@ class _FilterForm(forms.Form):
 class InventoryFilterForm(_FilterForm):
     location = forms.ChoiceField(label=gettext_lazy("Location"), required=False)
 
-    def __init__(self, *args, locations: list[StockLocation], **kwargs) -> None:
+    def __init__(self, *args: Any, locations: list[StockLocation], **kwargs: Any) -> None:
         # Choices from the list the page already loaded: filtering costs no extra query.
         super().__init__(*args, **kwargs)
         self.fields["location"].choices = [("", _("All locations"))] + [
@@ -206,7 +207,7 @@ class LedgerFilterForm(_FilterForm):
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind of change"), required=False)
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
         self.fields["lot"].queryset = lots_for(viewer=viewer)
@@ -238,7 +239,7 @@ class DistributionReportForm(forms.Form):
         queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
     )
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
         for name in ("start", "end"):

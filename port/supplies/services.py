@@ -10,6 +10,7 @@ Who may do what (checked here, so no view or API can skip it):
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -43,7 +44,7 @@ def program_today(program: Program) -> dt.date:
     return timezone.localdate(timezone=program.zone)
 
 
-def _check_program(by: Membership, *objects) -> None:
+def _check_program(by: Membership, *objects: Any) -> None:
     if by.role not in TEAM_ROLES:
         raise StockRefused(_("Only the program's team can change its stock."))
     for obj in objects:

@@ -3,6 +3,7 @@ report and a lot's page (with its recall list). Team roles only; writes go throu
 refused change is shown on the form with everything entered kept."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -73,7 +74,7 @@ class LocationStock:
         return sum(row.balance.quantity for row in self.rows)
 
 
-def _page_context(viewer: Membership, **context) -> dict:
+def _page_context(viewer: Membership, **context: Any) -> dict:
     return {"nav_active": "supplies", "can_supervise": viewer.role in SUPERVISING_ROLES, **context}
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -171,7 +172,7 @@ def my_queue(request: MemberRequest) -> HttpResponse:
 
 @require_POST
 @membership_required(SUPERVISING_ROLES)
-def assign(request: MemberRequest, public_id) -> HttpResponse:
+def assign(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Assign or re-assign in one action: htmx gets the row back, a plain form post is redirected."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
@@ -279,7 +280,7 @@ def _may_close(viewer: Membership, referral: Referral) -> bool:
 
 @require_GET
 @membership_required(Role.values)
-def referral_detail(request: MemberRequest, public_id) -> HttpResponse:
+def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """One referral: the person, the overdose, the clock, its history and what can happen next."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # 404 for anyone outside the team
@@ -330,7 +331,7 @@ def referral_detail(request: MemberRequest, public_id) -> HttpResponse:
 
 @require_POST
 @membership_required(TEAM_ROLES)
-def transition(request: MemberRequest, public_id) -> HttpResponse:
+def transition(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Move a referral to its next status; the service says no, in words, to anything else."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)

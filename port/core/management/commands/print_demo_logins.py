@@ -1,5 +1,7 @@
 """Print where to sign in and the demo logins, for `make run`."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
             "--url", default="http://127.0.0.1:8000/", help="Where the app is served, e.g. http://127.0.0.1:8000/"
         )
 
-    def handle(self, *args, url: str, **options) -> None:
+    def handle(self, *args: Any, url: str, **options: Any) -> None:
         base = url.rstrip("/")
         usernames = [f"demo-{login.username}" for login in DEMO_LOGINS]
         memberships = {

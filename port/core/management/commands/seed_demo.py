@@ -1,5 +1,7 @@
 """Create the synthetic demo program once; running it again keeps everything and creates nothing."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from port.accounts.models import Program, User
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             help="Seed for the random generator: the same seed makes the same data.",
         )
 
-    def handle(self, *args, referrals: int, seed: int, **options) -> None:
+    def handle(self, *args: Any, referrals: int, seed: int, **options: Any) -> None:
         if Program.objects.filter(slug=DEMO_PROGRAM_SLUG).exists():
             self.stdout.write(f"The demo program “{DEMO_PROGRAM_NAME}” exists already: kept as it is, nothing created.")
             return
