@@ -46,6 +46,7 @@ from port.accounts.services import (
     user_update,
 )
 from port.accounts.visibility import CONFIGURABLE_ROLES
+from port.core.forms import form_field
 from port.security.admin_actions import reset_two_factor, unlock_sign_in
 
 # --- Who may use the admin ---------------------------------------------------------------------
@@ -289,7 +290,7 @@ class FieldVisibilityForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only roles whose view a program may change: law enforcement and analysts never see these fields.
-        self.fields["role"].choices = [("", "---------")] + [
+        form_field(self, "role", forms.ChoiceField).choices = [("", "---------")] + [
             (value, label) for value, label in Role.choices if value in CONFIGURABLE_ROLES
         ]
 
@@ -471,8 +472,8 @@ class ProgramUserCreationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = self.program_choices
-        self.fields["agency"].queryset = self.agency_choices.select_related("program")
+        form_field(self, "program", forms.ModelChoiceField).queryset = self.program_choices
+        form_field(self, "agency", forms.ModelChoiceField).queryset = self.agency_choices.select_related("program")
         first_two = list(self.program_choices.all()[:2])
         if len(first_two) == 1:
             self.fields["program"].initial = first_two[0].pk
@@ -483,8 +484,9 @@ class ProgramUserCreationForm(forms.ModelForm):
             raise ValidationError(_("A user with that username already exists."), code="unique")
         return username
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 or password2:
             if password1 != password2:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from port.accounts.models import Membership, User
 from port.audit.selectors import trail_users
 from port.audit.services import REVIEW_NOTE_MAX
+from port.core.forms import form_field
 
 DEFAULT_DAYS = 30
 # A year at a time keeps a page and an export to a size a person can read.
@@ -42,10 +43,11 @@ class UserTrailForm(forms.Form):
     def __init__(self, *args: Any, viewer: Membership, today: dt.date, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"start": today - dt.timedelta(days=DEFAULT_DAYS - 1), "end": today})
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = trail_users(viewer=viewer)
+        form_field(self, "user", forms.ModelChoiceField).queryset = trail_users(viewer=viewer)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from port.accounts.models import Agency
 from port.consent.models import ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import REQUIRED
+from port.core.forms import form_field
 
 DATE_HELP = _("For example 2026-03-14.")
 
@@ -132,8 +133,8 @@ class ConsentForm(forms.Form):
             for c in InformationCategory.values
             if kind == ConsentKind.COUNSELING_NOTES or c != InformationCategory.COUNSELING_NOTES
         ]
-        self.fields["information_categories"].choices = category_choices(offered)
-        self.fields["recipient_agency"].queryset = recipients
+        form_field(self, "information_categories", forms.ChoiceField).choices = category_choices(offered)
+        form_field(self, "recipient_agency", forms.ModelChoiceField).queryset = recipients
         if kind in (ConsentKind.DISCLOSURE, ConsentKind.COUNSELING_NOTES):
             del self.fields["recipient_class"]
         elif kind == ConsentKind.TPO:
@@ -207,5 +208,5 @@ class HandoffForm(forms.Form):
 
     def __init__(self, *args: Any, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = recipients
-        self.fields["categories"].choices = category_choices(categories)
+        form_field(self, "recipient", forms.ModelChoiceField).queryset = recipients
+        form_field(self, "categories", forms.ChoiceField).choices = category_choices(categories)

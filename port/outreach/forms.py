@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import FieldVisibility, Membership
 from port.accounts.visibility import can_see
+from port.core.forms import form_field
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
@@ -101,7 +102,7 @@ def _radio(choices, **kwargs: Any) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
-class TeamFieldsMixin:
+class TeamFieldsMixin(forms.Form):
     """Who went: the program's users (the person recording ticked by default) and up to two others by
     name and role (EMS, police, a clinician without a login)."""
 
@@ -186,7 +187,7 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
-        self.fields["attempted_at"].zone = zone
+        form_field(self, "attempted_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("attempted_at", timezone.now())
         self.fields["attempted_at"].widget.attrs["max"] = (
             timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
@@ -204,8 +205,9 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
         )
         self.add_team_fields(viewer=viewer, members=members)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("outcome") == Outcome.REACHED_SUPPORTER
             and not cleaned.get("supporter")
@@ -333,7 +335,7 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
-        self.fields["occurred_at"].zone = zone
+        form_field(self, "occurred_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("occurred_at", timezone.now())
         self.initial.setdefault("participant_present", True)
         self.fields["occurred_at"].widget.attrs["max"] = (
@@ -456,8 +458,9 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
             return EncounterItem.Recipient.SUPPORTER, self.supporters[value]
         return value or PARTICIPANT, None
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             not cleaned.get("participant_present")
             and not cleaned.get("supporters_present")
@@ -555,7 +558,7 @@ class EncounterEditForm(forms.Form):
                 for name in names:
                     del self.fields[name]
                     self.initial.pop(name, None)
-        self.fields["occurred_at"].zone = viewer.program.zone
+        form_field(self, "occurred_at", LocalDateTimeField).zone = viewer.program.zone
         self.fields["version"].error_messages["required"] = _(
             "This form is missing the version it edits; open the encounter again."
         )

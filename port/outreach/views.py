@@ -3,6 +3,7 @@ participant's supporters. Team roles only (partners 403); any record of another 
 Writes go through port.outreach.services, which audit them; a refused change is shown on the form with
 everything entered kept."""
 
+import datetime as dt
 from uuid import UUID
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from port.accounts.access import membership_required
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.core.forms import form_field
 from port.outreach import selectors
 from port.outreach.forms import (
     AddendumForm,
@@ -26,6 +28,7 @@ from port.outreach.forms import (
     CloseUnableToReachForm,
     EncounterEditForm,
     EncounterForm,
+    LocalDateTimeField,
     SupporterForm,
     TeamFieldsMixin,
 )
@@ -323,16 +326,17 @@ def encounter_addendum(request: MemberRequest, pk: int) -> HttpResponse:
     return _encounter_page(request, encounter, addendum_form=form)
 
 
-def _shown(form: EncounterEditForm, name: str, value) -> str:
+def _shown(form: EncounterEditForm, name: str, value: object) -> str:
     """A value as a person reads it, for the side-by-side comparison."""
-    field = form.fields[name]
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if name == "occurred_at":
-        return timezone.localtime(value, field.zone).strftime("%Y-%m-%d %H:%M")
-    choices = dict(getattr(field, "choices", ()))
+        assert isinstance(value, dt.datetime)
+        zone = form_field(form, name, LocalDateTimeField).zone
+        return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M")
+    choices = dict(getattr(form.fields[name], "choices", ()))
     return str(choices.get(str(value), value))
 
 

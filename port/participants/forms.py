@@ -7,6 +7,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from port.core.forms import form_field
 from port.participants.models import Participant
 from port.participants.selectors import parse_participant_query
 
@@ -72,7 +73,7 @@ class KeepRecordForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.records = {str(first.public_id): first, str(second.public_id): second}
-        self.fields["keep"].choices = [
+        form_field(self, "keep", forms.ChoiceField).choices = [
             (str(first.public_id), _record_label(first, first_role, zone)),
             (str(second.public_id), _record_label(second, second_role, zone)),
         ]
@@ -106,8 +107,9 @@ class ReviewDecisionForm(KeepRecordForm):
         super().__init__(*args, **kwargs)
         self.fields["keep"].required = False
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == self.MERGE and not cleaned.get("keep") and "keep" not in self.errors:
             self.add_error("keep", _("Choose which record to keep."))
         return cleaned

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from port.accounts.models import AcuityLevel, Membership
+from port.core.forms import form_field
 from port.referrals.models import OPEN_STATUSES, ClosingReason, Source, Status
 from port.referrals.selectors import QueueFilters
 
@@ -37,13 +38,16 @@ class QueueFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         anything = ("", _("Any"))
-        self.fields["status"].choices = [anything] + [(s.value, s.label) for s in OPEN_STATUSES]
-        self.fields["source"].choices = [anything, *Source.choices]
-        self.fields["acuity"].choices = [anything] + [(level.code, level.label) for level in acuity_levels]
+        form_field(self, "status", forms.ChoiceField).choices = [anything] + [(s.value, s.label) for s in OPEN_STATUSES]
+        form_field(self, "source", forms.ChoiceField).choices = [anything, *Source.choices]
+        form_field(self, "acuity", forms.ChoiceField).choices = [anything] + [
+            (level.code, level.label) for level in acuity_levels
+        ]
         if show_assigned:
-            self.fields["assigned"].choices = [("", _("Anyone")), (UNASSIGNED, _("Nobody yet"))] + [
-                (str(m.user_id), member_label(m)) for m in members
-            ]
+            form_field(self, "assigned", forms.ChoiceField).choices = [
+                ("", _("Anyone")),
+                (UNASSIGNED, _("Nobody yet")),
+            ] + [(str(m.user_id), member_label(m)) for m in members]
         else:
             # "My queue" is already one person's.
             del self.fields["assigned"]
@@ -87,7 +91,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, members: Sequence[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
-        self.fields["assignee"].choices = [("", _("Choose a person"))] + [
+        form_field(self, "assignee", forms.ChoiceField).choices = [("", _("Choose a person"))] + [
             (pk, member_label(m)) for pk, m in self.members.items()
         ]
 

@@ -43,8 +43,9 @@ class StockLocationForm(forms.ModelForm):
         model = StockLocation
         fields = ("program", "name", "kind", "holder", "is_active")
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         program = cleaned.get("program") or getattr(self.instance, "program", None)
         holder = cleaned.get("holder")
         if (
