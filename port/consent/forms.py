@@ -146,7 +146,7 @@ class ConsentForm(forms.Form):
     def recipient_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("recipient_agency", "recipient_class") if name in self.fields]
 
-    def elements(self) -> dict:
+    def elements(self) -> dict[str, Any]:
         """What was entered, as consent_check takes it; fields that did not parse are left empty."""
         data = getattr(self, "cleaned_data", {})
         values = {name: data.get(name) for name in self.fields}

@@ -8,6 +8,7 @@ show only participants handed off to their agency under a consent in force; anyt
 import base64
 import csv
 import io
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -91,10 +92,10 @@ def consent_new(request: MemberRequest, public_id: UUID, kind: str) -> HttpRespo
         messages.error(request, _("That is not a kind of consent. Choose one of these."))
         return redirect("consent:kinds", public_id=participant.public_id)
     language = _language(request.POST.get("language") or request.GET.get("language"))
-    form_args = {"kind": kind, "recipients": selectors.consent_recipients(viewer=viewer)}
+    form_args: dict[str, Any] = {"kind": kind, "recipients": selectors.consent_recipients(viewer=viewer)}
     if request.method == "POST":
         form = ConsentForm(request.POST, **form_args)
-        elements = {"kind": kind, "language": language}
+        elements: dict[str, Any] = {"kind": kind, "language": language}
         if form.is_valid():
             try:
                 consent = consent_record(by=viewer, participant=participant, **elements, **form.elements())
@@ -260,7 +261,7 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     shareable = [c for c in InformationCategory.values if selectors.may_share(viewer, c)]
-    form_args = {"recipients": selectors.consent_recipients(viewer=viewer), "categories": shareable}
+    form_args: dict[str, Any] = {"recipients": selectors.consent_recipients(viewer=viewer), "categories": shareable}
     if request.method == "POST":
         form = HandoffForm(request.POST, **form_args)
         if form.is_valid():

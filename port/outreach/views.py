@@ -4,6 +4,7 @@ Writes go through port.outreach.services, which audit them; a refused change is 
 everything entered kept."""
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -92,7 +93,11 @@ def attempt_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     referral = referral_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the program's team
     participant = referral.participant
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
-    form_args = {"viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters}
+    form_args: dict[str, Any] = {
+        "viewer": viewer,
+        "members": selectors.team_members(viewer=viewer),
+        "supporters": supporters,
+    }
     blocked = _attempt_blocked(referral)
     if request.method == "POST" and not blocked:
         form = AttemptForm(request.POST, **form_args)
@@ -230,7 +235,7 @@ def encounter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, _("That attempt reached nobody, so there is no encounter to record for it."))
         return redirect("referrals:detail", public_id=attempt.referral.public_id)
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
-    form_args = {
+    form_args: dict[str, Any] = {
         "viewer": viewer,
         "members": selectors.team_members(viewer=viewer),
         "supporters": supporters,

@@ -1,6 +1,7 @@
 """Participants: the people a program follows up with, their other names, phones, and merges."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,9 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import Program
 
+if TYPE_CHECKING:
+    from port.audit.models import BreakGlassAccess
+
 
 class Participant(models.Model):
     """The person who overdosed. Many have no phone or address: a place to find them is enough."""
+
+    # Not a column: the break-the-glass grant the record was read under (set by participant_get), or None.
+    break_glass: "BreakGlassAccess | None"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="participants")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -110,6 +111,7 @@ def participant_survivor(*, viewer: Membership, public_id: UUID | str) -> Partic
     # Merges point every absorbed record at a live one; the loop only guards against old data.
     survivor = absorbed.merged_into
     for _hop in range(10):
+        assert survivor is not None  # the query and each hop follow a merged_into that is set
         if survivor.merged_into_id is None:
             return survivor
         survivor = survivor.merged_into
@@ -273,11 +275,14 @@ class TimelineCursor:
         return cls(at, rank, pk)
 
 
+TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge
+
+
 @dataclass
 class TimelineEvent:
     kind: str
     at: dt.datetime
-    record: object  # Referral, ReferralChange, ContactAttempt, Encounter, Supporter or ParticipantMerge
+    record: TimelineRecord
 
     @property
     def sort_key(self) -> tuple:
@@ -334,7 +339,7 @@ def participant_timeline(
         return Timeline([], None)
     team = Prefetch("team", queryset=TeamMember.objects.select_related("user").order_by("pk"))
     in_program = {"program_id": viewer.program_id, "participant": participant}
-    sources = [
+    sources: list[tuple[str, str, QuerySet[Any]]] = [
         (
             EventKind.REFERRAL,
             "received_at",
@@ -379,7 +384,7 @@ def participant_timeline(
         ),
         (EventKind.MERGE, "merged_at", _merges_of(viewer, participant).select_related("merged_by")),
     ]
-    events = []
+    events: list[TimelineEvent] = []
     for kind, field, rows in sources:
         rows = _older_than(rows, field, EventKind.RANKS[kind], before).order_by(f"-{field}", "-pk")[: limit + 1]
         events += [TimelineEvent(kind, getattr(row, field), row) for row in rows]

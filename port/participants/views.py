@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.selectors import participant_consents
-from port.outreach.models import EncounterItem
+from port.outreach.models import Encounter, EncounterItem
 from port.outreach.selectors import participant_supporters
 from port.participants import selectors
 from port.participants.break_glass import break_glass_reader
@@ -36,7 +36,7 @@ from port.participants.models import MatchCandidate, Participant, ParticipantMer
 from port.participants.normalize import format_phone, normalize_name
 from port.participants.services import match_candidate_dismiss, match_candidate_merge, participant_merge
 from port.referrals.clock import describe_time_left, time_left
-from port.referrals.models import ClosingReason, Source
+from port.referrals.models import ClosingReason, Referral, ReferralChange, Source
 
 team_only = membership_required(TEAM_ROLES)
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
@@ -65,7 +65,7 @@ def humanise_reasons(reasons: list[str]) -> list[str]:
 # ---- search ----
 
 
-def _search_data(request: HttpRequest):
+def _search_data(request: HttpRequest) -> QueryDict | None:
     """The search box posts, so names and birth dates stay out of URLs and browser history; a query in
     the URL (?q=) is not read at all."""
     return request.POST if request.method == "POST" else None
@@ -176,6 +176,7 @@ def _break_glass_page(request: MemberRequest, participant: Participant) -> HttpR
     """A record of another program, opened by breaking the glass: who the person is and their history,
     read only (no next actions, supporters, possible duplicates or links into that program's pages)."""
     grant = participant.break_glass
+    assert grant is not None  # the page is shown only for a record read under a grant
     reader = break_glass_reader(viewer=request.membership, grant=grant)
     zone = participant.program.zone
     now = timezone.now()
@@ -213,7 +214,7 @@ def _audit_others_shown(
         c.existing_participant_id if c.new_participant_id == participant.pk else c.new_participant_id
         for c in candidates
     }
-    others |= {e.record.absorbed_id for e in timeline.events if e.kind == selectors.EventKind.MERGE}
+    others |= {e.record.absorbed_id for e in timeline.events if isinstance(e.record, ParticipantMerge)}
     if others:
         audit_record(
             action=AuditEvent.Action.LIST,
@@ -239,7 +240,7 @@ class ReferralClock:
 class TimelineEntry:
     kind: str
     at: dt.datetime
-    record: object
+    record: selectors.TimelineRecord
     clock: ReferralClock | None = None
     merge: "MergeEntry | None" = None
     reason: str = ""  # why a referral was closed, in words
@@ -252,6 +253,7 @@ def _timeline_entry(event: selectors.TimelineEvent, *, zone: ZoneInfo, now: dt.d
     entry = TimelineEntry(event.kind, timezone.localtime(event.at, zone), event.record)
     if event.kind == selectors.EventKind.REFERRAL:
         referral = event.record
+        assert isinstance(referral, Referral)
         occurred = referral.overdose_event.occurred_at
         left = time_left(referral.contact_deadline, now)
         entry.clock = ReferralClock(
@@ -261,11 +263,14 @@ def _timeline_entry(event: selectors.TimelineEvent, *, zone: ZoneInfo, now: dt.d
             overdue=referral.clock_running and left < dt.timedelta(0),
         )
     elif event.kind == selectors.EventKind.CHANGE:
+        assert isinstance(event.record, ReferralChange)
         reason = event.record.reason
         entry.reason = str(ClosingReason(reason).label) if reason in ClosingReason.values else reason
     elif event.kind == selectors.EventKind.MERGE:
+        assert isinstance(event.record, ParticipantMerge)
         entry.merge = _merge_entry(event.record)
     elif event.kind == selectors.EventKind.ENCOUNTER:
+        assert isinstance(event.record, Encounter)
         for item in event.record.items.all():
             (entry.given if item.kind == EncounterItem.Kind.SUPPLY else entry.taught).append(item)
     return entry
@@ -311,7 +316,7 @@ class ComparedRecord:
     values: list[ComparedValue]
 
 
-def _date(value) -> str:
+def _date(value: dt.date | None) -> str:
     return formats.date_format(value, "M j, Y") if value else ""
 
 

@@ -3,6 +3,7 @@ the installation's other programs, and opens one (port.participants.break_glass)
 POST bodies, never in URLs: the reason and the person's name are both sensitive."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +26,7 @@ from port.participants.break_glass import (
     break_glass_open,
     break_glass_search,
 )
+from port.participants.models import Participant
 
 supervisors_only = membership_required(SUPERVISING_ROLES)
 
@@ -96,7 +98,9 @@ class OpenForm(BreakGlassForm):
     )
 
 
-def _page(request: HttpRequest, form: BreakGlassForm, matches=None, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, form: BreakGlassForm, matches: Sequence[Participant] | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "participants/break_glass.html",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -118,7 +119,7 @@ def _queue_page(request: MemberRequest, *, mine: bool) -> HttpResponse:
     can_assign = viewer.role in SUPERVISING_ROLES
     members = _members_for(viewer) if can_assign else []
     acuity_levels = list(viewer.program.acuity_levels.all())
-    form_args = {"acuity_levels": acuity_levels, "members": members, "show_assigned": not mine}
+    form_args: dict[str, Any] = {"acuity_levels": acuity_levels, "members": members, "show_assigned": not mine}
 
     submitted = QueueFilterForm(request.GET, **form_args)
     submitted.is_valid()
