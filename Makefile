@@ -52,6 +52,7 @@ run: demo
 test: install-dev chromium
 	$(BIN)/ruff check port
 	$(BIN)/ruff format --check port
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r port -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
@@ -72,6 +73,7 @@ test-clock: install-dev faketime
 lint: install-dev
 	$(BIN)/ruff check port
 	$(BIN)/ruff format --check port
+	$(BIN)/mypy
 
 bench: install-dev
 	$(BIN)/python -m port.bench
