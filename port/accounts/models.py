@@ -1,6 +1,7 @@
 """Programs, agencies, users, memberships and API tokens (DESIGN.md section 2)."""
 
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -15,6 +16,10 @@ from port.accounts.roles import AGENCY_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
 
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, one per program."""
+
+    # Not a column: django-otp's middleware sets it on the signed-in request.user (port/security): whether
+    # this session gave a second factor.
+    is_verified: Callable[[], bool]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -111,7 +112,7 @@ def participant_trail(request: MemberRequest, public_id: UUID) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def participant_trail_csv(request: MemberRequest, public_id: UUID) -> HttpResponse:
+def participant_trail_csv(request: MemberRequest, public_id: UUID) -> HttpResponseBase:
     viewer = request.membership
     participant = _participant(viewer, public_id)
     events = trail_of_participant(viewer=viewer, participant=participant)
@@ -173,7 +174,7 @@ def user_trail(request: MemberRequest) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def user_trail_csv(request: MemberRequest) -> HttpResponse:
+def user_trail_csv(request: MemberRequest) -> HttpResponseBase:
     viewer = request.membership
     form = UserTrailForm(request.GET, viewer=viewer, today=_today(viewer))
     if not form.is_valid():
@@ -280,7 +281,7 @@ def break_glass_detail(request: MemberRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @reads_trail
-def break_glass_csv(request: MemberRequest) -> HttpResponse:
+def break_glass_csv(request: MemberRequest) -> HttpResponseBase:
     viewer = request.membership
     accesses = break_glass_accesses(viewer=viewer)
     audit_record(
