@@ -1,4 +1,4 @@
-"""Resolve the membership (user + program + role) a request acts under, and its audit context."""
+"""Resolve the membership (user + program + role) a request acts under."""
 
 from collections.abc import Callable
 
@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 
 from port.accounts.http import PortRequest
 from port.accounts.models import Membership
-from port.audit.context import audit_context
 
 SESSION_PROGRAM_KEY = "program_id"
 
@@ -30,5 +29,4 @@ class MembershipMiddleware:
 
     def __call__(self, request: PortRequest) -> HttpResponse:
         request.membership = membership_for(request)
-        with audit_context(request):
-            return self.get_response(request)
+        return self.get_response(request)
