@@ -52,7 +52,6 @@ run: demo
 test: install-dev chromium
 	$(BIN)/ruff check port
 	$(BIN)/ruff format --check port
-	$(BIN)/mypy
 	$(BIN)/bandit -q -r port -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
