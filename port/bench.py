@@ -187,7 +187,7 @@ def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool
     from port.accounts.models import Agency, Membership, User
     from port.accounts.roles import Role
     from port.accounts.services import program_create
-    from port.core.demo import demo_cast_create
+    from port.demo.cast import demo_cast_create
 
     program = program_create(name=name, slug=slug, time_zone="America/New_York")
     demo_cast_create(program=program, username_prefix=username_prefix)
@@ -207,7 +207,7 @@ def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool
 
 def load_data(*, referrals: int, seed: int) -> float:
     """Build both bench programs with the shared synthetic generator; returns the seconds taken."""
-    from port.core.demo import demo_referrals_create
+    from port.demo.referrals import demo_referrals_create
 
     started = time.perf_counter()
     program = program_with_team(name=PROGRAM_NAME, slug="bench-port", username_prefix="bench", large=True)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "port.notifications",
     "port.consent",
     "port.security",
+    "port.demo",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

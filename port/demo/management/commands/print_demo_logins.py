@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from port.accounts.models import Membership
-from port.core.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PROGRAM_SLUG
+from port.demo.cast import DEMO_LOGINS, DEMO_PASSWORD, DEMO_PROGRAM_SLUG
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ from port.audit.chain import chain_verify
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind, Disclosure
 from port.consent.selectors import participants_shared_with
-from port.core.tests.test_seed_demo import (
+from port.demo.tests.test_seed_demo import (
     DEMO_NOW,
     FAILED_OUTCOMES,
     OUTCOME_FOR_REASON,

@@ -4,14 +4,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from port.accounts.models import Program, User
 from port.consent.models import Disclosure
-from port.core.demo import (
-    DEMO_LOGINS,
-    DEMO_PROGRAM_NAME,
-    DEMO_PROGRAM_SLUG,
-    DEMO_REFERRALS,
-    DEMO_SEED,
-    demo_program_create,
-)
+from port.demo.cast import DEMO_LOGINS, DEMO_PROGRAM_NAME, DEMO_PROGRAM_SLUG, DEMO_REFERRALS, DEMO_SEED
+from port.demo.seed import demo_program_create
 from port.outreach.models import ContactAttempt, Encounter, Supporter
 
 

@@ -19,7 +19,9 @@ from port.accounts.roles import ASSIGNABLE_ROLES, Role
 from port.accounts.services import api_token_authenticate, program_create
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, Disclosure
-from port.core.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_cast_create, demo_referrals_create
+from port.demo.cast import DEMO_PASSWORD, demo_cast_create
+from port.demo.names import FIRST_NAMES, LAST_NAMES
+from port.demo.referrals import demo_referrals_create
 from port.outreach.models import (
     CLOSING_OUTCOMES,
     CONTACT_OUTCOMES,
