@@ -2,9 +2,10 @@ from django.urls import include, path
 
 from port.accounts.admin import admin_site
 from port.core import views as core_views
+from port.reports import views as reports_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", reports_views.home, name="home"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("port.accounts.urls")),

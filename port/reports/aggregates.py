@@ -2,7 +2,7 @@
 
 Nothing here returns a participant, a referral or any row about one person: only counts per month,
 source and status, a median and sums. Any count from 1 to SMALL_CELL - 1 is suppressed (shown as "fewer
-than 11"), with complementary suppression (port.core.suppression) so that no hidden count can be worked out
+than 11"), with complementary suppression (port.reports.suppression) so that no hidden count can be worked out
 from the totals shown.
 """
 
@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, Role
-from port.core.suppression import SMALL_CELL, Cell, suppress, suppress_table  # noqa: F401 (SMALL_CELL: the page says it)
 from port.referrals.models import Referral, Source, Status
+from port.reports.suppression import Cell, suppress, suppress_table
 from port.supplies.models import StockMovement, SupplyItem
 
 FIGURES_MONTHS = 12

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.conftest import submit_referral
-from port.core.aggregates import Cell, program_figures, suppress
-from port.core.suppression import suppress_table
 from port.core.tests.world import LAST_NAME, sensitive_world
 from port.referrals.models import Referral, Source, Status
+from port.reports.aggregates import program_figures
+from port.reports.suppression import Cell, suppress, suppress_table
 from port.supplies.models import Lot, StockLocation, StockMovement, SupplyItem
 
 HOME = reverse("home")

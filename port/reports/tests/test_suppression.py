@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from port.core.suppression import SMALL_CELL, Cell, suppress_table
+from port.reports.suppression import SMALL_CELL, Cell, suppress_table
 
 
 def published_equations(counts, table):
