@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "port.notifications",
     "port.consent",
     "port.security",
+    "port.oversight",
     "port.reports",
     "port.demo",
     "django_otp",

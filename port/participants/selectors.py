@@ -551,3 +551,8 @@ def participant_referral_summaries(*, viewer: Membership, participant_ids: list[
             row["count"], row["latest_overdose_at"], row["latest_source"] or ""
         )
     return summaries
+
+
+def participant_record_ids(participant: Participant) -> list[int]:
+    """The participant's record and every record merged into it: their trail is one person's trail."""
+    return [participant.pk, *Participant.objects.filter(merged_into=participant).values_list("pk", flat=True)]

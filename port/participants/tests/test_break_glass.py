@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.accounts.roles import Role
-from port.audit.models import AuditEvent, BreakGlassAccess
+from port.audit.models import AuditEvent
 from port.conftest import make_member, submit_referral
 from port.participants.break_glass import BREAK_GLASS_MINUTES
-from port.participants.models import ParticipantAlias
+from port.participants.models import BreakGlassAccess, ParticipantAlias
 from port.participants.normalize import name_key
 
 SEARCH = reverse("participants:break_glass")

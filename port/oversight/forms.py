@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import Membership, User
-from port.audit.selectors import trail_users
-from port.audit.services import REVIEW_NOTE_MAX
+from port.oversight.selectors import trail_users
+from port.oversight.services import REVIEW_NOTE_MAX
 
 DEFAULT_DAYS = 30
 # A year at a time keeps a page and an export to a size a person can read.

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.accounts.models import Membership
-from port.audit.models import AuditEvent, BreakGlassAccess
-from port.audit.services import ReviewRefused, audit_record, break_glass_review
+from port.audit.models import AuditEvent
+from port.audit.services import audit_record
 from port.conftest import submit_referral
+from port.oversight.services import ReviewRefused, break_glass_review
+from port.participants.models import BreakGlassAccess
 
 pytestmark = pytest.mark.django_db
 

@@ -17,22 +17,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from port.accounts.access import membership_required
 from port.accounts.models import Membership
-from port.audit import presenters
-from port.audit.forms import BreakGlassReviewForm, UserTrailForm
 from port.audit.models import AuditEvent, AuditParticipant
-from port.audit.selectors import (
+from port.audit.presenters import csv_lines
+from port.audit.services import audit_record
+from port.oversight import presenters
+from port.oversight.forms import BreakGlassReviewForm, UserTrailForm
+from port.oversight.selectors import (
     TRAIL_ROLES,
     break_glass_accesses,
     break_glass_get,
     break_glass_waiting_count,
-    participant_record_ids,
     participants_named,
     trail_of_participant,
     trail_of_user,
 )
-from port.audit.services import ReviewRefused, audit_record, break_glass_review
+from port.oversight.services import ReviewRefused, break_glass_review
 from port.participants.models import Participant
-from port.participants.selectors import participant_get
+from port.participants.selectors import participant_get, participant_record_ids
 
 PAGE_SIZE = 50
 BREAK_GLASS_PAGE_SIZE = 25
@@ -65,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
     return render(
         request,
-        "audit/index.html",
+        "oversight/index.html",
         _page_context(
             viewer,
             form=UserTrailForm(viewer=viewer, today=_today(viewer)),
@@ -101,7 +102,7 @@ def participant_trail(request: HttpRequest, public_id) -> HttpResponse:
     )
     return render(
         request,
-        "audit/participant_trail.html",
+        "oversight/participant_trail.html",
         _page_context(viewer, participant=participant, page=page, entries=presenters.trail_entries(events)),
     )
 
@@ -121,7 +122,7 @@ def participant_trail_csv(request: HttpRequest, public_id) -> HttpResponse:
     )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
     return _csv_response(
-        presenters.csv_lines(presenters.event_csv_header(), rows), f"audit-participant-{participant.public_id}.csv"
+        csv_lines(presenters.event_csv_header(), rows), f"audit-participant-{participant.public_id}.csv"
     )
 
 
@@ -156,7 +157,7 @@ def user_trail(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "audit/user_trail.html",
+        "oversight/user_trail.html",
         _page_context(
             viewer,
             form=form,
@@ -189,9 +190,7 @@ def user_trail_csv(request: HttpRequest) -> HttpResponse:
         note=f"audit trail of a user, CSV, {start} to {end}, {events.count()} entries",
     )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(
-        presenters.csv_lines(presenters.event_csv_header(), rows), f"audit-user-{person.pk}-{start}-{end}.csv"
-    )
+    return _csv_response(csv_lines(presenters.event_csv_header(), rows), f"audit-user-{person.pk}-{start}-{end}.csv")
 
 
 # ---- break-the-glass reviews ----
@@ -219,7 +218,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "audit/break_glass_list.html",
+        "oversight/break_glass_list.html",
         _page_context(viewer, page=page, accesses=accesses, waiting=break_glass_waiting_count(viewer=viewer)),
     )
 
@@ -262,7 +261,7 @@ def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "audit/break_glass_detail.html",
+        "oversight/break_glass_detail.html",
         _page_context(
             viewer,
             access=access,
@@ -290,6 +289,4 @@ def break_glass_csv(request: HttpRequest) -> HttpResponse:
         note=f"break-the-glass accesses, CSV, {accesses.count()} rows",
     )
     rows = presenters.break_glass_csv_rows(accesses.iterator(chunk_size=EXPORT_CHUNK), viewer=viewer)
-    return _csv_response(
-        presenters.csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{_today(viewer)}.csv"
-    )
+    return _csv_response(csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{_today(viewer)}.csv")

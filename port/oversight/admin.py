@@ -1,6 +1,6 @@
 """The audit trail in the admin: read-only for everyone, and each program admin sees their programs'.
 
-The app's own pages (port.audit.views, "Audit trail" in the menu) answer the day-to-day questions for
+The app's own pages (port.oversight.views, "Audit trail" in the menu) answer the day-to-day questions for
 supervisors too; the admin adds free filtering and CSV downloads of any selection. Both are read only:
 nobody, superusers included, adds, changes or deletes an entry (the database refuses it as well,
 migration 0004).
@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from port.accounts.admin import ProgramScopedAdmin, admin_site, administered_program_ids
 from port.accounts.roles import Role
-from port.audit import presenters
-from port.audit.models import AuditEvent, AuditParticipant, BreakGlassAccess
-from port.audit.selectors import participant_record_ids
+from port.audit.models import AuditEvent, AuditParticipant
+from port.audit.presenters import csv_lines
 from port.audit.services import audit_record
-from port.participants.models import Participant
+from port.oversight import presenters
+from port.participants.models import BreakGlassAccess, Participant
+from port.participants.selectors import participant_record_ids
 
 
 class ReadOnlyAdmin(ProgramScopedAdmin):
@@ -134,7 +135,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         zone = membership.program.zone if membership is not None else dt.UTC
         rows = presenters.event_csv_rows(events.iterator(chunk_size=2000), zone=zone)
         response = StreamingHttpResponse(
-            (line.encode() for line in presenters.csv_lines(presenters.event_csv_header(), rows)),
+            (line.encode() for line in csv_lines(presenters.event_csv_header(), rows)),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="audit-entries.csv"'

@@ -7,8 +7,9 @@ from django.http import Http404
 
 from port.accounts.models import Membership, User
 from port.accounts.roles import SUPERVISING_ROLES
-from port.audit.models import AuditEvent, AuditParticipant, BreakGlassAccess
-from port.participants.models import Participant
+from port.audit.models import AuditEvent, AuditParticipant
+from port.participants.models import BreakGlassAccess, Participant
+from port.participants.selectors import participant_record_ids
 
 # Who reads the trail: the program's admins and supervisors.
 TRAIL_ROLES = SUPERVISING_ROLES
@@ -20,11 +21,6 @@ def _reads_trail(viewer: Membership) -> bool:
 
 def _entries() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("user", "api_token__agency").order_by("-at", "-pk")
-
-
-def participant_record_ids(participant: Participant) -> list[int]:
-    """The participant's record and every record merged into it: their trail is one person's trail."""
-    return [participant.pk, *Participant.objects.filter(merged_into=participant).values_list("pk", flat=True)]
 
 
 def trail_of_participant(*, viewer: Membership, participant: Participant) -> QuerySet[AuditEvent]:

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.accounts.models import User
-from port.audit.models import AuditEvent, BreakGlassAccess
+from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.conftest import PASSWORD, submit_referral
+from port.participants.models import BreakGlassAccess
 
 pytestmark = pytest.mark.django_db
 
@@ -95,15 +96,15 @@ def test_break_the_glass_accesses_are_listed_read_only_without_naming_the_partic
         expires_at=now + dt.timedelta(hours=1),
     )
     client = cast.client_for(cast.admin)
-    response = client.get(reverse("admin:audit_breakglassaccess_changelist"))
+    response = client.get(reverse("admin:participants_breakglassaccess_changelist"))
     html = response.content.decode()
     assert list(response.context["cl"].result_list) == [access]
     assert "moved from Hilltop" in html and "Hilltop PORT" in html and "Morgan" not in html
     assert reverse("audit:break_glass_detail", args=[access.pk]) in html
-    change = reverse("admin:audit_breakglassaccess_change", args=[access.pk])
+    change = reverse("admin:participants_breakglassaccess_change", args=[access.pk])
     assert client.post(change, {"reason": "edited"}).status_code == 403
     assert (
-        client.post(reverse("admin:audit_breakglassaccess_delete", args=[access.pk]), {"post": "yes"}).status_code
+        client.post(reverse("admin:participants_breakglassaccess_delete", args=[access.pk]), {"post": "yes"}).status_code
         == 403
     )
     access.refresh_from_db()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from port.audit import views
+from port.oversight import views
 
 app_name = "audit"
 
