@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "port.notifications",
     "port.consent",
     "port.security",
+    "port.casefile",
     "port.oversight",
     "port.reports",
     "port.demo",

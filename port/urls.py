@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/", include("port.accounts.urls")),
     path("security/", include("port.security.urls")),
     path("referrals/", include("port.referrals.urls")),
-    path("participants/", include("port.participants.urls")),
+    path("participants/", include("port.casefile.urls")),
     path("supplies/", include("port.supplies.urls")),
     path("notices/", include("port.notifications.urls")),
     path("outreach/", include("port.outreach.urls")),

@@ -553,7 +553,7 @@ def demo_visit_with_ems_create(*, program: Program, ems: Membership, now: dt.dat
     """Make sure demo-ems has a visit sheet to open: unless the attempts already name them on a visit in
     the sheet's window, a home visit with them along on the newest assigned (else attempting) referral,
     through the real outreach service. No such referral, nothing."""
-    from port.participants.visit_sheet import VISIT_SHEET_DAYS
+    from port.casefile.visit_sheet import VISIT_SHEET_DAYS
 
     since = now - dt.timedelta(days=VISIT_SHEET_DAYS)
     if TeamMember.objects.filter(user=ems.user, attempt__attempted_at__gte=since).exists():

@@ -22,6 +22,7 @@ from port.accounts.models import Membership, Program
 from port.accounts.roles import TEAM_ROLES
 from port.audit.chain import chain_verify
 from port.audit.models import AuditEvent
+from port.casefile.visit_sheet import visits_list
 from port.consent.models import Consent, ConsentKind, Disclosure
 from port.consent.selectors import participants_shared_with
 from port.demo.tests.test_seed_demo import (
@@ -44,7 +45,6 @@ from port.outreach.models import (
 )
 from port.outreach.services import encounter_locked
 from port.participants.models import Participant
-from port.participants.visit_sheet import visits_list
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.security.testing import verified_client
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem

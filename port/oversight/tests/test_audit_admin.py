@@ -104,7 +104,9 @@ def test_break_the_glass_accesses_are_listed_read_only_without_naming_the_partic
     change = reverse("admin:participants_breakglassaccess_change", args=[access.pk])
     assert client.post(change, {"reason": "edited"}).status_code == 403
     assert (
-        client.post(reverse("admin:participants_breakglassaccess_delete", args=[access.pk]), {"post": "yes"}).status_code
+        client.post(
+            reverse("admin:participants_breakglassaccess_delete", args=[access.pk]), {"post": "yes"}
+        ).status_code
         == 403
     )
     access.refresh_from_db()

@@ -98,7 +98,7 @@ class OpenForm(BreakGlassForm):
 def _page(request: HttpRequest, form: BreakGlassForm, matches=None, status: int = 200) -> HttpResponse:
     return render(
         request,
-        "participants/break_glass.html",
+        "casefile/break_glass.html",
         {
             "form": form,
             "matches": matches,

@@ -24,12 +24,13 @@ from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.casefile import selectors
+from port.casefile.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.consent.selectors import participant_consents
 from port.outreach.models import EncounterItem
 from port.outreach.selectors import participant_supporters
-from port.participants import selectors
+from port.participants import selectors as people
 from port.participants.break_glass import break_glass_reader
-from port.participants.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import format_phone, normalize_name
 from port.participants.services import match_candidate_dismiss, match_candidate_merge, participant_merge
@@ -76,15 +77,15 @@ def participant_search(request: HttpRequest) -> HttpResponse:
     form = ParticipantSearchForm(_search_data(request))
     results = None
     if form.is_bound and form.is_valid():
-        results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"])
-        selectors.audit_participant_list(viewer=viewer, participants=results, note="participant search")
+        results = people.participant_search(viewer=viewer, query=form.cleaned_data["q"])
+        people.audit_participant_list(viewer=viewer, participants=results, note="participant search")
     return render(
         request,
-        "participants/search.html",
+        "casefile/search.html",
         {
             "form": form,
             "results": _search_rows(results),
-            "limit": selectors.SEARCH_LIMIT,
+            "limit": people.SEARCH_LIMIT,
         },
     )
 
@@ -111,9 +112,9 @@ def _search_rows(results: list[Participant] | None) -> list[SearchRow] | None:
 def _live_record(viewer: Membership, public_id, *, allow_break_glass: bool = False) -> Participant:
     """The record (audited as a read), or a redirect-worthy Http404 subclass for merged-away ones."""
     try:
-        return selectors.participant_get(viewer=viewer, public_id=public_id, allow_break_glass=allow_break_glass)
+        return people.participant_get(viewer=viewer, public_id=public_id, allow_break_glass=allow_break_glass)
     except Http404:
-        survivor = selectors.participant_survivor(viewer=viewer, public_id=public_id)
+        survivor = people.participant_survivor(viewer=viewer, public_id=public_id)
         if survivor is None:
             raise
         raise MergedAway(survivor) from None
@@ -148,11 +149,11 @@ def participant_detail(request: HttpRequest, public_id) -> HttpResponse:
     now = timezone.now()
     zone = viewer.program.zone
     timeline = selectors.participant_timeline(viewer=viewer, participant=participant, before=before)
-    candidates = selectors.match_candidates_naming(viewer=viewer, participant=participant)
+    candidates = people.match_candidates_naming(viewer=viewer, participant=participant)
     _audit_others_shown(viewer, participant, candidates, timeline)
     return render(
         request,
-        "participants/detail.html",
+        "casefile/detail.html",
         {
             "participant": participant,
             "aliases": [str(a) for a in participant.aliases.all()],
@@ -186,7 +187,7 @@ def _break_glass_page(request: HttpRequest, participant: Participant) -> HttpRes
     timeline = selectors.participant_timeline(viewer=reader, participant=participant, before=before)
     return render(
         request,
-        "participants/detail.html",
+        "casefile/detail.html",
         {
             "participant": participant,
             "break_glass": grant,
@@ -203,7 +204,10 @@ def _break_glass_page(request: HttpRequest, participant: Participant) -> HttpRes
 
 
 def _audit_others_shown(
-    viewer: Membership, participant: Participant, candidates: list[MatchCandidate], timeline: selectors.Timeline
+    viewer: Membership,
+    participant: Participant,
+    candidates: list[MatchCandidate],
+    timeline: selectors.Timeline,
 ) -> None:
     """The page also shows other records: possible duplicates (by name) and records merged into this
     one (what they said). Their reads are audited too, under their own ids."""
@@ -364,9 +368,7 @@ def _compare(viewer: Membership, left: tuple[Participant, str], right: tuple[Par
 @team_only
 def review_list(request: HttpRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(selectors.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(people.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     candidates = list(page.object_list)
     if candidates:
         audit_record(
@@ -378,7 +380,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "participants/review_list.html",
+        "casefile/review_list.html",
         {
             "page": page,
             "rows": [(c, humanise_reasons(c.reasons)) for c in candidates],
@@ -391,7 +393,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @team_only
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.membership
-    candidate = selectors.match_candidate_get(viewer=viewer, pk=pk)
+    candidate = people.match_candidate_get(viewer=viewer, pk=pk)
     earlier, newer = candidate.existing_participant, candidate.new_participant
     form = ReviewDecisionForm(
         request.POST if request.method == "POST" else None,
@@ -429,7 +431,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, exc)
     return render(
         request,
-        "participants/review.html",
+        "casefile/review.html",
         {
             "candidate": candidate,
             "reasons": humanise_reasons(candidate.reasons),
@@ -456,26 +458,26 @@ def _live_of(*records: Participant) -> Participant | None:
 @any_member
 def merge_choose(request: HttpRequest, public_id) -> HttpResponse:
     viewer = request.membership
-    participant = selectors.participant_get(viewer=viewer, public_id=public_id)
+    participant = people.participant_get(viewer=viewer, public_id=public_id)
     form = ParticipantSearchForm(_search_data(request))
     results = None
     if form.is_bound and form.is_valid():
-        results = selectors.participant_search(viewer=viewer, query=form.cleaned_data["q"], exclude=participant)
-        selectors.audit_participant_list(viewer=viewer, participants=results, note="merge: choose a record")
+        results = people.participant_search(viewer=viewer, query=form.cleaned_data["q"], exclude=participant)
+        people.audit_participant_list(viewer=viewer, participants=results, note="merge: choose a record")
     suggestions = [
         c.existing_participant if c.new_participant_id == participant.pk else c.new_participant
-        for c in selectors.match_candidates_naming(viewer=viewer, participant=participant)
+        for c in people.match_candidates_naming(viewer=viewer, participant=participant)
     ]
-    selectors.audit_participant_list(viewer=viewer, participants=suggestions, note="merge: suggested duplicates")
+    people.audit_participant_list(viewer=viewer, participants=suggestions, note="merge: suggested duplicates")
     return render(
         request,
-        "participants/merge_choose.html",
+        "casefile/merge_choose.html",
         {
             "participant": participant,
             "form": form,
             "results": _search_rows(results),
             "suggestions": suggestions,
-            "limit": selectors.SEARCH_LIMIT,
+            "limit": people.SEARCH_LIMIT,
         },
     )
 
@@ -519,7 +521,7 @@ def merge_confirm(request: HttpRequest, public_id, other_id) -> HttpResponse:
             return redirect("participants:detail", public_id=survivor.public_id)
     return render(
         request,
-        "participants/merge_confirm.html",
+        "casefile/merge_confirm.html",
         {
             "participant": participant,
             "other": other,

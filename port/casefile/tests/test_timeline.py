@@ -11,6 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.audit.models import AuditEvent
+from port.casefile.selectors import (
+    EventKind,
+    TimelineCursor,
+    participant_next_actions,
+    participant_timeline,
+)
 from port.conftest import submit_referral
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter
 from port.outreach.services import (
@@ -23,12 +29,6 @@ from port.outreach.services import (
     supporter_save,
 )
 from port.participants.models import Participant, ParticipantMerge
-from port.participants.selectors import (
-    EventKind,
-    TimelineCursor,
-    participant_next_actions,
-    participant_timeline,
-)
 from port.participants.services import participant_create, participant_merge
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import referral_assign, referral_transition

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from port.participants import views, views_break_glass, views_visit_sheet
+from port.casefile import views, views_break_glass, views_visit_sheet
 
 app_name = "participants"
 

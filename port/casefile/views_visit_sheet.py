@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from port.accounts.access import membership_required
 from port.accounts.roles import Role
-from port.participants.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get, visits_list
+from port.casefile.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get, visits_list
 
 
 @require_GET
@@ -15,7 +15,7 @@ from port.participants.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get, vis
 def visits(request: HttpRequest) -> HttpResponse:
     return render(
         request,
-        "participants/visits.html",
+        "casefile/visits.html",
         {
             "rows": visits_list(viewer=request.membership),
             "days": VISIT_SHEET_DAYS,
@@ -30,7 +30,7 @@ def visit_sheet(request: HttpRequest, public_id) -> HttpResponse:
     sheet = visit_sheet_get(viewer=request.membership, public_id=public_id)
     return render(
         request,
-        "participants/visit_sheet.html",
+        "casefile/visit_sheet.html",
         {
             "sheet": sheet,
             "participant": sheet.participant,

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
+from port.casefile.selectors import participant_timeline
 from port.conftest import submit_referral
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
-from port.participants.selectors import participant_search, participant_timeline
+from port.participants.selectors import participant_search
 from port.participants.services import participant_create, participant_merge, participant_update_from_referral
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, Source
@@ -435,7 +436,7 @@ def test_a_record_merged_meanwhile_is_not_merged_twice(cast, maria, twin):
 def test_a_refused_merge_shows_the_reason_and_keeps_the_choice(cast, maria, twin, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from port.participants import views
+    from port.casefile import views
 
     def refuse(**kwargs):
         raise ValidationError("One of these records has already been merged into another.")
