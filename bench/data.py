@@ -33,10 +33,10 @@ def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool
     agencies."""
     from port.accounts.models import Agency, Membership, User
     from port.accounts.roles import Role
-    from port.accounts.services import program_create
+    from port.administration.services import program_set_up
     from port.demo.cast import demo_cast_create
 
-    program = program_create(name=name, slug=slug, time_zone="America/New_York")
+    program = program_set_up(name=name, slug=slug, time_zone="America/New_York")
     demo_cast_create(program=program, username_prefix=username_prefix)
     if not large:
         return program

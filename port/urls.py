@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from port.accounts.admin import admin_site
+from port.accounts.admin_site import admin_site
 from port.core import views as core_views
 from port.reports import views as reports_views
 

@@ -1,5 +1,5 @@
 """The EMS/fire partner's pages: the people they recently went to see with the team, and each one's visit
-sheet (port.participants.visit_sheet). Everyone else: 403 for the list, 404 for a sheet."""
+sheet (port.casefile.visit_sheet). Everyone else: 403 for the list, 404 for a sheet."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from port.accounts.models import ApiToken, Membership, Program
-from port.accounts.services import api_token_issue, program_create
+from port.administration.services import program_set_up
 from port.demo.cast import (
     DEMO_PROGRAM_NAME,
     DEMO_PROGRAM_SLUG,
@@ -19,6 +19,7 @@ from port.demo.cast import (
 from port.demo.consents import demo_consents_create
 from port.demo.field_work import demo_field_work_create, demo_visit_with_ems_create
 from port.demo.referrals import demo_referrals_create
+from port.security.accounts import api_token_issue
 
 
 @dataclass
@@ -38,7 +39,7 @@ def demo_program_create(
     contact attempts behind their statuses, and the team's field work: stock, supporters, visits,
     consents and a hand-off to the recovery center."""
     now = now or timezone.now()
-    program = program_create(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
+    program = program_set_up(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
     memberships = demo_cast_create(program=program)
     token, raw = api_token_issue(
         agency=memberships["ed"].agency, name="Demo ED nightly feed", actor=memberships["admin"].user
