@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES
-from port.audit.models import AuditEvent, BreakGlassAccess
+from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.participants.models import Participant
+from port.participants.models import BreakGlassAccess, Participant
 from port.participants.normalize import name_key, normalize_name
 
 BREAK_GLASS_MINUTES = 60

@@ -134,3 +134,25 @@ class ParticipantMerge(models.Model):
 
     class Meta:
         ordering = ["-merged_at"]
+
+
+class BreakGlassAccess(models.Model):
+    """A supervisor opened a record outside their normal scope, giving a reason (port/casefile/break_glass.py).
+    Flagged for review (port/oversight)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        db_table = "audit_breakglassaccess"  # the table it had when it lived in port.audit
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "participant", "expires_at"], name="break_glass_active")]
