@@ -2,20 +2,21 @@ from django.urls import include, path
 
 from port.accounts.admin_site import admin_site
 from port.core import views as core_views
+from port.reports import views as reports_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", reports_views.home, name="home"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("port.accounts.urls")),
     path("security/", include("port.security.urls")),
     path("referrals/", include("port.referrals.urls")),
-    path("participants/", include("port.participants.urls")),
+    path("participants/", include("port.casefile.urls")),
     path("supplies/", include("port.supplies.urls")),
     path("notices/", include("port.notifications.urls")),
     path("outreach/", include("port.outreach.urls")),
     path("consent/", include("port.consent.urls")),
-    path("audit/", include("port.audit.urls")),
+    path("audit/", include("port.oversight.urls")),
     path("help/", include("port.referrals.urls_public")),
     path("api/v1/", include("port.api.urls")),
     path("admin/", admin_site.urls),

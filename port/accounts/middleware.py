@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from port.accounts.http import PortRequest
 from port.accounts.models import Membership
 
 SESSION_PROGRAM_KEY = "program_id"
@@ -26,6 +27,6 @@ class MembershipMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: PortRequest) -> HttpResponse:
         request.membership = membership_for(request)
         return self.get_response(request)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -18,6 +19,10 @@ from port.core.time import local, today_in
 
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, one per program."""
+
+    # Not a column: django-otp's middleware sets it on the signed-in request.user (port/security): whether
+    # this session gave a second factor.
+    is_verified: Callable[[], bool]
 
     def __str__(self) -> str:
         return display_name(self)

@@ -1,7 +1,7 @@
 """The signed-in person's notices (deadline warnings), newest first, and marking them read."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from port.accounts.access import team_only
+from port.accounts.http import MemberRequest
 from port.core.pagination import page_of
 from port.notifications.selectors import notice_get, notices_for, notices_named
 from port.notifications.services import notices_mark_read
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 
 @require_GET
 @team_only
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     page = page_of(request, notices_for(viewer=viewer), PAGE_SIZE)
     return render(
@@ -35,7 +36,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @team_only
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: MemberRequest) -> HttpResponse:
     count = notices_mark_read(viewer=request.membership)
     if count:
         messages.success(
@@ -49,7 +50,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @team_only
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: MemberRequest, pk: int) -> HttpResponse:
     notice = notice_get(viewer=request.membership, pk=pk)  # 404 for anyone else's notice
     notices_mark_read(viewer=request.membership, notice=notice)
     page = request.POST.get("page", "")

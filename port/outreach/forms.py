@@ -6,6 +6,7 @@ lots in stock), so a form never offers another program's data and rendering it a
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import FieldVisibility, Membership
 from port.accounts.visibility import can_see
+from port.core.forms import form_field
 from port.core.names import display_name
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import SupplyOffer, SupplyOffers
@@ -49,7 +51,7 @@ class LocalDateTimeField(ProgramDateTimeField):
     staff form's field (the earlier moment in the hour repeated at fall-back; a time in the hour skipped
     at spring-forward refused with a message), with the outreach forms' example in its message."""
 
-    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs) -> None:
+    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
         super().__init__(zone=zone or dt.UTC, **kwargs)
         self.error_messages["invalid"] = gettext_lazy("Enter a date and time, such as 2025-03-14 18:30.")
 
@@ -69,7 +71,7 @@ class ObjectChoiceField(forms.ChoiceField):
         label_of: Callable = str,
         key_of: Callable = lambda o: str(o.pk),
         empty_label: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         self.objects = {key_of(obj): obj for obj in objects}
         choices = [(key, label_of(obj)) for key, obj in self.objects.items()]
@@ -85,7 +87,7 @@ class ObjectChoiceField(forms.ChoiceField):
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
-    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs) -> None:
+    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs: Any) -> None:
         self.objects = {str(obj.pk): obj for obj in objects}
         super().__init__(choices=[(key, label_of(obj)) for key, obj in self.objects.items()], **kwargs)
 
@@ -93,11 +95,11 @@ class ObjectMultipleChoiceField(forms.MultipleChoiceField):
         return [self.objects[key] for key in super().clean(value)]
 
 
-def _radio(choices, **kwargs) -> forms.ChoiceField:
+def _radio(choices, **kwargs: Any) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
-class TeamFieldsMixin:
+class TeamFieldsMixin(forms.Form):
     """Who went: the program's users (the person recording ticked by default) and up to two others by
     name and role (EMS, police, a clinician without a login)."""
 
@@ -173,11 +175,16 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
     )
 
     def __init__(
-        self, *args, viewer: Membership, members: Sequence[Membership], supporters: Sequence[Supporter], **kwargs
+        self,
+        *args: Any,
+        viewer: Membership,
+        members: Sequence[Membership],
+        supporters: Sequence[Supporter],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
-        self.fields["attempted_at"].zone = zone
+        form_field(self, "attempted_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("attempted_at", timezone.now())
         self.fields["attempted_at"].widget.attrs["max"] = (viewer.program.local() + dt.timedelta(minutes=10)).strftime(
             "%Y-%m-%dT%H:%M"
@@ -195,8 +202,9 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
         )
         self.add_team_fields(viewer=viewer, members=members)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("outcome") == Outcome.REACHED_SUPPORTER
             and not cleaned.get("supporter")
@@ -313,18 +321,18 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         viewer: Membership,
         members: Sequence[Membership],
         supporters: Sequence[Supporter],
         supplies: Sequence[SupplyOffers],
         referrals: Sequence[Referral] = (),
         fixed_referral: bool = False,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
-        self.fields["occurred_at"].zone = zone
+        form_field(self, "occurred_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("occurred_at", timezone.now())
         self.initial.setdefault("participant_present", True)
         self.fields["occurred_at"].widget.attrs["max"] = (viewer.program.local() + dt.timedelta(minutes=10)).strftime(
@@ -447,8 +455,9 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
             return EncounterItem.Recipient.SUPPORTER, self.supporters[value]
         return value or PARTICIPANT, None
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             not cleaned.get("participant_present")
             and not cleaned.get("supporters_present")
@@ -539,14 +548,14 @@ class EncounterEditForm(forms.Form):
         FieldVisibility.Group.ASSESSMENTS: ("stage_of_change", "readiness", "goals", "next_steps"),
     }
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for group, names in self.GROUP_FIELDS.items():
             if not can_see(viewer, group):
                 for name in names:
                     del self.fields[name]
                     self.initial.pop(name, None)
-        self.fields["occurred_at"].zone = viewer.program.zone
+        form_field(self, "occurred_at", LocalDateTimeField).zone = viewer.program.zone
         self.fields["version"].error_messages["required"] = _(
             "This form is missing the version it edits; open the encounter again."
         )

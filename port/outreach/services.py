@@ -3,6 +3,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -66,7 +67,7 @@ def _check_how(*, mode: str, place: str) -> None:
     _check_choice(place, Place, _("Choose where from the list."), blank=True)
 
 
-def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent) -> None:
+def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent: Any) -> None:
     """Who went: users of the program's team, or named people (EMS, police) with a role."""
     for member in team:
         _check_choice(member.role, TeamRole, _("Choose a role for everyone who went."))
@@ -216,7 +217,7 @@ SUPPORTER_FIELDS = ("first_name", "last_name", "relationship", "phone", "contact
 
 
 @transaction.atomic
-def supporter_save(*, by: Membership, participant, supporter: Supporter | None = None, **fields) -> Supporter:
+def supporter_save(*, by: Membership, participant, supporter: Supporter | None = None, **fields: Any) -> Supporter:
     """Create or change a supporter; recording the participant's agreement stamps who and when."""
     _check_team(by, participant)
     unknown = set(fields) - set(SUPPORTER_FIELDS)
@@ -458,7 +459,7 @@ NARRATIVE_FIELDS = frozenset({"goals", "next_steps", "notes"})
 
 
 @transaction.atomic
-def encounter_update(*, by: Membership, encounter: Encounter, version: int, **changes) -> Encounter:
+def encounter_update(*, by: Membership, encounter: Encounter, version: int, **changes: Any) -> Encounter:
     """Change an encounter's narrative fields. Only its author, only within the lock period, and only
     if nobody saved since `version` was read (otherwise EditConflict; nothing is overwritten)."""
     current = Encounter.objects.select_for_update().select_related("program").get(pk=encounter.pk)

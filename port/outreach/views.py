@@ -3,6 +3,10 @@ participant's supporters. Team roles only (partners 403); any record of another 
 Writes go through port.outreach.services, which audit them; a refused change is shown on the form with
 everything entered kept."""
 
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -14,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import team_only
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES
+from port.core.forms import form_field
 from port.core.redirects import safe_next
 from port.outreach import selectors
 from port.outreach.forms import (
@@ -24,6 +30,7 @@ from port.outreach.forms import (
     CloseUnableToReachForm,
     EncounterEditForm,
     EncounterForm,
+    LocalDateTimeField,
     SupporterForm,
     TeamFieldsMixin,
 )
@@ -70,13 +77,17 @@ def _attempt_blocked(referral: Referral) -> str:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
+def attempt_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Log one try to reach the person: when, who went, how, where, what happened."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the program's team
     participant = referral.participant
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
-    form_args = {"viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters}
+    form_args: dict[str, Any] = {
+        "viewer": viewer,
+        "members": selectors.team_members(viewer=viewer),
+        "supporters": supporters,
+    }
     blocked = _attempt_blocked(referral)
     if request.method == "POST" and not blocked:
         form = AttemptForm(request.POST, **form_args)
@@ -138,7 +149,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def close_unable_to_reach(request: HttpRequest, public_id) -> HttpResponse:
+def close_unable_to_reach(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Closing as unable to reach, confirmed first: the page says what the attempt policy asks and how far
     along the referral is; before it is used up only a supervisor may close, with a reason. Every way to
     close as unable to reach (the outreach panel's offer, the status form's reasons) comes here."""
@@ -199,7 +210,7 @@ def _encounter_initial(attempt: ContactAttempt | None) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
+def encounter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Record a visit, call or text exchange that reached someone; after an attempt, prefilled from it."""
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 for others
@@ -214,7 +225,7 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
         messages.error(request, _("That attempt reached nobody, so there is no encounter to record for it."))
         return redirect("referrals:detail", public_id=attempt.referral.public_id)
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
-    form_args = {
+    form_args: dict[str, Any] = {
         "viewer": viewer,
         "members": selectors.team_members(viewer=viewer),
         "supporters": supporters,
@@ -259,7 +270,7 @@ def _items_by_kind(encounter: Encounter) -> tuple[list[EncounterItem], list[Enco
 
 
 def _encounter_page(
-    request: HttpRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
+    request: MemberRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
 ) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
@@ -286,14 +297,14 @@ def _encounter_page(
 
 @require_GET
 @team_only
-def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_detail(request: MemberRequest, pk: int) -> HttpResponse:
     encounter = selectors.encounter_get(viewer=request.membership, pk=pk)
     return _encounter_page(request, encounter)
 
 
 @require_POST
 @team_only
-def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_addendum(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     encounter = selectors.encounter_get(viewer=viewer, pk=pk, audit=False)
     form = AddendumForm(request.POST)
@@ -310,22 +321,23 @@ def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     return _encounter_page(request, encounter, addendum_form=form)
 
 
-def _shown(form: EncounterEditForm, name: str, value) -> str:
+def _shown(form: EncounterEditForm, name: str, value: object) -> str:
     """A value as a person reads it, for the side-by-side comparison."""
-    field = form.fields[name]
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if name == "occurred_at":
-        return timezone.localtime(value, field.zone).strftime("%Y-%m-%d %H:%M")
-    choices = dict(getattr(field, "choices", ()))
+        assert isinstance(value, dt.datetime)
+        zone = form_field(form, name, LocalDateTimeField).zone
+        return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M")
+    choices = dict(getattr(form.fields[name], "choices", ()))
     return str(choices.get(str(value), value))
 
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     """Its author changes it within the edit period; a save over a newer save shows both versions."""
     viewer = request.membership
     encounter = selectors.encounter_get(viewer=viewer, pk=pk)
@@ -386,7 +398,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @team_only
-def supporter_list(request: HttpRequest, public_id) -> HttpResponse:
+def supporter_list(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     return render(
@@ -416,7 +428,7 @@ def _supporter_form_page(
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
+def supporter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     next_url = safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
@@ -437,7 +449,7 @@ def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def supporter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     supporter = selectors.supporter_get(viewer=viewer, pk=pk)
     participant = supporter.participant

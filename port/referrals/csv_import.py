@@ -25,6 +25,7 @@ import io
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -54,6 +55,9 @@ from port.referrals.intake import (
 )
 from port.referrals.models import Channel, Referral, ReferralImport, Source
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 # ---------------------------------------------------------------------------------------------
 # The columns: one definition used by the parser, the upload page, the template download and docs.
 
@@ -61,7 +65,7 @@ from port.referrals.models import Channel, Referral, ReferralImport, Source
 @dataclass(frozen=True)
 class Column:
     name: str
-    help: str
+    help: "StrPromise"
     example: str
     max_length: int | None = None
     required: bool = False
@@ -229,9 +233,9 @@ def decode_upload(raw: bytes) -> str:
     (Excel's "Unicode text"). Anything else is refused with the line where reading failed."""
     if not raw.strip():
         raise CsvFileRefused([_("The file is empty. Download the template to see what a file looks like.")])
-    for signature, message in _SIGNATURES:
+    for signature, refusal in _SIGNATURES:
         if raw.startswith(signature):
-            raise CsvFileRefused([str(message), str(SAVE_AS_CSV_UTF8)])
+            raise CsvFileRefused([str(refusal), str(SAVE_AS_CSV_UTF8)])
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not raw.startswith(codecs.BOM_UTF32_LE):
         try:
             return raw.decode("utf-16")

@@ -6,6 +6,8 @@ services, so every change is a ledger entry. Items and locations are retired (Ac
 deleted, because the ledger points at them.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
@@ -42,8 +44,9 @@ class StockLocationForm(forms.ModelForm):
         model = StockLocation
         fields = ("program", "name", "kind", "holder", "is_active")
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         program = cleaned.get("program") or getattr(self.instance, "program", None)
         holder = cleaned.get("holder")
         if (
@@ -83,7 +86,7 @@ class LotAdmin(NoDeleteMixin, ProgramScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return ("item",) if obj is not None else ()
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         # The shared scoping does not know supply items: limit them to the admin's programs here.
         if db_field.related_model is SupplyItem and not request.user.is_superuser:
             kwargs["queryset"] = SupplyItem.objects.filter(program__in=administered_program_ids(request))

@@ -10,6 +10,7 @@ Who may do what (checked here, so no view or API can skip it):
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -38,7 +39,7 @@ class StockRefused(Exception):
     """A stock change that cannot be made; the message says why."""
 
 
-def _check_program(by: Membership, *objects) -> None:
+def _check_program(by: Membership, *objects: Any) -> None:
     if by.role not in TEAM_ROLES:
         raise StockRefused(_("Only the program's team can change its stock."))
     for obj in objects:

@@ -3,6 +3,7 @@ report and a lot's page (with its recall list). Team roles only; writes go throu
 refused change is shown on the form with everything entered kept."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from port.accounts.access import membership_required, team_only
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES
 from port.audit.models import AuditEvent
@@ -71,13 +73,13 @@ class LocationStock:
         return sum(row.balance.quantity for row in self.rows)
 
 
-def _page_context(viewer: Membership, **context) -> dict:
+def _page_context(viewer: Membership, **context: Any) -> dict:
     return {"nav_active": "supplies", "can_supervise": viewer.role in SUPERVISING_ROLES, **context}
 
 
 @require_GET
 @team_only
-def inventory(request: HttpRequest) -> HttpResponse:
+def inventory(request: MemberRequest) -> HttpResponse:
     """Stock per location and lot; the viewer's own bag or vehicle first; warnings at the top."""
     viewer = request.membership
     today = viewer.program.today()
@@ -122,7 +124,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _stock_form_page(request: HttpRequest, form, *, title: str, intro: str, submit: str) -> HttpResponse:
+def _stock_form_page(request: MemberRequest, form, *, title: str, intro: str, submit: str) -> HttpResponse:
     return render(
         request,
         "supplies/stock_form.html",
@@ -137,7 +139,7 @@ def _prefill(request: HttpRequest, *names: str) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @membership_required(SUPERVISING_ROLES)
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: MemberRequest) -> HttpResponse:
     """A delivery arrives: item, lot number and expiry (a new lot is created), where, how many."""
     viewer = request.membership
     if request.method == "POST":
@@ -183,7 +185,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def transfer(request: HttpRequest) -> HttpResponse:
+def transfer(request: MemberRequest) -> HttpResponse:
     """Move stock between locations, e.g. from the office into a peer's bag."""
     viewer = request.membership
     if request.method == "POST":
@@ -225,7 +227,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @membership_required(SUPERVISING_ROLES)
-def write_off(request: HttpRequest) -> HttpResponse:
+def write_off(request: MemberRequest) -> HttpResponse:
     """Remove expired, damaged, lost or recalled stock."""
     viewer = request.membership
     if request.method == "POST":
@@ -267,7 +269,7 @@ def write_off(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @team_only
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: MemberRequest) -> HttpResponse:
     """Every stock change, newest first."""
     viewer = request.membership
     submitted = LedgerFilterForm(request.GET, viewer=viewer)
@@ -291,7 +293,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @team_only
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: MemberRequest) -> HttpResponse:
     """Kits given per week or month, per recipient type and per lot, for a date range."""
     viewer = request.membership
     start, end = DistributionReportForm.default_range(viewer.program.today())
@@ -314,7 +316,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @team_only
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_detail(request: MemberRequest, pk: int) -> HttpResponse:
     """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
     viewer = request.membership
     lot = lot_get(viewer=viewer, pk=pk)

@@ -1,5 +1,7 @@
 """The view decorators: team_only lets the program's team in, everyone else gets 403, nobody signed in signs in."""
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -12,12 +14,12 @@ from port.accounts.roles import TEAM_ROLES, Role
 
 
 @team_only
-def view(request):
+def view(request: Any) -> HttpResponse:
     return HttpResponse("ok")
 
 
-def request_as(role: str | None):
-    request = RequestFactory().get("/participants/", {"q": "Marisol", "page": "2"})
+def request_as(role: str | None) -> Any:
+    request: Any = RequestFactory().get("/participants/", {"q": "Marisol", "page": "2"})
     request.user = User(username="someone") if role else AnonymousUser()
     request.membership = Membership(role=role) if role else None
     return request
@@ -25,7 +27,8 @@ def request_as(role: str | None):
 
 @pytest.mark.parametrize("role", sorted(TEAM_ROLES))
 def test_the_team_may_use_a_team_only_view(role):
-    assert view(request_as(role)).content == b"ok"
+    response: Any = view(request_as(role))
+    assert response.content == b"ok"
 
 
 @pytest.mark.parametrize("role", sorted(set(Role.values) - TEAM_ROLES))

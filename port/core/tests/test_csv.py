@@ -9,8 +9,8 @@ from port.core.csv import csv_response, csv_safe, csv_unquote
 def test_a_cell_that_a_spreadsheet_would_run_gets_a_leading_apostrophe():
     for value in ("=2+2", "+1 412 555 0100", "-3", "@SUM(A1)", "\t=1", "\r=1", "'=HYPERLINK(x)"):
         assert csv_safe(value) == "'" + value
-    for value in ("Maria", "'Neill", "2+2", "", None):
-        assert csv_safe(value) == ("" if value is None else value)
+    for plain in ("Maria", "'Neill", "2+2", "", None):
+        assert csv_safe(plain) == ("" if plain is None else plain)
 
 
 @given(st.text(alphabet=st.sampled_from("'=+-@\t\rab1 "), max_size=8))
@@ -25,7 +25,8 @@ def _body(response) -> bytes:
 
 
 def test_the_one_csv_response_streams_a_file_excel_reads_with_every_cell_safe():
-    response = csv_response("people-1.csv", ["name", "note"], iter([["Maria", "=2+2"], [None, 7]]))
+    rows: list[list[object]] = [["Maria", "=2+2"], [None, 7]]
+    response = csv_response("people-1.csv", ["name", "note"], iter(rows))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="people-1.csv"'
     assert _body(response) == b"\xef\xbb\xbfname,note\r\nMaria,'=2+2\r\n,7\r\n"

@@ -37,7 +37,6 @@ from django.utils import timezone
 from port.accounts.models import Agency, AgencyKind, Membership, Program, User
 from port.accounts.roles import Role
 from port.administration.services import program_set_up
-from port.audit.models import BreakGlassAccess
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record
@@ -45,7 +44,7 @@ from port.core.tests.world import DATE_OF_BIRTH, LAST_NAME, MARKERS, sensitive_w
 from port.notifications.models import DeadlineWarning, Notice
 from port.outreach.services import supporter_save
 from port.participants.break_glass import BreakGlassRequest, break_glass_open
-from port.participants.models import MatchCandidate
+from port.participants.models import BreakGlassAccess, MatchCandidate
 from port.referrals.csv_import import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
 from port.referrals.tests.test_csv_import import good_row, make_csv
 from port.security.accounts import api_token_issue

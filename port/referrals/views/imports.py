@@ -4,13 +4,14 @@ what to import, and the rejected rows with their reasons. The work is in port.re
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.roles import IMPORTING_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -73,7 +74,7 @@ def _column_reference() -> list[dict]:
 
 @membership_required(IMPORTING_ROLES)
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
@@ -104,7 +105,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: MemberRequest) -> HttpResponse:
     codes = list(request.membership.program.acuity_levels.values_list("code", flat=True))
     rows = [[example.get(name, "") for name in COLUMN_NAMES] for example in example_rows(acuity_codes=codes)]
     # As written: the examples are ours and re-upload unchanged.
@@ -113,7 +114,7 @@ def template(request: HttpRequest) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: MemberRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     if batch.state != ReferralImport.State.PREVIEW:
@@ -164,7 +165,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_POST
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: MemberRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     choice = request.POST.get("choice", "")
@@ -183,7 +184,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def rejected_csv(request: MemberRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     if batch.state != ReferralImport.State.IMPORTED or not batch.rejected_rows:
