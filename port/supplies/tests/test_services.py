@@ -305,7 +305,7 @@ def test_another_programs_lots_and_locations_are_refused(cast, stock, hilltop):
             by=cast.supervisor, lot=our_lot, source=stock.office, destination=their_office, quantity=1
         ),
         lambda: stock_write_off(by=cast.supervisor, lot=their_lot, location=their_office, quantity=1, reason="lost"),
-        lambda: stock_distribute(by=cast.peer, lot=their_lot, location=their_office, quantity=1, encounter_item=None),
+        lambda: stock_distribute(by=cast.peer, lot=their_lot, location=their_office, quantity=1),
         lambda: stock_receive_delivery(
             by=cast.supervisor, item=their_lot.item, lot_number="X", expires_on=None, location=stock.office, quantity=1
         ),
