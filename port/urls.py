@@ -2,6 +2,16 @@ from django.urls import include, path
 
 from port.accounts.admin import admin_site
 from port.core import views as core_views
+from port.outreach import views as outreach_views
+from port.supplies import urls as supplies_urls
+
+# The inventory's namespace, plus its two pages that read encounters (served by outreach, which stands
+# above supplies: the ledger knows no encounter).
+supplies_pages = [
+    *supplies_urls.urlpatterns,
+    path("report/", outreach_views.distribution_report, name="report"),
+    path("lots/<int:pk>/", outreach_views.lot_detail, name="lot"),
+]
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -11,7 +21,7 @@ urlpatterns = [
     path("security/", include("port.security.urls")),
     path("referrals/", include("port.referrals.urls")),
     path("participants/", include("port.participants.urls")),
-    path("supplies/", include("port.supplies.urls")),
+    path("supplies/", include((supplies_pages, "supplies"))),
     path("notices/", include("port.notifications.urls")),
     path("outreach/", include("port.outreach.urls")),
     path("consent/", include("port.consent.urls")),
