@@ -480,7 +480,7 @@ RECALL_PAGE_SIZE = 100
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def distribution_report(request: HttpRequest) -> HttpResponse:
     """Kits given per week or month, per recipient type and per lot, for a date range."""
     viewer = request.membership
@@ -503,7 +503,7 @@ def distribution_report(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
     viewer = request.membership
