@@ -186,10 +186,10 @@ def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool
     agencies."""
     from port.accounts.models import Agency, Membership, User
     from port.accounts.roles import Role
-    from port.accounts.services import program_create
+    from port.administration.services import program_set_up
     from port.core.demo import demo_cast_create
 
-    program = program_create(name=name, slug=slug, time_zone="America/New_York")
+    program = program_set_up(name=name, slug=slug, time_zone="America/New_York")
     demo_cast_create(program=program, username_prefix=username_prefix)
     if not large:
         return program
@@ -506,7 +506,7 @@ def known_participants(program_id: int, *, limit: int = 200) -> list[dict]:
 
 def issue_token(cast: BenchCast) -> str:
     from port.accounts.models import Agency
-    from port.accounts.services import api_token_issue
+    from port.security.accounts import api_token_issue
 
     _, raw = api_token_issue(agency=Agency.objects.get(pk=cast.api_agency_id), name="make bench")
     return raw

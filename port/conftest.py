@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from port.accounts.models import Agency, AgencyKind, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import program_create
+from port.administration.services import program_set_up
 from port.referrals.intake import ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, Source
 
@@ -92,8 +92,8 @@ def make_member(program: Program, username: str, role: str, agency: Agency | Non
 
 @pytest.fixture
 def cast(db) -> Cast:
-    program = program_create(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
-    other = program_create(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
+    program = program_set_up(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
+    other = program_set_up(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
     ed = Agency.objects.create(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
     two = Agency.objects.create(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
     other_agency = Agency.objects.create(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "port.notifications",
     "port.consent",
     "port.security",
+    "port.administration",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "port.accounts.middleware.MembershipMiddleware",
+    "port.audit.middleware.AuditContextMiddleware",
     # Sign-in rules for every page (port/security): timeouts first, then two-factor; axes last, as it asks.
     "port.security.middleware.SessionTimeoutMiddleware",
     "port.security.middleware.TwoFactorMiddleware",

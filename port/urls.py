@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from port.accounts.admin import admin_site
+from port.accounts.admin_site import admin_site
 from port.core import views as core_views
 from port.outreach import views as outreach_views
 from port.supplies import urls as supplies_urls

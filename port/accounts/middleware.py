@@ -1,11 +1,10 @@
-"""Resolve the membership (user + program + role) a request acts under, and its audit context."""
+"""Resolve the membership (user + program + role) a request acts under."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from port.accounts.models import Membership
-from port.audit.context import audit_context
 
 SESSION_PROGRAM_KEY = "program_id"
 
@@ -29,5 +28,4 @@ class MembershipMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = membership_for(request)
-        with audit_context(request):
-            return self.get_response(request)
+        return self.get_response(request)

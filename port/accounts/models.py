@@ -158,7 +158,7 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A bearer token for one agency's system. Only its SHA-256 hash is stored.
 
-    Issued, revoked and checked by port.accounts.services (api_token_issue, api_token_revoke,
+    Issued, revoked and checked by port.security.accounts (api_token_issue, api_token_revoke,
     api_token_authenticate).
     """
 

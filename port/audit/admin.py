@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.admin import ProgramScopedAdmin, admin_site, administered_program_ids
+from port.accounts.admin_site import admin_site, administered_program_ids
 from port.accounts.roles import Role
 from port.audit import presenters
+from port.audit.admin_mixins import ProgramScopedAdmin
 from port.audit.models import AuditEvent, AuditParticipant, BreakGlassAccess
 from port.audit.selectors import participant_record_ids
 from port.audit.services import audit_record

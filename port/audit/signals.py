@@ -1,6 +1,6 @@
 """Sign-in, failed sign-in and sign-out are audited, each with the address it came from.
 
-The middleware (port.accounts.middleware) sets the request's origin for everything a view does; these
+The middleware (port.audit.middleware) sets the request's origin for everything a view does; these
 receivers fall back to the request Django hands them, for sign-ins outside it (django-axes's backend,
 a test's RequestFactory, a sign-in view mounted before the middleware).
 """

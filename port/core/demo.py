@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
-from port.accounts.services import api_token_issue, program_create
+from port.administration.services import program_set_up
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record, consent_revoke
@@ -74,6 +74,7 @@ from port.referrals.models import (
     Source,
     Status,
 )
+from port.security.accounts import api_token_issue
 from port.supplies.models import StockBalance, StockLocation, StockMovement, SupplyItem
 from port.supplies.services import DEFAULT_LOCATION_NAME, stock_receive_delivery, stock_transfer
 
@@ -375,7 +376,7 @@ def demo_program_create(
     contact attempts behind their statuses, and the team's field work: stock, supporters, visits,
     consents and a hand-off to the recovery center."""
     now = now or timezone.now()
-    program = program_create(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
+    program = program_set_up(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
     memberships = demo_cast_create(program=program)
     token, raw = api_token_issue(
         agency=memberships["ed"].agency, name="Demo ED nightly feed", actor=memberships["admin"].user

@@ -525,7 +525,7 @@ def encounter_add_addendum(*, by: Membership, encounter: Encounter, text: str) -
     return addendum
 
 
-# Seeded for every new program (port.accounts.services.program_create); the program admin edits them.
+# Seeded for every new program (port.administration.services.program_set_up); the program admin edits them.
 # Neutral on purpose: the phone may not be the participant's, so nothing about an overdose, drugs or
 # naloxone, and the team is "community outreach". {peer_name} is filled in with the sender's first name.
 DEFAULT_TEXT_TEMPLATES = (

@@ -1,5 +1,5 @@
 """Supply items (with their low-stock levels), stock locations and lots in the program admin, scoped to
-the admin's programs like everything else there (port.accounts.admin.ProgramScopeMixin).
+the admin's programs like everything else there (port.accounts.admin_site.ProgramScopeMixin).
 
 Stock itself (balances and the ledger) is not editable here: it changes only through the inventory
 services, so every change is a ledger entry. Items and locations are retired (Active unticked), not
@@ -11,9 +11,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from port.accounts.admin import ProgramScopedAdmin, admin_site, administered_program_ids
+from port.accounts.admin_site import admin_site, administered_program_ids
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
+from port.audit.admin_mixins import ProgramScopedAdmin
 from port.supplies.models import Lot, StockLocation, SupplyItem
 
 

@@ -22,7 +22,7 @@ from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
 
-# Seeded for every new program (port.accounts.services.program_create); the admin edits them.
+# Seeded for every new program (port.administration.services.program_set_up); the admin edits them.
 DEFAULT_SUPPLY_ITEMS = (
     ("Naloxone nasal spray 4 mg", SupplyItem.Kind.NALOXONE, "kit"),
     ("Naloxone nasal spray 8 mg", SupplyItem.Kind.NALOXONE, "kit"),

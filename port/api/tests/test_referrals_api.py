@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.conftest import submit_referral
 from port.participants.models import Participant
 from port.referrals.models import Channel, OverdoseEvent, Referral
+from port.security.accounts import api_token_issue
 
 URL = "/api/v1/referrals"
 SYNTHEA_DIR = Path("/work/shared/data/synthea")

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from port.accounts.models import Agency, AgencyKind, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import api_token_issue, program_create
+from port.administration.services import program_set_up
 from port.audit.models import BreakGlassAccess
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
@@ -48,6 +48,7 @@ from port.participants.break_glass import BreakGlassRequest, break_glass_open
 from port.participants.models import MatchCandidate
 from port.referrals.csv_import.services import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
 from port.referrals.tests.test_csv_import import good_row, make_csv
+from port.security.accounts import api_token_issue
 from port.security.testing import verified_client
 from port.supplies.models import Lot, SupplyItem
 
@@ -285,8 +286,8 @@ def _member(program: Program, username: str, role: str, agency: Agency | None = 
 
 
 def _build() -> MatrixWorld:
-    program = program_create(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
-    other = program_create(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
+    program = program_set_up(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
+    other = program_set_up(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
     ed = Agency.objects.create(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
     two = Agency.objects.create(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
     other_agency = Agency.objects.create(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
@@ -573,7 +574,7 @@ def _admin_objects(matrix: MatrixWorld) -> dict[str, str]:
     """For each model in the admin, the id of one object the program admin may open ("0" if none)."""
     from django.test import RequestFactory
 
-    from port.accounts.admin import admin_site
+    from port.accounts.admin_site import admin_site
 
     request_ = RequestFactory().get("/admin/")
     request_.user = matrix.cast.admin.user

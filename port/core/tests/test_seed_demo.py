@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from port.accounts.models import AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, Role
-from port.accounts.services import api_token_authenticate, program_create
+from port.administration.services import program_set_up
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, Disclosure
 from port.core.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, demo_cast_create, demo_referrals_create
@@ -44,6 +44,7 @@ from port.referrals.models import (
     Status,
 )
 from port.referrals.services import ALLOWED_TRANSITIONS
+from port.security.accounts import api_token_authenticate
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement
 
 # The demo's six months end "now"; the tests set it (the clock keeps ticking: the services stamp moments).
@@ -433,7 +434,7 @@ def test_the_generator_is_deterministic_for_a_seed():
     now = timezone.now()
     made = []
     for slug in ("first", "second"):
-        program = program_create(name=slug, slug=slug)
+        program = program_set_up(name=slug, slug=slug)
         demo_cast_create(program=program, username_prefix=slug, password=None)
         demo_referrals_create(program=program, count=120, seed=42, now=now)
         made.append(
@@ -457,7 +458,7 @@ def test_the_generator_is_deterministic_for_a_seed():
 
 @pytest.mark.django_db
 def test_the_generator_needs_someone_to_assign_referrals_to():
-    program = program_create(name="Empty PORT", slug="empty")
+    program = program_set_up(name="Empty PORT", slug="empty")
     with pytest.raises(ValueError, match="peer specialist or supervisor"):
         demo_referrals_create(program=program, count=10)
     assert not Referral.objects.exists()

@@ -12,9 +12,9 @@ from port.supplies.services import program_today, stock_receive
 
 @dataclass
 class Stock:
-    naloxone: SupplyItem  # nasal spray 4 mg, seeded by program_create
+    naloxone: SupplyItem  # nasal spray 4 mg, seeded by program_set_up
     hygiene: SupplyItem
-    office: StockLocation  # seeded by program_create
+    office: StockLocation  # seeded by program_set_up
     pat_bag: StockLocation  # carried by cast.peer
     quinn_bag: StockLocation  # carried by cast.peer2
     today: dt.date

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from port.accounts.models import Program
-from port.accounts.services import program_create
+from port.administration.services import program_set_up
 from port.audit.models import AuditEvent
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
 from port.supplies.selectors import lots_to_offer
@@ -35,7 +35,7 @@ def ledger_total(lot: Lot, location: StockLocation) -> int:
 
 
 def test_a_new_program_gets_the_usual_supply_items_and_an_office(db):
-    program = program_create(name="Lakeside PORT", slug="lakeside")
+    program = program_set_up(name="Lakeside PORT", slug="lakeside")
     assert sorted(SupplyItem.objects.filter(program=program).values_list("name", "kind")) == [
         ("Fentanyl test strips", "test_strips"),
         ("Hygiene kit", "hygiene_kit"),

@@ -11,12 +11,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from port.accounts.admin import admin_site
+from port.accounts.admin_site import admin_site
 from port.accounts.models import AcuityLevel, AgencyKind, ApiToken, FieldVisibility, Membership, User
 from port.accounts.roles import Role
-from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.conftest import PASSWORD
+from port.security.accounts import api_token_issue
 from port.supplies.models import SupplyItem
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")

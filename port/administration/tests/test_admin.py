@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from port.accounts.models import AcuityLevel, Agency, AgencyKind, ApiToken, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import api_token_authenticate, api_token_issue
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.conftest import PASSWORD
+from port.security.accounts import api_token_authenticate, api_token_issue
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 
