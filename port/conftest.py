@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery staple"  # noqa: S105
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory) -> None:
     """SQLite tests use a file, as production does, not Django's shared-cache memory database: there a
     second writer fails at once with "table is locked" instead of waiting, so concurrency tests
-    (port/supplies/tests/test_concurrency.py) could not run. A fresh directory per run: no clashes."""
+    (port/outreach/tests/test_supplies_concurrency.py) could not run. A fresh directory per run: no clashes."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]

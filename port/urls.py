@@ -2,7 +2,17 @@ from django.urls import include, path
 
 from port.accounts.admin_site import admin_site
 from port.core import views as core_views
+from port.outreach import views as outreach_views
 from port.reports import views as reports_views
+from port.supplies import urls as supplies_urls
+
+# The inventory's namespace, plus its two pages that read encounters (served by outreach, which stands
+# above supplies: the ledger knows no encounter).
+supplies_pages = [
+    *supplies_urls.urlpatterns,
+    path("report/", outreach_views.distribution_report, name="report"),
+    path("lots/<int:pk>/", outreach_views.lot_detail, name="lot"),
+]
 
 urlpatterns = [
     path("", reports_views.home, name="home"),
@@ -12,7 +22,7 @@ urlpatterns = [
     path("security/", include("port.security.urls")),
     path("referrals/", include("port.referrals.urls")),
     path("participants/", include("port.casefile.urls")),
-    path("supplies/", include("port.supplies.urls")),
+    path("supplies/", include((supplies_pages, "supplies"))),
     path("notices/", include("port.notifications.urls")),
     path("outreach/", include("port.outreach.urls")),
     path("consent/", include("port.consent.urls")),

@@ -21,11 +21,13 @@ from port.accounts.visibility import can_see
 from port.core.forms import form_field
 from port.core.names import display_name
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
-from port.outreach.selectors import SupplyOffer, SupplyOffers
+from port.outreach.selectors import Period, SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
 from port.participants.normalize import InvalidPhone, format_phone, normalize_phone
 from port.referrals.forms import ProgramDateTimeField
 from port.referrals.models import Referral
+from port.supplies.forms import choice_error
+from port.supplies.selectors import supply_items
 
 MAX_GIVEN = 100  # of one item at one encounter: a typo guard, far above any real visit
 PARTNER_ROWS = 2
@@ -663,3 +665,48 @@ class CloseUnableToReachForm(forms.Form):
             "Kept with the change and in the audit trail. Say no more about the person than the decision needs."
         ),
     )
+
+
+# Long enough for years of weekly figures, short enough to stay one readable page.
+MAX_REPORT_DAYS = 5 * 366
+
+
+class DistributionReportForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period = forms.ChoiceField(
+        label=gettext_lazy("Count per"),
+        initial=Period.MONTH,
+        choices=[(Period.WEEK, gettext_lazy("Week")), (Period.MONTH, gettext_lazy("Month"))],
+    )
+    item = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
+    )
+
+    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
+        for name in ("start", "end"):
+            self.fields[name].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2025-01-31.")
+        self.fields["period"].error_messages.update(choice_error(_("week or month")))
+        self.fields["item"].error_messages.update(choice_error(_("an item")))
+
+    @staticmethod
+    def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+        """The last three calendar months, up to today."""
+        first = today.replace(day=1)
+        for _month in range(2):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return first, today
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end date is before the start date."))
+            elif (end - start).days > MAX_REPORT_DAYS:
+                self.add_error("end", _("Choose a range of at most five years."))
+        return cleaned

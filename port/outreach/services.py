@@ -407,21 +407,22 @@ def _add_item(*, by: Membership, encounter: Encounter, item: ItemIn) -> Encounte
         supply_item = None
     if item.quantity < 1:
         raise OutreachRefused(_("The quantity must be at least 1."))
-    row = EncounterItem.objects.create(
+    movement = None
+    if item.kind == EncounterItem.Kind.SUPPLY:
+        try:
+            movement = stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity)
+        except StockRefused as exc:
+            raise OutreachRefused(str(exc)) from exc
+    return EncounterItem.objects.create(
         encounter=encounter,
         kind=item.kind,
         supply_item=supply_item,
         lot=item.lot if supply_item else None,
+        movement=movement,
         quantity=item.quantity,
         recipient_type=item.recipient_type,
         supporter=item.supporter if item.recipient_type == EncounterItem.Recipient.SUPPORTER else None,
     )
-    if item.kind == EncounterItem.Kind.SUPPLY:
-        try:
-            stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity, encounter_item=row)
-        except StockRefused as exc:
-            raise OutreachRefused(str(exc)) from exc
-    return row
 
 
 def encounter_locked(encounter: Encounter, now: dt.datetime | None = None) -> bool:

@@ -1,7 +1,8 @@
 """The peer's field pages: log an attempt, record an encounter, read and correct it, and keep a
 participant's supporters. Team roles only (partners 403); any record of another program is a 404.
 Writes go through port.outreach.services, which audit them; a refused change is shown on the form with
-everything entered kept."""
+everything entered kept. Also the two inventory pages that read encounters: the distribution report and
+a lot's page with its recall list (the ledger itself knows no encounter)."""
 
 import datetime as dt
 from typing import Any
@@ -21,13 +22,17 @@ from port.accounts.access import team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES
+from port.audit.models import AuditEvent
+from port.audit.services import audit_record
 from port.core.forms import form_field
+from port.core.pagination import page_of
 from port.core.redirects import safe_next
 from port.outreach import selectors
 from port.outreach.forms import (
     AddendumForm,
     AttemptForm,
     CloseUnableToReachForm,
+    DistributionReportForm,
     EncounterEditForm,
     EncounterForm,
     LocalDateTimeField,
@@ -51,7 +56,9 @@ from port.participants.selectors import participant_get
 from port.referrals.models import ClosingReason, Referral, Status
 from port.referrals.selectors import referral_get
 from port.referrals.services import ReferralChangeRefused, attempt_policy_text, referral_transition
+from port.supplies.selectors import balances_for, expiry_for, lot_get, lot_summary
 from port.supplies.services import StockRefused
+from port.supplies.views import page_context as supplies_page_context
 
 # After these, the next thing to record is the conversation itself.
 GO_TO_ENCOUNTER = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.REACHED_SUPPORTER})
@@ -467,3 +474,66 @@ def supporter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     else:
         form = SupporterForm(initial=SupporterForm.initial_for(supporter))
     return _supporter_form_page(request, participant=participant, form=form, supporter=supporter, next_url=next_url)
+
+
+# ---- supplies given at encounters (served at /supplies/report/ and /supplies/lots/<pk>/) ----
+
+RECALL_PAGE_SIZE = 100
+
+
+@require_GET
+@team_only
+def distribution_report(request: HttpRequest) -> HttpResponse:
+    """Kits given per week or month, per recipient type and per lot, for a date range."""
+    viewer = request.membership
+    start, end = DistributionReportForm.default_range(viewer.program.today())
+    query = request.GET.copy()
+    for name, default in (("start", start.isoformat()), ("end", end.isoformat()), ("period", "month")):
+        query.setdefault(name, default)
+    form = DistributionReportForm(query, viewer=viewer)
+    figures = None
+    if form.is_valid():
+        data = form.cleaned_data
+        figures = selectors.distribution_report(
+            viewer=viewer, start=data["start"], end=data["end"], period=data["period"], item=data["item"]
+        )
+    return render(
+        request,
+        "outreach/distribution_report.html",
+        supplies_page_context(viewer, form=form, report=figures, time_zone=viewer.program.time_zone),
+    )
+
+
+@require_GET
+@team_only
+def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
+    viewer = request.membership
+    lot = lot_get(viewer=viewer, pk=pk)
+    zone = viewer.program.zone
+    page = page_of(request, selectors.lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE)
+    rows = selectors.lot_distribution_rows(page.object_list, zone)
+    if rows:
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="outreach.encounter",
+            target_ids=[row.encounter_id for row in rows],
+            participant_ids=[row.participant_id for row in rows],
+            note=f"recall list, lot {lot.pk}",
+        )
+    return render(
+        request,
+        "outreach/lot.html",
+        supplies_page_context(
+            viewer,
+            lot=lot,
+            expiry=expiry_for(lot.expires_on, viewer.program.today()),
+            balances=list(balances_for(viewer=viewer).filter(lot=lot)),
+            summary=lot_summary(viewer=viewer, lot=lot),
+            page=page,
+            rows=rows,
+            ledger_url=f"{reverse('supplies:ledger')}?lot={lot.pk}",
+            time_zone=viewer.program.time_zone,
+        ),
+    )

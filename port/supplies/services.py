@@ -76,7 +76,6 @@ def _move(
     kind: str,
     reason: str = "",
     transfer_group: uuid.UUID | None = None,
-    encounter_item=None,
 ) -> StockMovement:
     """Apply one signed change to a lot at a location, under a row lock. Call inside a transaction."""
     if quantity == 0:
@@ -103,7 +102,6 @@ def _move(
         quantity=quantity,
         reason=reason,
         transfer_group=transfer_group,
-        encounter_item=encounter_item,
         recorded_by=by.user,
         recorded_at=timezone.now(),
     )
@@ -262,10 +260,9 @@ def stock_write_off(*, by: Membership, lot: Lot, location: StockLocation, quanti
     return movement
 
 
-def stock_distribute(
-    *, by: Membership, lot: Lot, location: StockLocation, quantity: int, encounter_item
-) -> StockMovement:
-    """Give stock away at an encounter. Called by the encounter service inside its transaction.
+def stock_distribute(*, by: Membership, lot: Lot, location: StockLocation, quantity: int) -> StockMovement:
+    """Give stock away at an encounter. Called by the encounter service inside its transaction; the
+    encounter's item then points at the returned entry (the ledger does not know the encounter).
 
     Expired lots are refused (the form never offers them; this stops a stale form or the API)."""
     _check_program(by, lot, location)
@@ -282,7 +279,6 @@ def stock_distribute(
                 location=location,
                 quantity=-_positive(quantity),
                 kind=StockMovement.Kind.DISTRIBUTE,
-                encounter_item=encounter_item,
             )
     except IntegrityError as exc:  # the constraint caught a race the lock did not
         raise StockRefused(_("Not enough stock left at %(place)s.") % {"place": location.name}) from exc

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from port.conftest import submit_referral
 from port.core.tests.world import LAST_NAME, sensitive_world
-from port.referrals.csv_import import IMPORT_ALL
+from port.referrals.csv_import.services import IMPORT_ALL
 from port.referrals.models import Channel, Referral, ReferralImport, Source
 from port.referrals.tests.test_csv_import import good_row, make_csv
 

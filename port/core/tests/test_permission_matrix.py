@@ -45,7 +45,7 @@ from port.notifications.models import DeadlineWarning, Notice
 from port.outreach.services import supporter_save
 from port.participants.break_glass import BreakGlassRequest, break_glass_open
 from port.participants.models import BreakGlassAccess, MatchCandidate
-from port.referrals.csv_import import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
+from port.referrals.csv_import.services import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
 from port.referrals.tests.test_csv_import import good_row, make_csv
 from port.security.accounts import api_token_issue
 from port.security.testing import verified_client

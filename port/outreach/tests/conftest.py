@@ -1,4 +1,5 @@
-"""Outreach tests: an assigned referral, a supporter the participant agreed to, and naloxone in stock."""
+"""Outreach tests: an assigned referral, a supporter the participant agreed to, naloxone in stock, and
+giving supplies the real way (an encounter, through port.outreach.services.encounter_record)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -6,10 +7,10 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from port.accounts.models import Membership
+from port.accounts.models import Membership, Program
 from port.conftest import submit_referral
-from port.outreach.models import Supporter
-from port.outreach.services import supporter_save
+from port.outreach.models import EncounterItem, Supporter
+from port.outreach.services import EncounterIn, ItemIn, encounter_record, supporter_save
 from port.participants.models import Participant
 from port.referrals.models import Referral
 from port.referrals.services import referral_assign
@@ -89,3 +90,39 @@ def stock(cast) -> Stock:
 
 def receive(cast, lot: Lot, location: StockLocation, quantity: int) -> None:
     stock_receive(by=cast.supervisor, lot=lot, location=location, quantity=quantity)
+
+
+def a_participant(program: Program, by: Membership, **person) -> Participant:
+    return submit_referral(program, by=by, **person).participant
+
+
+def give(
+    by: Membership,
+    participant: Participant,
+    lot: Lot,
+    location: StockLocation,
+    quantity: int,
+    *,
+    recipient_type: str = EncounterItem.Recipient.PARTICIPANT,
+    supporter: Supporter | None = None,
+    occurred_at: dt.datetime | None = None,
+):
+    """Give supplies at an encounter, as the encounter form does."""
+    return encounter_record(
+        by=by,
+        participant=participant,
+        data=EncounterIn(
+            mode="in_person",
+            occurred_at=occurred_at,
+            items=[
+                ItemIn(
+                    kind=EncounterItem.Kind.SUPPLY,
+                    lot=lot,
+                    location=location,
+                    quantity=quantity,
+                    recipient_type=recipient_type,
+                    supporter=supporter,
+                )
+            ],
+        ),
+    )

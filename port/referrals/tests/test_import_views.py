@@ -12,7 +12,8 @@ from django.urls import reverse
 from port.audit.models import AuditEvent
 from port.conftest import submit_referral
 from port.participants.models import Participant
-from port.referrals.csv_import import COLUMN_NAMES, read_table
+from port.referrals.csv_import.columns import COLUMN_NAMES
+from port.referrals.csv_import.reading import read_table
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport
 from port.referrals.tests.test_csv_import import good_row, make_csv, png_bytes, xlsx_bytes
 

@@ -1,5 +1,6 @@
 """CSV upload: the upload form and its template download, the preview of every row, the choice of
-what to import, and the rejected rows with their reasons. The work is in port.referrals.csv_import."""
+what to import, and the rejected rows with their reasons. The work is in port.referrals.csv_import
+(columns, reading, parsing, checking, services, selectors)."""
 
 from django import forms
 from django.conf import settings
@@ -16,26 +17,25 @@ from port.accounts.roles import IMPORTING_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.core.csv import csv_response, csv_safe
-from port.referrals.csv_import import (
+from port.referrals.csv_import.checking import referral_import_check
+from port.referrals.csv_import.columns import (
     COLUMN_NAMES,
     COLUMNS,
     FORMAT_HELP,
-    IMPORT_ALL,
-    IMPORT_VALID_ONLY,
     PROBLEMS_COLUMN,
     ROW_NUMBER_COLUMN,
-    CsvFileRefused,
-    ImportRefused,
-    already_received_count,
-    default_source_for,
     example_rows,
+)
+from port.referrals.csv_import.parsing import default_source_for
+from port.referrals.csv_import.reading import CsvFileRefused, too_large_message
+from port.referrals.csv_import.selectors import already_received_count, referral_import_get, referral_imports_recent
+from port.referrals.csv_import.services import (
+    IMPORT_ALL,
+    IMPORT_VALID_ONLY,
+    ImportRefused,
     referral_import_cancel,
-    referral_import_check,
     referral_import_confirm,
-    referral_import_get,
     referral_import_upload,
-    referral_imports_recent,
-    too_large_message,
 )
 from port.referrals.models import ReferralImport
 

@@ -1,16 +1,11 @@
-"""Stock for the inventory tests: the seeded items and office, a bag for each peer, and helpers that
-give supplies the real way (an encounter, through port.outreach.services.encounter_record)."""
+"""Stock for the inventory tests: the seeded items and office, and a bag for each peer. Giving supplies
+at an encounter is tested in port/outreach/tests (the ledger knows no encounter)."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 
-from port.accounts.models import Membership, Program
-from port.conftest import submit_referral
-from port.outreach.models import EncounterItem, Supporter
-from port.outreach.services import EncounterIn, ItemIn, encounter_record, supporter_save
-from port.participants.models import Participant
 from port.supplies.models import Lot, StockLocation, SupplyItem
 from port.supplies.services import stock_receive
 
@@ -49,45 +44,3 @@ def stock(cast) -> Stock:
 
 def receive(cast, lot: Lot, location: StockLocation, quantity: int) -> None:
     stock_receive(by=cast.supervisor, lot=lot, location=location, quantity=quantity)
-
-
-def a_participant(program: Program, by: Membership, **person) -> Participant:
-    return submit_referral(program, by=by, **person).participant
-
-
-def a_supporter(by: Membership, participant: Participant) -> Supporter:
-    return supporter_save(
-        by=by, participant=participant, first_name="Robin", relationship="sister", consent_to_contact=True
-    )
-
-
-def give(
-    by: Membership,
-    participant: Participant,
-    lot: Lot,
-    location: StockLocation,
-    quantity: int,
-    *,
-    recipient_type: str = EncounterItem.Recipient.PARTICIPANT,
-    supporter: Supporter | None = None,
-    occurred_at: dt.datetime | None = None,
-):
-    """Give supplies at an encounter, as the encounter form does."""
-    return encounter_record(
-        by=by,
-        participant=participant,
-        data=EncounterIn(
-            mode="in_person",
-            occurred_at=occurred_at,
-            items=[
-                ItemIn(
-                    kind=EncounterItem.Kind.SUPPLY,
-                    lot=lot,
-                    location=location,
-                    quantity=quantity,
-                    recipient_type=recipient_type,
-                    supporter=supporter,
-                )
-            ],
-        ),
-    )

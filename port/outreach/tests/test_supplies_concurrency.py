@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from port.outreach.services import OutreachRefused
+from port.outreach.tests.conftest import a_participant, give, receive
 from port.supplies.models import StockBalance, StockMovement
-from port.supplies.tests.conftest import a_participant, give, receive
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.supplies.selectors import Period, distribution_report
-from port.supplies.tests.conftest import a_participant, a_supporter, give, receive
+from port.outreach.selectors import Period, distribution_report
+from port.outreach.tests.conftest import a_participant, a_supporter, give, receive
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")  # cast.program's zone
 
@@ -174,6 +174,12 @@ def test_a_lots_page_is_for_the_team_of_its_own_program(cast, given):
     url = reverse("supplies:lot", args=[given["naloxone"].pk])
     assert cast.client_for(cast.partner).get(url).status_code == 403
     assert cast.client_for(cast.outsider).get(url).status_code == 404
+
+
+def test_another_programs_lot_is_not_found(cast, stock):
+    lot = stock.lot("MINE")
+    assert cast.client_for(cast.outsider).get(reverse("supplies:lot", args=[lot.pk])).status_code == 404
+    assert cast.client_for(cast.peer).get(reverse("supplies:lot", args=[999999])).status_code == 404
 
 
 def test_a_lots_page_does_not_make_more_queries_for_more_encounters(cast, stock):
