@@ -9,14 +9,20 @@ port/administration/admin/. Referrals and participants are not in the admin on p
 those workflows, with their rules, scoping and audit.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.models import AcuityLevel, Agency, Membership, Program, User
 from port.accounts.roles import Role
 
@@ -25,7 +31,7 @@ from port.accounts.roles import Role
 
 def administered_program_ids(request: HttpRequest) -> list[int]:
     """The programs the signed-in user is an active program admin of (cached on the request)."""
-    cached = getattr(request, "_administered_program_ids", None)
+    cached: list[int] | None = getattr(request, "_administered_program_ids", None)
     if cached is None:
         user = request.user
         cached = []
@@ -35,13 +41,20 @@ def administered_program_ids(request: HttpRequest) -> list[int]:
                     "program_id", flat=True
                 )
             )
-        request._administered_program_ids = cached
+        vars(request)["_administered_program_ids"] = cached  # HttpRequest declares no such attribute
     return cached
 
 
 def may_administer(request: HttpRequest) -> bool:
     user = request.user
     return bool(user.is_active and (user.is_superuser or administered_program_ids(request)))
+
+
+def admin_request(request: HttpRequest) -> AuthenticatedRequest:
+    """`request` as an admin page gets it: `admin_site.admin_view` lets in only a signed-in user who may
+    administer (`ProgramAdminSite.has_permission`), so `request.user` is a `User`."""
+    assert isinstance(request.user, User), "the admin site serves signed-in users only"
+    return cast(AuthenticatedRequest, request)
 
 
 class ProgramAdminAuthenticationForm(AdminAuthenticationForm):
@@ -78,7 +91,7 @@ admin_site = ProgramAdminSite(name="admin")
 # --- Scoping every admin class to the user's programs -----------------------------------------
 
 
-def scoped_choices(model: type[Model], request: HttpRequest) -> QuerySet | None:
+def scoped_choices(model: type[Model] | None, request: HttpRequest) -> QuerySet | None:
     """What a program admin may pick in a form for a foreign key to `model` (None: no limit)."""
     if request.user.is_superuser:
         return None
@@ -94,7 +107,14 @@ def scoped_choices(model: type[Model], request: HttpRequest) -> QuerySet | None:
     return None
 
 
-class ProgramScopeMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into: a ModelAdmin or an inline (get_object below exists on ModelAdmins only).
+    _ScopedAdminBase = admin.options.BaseModelAdmin[Any]
+else:
+    _ScopedAdminBase = object
+
+
+class ProgramScopeMixin(_ScopedAdminBase):
     """For ModelAdmins and inlines: rows, choices and permissions limited to the admin's programs.
 
     `program_field` is the lookup path from the model to its Program ("" for Program itself).
@@ -113,7 +133,9 @@ class ProgramScopeMixin:
             return queryset
         return self.scope_queryset(request, queryset)
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         choices = scoped_choices(db_field.related_model, request)
         if choices is not None:
             kwargs["queryset"] = choices
@@ -122,21 +144,22 @@ class ProgramScopeMixin:
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_administer(request)
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return may_administer(request)
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return may_administer(request)
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return may_administer(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return may_administer(request)
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Model:
         # Another program's object (or a missing one) is a 404, not the admin's usual redirect.
-        obj = super().get_object(request, object_id, from_field)
+        # The mixin's type base is BaseModelAdmin (inlines use it too), which has no get_object: ModelAdmin has.
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]  # see above
         if obj is None:
             raise Http404
         return obj
@@ -146,11 +169,13 @@ def program_of(record: Model, program_field: str | None) -> Program | None:
     """The program `record` belongs to, following `program_field` ("" for a Program; None: no program)."""
     if program_field is None:
         return None
+    found: Model | None = record
     for part in program_field.split("__") if program_field else ():
-        record = getattr(record, part, None)
-        if record is None:
+        found = getattr(found, part, None)
+        if found is None:
             return None
-    return record
+    assert isinstance(found, Program), f"{program_field!r} leads to a Program"
+    return found
 
 
 def superuser_only(request: HttpRequest) -> bool:

@@ -23,6 +23,11 @@ class User(AbstractUser):
     # Not a column: django-otp's middleware sets it on the signed-in request.user (port/security): whether
     # this session gave a second factor.
     is_verified: Callable[[], bool]
+    # Not columns either: the admin's user list (port/administration/admin/users.py) sets these on the users
+    # it lists: their memberships in the programs the viewer administers (a Prefetch's to_attr), and whether
+    # the viewer administers every program they work in.
+    visible_memberships: list["Membership"]
+    _only_in_administered_programs: bool
 
     def __str__(self) -> str:
         return display_name(self)
@@ -148,6 +153,9 @@ class Membership(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
+    # Not a column: port.accounts.visibility.visible_groups caches the groups this membership sees on it.
+    _visible_groups: frozenset[str] | None
+
     class Meta:
         ordering = ["program", "user__last_name"]
         constraints = [
@@ -169,7 +177,7 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.role in AGENCY_ROLES and not self.agency_id:
             raise ValidationError({"agency": _("A partner or provider must belong to an agency.")})
-        if self.agency_id and self.program_id and self.agency.program_id != self.program_id:
+        if self.agency is not None and self.program_id and self.agency.program_id != self.program_id:
             raise ValidationError({"agency": _("The agency must belong to the same program.")})
 
 

@@ -12,7 +12,7 @@ from port.accounts.roles import NEVER_CLINICAL_ROLES, TEAM_ROLES, Role
 Group = FieldVisibility.Group
 
 # What a role sees when the program has not said otherwise.
-DEFAULT_VISIBLE = {role: True for role in TEAM_ROLES} | {Role.FIRST_RESPONDER: False}
+DEFAULT_VISIBLE: dict[str, bool] = {**{role: True for role in TEAM_ROLES}, Role.FIRST_RESPONDER: False}
 # Roles a program may show or hide groups for; everyone else is fixed (law enforcement and analysts never
 # see them, referral partners have no page that shows them, providers see what a consent names).
 CONFIGURABLE_ROLES = frozenset(DEFAULT_VISIBLE)
@@ -22,7 +22,7 @@ def visible_groups(viewer: Membership | None) -> frozenset[str]:
     """The sensitive field groups this viewer may see. Cached on the membership for the request."""
     if not viewer:  # no membership (or a template variable that is not there)
         return frozenset()
-    cached = getattr(viewer, "_visible_groups", None)
+    cached: frozenset[str] | None = getattr(viewer, "_visible_groups", None)
     if cached is not None:
         return cached
     if viewer.role in NEVER_CLINICAL_ROLES or viewer.role not in DEFAULT_VISIBLE:

@@ -6,25 +6,35 @@ port/administration/admin/) override `audited_save`. `ProgramScopedAdmin` is the
 the admin's programs (port.accounts.admin_site.ProgramScopeMixin) and audited.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from port.accounts.admin_site import ProgramScopeMixin, program_of
+from port.accounts.admin_site import ProgramScopeMixin, admin_request, program_of
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.models import Program
 from port.audit.services import admin_record_save, admin_records_delete
 
+_ModelT = TypeVar("_ModelT", bound=Model)
 
-def inline_changes(formsets) -> tuple[list[Model], list[Model]]:
+
+def inline_changes(formsets: Iterable[forms.BaseModelFormSet[Any, Any]]) -> tuple[list[Model], list[Model]]:
     """The inline rows a change page saves and deletes, not yet written (formset.save(commit=False))."""
-    saved, deleted = [], []
+    saved: list[Model] = []
+    deleted: list[Model] = []
     for formset in formsets:
         saved += formset.save(commit=False)
         deleted += formset.deleted_objects
     return saved, deleted
 
 
-class AuditedAdminMixin:
+class AuditedAdminMixin(Generic[_ModelT]):
     """Every admin write goes through a service that records it in the audit trail (port.audit.services).
 
     The admin's own writes are routed here: the change form's record and its inlines are saved together
@@ -38,41 +48,56 @@ class AuditedAdminMixin:
         # ProgramScopeMixin's lookup path; an admin without one (axes' records) has no program.
         return program_of(obj, getattr(self, "program_field", None))
 
-    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: _ModelT, form: forms.ModelForm[_ModelT], change: bool) -> None:
         """Nothing here: the object is saved with its inlines in save_related, so one page is one
         audited change."""
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[_ModelT],
+        formsets: list[forms.BaseModelFormSet[Any, Any]],
+        change: bool,
+    ) -> None:
         related, deleted = inline_changes(formsets)
-        self.audited_save(request, form.instance, form=form, change=change, related=related, deleted=deleted)
+        self.audited_save(
+            admin_request(request), form.instance, form=form, change=change, related=related, deleted=deleted
+        )
         if hasattr(form, "save_m2m"):
             form.save_m2m()
         for formset in formsets:
             formset.save_m2m()
 
     def audited_save(
-        self, request: HttpRequest, obj: Model, *, form, change: bool, related: list[Model], deleted: list[Model]
+        self,
+        request: AuthenticatedRequest,
+        obj: _ModelT,
+        *,
+        form: forms.ModelForm[_ModelT],
+        change: bool,
+        related: list[Model],
+        deleted: list[Model],
     ) -> None:
         admin_record_save(
             actor=request.user, record=obj, program=self._program(obj), related=related, related_deleted=deleted
         )
 
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        self.audited_delete(request, [obj], program=self._program(obj))
+    def delete_model(self, request: HttpRequest, obj: _ModelT) -> None:
+        self.audited_delete(admin_request(request), [obj], program=self._program(obj))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        by_program: dict[int | None, list[Model]] = {}
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_ModelT]) -> None:
+        by_program: dict[int | None, list[_ModelT]] = {}
         for obj in queryset:
             program = self._program(obj)
             by_program.setdefault(program.pk if program else None, []).append(obj)
         for records in by_program.values():
-            self.audited_delete(request, records, program=self._program(records[0]))
+            self.audited_delete(admin_request(request), records, program=self._program(records[0]))
 
-    def audited_delete(self, request: HttpRequest, records: list[Model], *, program: Program | None) -> None:
+    def audited_delete(self, request: AuthenticatedRequest, records: list[_ModelT], *, program: Program | None) -> None:
         """Delete `records` (of one program) with one audit entry; admins with named services override it."""
         admin_records_delete(actor=request.user, records=records, program=program)
 
 
-class ProgramScopedAdmin(AuditedAdminMixin, ProgramScopeMixin, admin.ModelAdmin):
+class ProgramScopedAdmin(AuditedAdminMixin[_ModelT], ProgramScopeMixin, admin.ModelAdmin):
     """A model admin limited to the signed-in program admin's programs (see ProgramScopeMixin), whose
     changes are audited (AuditedAdminMixin)."""

@@ -1,7 +1,6 @@
 """Participants: the people a program follows up with, their other names, phones, and merges."""
 
 import uuid
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,9 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import Program
-
-if TYPE_CHECKING:
-    from port.audit.models import BreakGlassAccess
 
 
 class Participant(models.Model):

@@ -4,11 +4,12 @@
 from django import template
 
 from port.accounts import visibility
+from port.accounts.models import Membership
 
 register = template.Library()
 
 
 @register.filter
-def can_see(membership, group: str) -> bool:
+def can_see(membership: Membership | None, group: str) -> bool:
     """Whether the membership may see this group of sensitive fields (False for no membership)."""
     return visibility.can_see(membership, group)

@@ -4,7 +4,11 @@ A superuser adds a program through port.administration.services.program_set_up, 
 defaults; a program admin changes their own program's settings (port.security.accounts.program_update).
 """
 
+from __future__ import annotations
+
 import zoneinfo
+from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -13,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.admin_site import ProgramScopeMixin, admin_site, superuser_only
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.models import AcuityLevel, Agency, FieldVisibility, Program
 from port.accounts.roles import Role
 from port.accounts.visibility import CONFIGURABLE_ROLES
@@ -60,10 +65,12 @@ class FieldVisibilityForm(forms.ModelForm):
         fields = ("role", "group", "visible")
         help_texts = {"visible": _("Ticked: shown to this role. Unticked: hidden from it.")}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only roles whose view a program may change: law enforcement and analysts never see these fields.
-        self.fields["role"].choices = [("", "---------")] + [
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)  # the model field has choices
+        role_field.choices = [("", "---------")] + [
             (value, label) for value, label in Role.choices if value in CONFIGURABLE_ROLES
         ]
 
@@ -80,7 +87,7 @@ class FieldVisibilityInline(ProgramScopeMixin, admin.TabularInline):
 
 
 @admin.register(Program, site=admin_site)
-class ProgramAdmin(ProgramScopedAdmin):
+class ProgramAdmin(ProgramScopedAdmin[Program]):
     program_field = ""
     form = ProgramForm
     list_display = ("name", "slug", "time_zone", "created_at")
@@ -102,27 +109,36 @@ class ProgramAdmin(ProgramScopedAdmin):
         (_("Sign-in"), {"fields": ("idle_timeout_minutes",)}),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Program | None = None) -> tuple[str, ...]:
         # The slug is in the public ask-for-help address: only a superuser changes it.
         if obj is None:
             return ()
         return ("created_at",) if request.user.is_superuser else ("slug", "created_at")
 
-    def get_prepopulated_fields(self, request: HttpRequest, obj=None):
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Program | None = None) -> dict[str, Sequence[str]]:
         return {"slug": ("name",)} if obj is None else {}
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
         return superuser_only(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
         return superuser_only(request)
 
-    def get_inlines(self, request: HttpRequest, obj=None):
+    def get_inlines(
+        self, request: HttpRequest, obj: Program | None
+    ) -> list[type[admin.options.InlineModelAdmin[Any, Any]]]:
         # A new program starts with program_set_up's acuity levels, edited here once it exists.
         return [AcuityLevelInline, FieldVisibilityInline] if obj is not None else []
 
     def audited_save(
-        self, request: HttpRequest, obj: Program, *, form, change: bool, related: list[Model], deleted: list[Model]
+        self,
+        request: AuthenticatedRequest,
+        obj: Program,
+        *,
+        form: forms.ModelForm[Program],
+        change: bool,
+        related: list[Model],
+        deleted: list[Model],
     ) -> None:
         if change:
             program_update(actor=request.user, program=obj, related=related, related_deleted=deleted)
@@ -143,7 +159,7 @@ class ProgramAdmin(ProgramScopedAdmin):
 
 
 @admin.register(AcuityLevel, site=admin_site)
-class AcuityLevelAdmin(ProgramScopedAdmin):
+class AcuityLevelAdmin(ProgramScopedAdmin[AcuityLevel]):
     list_display = ("label", "code", "window_hours", "rank", "program")
     list_filter = (("program", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("program",)
@@ -152,7 +168,7 @@ class AcuityLevelAdmin(ProgramScopedAdmin):
 
 
 @admin.register(Agency, site=admin_site)
-class AgencyAdmin(ProgramScopedAdmin):
+class AgencyAdmin(ProgramScopedAdmin[Agency]):
     list_display = ("name", "kind", "program")
     list_filter = ("kind", ("program", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("program",)

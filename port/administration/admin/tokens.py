@@ -4,7 +4,11 @@ Writes go through port.security.accounts (api_token_issue, api_token_update, api
 audited without the token or its hash.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,20 +20,24 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.admin_site import admin_site
+from port.accounts.admin_site import admin_request, admin_site
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.models import ApiToken
 from port.audit.admin_mixins import ProgramScopedAdmin
 from port.security.accounts import api_token_issue, api_token_revoke, api_token_update
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TokenStatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> Iterable[tuple[str, StrOrPromise]]:
         return (("active", _("Active")), ("revoked", _("Revoked")), ("expired", _("Expired")))
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
         now = timezone.now()
         if self.value() == "active":
             return queryset.filter(revoked_at__isnull=True).exclude(expires_at__lte=now)
@@ -45,7 +53,7 @@ class ApiTokenForm(forms.ModelForm):
         model = ApiToken
         fields = ("agency", "name", "expires_at")
 
-    def clean_expires_at(self):
+    def clean_expires_at(self) -> datetime.datetime | None:
         expires_at = self.cleaned_data.get("expires_at")
         if expires_at and expires_at <= timezone.now() and self.instance.pk is None:
             raise ValidationError(_("The expiry must be in the future."))
@@ -53,7 +61,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken, site=admin_site)
-class ApiTokenAdmin(ProgramScopedAdmin):
+class ApiTokenAdmin(ProgramScopedAdmin[ApiToken]):
     """Tokens are issued here and shown once; only their hash is kept. They are revoked, never deleted."""
 
     program_field = "agency__program"
@@ -64,29 +72,36 @@ class ApiTokenAdmin(ProgramScopedAdmin):
     search_fields = ("name", "hint")
     actions = ["revoke"]
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # A forgotten token should not work for ever: a year, unless the admin chooses otherwise.
         return {
             "expires_at": timezone.now() + datetime.timedelta(days=365),
             **super().get_changeform_initial_data(request),
         }
 
-    def get_fields(self, request: HttpRequest, obj=None):
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("agency", "name", "expires_at")
         return ("agency", "name", "hint", "expires_at", "created_by", "created_at", "revoked_at", "last_used_at")
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()
         return ("agency", "hint", "created_by", "created_at", "revoked_at", "last_used_at")
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         # The audit trail points at tokens; a token that should stop working is revoked.
         return False
 
     def audited_save(
-        self, request: HttpRequest, obj: ApiToken, *, form, change: bool, related: list[Model], deleted: list[Model]
+        self,
+        request: AuthenticatedRequest,
+        obj: ApiToken,
+        *,
+        form: forms.ModelForm[ApiToken],
+        change: bool,
+        related: list[Model],
+        deleted: list[Model],
     ) -> None:
         if change:
             api_token_update(actor=request.user, token=obj)
@@ -111,7 +126,7 @@ class ApiTokenAdmin(ProgramScopedAdmin):
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
-        tokens = api_token_revoke(actor=request.user, tokens=queryset)
+        tokens = api_token_revoke(actor=admin_request(request).user, tokens=queryset)
         for token in tokens:
             self.log_change(request, token, gettext("Revoked."))
         messages.success(

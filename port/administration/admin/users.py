@@ -8,8 +8,11 @@ the actions on the users they may change (only in programs they administer); eve
 trail and the object's admin history.
 """
 
+from __future__ import annotations
+
 import contextvars
 import secrets
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,18 +22,20 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UsernameField
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.admin_site import (
     ProgramScopeMixin,
+    admin_request,
     admin_site,
     administered_program_ids,
     may_administer,
     scoped_choices,
     superuser_only,
 )
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.models import Agency, Membership, Program, User
 from port.accounts.roles import Role
 from port.audit.admin_mixins import AuditedAdminMixin, ProgramScopedAdmin
@@ -49,7 +54,9 @@ from port.security.services import sign_in_unlock, two_factor_reset
 # --- Two-factor reset and unlock (actions on the user list) -------------------------------------
 
 
-def _changeable(model_admin, request: HttpRequest, queryset: QuerySet) -> tuple[list, int]:
+def _changeable(
+    model_admin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> tuple[list[User], int]:
     users = [user for user in queryset if model_admin.has_change_permission(request, user)]
     return users, queryset.count() - len(users)
 
@@ -68,10 +75,10 @@ def _report_skipped(request: HttpRequest, skipped: int) -> None:
 
 
 @admin.action(description=_("Reset two-factor sign-in (lost phone)"), permissions=["change"])
-def reset_two_factor(model_admin, request: HttpRequest, queryset: QuerySet) -> None:
+def reset_two_factor(model_admin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]) -> None:
     users, skipped = _changeable(model_admin, request, queryset)
     for user in users:
-        two_factor_reset(user=user, actor=request.user, membership=getattr(request, "membership", None))
+        two_factor_reset(user=user, actor=admin_request(request).user, membership=getattr(request, "membership", None))
         model_admin.log_change(request, user, gettext("Two-factor sign-in reset."))
     if users:
         messages.success(
@@ -89,10 +96,10 @@ def reset_two_factor(model_admin, request: HttpRequest, queryset: QuerySet) -> N
 
 
 @admin.action(description=_("Unlock sign-in (after too many wrong passwords)"), permissions=["change"])
-def unlock_sign_in(model_admin, request: HttpRequest, queryset: QuerySet) -> None:
+def unlock_sign_in(model_admin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]) -> None:
     users, skipped = _changeable(model_admin, request, queryset)
     for user in users:
-        sign_in_unlock(user=user, actor=request.user, membership=getattr(request, "membership", None))
+        sign_in_unlock(user=user, actor=admin_request(request).user, membership=getattr(request, "membership", None))
         model_admin.log_change(request, user, gettext("Sign-in unlocked."))
     if users:
         messages.success(
@@ -107,7 +114,7 @@ def unlock_sign_in(model_admin, request: HttpRequest, queryset: QuerySet) -> Non
 
 
 @admin.register(Membership, site=admin_site)
-class MembershipAdmin(ProgramScopedAdmin):
+class MembershipAdmin(ProgramScopedAdmin[Membership]):
     list_display = ("user", "role", "agency", "program", "is_active")
     list_filter = ("role", "is_active", ("program", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "program", "agency")
@@ -115,11 +122,20 @@ class MembershipAdmin(ProgramScopedAdmin):
     fields = ("user", "program", "role", "agency", "is_active")
 
     def audited_save(
-        self, request: HttpRequest, obj: Membership, *, form, change: bool, related: list[Model], deleted: list[Model]
+        self,
+        request: AuthenticatedRequest,
+        obj: Membership,
+        *,
+        form: forms.ModelForm[Membership],
+        change: bool,
+        related: list[Model],
+        deleted: list[Model],
     ) -> None:
         (membership_update if change else membership_create)(actor=request.user, membership=obj)
 
-    def audited_delete(self, request: HttpRequest, records: list[Model], *, program: Program | None) -> None:
+    def audited_delete(
+        self, request: AuthenticatedRequest, records: list[Membership], *, program: Program | None
+    ) -> None:
         memberships_delete(actor=request.user, memberships=records, program=program)
 
 
@@ -133,7 +149,7 @@ class MembershipInline(ProgramScopeMixin, admin.TabularInline):
 # --- Users -------------------------------------------------------------------------------------
 
 
-def password_link_for(request: HttpRequest, user: User) -> None:
+def password_link_for(request: AuthenticatedRequest, user: User) -> None:
     """Email `user` a link to choose a password, to this site's address (audited by the service)."""
     password_link_send(actor=request.user, user=user, domain=request.get_host(), use_https=request.is_secure())
 
@@ -181,18 +197,22 @@ class ProgramUserCreationForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     # Set by UserAdmin.get_form: the programs and agencies this admin may choose from.
-    program_choices: QuerySet = Program.objects.none()
-    agency_choices: QuerySet = Agency.objects.none()
+    program_choices: QuerySet[Program] = Program.objects.none()
+    agency_choices: QuerySet[Agency] = Agency.objects.none()
 
     class Meta:
         model = User
         fields = ("username", "first_name", "last_name", "email")
         field_classes = {"username": UsernameField}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = self.program_choices
-        self.fields["agency"].queryset = self.agency_choices.select_related("program")
+        program_field = self.fields["program"]
+        agency_field = self.fields["agency"]
+        assert isinstance(program_field, forms.ModelChoiceField)  # declared above
+        assert isinstance(agency_field, forms.ModelChoiceField)  # declared above
+        program_field.queryset = self.program_choices
+        agency_field.queryset = self.agency_choices.select_related("program")
         first_two = list(self.program_choices.all()[:2])
         if len(first_two) == 1:
             self.fields["program"].initial = first_two[0].pk
@@ -203,8 +223,9 @@ class ProgramUserCreationForm(forms.ModelForm):
             raise ValidationError(_("A user with that username already exists."), code="unique")
         return username
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean returns cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 or password2:
             if password1 != password2:
@@ -215,7 +236,7 @@ class ProgramUserCreationForm(forms.ModelForm):
                 self.instance.last_name = cleaned.get("last_name", "")
                 self.instance.email = cleaned.get("email", "")
                 try:
-                    password_validation.validate_password(password1, self.instance)
+                    password_validation.validate_password(password1 or "", self.instance)
                 except ValidationError as error:
                     self.add_error("password1", error)
         elif not cleaned.get("email") and "email" not in self.errors:
@@ -247,11 +268,12 @@ class ProgramUserCreationForm(forms.ModelForm):
 class UserChangeForm(DjangoUserChangeForm):
     class Meta(DjangoUserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "first_name", "last_name", "email", "is_active", "is_superuser")
+        # Django's base Meta lists "__all__" (a str, as the stubs type it); a tuple of names is as good.
+        fields = ("username", "password", "first_name", "last_name", "email", "is_active", "is_superuser")  # type: ignore[assignment]
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin[User], ProgramScopeMixin, DjangoUserAdmin):
     """A program admin sees the users who have a membership in their programs.
 
     They may change only users whose memberships are all in programs they administer (and never a
@@ -276,11 +298,11 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
     )
     actions = ["send_password_link", reset_two_factor, unlock_sign_in]
 
-    def scope_queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def scope_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         in_programs = Membership.objects.filter(program__in=administered_program_ids(request))
         return queryset.filter(pk__in=in_programs.values("user_id"))
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         memberships = Membership.objects.select_related("program", "agency")
         if not request.user.is_superuser:
             memberships = memberships.filter(program__in=administered_program_ids(request))
@@ -297,8 +319,10 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             for m in user.visible_memberships
         )
 
-    def get_form(self, request: HttpRequest, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[User]]:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
             # A subclass per request, so one admin's choices never leak into another's form.
             programs = scoped_choices(Program, request)
@@ -313,7 +337,7 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             )
         return form
 
-    def get_fieldsets(self, request: HttpRequest, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         if obj is None:
             return self.add_fieldsets
         account = ("username", "password") if self.has_change_permission(request, obj) else ("username",)
@@ -325,10 +349,12 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         )
 
-    def get_inlines(self, request: HttpRequest, obj=None):
+    def get_inlines(
+        self, request: HttpRequest, obj: User | None
+    ) -> list[type[admin.options.InlineModelAdmin[Any, Any]]]:
         return [MembershipInline] if obj is not None else []
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if not may_administer(request):
             return False
         if obj is None or request.user.is_superuser:
@@ -340,15 +366,24 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
             obj._only_in_administered_programs = not elsewhere.exists()
         return obj._only_in_administered_programs
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People leave by deactivation: their name stays on the referrals and audit trail they made.
         return superuser_only(request)
 
     def audited_save(
-        self, request: HttpRequest, obj: User, *, form, change: bool, related: list[Model], deleted: list[Model]
+        self,
+        request: AuthenticatedRequest,
+        obj: User,
+        *,
+        form: forms.ModelForm[User],
+        change: bool,
+        related: list[Model],
+        deleted: list[Model],
     ) -> None:
         if change:
-            user_update(actor=request.user, user=obj, memberships=related, memberships_deleted=deleted)
+            # The user's change page has one inline (MembershipInline): its rows are memberships.
+            memberships, memberships_deleted = cast(list[Membership], related), cast(list[Membership], deleted)
+            user_update(actor=request.user, user=obj, memberships=memberships, memberships_deleted=memberships_deleted)
             return
         data = form.cleaned_data
         emailed = not data.get("password1")
@@ -366,22 +401,22 @@ class UserAdmin(AuditedAdminMixin, ProgramScopeMixin, DjangoUserAdmin):
                 request, gettext("A link to choose a password was emailed to %(email)s.") % {"email": obj.email}
             )
 
-    def audited_delete(self, request: HttpRequest, records: list[Model], *, program: Program | None) -> None:
+    def audited_delete(self, request: AuthenticatedRequest, records: list[User], *, program: Program | None) -> None:
         users_delete(actor=request.user, users=records, program=program)
 
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
-        token = _acting_user.set(request.user)
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        token = _acting_user.set(admin_request(request).user)
         try:
             return super().user_change_password(request, id, form_url)
         finally:
             _acting_user.reset(token)
 
     @admin.action(description=_("Email a link to choose a new password"), permissions=["change"])
-    def send_password_link(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def send_password_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         sent, skipped = 0, 0
         for user in queryset:
             if user.email and user.is_active and self.has_change_permission(request, user):
-                password_link_for(request, user)
+                password_link_for(admin_request(request), user)
                 sent += 1
             else:
                 skipped += 1
