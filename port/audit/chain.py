@@ -14,14 +14,18 @@ import re
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from port.audit.models import AuditEvent
+
 GENESIS = "0" * 64
 
 
-def canonical(event) -> bytes:
+def canonical(event: "AuditEvent") -> bytes:
     """The fields an entry's hash covers, in a fixed, portable form."""
     body = {
         "seq": event.seq,
@@ -45,7 +49,7 @@ def canonical(event) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def entry_hash(event) -> str:
+def entry_hash(event: "AuditEvent") -> str:
     key = settings.AUDIT_HMAC_KEY.encode()
     return hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
 
@@ -76,10 +80,11 @@ def anchor_write() -> Anchor:
     """
     from port.audit.models import AuditChainHead, AuditEvent
 
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "entry_hash").first()
+    head: tuple[int | None, str] | None = AuditChainHead.objects.filter(pk=1).values_list("seq", "entry_hash").first()
     if head is None:
         head = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "entry_hash").first()
     seq, digest = head or (0, GENESIS)
+    assert seq is not None  # the head row's seq is not null, and entries without one are left out above
     anchor = Anchor(
         seq=seq,
         entry_hash=digest or GENESIS,
@@ -182,10 +187,11 @@ def chain_verify(*, chunk_size: int = 5000, anchors: list[Anchor] | None = None)
     for anchor in anchors:
         by_seq.setdefault(anchor.seq, []).append(anchor)
     newest_anchor = max(anchors, key=lambda anchor: anchor.seq, default=None)
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "entry_hash").first()
+    head: tuple[int | None, str] | None = AuditChainHead.objects.filter(pk=1).values_list("seq", "entry_hash").first()
     if head is None:
         head = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "entry_hash").first()
     head_seq, head_hash = head or (0, GENESIS)
+    assert head_seq is not None  # the head row's seq is not null, and entries without one are left out above
 
     def report(count: int, broken: ChainBreak | None) -> ChainReport:
         return ChainReport(

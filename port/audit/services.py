@@ -9,7 +9,7 @@ data.
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -22,6 +22,8 @@ from port.audit.context import current_origin, normalize_ip
 from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant
 
 # Fields whose values never reach the audit trail: only that they changed.
+_ModelT = TypeVar("_ModelT", bound=models.Model)
+
 SECRET_FIELDS = frozenset({"password", "token_hash", "hint", "key", "secret", "bin_key"})
 NOT_RECORDED = "(not recorded)"
 
@@ -95,6 +97,7 @@ def _chain_head_restore() -> AuditChainHead:
     continues from the newest entry, so the chain goes on instead of restarting at 1. Locked."""
     newest = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "entry_hash").first()
     seq, digest = newest or (0, GENESIS)
+    assert seq is not None  # entries without a seq are left out above
     # Two first writers at once: one inserts, the other's insert is ignored and it waits on the lock.
     AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, seq=seq, entry_hash=digest)], ignore_conflicts=True)
     return AuditChainHead.objects.select_for_update().get(pk=1)
@@ -165,12 +168,12 @@ def admin_audit(
 def admin_record_save(
     *,
     actor: User | None,
-    record: models.Model,
+    record: _ModelT,
     program: Program | None,
     related: Sequence[models.Model] = (),
     related_deleted: Sequence[models.Model] = (),
     note: str = "admin",
-) -> models.Model:
+) -> _ModelT:
     """Save `record` and the rows edited with it on the same page (inlines: saved or deleted), and write
     one audit entry: created or changed, with each field's before and after values; a related row's
     changes are under "<model label>:<id>"."""

@@ -6,18 +6,21 @@ a test's RequestFactory, a sign-in view mounted before the middleware).
 """
 
 import contextlib
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
+from port.accounts.models import User
 from port.audit.context import audit_context, current_origin
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 
 
-def _origin_of(request):
+def _origin_of(request: HttpRequest | None) -> AbstractContextManager[object]:
     """The request's path and address for the entry, unless the middleware already set them."""
     if request is None or current_origin() is not None:
         return contextlib.nullcontext()
@@ -25,20 +28,22 @@ def _origin_of(request):
 
 
 @receiver(user_logged_in)
-def audit_login(sender, request, user, **kwargs: Any) -> None:
+def audit_login(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     with _origin_of(request):
         audit_record(action=AuditEvent.Action.LOGIN, user=user)
 
 
 @receiver(user_logged_out)
-def audit_logout(sender, request, user, **kwargs: Any) -> None:
+def audit_logout(sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         with _origin_of(request):
             audit_record(action=AuditEvent.Action.LOGOUT, user=user)
 
 
 @receiver(user_login_failed)
-def audit_login_failed(sender, credentials, request=None, **kwargs: Any) -> None:
+def audit_login_failed(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # The attempted username is kept to spot guessing; passwords are never in `credentials` here
     # (Django masks them). If it names an account, the entry is filed under that account too, so
     # "what did this user do" shows the failed tries against it.

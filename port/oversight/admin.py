@@ -6,8 +6,12 @@ nobody, superusers included, adds, changes or deletes an entry (the database ref
 migration 0004).
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
@@ -16,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.admin_site import admin_site, administered_program_ids
+from port.accounts.admin_site import admin_request, admin_site, administered_program_ids
 from port.accounts.roles import Role
 from port.audit.admin_mixins import ProgramScopedAdmin
 from port.audit.models import AuditEvent, AuditParticipant
@@ -26,25 +30,28 @@ from port.oversight import presenters
 from port.participants.models import BreakGlassAccess, Participant
 from port.participants.selectors import participant_record_ids
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ReadOnlyAdmin(ProgramScopedAdmin):
     # Nobody edits the trail, superusers included: it is written only by port.audit.services.
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
 
-def _admin_actor(request: HttpRequest) -> dict:
+def _admin_actor(request: HttpRequest) -> dict[str, Any]:
     """Who exports from the admin, for the audit entry: their admin membership, or the superuser alone."""
     membership = getattr(request, "membership", None)
     if membership is not None and membership.role == Role.ADMIN:
         return {"by": membership}
-    return {"user": request.user}
+    return {"user": admin_request(request).user}
 
 
 class ParticipantFilter(admin.SimpleListFilter):
@@ -65,9 +72,10 @@ class ParticipantFilter(admin.SimpleListFilter):
             participants = participants.filter(program_id__in=administered_program_ids(request))
         return participants.first()
 
-    def lookups(self, request: HttpRequest, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> Iterable[tuple[str, StrOrPromise]]:
         # Shown (and so applied) only while one is chosen.
-        return [(self.value(), _("The chosen participant"))] if self.value() else []
+        value = self.value()
+        return [(value, _("The chosen participant"))] if value else []
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():

@@ -4,11 +4,11 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.utils.translation import gettext as _
 
+from port.accounts.models import Membership
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.core.names import display_name
@@ -32,9 +32,9 @@ def target_label(target_type: str) -> str:
 
 
 def who(event: AuditEvent) -> str:
-    if event.user_id:
+    if event.user is not None:
         return f"{display_name(event.user)} ({event.user.get_username()})"
-    if event.api_token_id:
+    if event.api_token is not None:
         return _("%(agency)s's system (token “%(token)s”)") % {
             "agency": event.api_token.agency.name,
             "token": event.api_token.name,
@@ -44,7 +44,7 @@ def who(event: AuditEvent) -> str:
     return _("The system")
 
 
-def describe_change(value) -> str:
+def describe_change(value: object) -> str:
     if isinstance(value, list) and len(value) == 2:
         before, after = ("—" if part in (None, "") else str(part) for part in value)
         return f"{before} → {after}"
@@ -96,7 +96,7 @@ def participant_ids_shown(events: Iterable[AuditEvent], *, per_entry: int = 10) 
     return {pk for event in events for pk in event.participant_ids[:per_entry]}
 
 
-def _local(moment: dt.datetime | None, zone: ZoneInfo) -> str:
+def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z") if moment else ""
 
 
@@ -129,7 +129,7 @@ def event_csv_header() -> list[str]:
     ]
 
 
-def event_csv_rows(events: Iterable[AuditEvent], *, zone: ZoneInfo) -> Iterator[list]:
+def event_csv_rows(events: Iterable[AuditEvent], *, zone: dt.tzinfo) -> Iterator[list[object]]:
     """Every recorded field of each entry, as stored (ids, never names of participants)."""
     for event in events:
         user = event.user
@@ -152,7 +152,7 @@ def event_csv_rows(events: Iterable[AuditEvent], *, zone: ZoneInfo) -> Iterator[
             event.note,
             event.reason,
             "yes" if event.flagged else "no",
-            f"{event.api_token.agency.name}: {event.api_token.name}" if event.api_token_id else "",
+            f"{event.api_token.agency.name}: {event.api_token.name}" if event.api_token is not None else "",
             event.entry_hash,
         ]
 
@@ -177,7 +177,7 @@ def break_glass_csv_header() -> list[str]:
     ]
 
 
-def break_glass_csv_rows(accesses: Iterable[BreakGlassAccess], *, viewer) -> Iterator[list]:
+def break_glass_csv_rows(accesses: Iterable[BreakGlassAccess], *, viewer: Membership) -> Iterator[list[object]]:
     """One row per access; another program's participant is named by program only."""
     zone = viewer.program.zone
     for access in accesses:

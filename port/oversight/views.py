@@ -4,10 +4,12 @@ and downloading one are audited like any other read and export. Nothing here cha
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -35,7 +37,7 @@ from port.oversight.selectors import (
     trail_of_user,
 )
 from port.oversight.services import ReviewRefused, break_glass_review
-from port.participants.models import Participant
+from port.participants.models import BreakGlassAccess, Participant
 from port.participants.selectors import participant_get, participant_record_ids
 
 PAGE_SIZE = 50
@@ -118,7 +120,7 @@ def participant_trail_csv(request: MemberRequest, public_id: UUID) -> HttpRespon
 # ---- what did this person see and do ----
 
 
-def _user_trail_events(viewer: Membership, cleaned: dict):
+def _user_trail_events(viewer: Membership, cleaned: dict[str, Any]) -> QuerySet[AuditEvent]:
     zone = viewer.program.zone
     start = dt.datetime.combine(cleaned["start"], dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(cleaned["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
@@ -185,7 +187,7 @@ def user_trail_csv(request: MemberRequest) -> HttpResponseBase:
 # ---- break-the-glass reviews ----
 
 
-def _named_in(viewer: Membership, accesses) -> list[int]:
+def _named_in(viewer: Membership, accesses: Iterable[BreakGlassAccess]) -> list[int]:
     """The participants a break-the-glass page names: only the viewer's own program's (the templates
     show another program's participant as "a participant of <program>")."""
     return [access.participant_id for access in accesses if access.participant.program_id == viewer.program_id]

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
@@ -100,7 +101,7 @@ def user_create(
     membership = Membership(user=user, program=program, role=role, agency=agency)
     membership.full_clean()
     membership.save()
-    changes = record_changes(None, user)
+    changes: dict[str, Any] = record_changes(None, user)
     changes[f"accounts.membership:{membership.pk}"] = record_changes(None, membership)
     note = "user created"
     if link_domain:

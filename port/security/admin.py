@@ -3,6 +3,8 @@
 Program admins unlock their own users with the "Unlock sign-in" action on the user list.
 """
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.http import HttpRequest
@@ -17,10 +19,10 @@ class OperatorAccessAttemptAdmin(AuditedAdminMixin, AccessAttemptAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return superuser_only(request)
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return superuser_only(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return superuser_only(request)
 
 

@@ -5,10 +5,13 @@ user_deactivate, user_update, membership_update, memberships_delete), not by a s
 """
 
 import time
+from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
+from django.http import HttpRequest
 
+from port.accounts.models import User
 from port.security.models import UserSession
 from port.security.services import (
     HAS_DEVICE_KEY,
@@ -20,7 +23,7 @@ from port.security.services import (
 
 
 @receiver(user_logged_in)
-def session_opened(sender, request, user, **kwargs) -> None:
+def session_opened(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is None:
         return
@@ -35,7 +38,7 @@ def session_opened(sender, request, user, **kwargs) -> None:
 
 
 @receiver(user_logged_out)
-def session_closed(sender, request, user, **kwargs) -> None:
+def session_closed(sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         UserSession.objects.filter(session_key=session_key).delete()

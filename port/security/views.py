@@ -21,6 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from port.accounts.access import login_required
 from port.accounts.http import AuthenticatedRequest
+from port.accounts.models import User
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.core.redirects import safe_next
@@ -38,7 +39,7 @@ from port.security.services import (
 )
 
 
-def _recovery_codes_left(user) -> int:
+def _recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
