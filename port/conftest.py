@@ -12,7 +12,7 @@ from port.accounts.models import Agency, AgencyKind, Membership, Program, User
 from port.accounts.roles import Role
 from port.administration.services import program_set_up
 from port.referrals.intake import ParticipantDetails, ReferralSubmission, referral_intake
-from port.referrals.models import Channel, Source
+from port.referrals.models import Channel, Referral, Source
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
@@ -134,7 +134,7 @@ def submit_referral(
     external_id: str = "",
     channel: str = Channel.STAFF_FORM,
     **person,
-) -> "Referral":  # noqa: F821
+) -> Referral:
     """Make a referral through the real intake service."""
     details = {"first_name": "Alex", "last_name": "Example", "phone": "412-555-0100", **person}
     result = referral_intake(

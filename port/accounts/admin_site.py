@@ -156,7 +156,7 @@ class ProgramScopeMixin(_ScopedAdminBase):
     def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return may_administer(request)
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Model:
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         # Another program's object (or a missing one) is a 404, not the admin's usual redirect.
         # The mixin's type base is BaseModelAdmin (inlines use it too), which has no get_object: ModelAdmin has.
         obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]  # see above

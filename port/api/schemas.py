@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from port.referrals.intake import (
@@ -177,7 +178,7 @@ class OverdoseIn(_Body):
         )
 
 
-EXAMPLE_REFERRAL = {
+EXAMPLE_REFERRAL: JsonDict = {
     "external_id": "ED-2025-000123",
     "source": "emergency_department",
     "received_at": "2025-03-01T21:30:00-05:00",

@@ -36,6 +36,10 @@ class Notice(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the display name of the person the notice is about, set for the viewer by
+    # port.notifications.selectors.notices_named.
+    person_name: str
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread")]

@@ -6,6 +6,7 @@ from django.http import Http404
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.notifications.models import Notice
+from port.referrals.models import Referral
 from port.referrals.selectors import audit_list_read, referrals_visible_to
 
 
@@ -22,7 +23,7 @@ def notices_for(*, viewer: Membership) -> QuerySet[Notice]:
     )
 
 
-def notice_get(*, viewer: Membership, pk) -> Notice:
+def notice_get(*, viewer: Membership, pk: int | str) -> Notice:
     """One of the viewer's own notices, or 404."""
     try:
         return notices_for(viewer=viewer).get(pk=int(pk))
@@ -46,7 +47,7 @@ def notices_named(*, viewer: Membership, notices: list[Notice]) -> list[Notice]:
     see that referral now ("" otherwise, and for notices without a referral). Names are never stored in a
     notice (emails stay anonymous); showing them here is a read of those participants, audited as one list."""
     referral_ids = {notice.referral_id for notice in notices if notice.referral_id}
-    visible = {
+    visible: dict[int | None, Referral] = {
         referral.pk: referral
         for referral in referrals_visible_to(viewer).filter(pk__in=referral_ids).select_related("participant")
     }

@@ -7,12 +7,12 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from port.accounts.models import Membership, Program
+from port.accounts.models import Membership, Program, User
 from port.accounts.roles import TEAM_ROLES, Role
 from port.notifications.models import DeadlineWarning, Notice
 from port.notifications.selectors import notices_for
@@ -21,7 +21,7 @@ from port.referrals.models import CLOCK_RUNNING_STATUSES, Referral
 logger = logging.getLogger(__name__)
 
 
-def _due(program: Program, kind: str, now: dt.datetime):
+def _due(program: Program, kind: str, now: dt.datetime) -> QuerySet[Referral]:
     """Referrals of `program` that need a warning of `kind` now and have not had one."""
     running = Referral.objects.filter(program=program, status__in=CLOCK_RUNNING_STATUSES).exclude(
         deadline_warnings__kind=kind
@@ -50,10 +50,10 @@ def _message(kind: str, referral: Referral, program: Program) -> str:
     return _("Overdue since %(deadline)s: nobody has reached the person yet.") % {"deadline": deadline}
 
 
-def _recipients(referral: Referral, supervisors: list[Membership], team_user_ids: set[int]) -> set:
+def _recipients(referral: Referral, supervisors: list[Membership], team_user_ids: set[int]) -> set[User]:
     """The program's supervisors and the assigned peer, if they still work in the program's team."""
     users = {m.user for m in supervisors}
-    if referral.assigned_to_id in team_user_ids:
+    if referral.assigned_to_id in team_user_ids and referral.assigned_to is not None:
         users.add(referral.assigned_to)
     return users
 

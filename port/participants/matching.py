@@ -12,8 +12,10 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import jellyfish
+from django.db.models import QuerySet
 
 from port.accounts.models import Program
 from port.participants.models import Participant, ParticipantAlias, ParticipantPhone
@@ -59,7 +61,7 @@ def find_candidates(
     # Each way of matching is its own indexed lookup, joined with UNION: one OR across the joined
     # alias and phone tables would make the database scan every participant of the program.
     program_people = Participant.objects.filter(program=program, merged_into__isnull=True)
-    lookups = []
+    lookups: list[QuerySet[Any, int]] = []
     if key:
         lookups.append(program_people.filter(name_key=key).values_list("pk", flat=True).order_by())
         lookups.append(

@@ -6,7 +6,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ForeignObjectRel, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -144,9 +144,10 @@ def _move_references(*, survivor: Participant, absorbed: Participant) -> dict[st
     """
     moved = {}
     for relation in Participant._meta.get_fields(include_hidden=True):
-        if not (relation.auto_created and relation.one_to_many):
+        if not (isinstance(relation, ForeignObjectRel) and relation.auto_created and relation.one_to_many):
             continue
         model, field_name = relation.related_model, relation.field.name
+        assert model is not None  # a reverse relation always has the model it comes from
         if (model, field_name) in _MERGE_BOOKKEEPING or model in _COPIED:
             continue
         count = model._base_manager.filter(**{field_name: absorbed}).update(**{field_name: survivor})
