@@ -16,8 +16,8 @@ from port.accounts.models import AcuityLevel, AgencyKind, ApiToken, FieldVisibil
 from port.accounts.roles import Role
 from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
-from port.conftest import PASSWORD
 from port.supplies.models import SupplyItem
+from port.testing.cast import PASSWORD
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 

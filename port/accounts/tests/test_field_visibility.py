@@ -8,7 +8,7 @@ from django.urls import reverse
 from port.accounts.models import FieldVisibility
 from port.accounts.roles import Role
 from port.accounts.visibility import can_see, visible_groups
-from port.core.tests.world import MARKERS, sensitive_world
+from port.testing.world import MARKERS, sensitive_world
 
 Group = FieldVisibility.Group
 

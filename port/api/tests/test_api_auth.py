@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from port.accounts.services import api_token_issue
-from port.api.tests.test_referrals_api import URL, read, referral_body, send
-from port.conftest import submit_referral
 from port.referrals.models import Referral
+from port.testing.api import URL, read, referral_body, send
+from port.testing.cast import submit_referral
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 from port.accounts.models import Membership
 from port.audit.models import AuditEvent, BreakGlassAccess
 from port.audit.services import ReviewRefused, audit_record, break_glass_review
-from port.conftest import submit_referral
+from port.testing.cast import submit_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_an_empty_note_is_explained(cast, hilltop_person):
 
 
 def test_a_review_is_recorded_once(cast, hilltop_person):
-    from port.conftest import make_member
+    from port.testing.cast import make_member
 
     access = grant(cast.supervisor, hilltop_person)
     break_glass_review(access=access, by=cast.admin, note="Fine.")

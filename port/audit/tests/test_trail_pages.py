@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.conftest import submit_referral
 from port.participants.models import Participant
+from port.testing.cast import submit_referral
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import consent_revoke
-from port.consent.tests.conftest import SIGNATURE, png_bytes, program_today, record
 from port.participants.models import Participant
+from port.supplies.services import program_today
+from port.testing.consent import SIGNATURE, png_bytes, record
 
 
 def refused(cast, participant, **overrides) -> dict[str, list[str]]:

@@ -4,11 +4,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from port.conftest import submit_referral
 from port.consent.gate import disclose
 from port.consent.models import Disclosure, InformationCategory
 from port.consent.selectors import participant_consents
-from port.consent.tests.conftest import record
+from port.testing.cast import submit_referral
+from port.testing.consent import record
 
 IDENTITY, REFERRAL_STATUS = InformationCategory.IDENTITY, InformationCategory.REFERRAL_STATUS
 

@@ -8,12 +8,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from port.conftest import submit_referral
 from port.core.aggregates import Cell, program_figures, suppress
 from port.core.suppression import suppress_table
-from port.core.tests.world import LAST_NAME, sensitive_world
 from port.referrals.models import Referral, Source, Status
 from port.supplies.models import Lot, StockLocation, StockMovement, SupplyItem
+from port.testing.cast import submit_referral
+from port.testing.world import LAST_NAME, sensitive_world
 
 HOME = reverse("home")
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)

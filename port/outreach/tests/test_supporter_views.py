@@ -10,7 +10,7 @@ from django.urls import reverse
 from port.audit.models import AuditEvent
 from port.outreach.models import Supporter
 from port.outreach.selectors import participant_supporters
-from port.outreach.tests.conftest import a_supporter
+from port.testing.outreach import a_supporter
 
 
 def list_url(participant) -> str:

@@ -9,13 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.selectors import participant_search, participant_timeline
 from port.participants.services import participant_create, participant_merge, participant_update_from_referral
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, Source
 from port.referrals.services import referral_assign
+from port.testing.cast import submit_referral
 
 DOB = dt.date(1988, 4, 12)
 # A winter morning in Riverside (America/New_York): 14:00 UTC is 9:00 EST.

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter
 from port.outreach.services import (
     EncounterIn,
@@ -34,6 +33,7 @@ from port.referrals.models import ClosingReason, Referral, ReferralChange, Statu
 from port.referrals.services import referral_assign, referral_transition
 from port.supplies.models import Lot, StockLocation, SupplyItem
 from port.supplies.services import program_today, stock_receive
+from port.testing.cast import submit_referral
 
 Kind = EncounterItem.Kind
 Recipient = EncounterItem.Recipient

@@ -7,10 +7,10 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.conftest import make_member, submit_referral
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import referral_assign, referral_transition
-from port.referrals.tests.test_queue import make_many
+from port.testing.cast import make_member, submit_referral
+from port.testing.referrals import make_many
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

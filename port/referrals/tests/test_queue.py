@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.referrals.models import ClosingReason, Referral, Source, Status
 from port.referrals.services import referral_assign, referral_transition
 from port.referrals.views import queue as queue_views
+from port.testing.cast import submit_referral
+from port.testing.referrals import make_many
 
 QUEUE = reverse("referrals:queue")
 MY_QUEUE = reverse("referrals:my_queue")
@@ -40,27 +41,6 @@ def refer(
         last_name="Example",
         phone=f"412-555-01{number:02d}",
     )
-
-
-def make_many(cast, count: int, start: int = 0, assignee=None) -> list[Referral]:
-    referrals = []
-    for i in range(start, start + count):
-        referral = submit_referral(
-            cast.program,
-            agency=cast.ed if i % 2 else cast.two_one_one,
-            by=cast.partner,
-            source=Source.EMERGENCY_DEPARTMENT if i % 2 else Source.TWO_ONE_ONE,
-            acuity=("high", "elevated", "standard")[i % 3],
-            received_at=timezone.now() - dt.timedelta(hours=i % 50),
-            first_name=f"Row{i:03d}",
-            last_name="Person",
-            phone=f"412-555-01{i % 100:02d}",
-        )
-        peer = assignee or (None, cast.peer, cast.peer2)[i % 3]
-        if peer:
-            referral_assign(referral=referral, assignee=peer, by=cast.supervisor)
-        referrals.append(referral)
-    return referrals
 
 
 def assign(cast, referral: Referral, member=None) -> Referral:

@@ -7,7 +7,7 @@ from django.db import connection
 
 from port.outreach.services import OutreachRefused
 from port.supplies.models import StockBalance, StockMovement
-from port.supplies.tests.conftest import a_participant, give, receive
+from port.testing.supplies import a_participant, give, receive
 
 
 @pytest.mark.django_db(transaction=True)

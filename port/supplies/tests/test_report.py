@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.supplies.selectors import Period, distribution_report
-from port.supplies.tests.conftest import a_participant, a_supporter, give, receive
+from port.testing.outreach import a_supporter
+from port.testing.supplies import a_participant, give, receive
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")  # cast.program's zone
 

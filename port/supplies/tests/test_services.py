@@ -21,7 +21,8 @@ from port.supplies.services import (
     stock_transfer,
     stock_write_off,
 )
-from port.supplies.tests.conftest import a_participant, a_supporter, give, receive
+from port.testing.outreach import a_supporter
+from port.testing.supplies import a_participant, give, receive
 
 
 def on_hand(lot: Lot, location: StockLocation) -> int:

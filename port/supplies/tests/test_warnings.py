@@ -6,7 +6,7 @@ import pytest
 
 from port.supplies.selectors import expiry_for, inventory_warnings, lots_expiring, low_stock_items
 from port.supplies.services import stock_transfer
-from port.supplies.tests.conftest import receive
+from port.testing.supplies import receive
 
 TODAY = dt.date(2025, 3, 1)
 
