@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, Route
 
 from port.accounts.models import Membership
-from port.testing.cast import PASSWORD
+from port.testing.factories import PASSWORD
 
 PHONE = {"width": 360, "height": 740}
 

@@ -10,7 +10,8 @@ from port.outreach.services import supporter_save
 from port.participants.models import Participant
 from port.referrals.models import Referral
 from port.referrals.services import referral_assign
-from port.testing.cast import Cast, submit_referral
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 
 def assigned_referral(cast: Cast, *, days_ago: float = 0.5, peer: Membership | None = None, **person) -> Referral:

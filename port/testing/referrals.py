@@ -15,7 +15,7 @@ from port.referrals.csv_import import referral_import_upload
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, Referral, ReferralImport, Source
 from port.referrals.services import referral_assign
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 

@@ -10,7 +10,8 @@ from port.outreach.services import EncounterIn, ItemIn, encounter_record
 from port.participants.models import Participant
 from port.supplies.models import Lot, StockLocation, SupplyItem
 from port.supplies.services import program_today, stock_receive
-from port.testing.cast import Cast, submit_referral
+from port.testing.cast import Cast
+from port.testing.factories import LotFactory, submit_referral
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Stock:
     def lot(self, number: str, *, days: int | None = 200, item: SupplyItem | None = None) -> Lot:
         """A lot expiring `days` from today (None: no expiry date)."""
         expires_on = None if days is None else self.today + dt.timedelta(days=days)
-        return Lot.objects.create(item=item or self.naloxone, lot_number=number, expires_on=expires_on)
+        return LotFactory(item=item or self.naloxone, lot_number=number, expires_on=expires_on)
 
 
 def stock_build(cast: Cast) -> Stock:

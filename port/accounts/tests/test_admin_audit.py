@@ -17,7 +17,7 @@ from port.accounts.roles import Role
 from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.supplies.models import SupplyItem
-from port.testing.cast import PASSWORD
+from port.testing.factories import PASSWORD
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 

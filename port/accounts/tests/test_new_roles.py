@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from port.referrals.csv_import import IMPORT_ALL
 from port.referrals.models import Channel, Referral, ReferralImport, Source
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 from port.testing.referrals import good_row, make_csv
 from port.testing.world import LAST_NAME, sensitive_world
 

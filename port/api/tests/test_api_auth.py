@@ -9,7 +9,7 @@ from django.utils import timezone
 from port.accounts.services import api_token_issue
 from port.referrals.models import Referral
 from port.testing.api import URL, read, referral_body, send
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 
 @pytest.fixture

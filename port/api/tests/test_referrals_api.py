@@ -14,7 +14,7 @@ from port.audit.models import AuditEvent
 from port.participants.models import Participant
 from port.referrals.models import Channel, OverdoseEvent, Referral
 from port.testing.api import URL, iso, read, referral_body, send
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 SYNTHEA_DIR = Path("/work/shared/data/synthea")
 PARTICIPANT_FIELDS = (

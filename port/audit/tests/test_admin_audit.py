@@ -12,7 +12,7 @@ from django.utils import timezone
 from port.accounts.models import User
 from port.audit.models import AuditEvent, BreakGlassAccess
 from port.audit.services import audit_record
-from port.testing.cast import PASSWORD, submit_referral
+from port.testing.factories import PASSWORD, submit_referral
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from port.accounts.models import Membership
 from port.audit.models import AuditEvent, BreakGlassAccess
 from port.audit.services import ReviewRefused, audit_record, break_glass_review
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.participants.models import Participant
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ import pytest
 from port.accounts.models import Agency, AgencyKind, Membership
 from port.accounts.roles import Role
 from port.participants.models import Participant
-from port.testing.cast import make_member, submit_referral
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 
 @dataclass

@@ -7,8 +7,8 @@ from django.urls import reverse
 from port.consent.gate import disclose
 from port.consent.models import Disclosure, InformationCategory
 from port.consent.selectors import participant_consents
-from port.testing.cast import submit_referral
 from port.testing.consent import record
+from port.testing.factories import submit_referral
 
 IDENTITY, REFERRAL_STATUS = InformationCategory.IDENTITY, InformationCategory.REFERRAL_STATUS
 

@@ -12,7 +12,7 @@ from port.core.aggregates import Cell, program_figures, suppress
 from port.core.suppression import suppress_table
 from port.referrals.models import Referral, Source, Status
 from port.supplies.models import Lot, StockLocation, StockMovement, SupplyItem
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 from port.testing.world import LAST_NAME, sensitive_world
 
 HOME = reverse("home")

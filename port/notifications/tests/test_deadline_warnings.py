@@ -14,7 +14,7 @@ from port.notifications.services import deadline_warning_emails_send, deadline_w
 from port.outreach.services import contact_attempt_record
 from port.referrals.models import ClosingReason, Status
 from port.referrals.services import referral_assign, referral_transition
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 DUE_SOON = DeadlineWarning.Kind.DUE_SOON
 OVERDUE = DeadlineWarning.Kind.OVERDUE

@@ -12,7 +12,7 @@ from django.utils import timezone
 from port.audit.models import AuditEvent
 from port.notifications.models import Notice
 from port.notifications.selectors import notices_named, unread_notice_count
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 LIST = reverse("notifications:list")
 MARK_ALL = reverse("notifications:mark_all_read")

@@ -17,7 +17,7 @@ from port.outreach.services import (
 )
 from port.referrals.models import Referral, Status
 from port.referrals.services import referral_transition
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 from port.testing.outreach import a_supporter, assigned_referral
 
 

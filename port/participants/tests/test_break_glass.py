@@ -13,7 +13,8 @@ from port.audit.models import AuditEvent, BreakGlassAccess
 from port.participants.break_glass import BREAK_GLASS_MINUTES
 from port.participants.models import ParticipantAlias
 from port.participants.normalize import name_key
-from port.testing.cast import make_member, submit_referral
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 SEARCH = reverse("participants:break_glass")
 OPEN = reverse("participants:break_glass_open")

@@ -24,7 +24,7 @@ from port.participants.services import (
     participant_update_from_referral,
 )
 from port.referrals.models import OverdoseEvent, Referral
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 DOB = dt.date(1990, 2, 3)
 

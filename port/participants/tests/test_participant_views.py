@@ -15,7 +15,7 @@ from port.participants.services import participant_create, participant_merge, pa
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, Source
 from port.referrals.services import referral_assign
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 DOB = dt.date(1988, 4, 12)
 # A winter morning in Riverside (America/New_York): 14:00 UTC is 9:00 EST.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from port.audit.models import AuditEvent
 from port.participants.models import MatchCandidate, ParticipantMerge
 from port.participants.services import match_candidate_dismiss, participant_create, participant_merge
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 DOB = dt.date(1975, 9, 30)
 LIST_URL = reverse("participants:review_list")

@@ -33,7 +33,7 @@ from port.referrals.models import ClosingReason, Referral, ReferralChange, Statu
 from port.referrals.services import referral_assign, referral_transition
 from port.supplies.models import Lot, StockLocation, SupplyItem
 from port.supplies.services import program_today, stock_receive
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 Kind = EncounterItem.Kind
 Recipient = EncounterItem.Recipient

@@ -9,7 +9,8 @@ from django.urls import reverse
 from port.audit.models import AuditEvent
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import referral_assign, referral_transition
-from port.testing.cast import make_member, submit_referral
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 from port.testing.referrals import make_many
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

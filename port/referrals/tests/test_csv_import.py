@@ -32,7 +32,7 @@ from port.referrals.csv_import import (
     referral_import_upload,
 )
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 from port.testing.referrals import NEW_YORK, good_row, make_csv, png_bytes, upload, xlsx_bytes
 
 UTC = dt.UTC

@@ -12,7 +12,7 @@ from port.audit.models import AuditEvent
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, ClosingReason, Referral, ReferralChange, Source, Status
 from port.referrals.services import referral_assign, referral_transition
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from port.audit.models import AuditEvent
 from port.participants.models import Participant
 from port.referrals.csv_import import COLUMN_NAMES, read_table
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 from port.testing.referrals import UPLOAD_URL, confirm, good_row, make_csv, png_bytes, post_file, uploaded, xlsx_bytes
 
 PA_OVERDOSES = Path("/work/shared/data/overdose/pa-state-police-overdose-incidents-2018-2020.csv")

@@ -11,7 +11,7 @@ from port.audit.models import AuditEvent
 from port.referrals.models import ClosingReason, Referral, Source, Status
 from port.referrals.services import referral_assign, referral_transition
 from port.referrals.views import queue as queue_views
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 from port.testing.referrals import make_many
 
 QUEUE = reverse("referrals:queue")

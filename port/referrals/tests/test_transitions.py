@@ -14,7 +14,8 @@ from port.referrals.services import (
     referral_assign,
     referral_transition,
 )
-from port.testing.cast import make_member, submit_referral
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.testing.cast import PASSWORD
+from port.testing.factories import PASSWORD
 from port.testing.security import enrolled
 
 

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from port.accounts.models import User
 from port.audit.models import AuditEvent
 from port.security.forms import wait_in_words
-from port.testing.cast import PASSWORD
+from port.testing.factories import PASSWORD
 from port.testing.security import enrolled
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)

@@ -14,7 +14,8 @@ from port.participants.models import MatchCandidate
 from port.referrals.models import Referral
 from port.referrals.services import referral_assign
 from port.testing.browser import DESKTOP, PHONE, assert_accessible, assert_no_sideways_scroll
-from port.testing.cast import Cast, submit_referral
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from port.consent.models import Consent, Disclosure
 from port.testing.browser import DESKTOP, assert_accessible, assert_no_sideways_scroll
-from port.testing.cast import Cast, submit_referral
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,8 @@ from port.referrals.services import referral_assign
 from port.supplies.models import Lot, StockBalance, StockLocation, SupplyItem
 from port.supplies.services import program_today, stock_receive
 from port.testing.browser import assert_accessible, assert_no_sideways_scroll
-from port.testing.cast import Cast, submit_referral
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

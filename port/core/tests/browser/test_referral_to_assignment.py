@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from port.referrals.models import Referral, ReferralChange, Status
 from port.testing.browser import sign_in, sign_out
-from port.testing.cast import submit_referral
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 
