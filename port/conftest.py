@@ -1,9 +1,12 @@
 """Fixtures for every test: the cast (port/testing/cast.py builds it), a file SQLite database per run
 and per xdist worker, plain static files and fast password hashing."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from port.testing.cast import Cast, cast_build
+from port.testing.matrix import MatrixWorld, matrix_world
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +39,11 @@ def _fast_password_hashing(settings) -> None:
 @pytest.fixture
 def cast(db) -> Cast:
     return cast_build()
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
+    """The permission matrix's world (port/testing/matrix.py), built once for the module that asks for it
+    and rolled back after it; each test runs in its own savepoint inside (ask for `db` too)."""
+    with matrix_world(django_db_blocker) as world:
+        yield world

@@ -33,7 +33,6 @@ from port.testing.matrix import (
     MatrixWorld,
     body,
     client_for,
-    matrix_world,
     outcome,
     request,
 )
@@ -192,14 +191,7 @@ EXPECTED: dict[str, Row] = {
 }
 
 
-# ---- the world ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
-    """The world (port/testing/matrix.py), built once for the module and rolled back after it."""
-    with matrix_world(django_db_blocker) as world:
-        yield world
+# The world: the `matrix` fixture (port/conftest.py, built by port/testing/matrix.py).
 
 
 # ---- the walk -----------------------------------------------------------------------------------
