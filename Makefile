@@ -55,9 +55,9 @@ TEST_JOBS ?= 2
 PYTEST_PARALLEL = -n $(TEST_JOBS) --dist loadfile
 
 test: install-dev chromium
-	$(BIN)/ruff check port
-	$(BIN)/ruff format --check port
-	$(BIN)/bandit -q -r port -x '*/tests/*' -ll
+	$(BIN)/ruff check port bench
+	$(BIN)/ruff format --check port bench
+	$(BIN)/bandit -q -r port bench -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 
@@ -75,11 +75,12 @@ test-clock: install-dev faketime
 	scripts/test-clock.sh $(BIN)/pytest $(LIBFAKETIME) $(CLOCK_JOBS) $(CLOCK_RUNS)
 
 lint: install-dev
-	$(BIN)/ruff check port
-	$(BIN)/ruff format --check port
+	$(BIN)/ruff check port bench
+	$(BIN)/ruff format --check port bench
+	$(BIN)/mypy
 
 bench: install-dev
-	$(BIN)/python -m port.bench
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/audit-anchors.log staticfiles

@@ -13,7 +13,7 @@ from port.testing.matrix import MatrixWorld, matrix_world
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory) -> None:
     """SQLite tests use a file, as production does, not Django's shared-cache memory database: there a
     second writer fails at once with "table is locked" instead of waiting, so concurrency tests
-    (port/supplies/tests/test_concurrency.py) could not run. A fresh directory per run, and per xdist
+    (port/outreach/tests/test_supplies_concurrency.py) could not run. A fresh directory per run, and per xdist
     worker (tmp_path_factory's base is the worker's own): no clashes. On PostgreSQL the parallel suffix
     gives each worker its own test database (test_<name>_gw0, test_<name>_gw1)."""
     from django.conf import settings

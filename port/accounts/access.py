@@ -2,10 +2,12 @@
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 # Query parameters that name no one (pages, cursors, filters by code or id, dates): the only ones a link
 # back after signing in (`next`) keeps. Anything else, such as a search's `q`, may carry a name, and a
@@ -43,11 +45,11 @@ def return_path(request: HttpRequest) -> str:
     return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
-def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def login_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Django's login_required, with a `next` that carries no identity (see return_path)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(return_path(request))
         return view(request, *args, **kwargs)
@@ -55,13 +57,15 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def membership_required(roles: Iterable[str]) -> Callable:
+def membership_required(
+    roles: Iterable[str],
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Require a signed-in user acting in a program with one of `roles`; others get 403."""
     allowed = frozenset(roles)
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(return_path(request))
             membership = getattr(request, "membership", None)

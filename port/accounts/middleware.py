@@ -1,11 +1,11 @@
-"""Resolve the membership (user + program + role) a request acts under, and its audit context."""
+"""Resolve the membership (user + program + role) a request acts under."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from port.accounts.http import PortRequest
 from port.accounts.models import Membership
-from port.audit.context import audit_context
 
 SESSION_PROGRAM_KEY = "program_id"
 
@@ -27,7 +27,6 @@ class MembershipMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: PortRequest) -> HttpResponse:
         request.membership = membership_for(request)
-        with audit_context(request):
-            return self.get_response(request)
+        return self.get_response(request)

@@ -1,6 +1,7 @@
 """Programs, agencies, users, memberships and API tokens (DESIGN.md section 2)."""
 
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -15,6 +16,10 @@ from port.accounts.roles import AGENCY_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
 
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, one per program."""
+
+    # Not a column: django-otp's middleware sets it on the signed-in request.user (port/security): whether
+    # this session gave a second factor.
+    is_verified: Callable[[], bool]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -158,7 +163,7 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A bearer token for one agency's system. Only its SHA-256 hash is stored.
 
-    Issued, revoked and checked by port.accounts.services (api_token_issue, api_token_revoke,
+    Issued, revoked and checked by port.security.accounts (api_token_issue, api_token_revoke,
     api_token_authenticate).
     """
 

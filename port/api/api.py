@@ -20,6 +20,7 @@ from ninja import NinjaAPI, Path, Status, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from port.accounts.http import ApiRequest
 from port.accounts.models import ApiToken
 from port.api.auth import AgencyTokenAuth, ApiRateLimited, ApiUnauthorized
 from port.api.schemas import ErrorOut, ReferralIn, ReferralStatusOut, describe_validation_error
@@ -264,8 +265,8 @@ CREATE_EXAMPLES = {
     openapi_extra=CREATE_EXAMPLES,
 )
 @decorate_view(refuse_large_body)
-def referral_create(request: HttpRequest, payload: ReferralIn, response: HttpResponse):
-    token: ApiToken = request.auth
+def referral_create(request: ApiRequest, payload: ReferralIn, response: HttpResponse) -> Status[Any]:
+    token = request.auth
     try:
         result = referral_intake(
             program=token.agency.program,
@@ -313,15 +314,15 @@ def _referral_sent_by(token: ApiToken, public_id: str) -> Referral:
     url_name="referral_status",
 )
 def referral_status(
-    request: HttpRequest,
+    request: ApiRequest,
     referral_id: Annotated[
         str,
         Path(
             description="The `id` answered when the referral was sent.", example="0b4f6c1e-8a59-4c1b-9a55-3f0e7f7a2d10"
         ),
     ],
-):
-    token: ApiToken = request.auth
+) -> Status[Any]:
+    token = request.auth
     referral = _referral_sent_by(token, referral_id)
     audit_record(
         action=AuditEvent.Action.VIEW,

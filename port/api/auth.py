@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from port.accounts.models import ApiToken
-from port.accounts.services import api_token_authenticate
+from port.security.accounts import api_token_authenticate
 
 DEFAULT_API_RATE = "600/m"  # per token
 

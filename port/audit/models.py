@@ -76,23 +76,3 @@ class AuditChainHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64, blank=True)
-
-
-class BreakGlassAccess(models.Model):
-    """A supervisor opened a record outside their normal scope, giving a reason. Flagged for review."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
-    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=500)
-    granted_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-granted_at"]
-        indexes = [models.Index(fields=["user", "participant", "expires_at"], name="break_glass_active")]

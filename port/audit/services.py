@@ -1,21 +1,29 @@
-"""The one audit path: every read, change and export of participant data goes through audit_record."""
+"""The one audit path: every read, change and export of participant data goes through audit_record.
+
+Admins' changes are recorded here too (`admin_record_save`, `admin_records_delete`, `admin_audit`): who,
+which record (ids), the action and the fields that changed, with before and after values. Secrets
+(passwords, token hashes) are named as changed, never recorded. None of these records holds participant
+data.
+"""
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from port.accounts.models import Membership
+from port.accounts.models import Membership, Program, User
+from port.accounts.roles import Role
 from port.audit.chain import GENESIS, entry_hash
 from port.audit.context import current_origin, normalize_ip
-from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant, BreakGlassAccess
+from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant
 
-REVIEW_NOTE_MAX = 500
+# Fields whose values never reach the audit trail: only that they changed.
+SECRET_FIELDS = frozenset({"password", "token_hash", "hint", "key", "secret", "bin_key"})
+NOT_RECORDED = "(not recorded)"
 
 
 def audit_record(
@@ -92,50 +100,124 @@ def _chain_head_restore() -> AuditChainHead:
     return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
-class ReviewRefused(Exception):
-    """A break-the-glass review that cannot be recorded; the message says why, for the reviewer."""
+# --- Recording what changed --------------------------------------------------------------------
 
 
-def break_glass_review(*, access: BreakGlassAccess, by: Membership, note: str) -> BreakGlassAccess:
-    """Record that `by` reviewed a break-the-glass access: who, when, and what they concluded.
+def _field_values(record: models.Model | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {
+        field.attname: field.value_from_object(record)
+        for field in record._meta.concrete_fields
+        if not field.primary_key
+    }
 
-    Someone other than the person who opened the record reviews it, once. The review is itself audited.
-    """
-    note = note.strip()
-    if not note:
-        raise ReviewRefused(_("Write what you found, e.g. “Covering a colleague's crisis call; appropriate.”"))
-    if len(note) > REVIEW_NOTE_MAX:
-        raise ReviewRefused(
-            _("Keep the review note to %(max)d characters; it has %(count)d.")
-            % {"max": REVIEW_NOTE_MAX, "count": len(note)}
-        )
-    with transaction.atomic():
-        locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
-        if locked.reviewed_at is not None:
-            raise ReviewRefused(
-                _("This access was already reviewed, by %(name)s.")
-                % {"name": locked.reviewed_by.get_full_name() or locked.reviewed_by.get_username()}
-            )
-        if locked.user_id == by.user_id:
-            raise ReviewRefused(
-                _(
-                    "You opened this record yourself, so someone else (another supervisor or a "
-                    "program admin) reviews it."
-                )
-            )
-        locked.reviewed_by, locked.reviewed_at, locked.review_note = by.user, timezone.now(), note
-        locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            by=by,
-            target_type="audit.breakglassaccess",
-            target_ids=[locked.pk],
-            participant_ids=[locked.participant_id],
-            changes={
-                "reviewed_by": [None, by.user_id],
-                "reviewed_at": [None, locked.reviewed_at],
-                "review_note": ["", note],
-            },
-            note="break-the-glass review",
-        )
-    return locked
+
+def record_changes(before: models.Model | None, after: models.Model | None) -> dict[str, list]:
+    """{field: [before, after]} for every field that differs (foreign keys as ids); secrets are named only."""
+    old, new = _field_values(before), _field_values(after)
+    changes = {}
+    for name in old | new:
+        was, now = old.get(name), new.get(name)
+        if was == now:
+            continue
+        if name in SECRET_FIELDS:
+            was, now = (NOT_RECORDED if was else None), (NOT_RECORDED if now else None)
+        changes[name.removesuffix("_id") if name.endswith("_id") else name] = [was, now]
+    return changes
+
+
+def _stored(record: models.Model) -> models.Model | None:
+    """The record as the database has it now (None for a new one)."""
+    if record._state.adding or record.pk is None:
+        return None
+    return type(record)._default_manager.filter(pk=record.pk).first()
+
+
+def admin_audit(
+    *,
+    actor: User | None,
+    program: Program | None,
+    action: str,
+    target: type[models.Model],
+    target_ids: Iterable[Any],
+    changes: dict | None = None,
+    note: str = "",
+) -> AuditEvent:
+    """One entry for an admin's change; as their admin membership of `program` when they have one
+    (so it shows in that program's trail with the role), otherwise as the operator they are."""
+    by = None
+    if actor is not None and program is not None:
+        by = Membership.objects.filter(user=actor, program=program, role=Role.ADMIN, is_active=True).first()
+    return audit_record(
+        action=action,
+        by=by,
+        user=None if by else actor,
+        program=None if by else program,
+        target_type=target._meta.label_lower,
+        target_ids=list(target_ids),
+        changes=changes,
+        note=note,
+    )
+
+
+@transaction.atomic
+def admin_record_save(
+    *,
+    actor: User | None,
+    record: models.Model,
+    program: Program | None,
+    related: Sequence[models.Model] = (),
+    related_deleted: Sequence[models.Model] = (),
+    note: str = "admin",
+) -> models.Model:
+    """Save `record` and the rows edited with it on the same page (inlines: saved or deleted), and write
+    one audit entry: created or changed, with each field's before and after values; a related row's
+    changes are under "<model label>:<id>"."""
+    before = _stored(record)
+    record.save()
+    changes: dict[str, Any] = record_changes(before, record)
+    for row in related:
+        row_before = _stored(row)
+        row.save()
+        row_changes = record_changes(row_before, row)
+        if row_changes:
+            changes[f"{row._meta.label_lower}:{row.pk}"] = row_changes
+    for row in related_deleted:
+        key = f"{row._meta.label_lower}:{row.pk}"
+        changes[key] = record_changes(row, None)
+        row.delete()
+    action = AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE
+    admin_audit(
+        actor=actor,
+        program=program,
+        action=action,
+        target=type(record),
+        target_ids=[record.pk],
+        changes=changes,
+        note=note,
+    )
+    return record
+
+
+@transaction.atomic
+def admin_records_delete(
+    *, actor: User | None, records: Sequence[models.Model], program: Program | None, note: str = "admin"
+) -> int:
+    """Delete `records` (of one model and one program) and write one audit entry with what each held."""
+    if not records:
+        return 0
+    model = type(records[0])
+    changes = {str(record.pk): record_changes(record, None) for record in records}
+    ids = [record.pk for record in records]
+    model._default_manager.filter(pk__in=ids).delete()
+    admin_audit(
+        actor=actor,
+        program=program,
+        action=AuditEvent.Action.DELETE,
+        target=model,
+        target_ids=ids,
+        changes=changes,
+        note=note,
+    )
+    return len(ids)

@@ -1,11 +1,12 @@
 """Sign-in, failed sign-in and sign-out are audited, each with the address it came from.
 
-The middleware (port.accounts.middleware) sets the request's origin for everything a view does; these
+The middleware (port.audit.middleware) sets the request's origin for everything a view does; these
 receivers fall back to the request Django hands them, for sign-ins outside it (django-axes's backend,
 a test's RequestFactory, a sign-in view mounted before the middleware).
 """
 
 import contextlib
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -24,20 +25,20 @@ def _origin_of(request):
 
 
 @receiver(user_logged_in)
-def audit_login(sender, request, user, **kwargs) -> None:
+def audit_login(sender, request, user, **kwargs: Any) -> None:
     with _origin_of(request):
         audit_record(action=AuditEvent.Action.LOGIN, user=user)
 
 
 @receiver(user_logged_out)
-def audit_logout(sender, request, user, **kwargs) -> None:
+def audit_logout(sender, request, user, **kwargs: Any) -> None:
     if user is not None:
         with _origin_of(request):
             audit_record(action=AuditEvent.Action.LOGOUT, user=user)
 
 
 @receiver(user_login_failed)
-def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
+def audit_login_failed(sender, credentials, request=None, **kwargs: Any) -> None:
     # The attempted username is kept to spot guessing; passwords are never in `credentials` here
     # (Django masks them). If it names an account, the entry is filed under that account too, so
     # "what did this user do" shows the failed tries against it.

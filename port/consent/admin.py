@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.admin import ProgramScopedAdmin, admin_site
+from port.accounts.admin_site import admin_site
 from port.accounts.roles import Role
+from port.audit.admin_mixins import ProgramScopedAdmin
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.models import Consent, Disclosure

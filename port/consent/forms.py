@@ -5,6 +5,7 @@ so the page says exactly what the service says. Choices come from the selectors 
 directory), so a form never offers another program's organizations or law enforcement."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from port.accounts.models import Agency
 from port.consent.models import ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import REQUIRED
+from port.core.forms import form_field
 
 DATE_HELP = _("For example 2026-03-14.")
 
@@ -24,7 +26,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _date_field(*, error_messages: dict | None = None, **kwargs) -> forms.DateField:
+def _date_field(*, error_messages: dict | None = None, **kwargs: Any) -> forms.DateField:
     messages = {"invalid": _("Enter a real date, such as 2026-03-14."), **(error_messages or {})}
     return forms.DateField(
         widget=DateInput(), input_formats=["%Y-%m-%d", "%m/%d/%Y"], error_messages=messages, **kwargs
@@ -122,7 +124,7 @@ class ConsentForm(forms.Form):
         help_text=_("For example legal guardian, or health care proxy."),
     )
 
-    def __init__(self, *args, kind: str, recipients: QuerySet[Agency], **kwargs) -> None:
+    def __init__(self, *args: Any, kind: str, recipients: QuerySet[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         # Counseling notes only ever travel under a consent of their own kind.
@@ -131,8 +133,8 @@ class ConsentForm(forms.Form):
             for c in InformationCategory.values
             if kind == ConsentKind.COUNSELING_NOTES or c != InformationCategory.COUNSELING_NOTES
         ]
-        self.fields["information_categories"].choices = category_choices(offered)
-        self.fields["recipient_agency"].queryset = recipients
+        form_field(self, "information_categories", forms.ChoiceField).choices = category_choices(offered)
+        form_field(self, "recipient_agency", forms.ModelChoiceField).queryset = recipients
         if kind in (ConsentKind.DISCLOSURE, ConsentKind.COUNSELING_NOTES):
             del self.fields["recipient_class"]
         elif kind == ConsentKind.TPO:
@@ -144,7 +146,7 @@ class ConsentForm(forms.Form):
     def recipient_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("recipient_agency", "recipient_class") if name in self.fields]
 
-    def elements(self) -> dict:
+    def elements(self) -> dict[str, Any]:
         """What was entered, as consent_check takes it; fields that did not parse are left empty."""
         data = getattr(self, "cleaned_data", {})
         values = {name: data.get(name) for name in self.fields}
@@ -204,7 +206,7 @@ class HandoffForm(forms.Form):
         help_text=_("Why you are sharing. It is recorded in the participant's accounting of disclosures."),
     )
 
-    def __init__(self, *args, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs) -> None:
+    def __init__(self, *args: Any, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = recipients
-        self.fields["categories"].choices = category_choices(categories)
+        form_field(self, "recipient", forms.ModelChoiceField).queryset = recipients
+        form_field(self, "categories", forms.ChoiceField).choices = category_choices(categories)

@@ -10,6 +10,7 @@
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -60,7 +61,7 @@ def consents_visible_to(viewer: Membership) -> QuerySet[Consent]:
     return Consent.objects.filter(program_id=viewer.program_id)
 
 
-def consent_get(*, viewer: Membership, public_id) -> Consent:
+def consent_get(*, viewer: Membership, public_id: UUID | str) -> Consent:
     """One consent of the viewer's program, or 404. Audited as a read of the participant's record."""
     try:
         consent = (
@@ -404,7 +405,7 @@ class ProviderView:
     notice: str
 
 
-def provider_participant_view(*, viewer: Membership, public_id) -> ProviderView:
+def provider_participant_view(*, viewer: Membership, public_id: UUID | str) -> ProviderView:
     """A participant handed off to the provider's agency, showing only what the hand-offs named.
 
     Each read asks the gate once per consent the hand-offs were made under (usually one), so the read is

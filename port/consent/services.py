@@ -9,6 +9,7 @@ import binascii
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -365,7 +366,7 @@ def consent_check(
     }
 
 
-def consent_record(*, by: Membership, participant: Participant, **elements) -> Consent:
+def consent_record(*, by: Membership, participant: Participant, **elements: Any) -> Consent:
     """Record a consent the participant gave, with every element of 42 CFR 2.31 (see consent_check for
     the elements and the rules: a general release, a typed-in recipient, law enforcement as a recipient, a
     missing or past expiry, a signature that is not a small PNG are all refused with a message per

@@ -8,10 +8,12 @@ show only participants handed off to their agency under a consent in force; anyt
 import base64
 import csv
 import io
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
@@ -48,7 +51,7 @@ def _language(value: str | None, default: str = "en") -> str:
 
 @require_GET
 @team_only
-def consent_kinds(request: HttpRequest, public_id) -> HttpResponse:
+def consent_kinds(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """First choose the kind of consent (and the form's language): the form then asks for what it needs."""
     participant = participant_get(viewer=request.membership, public_id=public_id)
     return render(
@@ -80,7 +83,7 @@ def _consent_initial(viewer: Membership, kind: str, language: str) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def consent_new(request: HttpRequest, public_id, kind: str) -> HttpResponse:
+def consent_new(request: MemberRequest, public_id: UUID, kind: str) -> HttpResponse:
     """Record a consent with every 42 CFR 2.31 element; a refused element is shown beside its field, with
     everything entered (the drawn signature too) kept."""
     viewer = request.membership
@@ -89,10 +92,10 @@ def consent_new(request: HttpRequest, public_id, kind: str) -> HttpResponse:
         messages.error(request, _("That is not a kind of consent. Choose one of these."))
         return redirect("consent:kinds", public_id=participant.public_id)
     language = _language(request.POST.get("language") or request.GET.get("language"))
-    form_args = {"kind": kind, "recipients": selectors.consent_recipients(viewer=viewer)}
+    form_args: dict[str, Any] = {"kind": kind, "recipients": selectors.consent_recipients(viewer=viewer)}
     if request.method == "POST":
         form = ConsentForm(request.POST, **form_args)
-        elements = {"kind": kind, "language": language}
+        elements: dict[str, Any] = {"kind": kind, "language": language}
         if form.is_valid():
             try:
                 consent = consent_record(by=viewer, participant=participant, **elements, **form.elements())
@@ -141,13 +144,13 @@ def _add_errors(form, refused: ValidationError, *, only_new: bool = False) -> No
 
 @require_GET
 @team_only
-def consent_detail(request: HttpRequest, public_id) -> HttpResponse:
+def consent_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
     return _detail(request, consent, RevokeForm())
 
 
-def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm) -> HttpResponse:
+def _detail(request: MemberRequest, consent: Consent, revoke_form: RevokeForm) -> HttpResponse:
     today = selectors.program_today(request.membership)
     return render(
         request,
@@ -167,7 +170,7 @@ def _detail(request: HttpRequest, consent: Consent, revoke_form: RevokeForm) -> 
 
 @require_POST
 @team_only
-def consent_revoke_view(request: HttpRequest, public_id) -> HttpResponse:
+def consent_revoke_view(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Revoke at once: from this request on, nothing is disclosed under the consent."""
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
@@ -185,7 +188,7 @@ def consent_revoke_view(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def consent_signature(request: HttpRequest, public_id) -> HttpResponse:
+def consent_signature(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The drawn signature as an image, served from this site (a strict CSP need not allow data: images)."""
     consent = selectors.consent_get(viewer=request.membership, public_id=public_id)
     if not consent.signature_image.startswith(PNG_DATA_URL_PREFIX):
@@ -199,7 +202,7 @@ def consent_signature(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def consent_print(request: HttpRequest, public_id) -> HttpResponse:
+def consent_print(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The recorded consent as a form to print, in its own language unless another is asked for."""
     viewer = request.membership
     consent = selectors.consent_get(viewer=viewer, public_id=public_id)
@@ -227,13 +230,13 @@ def consent_print(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def blank_forms(request: HttpRequest) -> HttpResponse:
+def blank_forms(request: MemberRequest) -> HttpResponse:
     return render(request, "consent/blank_forms.html", {"kinds": ConsentKind.choices, "languages": LANGUAGES.items()})
 
 
 @require_GET
 @team_only
-def blank_form(request: HttpRequest, kind: str, language: str) -> HttpResponse:
+def blank_form(request: MemberRequest, kind: str, language: str) -> HttpResponse:
     """A form to print and have signed on paper, then record with the same elements."""
     if kind not in ConsentKind.values or language not in LANGUAGES:
         raise Http404
@@ -252,13 +255,13 @@ def blank_form(request: HttpRequest, kind: str, language: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def handoff_new(request: HttpRequest, public_id) -> HttpResponse:
+def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Share with a provider: the gate checks a consent in force covers that provider and every kind of
     information chosen, records the disclosure and returns the 42 CFR 2.32 notice."""
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     shareable = [c for c in InformationCategory.values if selectors.may_share(viewer, c)]
-    form_args = {"recipients": selectors.consent_recipients(viewer=viewer), "categories": shareable}
+    form_args: dict[str, Any] = {"recipients": selectors.consent_recipients(viewer=viewer), "categories": shareable}
     if request.method == "POST":
         form = HandoffForm(request.POST, **form_args)
         if form.is_valid():
@@ -301,7 +304,7 @@ def handoff_new(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def disclosure_detail(request: MemberRequest, pk: int) -> HttpResponse:
     """What was shared, to print and give to the provider, with the 2.32 notice."""
     viewer = request.membership
     view = selectors.handoff_view(viewer=viewer, pk=pk)
@@ -324,7 +327,7 @@ def disclosure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- the accounting of disclosures ----
 
 
-def _accounting(request: HttpRequest, public_id, *, action: str, note: str):
+def _accounting(request: MemberRequest, public_id: UUID, *, action: str, note: str):
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id, audit=False)  # audited just below
     disclosures = selectors.participant_disclosures(viewer=viewer, participant=participant)
@@ -336,7 +339,7 @@ def _accounting(request: HttpRequest, public_id, *, action: str, note: str):
 
 @require_GET
 @team_only
-def accounting(request: HttpRequest, public_id) -> HttpResponse:
+def accounting(request: MemberRequest, public_id: UUID) -> HttpResponse:
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.LIST, note="accounting of disclosures"
     )
@@ -345,7 +348,7 @@ def accounting(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @team_only
-def accounting_print(request: HttpRequest, public_id) -> HttpResponse:
+def accounting_print(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The accounting to print and give to the participant: audited as an export."""
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, printed"
@@ -386,7 +389,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
 
 @require_GET
 @team_only
-def accounting_csv(request: HttpRequest, public_id) -> HttpResponse:
+def accounting_csv(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """The accounting as a spreadsheet: audited as an export."""
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, CSV"
@@ -423,7 +426,7 @@ def accounting_csv(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 @providers_only
-def shared_list(request: HttpRequest) -> HttpResponse:
+def shared_list(request: MemberRequest) -> HttpResponse:
     """Participants handed off to the provider's agency under a consent in force (audited list read)."""
     return render(
         request,
@@ -438,7 +441,7 @@ def shared_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @any_member
-def shared_participant(request: HttpRequest, public_id) -> HttpResponse:
+def shared_participant(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """A participant as the provider may see them: only the categories the hand-off named, each read asked of
     the gate and recorded in the accounting, with the 2.32 notice on the page. Anyone else: 404."""
     view = selectors.provider_participant_view(viewer=request.membership, public_id=public_id)

@@ -1,5 +1,7 @@
 """System checks for settings the application itself reads (`manage.py check`, `check --deploy`)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -7,7 +9,7 @@ from port.core.encryption import invalid_key_positions
 
 
 @register(Tags.security)
-def field_encryption_keys_valid(app_configs, **kwargs) -> list:
+def field_encryption_keys_valid(app_configs, **kwargs: Any) -> list:
     """A mistyped key would otherwise be noticed only when the first note is saved or read."""
     bad = invalid_key_positions(settings.FIELD_ENCRYPTION_KEYS)
     if not bad:
@@ -24,7 +26,7 @@ def field_encryption_keys_valid(app_configs, **kwargs) -> list:
 
 
 @register(Tags.security, deploy=True)
-def field_encryption_keys_set(app_configs, **kwargs) -> list:
+def field_encryption_keys_set(app_configs, **kwargs: Any) -> list:
     """In production the notes' key must not be one derived from SECRET_KEY (docs/deployment.md)."""
     if settings.FIELD_ENCRYPTION_KEYS or settings.DEBUG:
         return []
@@ -41,7 +43,7 @@ def field_encryption_keys_set(app_configs, **kwargs) -> list:
 
 
 @register(Tags.security, deploy=True)
-def audit_hmac_key_set(app_configs, **kwargs) -> list:
+def audit_hmac_key_set(app_configs, **kwargs: Any) -> list:
     """The audit chain's key must not be derivable from SECRET_KEY, nor change when SECRET_KEY does."""
     if settings.DEBUG or settings.AUDIT_HMAC_KEY != "audit:" + settings.SECRET_KEY:
         return []

@@ -1,42 +1,8 @@
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
-
-from port.accounts.access import login_required
-from port.accounts.roles import PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
-from port.core.aggregates import SMALL_CELL, program_figures
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to the page it starts its day on; an analyst's is this page: the program's
-    de-identified figures."""
-    membership = request.membership
-    if membership is None:
-        raise PermissionDenied
-    if membership.role in SUPERVISING_ROLES:
-        return redirect("referrals:queue")
-    if membership.role in PARTNER_ROLES:
-        return redirect("referrals:sent")
-    if membership.role == Role.PROVIDER:
-        return redirect("consent:shared")  # participants shared with their agency (port/consent)
-    if membership.role == Role.ANALYST:
-        return render(
-            request,
-            "core/figures.html",
-            {
-                "figures": program_figures(viewer=membership),
-                "small_cell": SMALL_CELL,
-                "largest_hidden": SMALL_CELL - 1,
-                "nav_active": "figures",
-            },
-        )
-    if membership.role in TEAM_ROLES:
-        return redirect("referrals:my_queue")
-    raise PermissionDenied
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:

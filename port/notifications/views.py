@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.roles import TEAM_ROLES
 from port.notifications.selectors import notice_get, notices_for, notices_named
 from port.notifications.services import notices_mark_read
@@ -21,7 +22,7 @@ team_only = membership_required(TEAM_ROLES)
 
 @require_GET
 @team_only
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
     page = Paginator(notices_for(viewer=viewer), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -38,7 +39,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @team_only
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: MemberRequest) -> HttpResponse:
     count = notices_mark_read(viewer=request.membership)
     if count:
         messages.success(
@@ -52,7 +53,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @team_only
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: MemberRequest, pk: int) -> HttpResponse:
     notice = notice_get(viewer=request.membership, pk=pk)  # 404 for anyone else's notice
     notices_mark_read(viewer=request.membership, notice=notice)
     page = request.POST.get("page", "")

@@ -1,5 +1,5 @@
 """Text-message templates in the program admin, scoped to the admin's programs like everything else there
-(port.accounts.admin.ProgramScopeMixin). The wording must stay neutral: the form refuses anything that
+(port.accounts.admin_site.ProgramScopeMixin). The wording must stay neutral: the form refuses anything that
 names an overdose or naloxone, since the phone may not be the participant's."""
 
 import re
@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from port.accounts.admin import ProgramScopedAdmin, admin_site
+from port.accounts.admin_site import admin_site
+from port.audit.admin_mixins import ProgramScopedAdmin
 from port.outreach.models import TextTemplate
 from port.outreach.selectors import PLACEHOLDERS, template_placeholders
 

@@ -6,6 +6,7 @@ lots in stock), so a form never offers another program's data and rendering it a
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -17,12 +18,15 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import FieldVisibility, Membership
 from port.accounts.visibility import can_see
+from port.core.forms import form_field
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
-from port.outreach.selectors import SupplyOffer, SupplyOffers
+from port.outreach.selectors import Period, SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
 from port.participants.normalize import InvalidPhone, format_phone, normalize_phone
 from port.referrals.forms import ProgramDateTimeField
 from port.referrals.models import Referral
+from port.supplies.forms import choice_error
+from port.supplies.selectors import supply_items
 
 MAX_GIVEN = 100  # of one item at one encounter: a typo guard, far above any real visit
 PARTNER_ROWS = 2
@@ -52,7 +56,7 @@ class LocalDateTimeField(ProgramDateTimeField):
     staff form's field (the earlier moment in the hour repeated at fall-back; a time in the hour skipped
     at spring-forward refused with a message), with the outreach forms' example in its message."""
 
-    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs) -> None:
+    def __init__(self, *, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
         super().__init__(zone=zone or dt.UTC, **kwargs)
         self.error_messages["invalid"] = gettext_lazy("Enter a date and time, such as 2025-03-14 18:30.")
 
@@ -72,7 +76,7 @@ class ObjectChoiceField(forms.ChoiceField):
         label_of: Callable = str,
         key_of: Callable = lambda o: str(o.pk),
         empty_label: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         self.objects = {key_of(obj): obj for obj in objects}
         choices = [(key, label_of(obj)) for key, obj in self.objects.items()]
@@ -88,7 +92,7 @@ class ObjectChoiceField(forms.ChoiceField):
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
-    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs) -> None:
+    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs: Any) -> None:
         self.objects = {str(obj.pk): obj for obj in objects}
         super().__init__(choices=[(key, label_of(obj)) for key, obj in self.objects.items()], **kwargs)
 
@@ -96,11 +100,11 @@ class ObjectMultipleChoiceField(forms.MultipleChoiceField):
         return [self.objects[key] for key in super().clean(value)]
 
 
-def _radio(choices, **kwargs) -> forms.ChoiceField:
+def _radio(choices, **kwargs: Any) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
-class TeamFieldsMixin:
+class TeamFieldsMixin(forms.Form):
     """Who went: the program's users (the person recording ticked by default) and up to two others by
     name and role (EMS, police, a clinician without a login)."""
 
@@ -176,11 +180,16 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
     )
 
     def __init__(
-        self, *args, viewer: Membership, members: Sequence[Membership], supporters: Sequence[Supporter], **kwargs
+        self,
+        *args: Any,
+        viewer: Membership,
+        members: Sequence[Membership],
+        supporters: Sequence[Supporter],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
-        self.fields["attempted_at"].zone = zone
+        form_field(self, "attempted_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("attempted_at", timezone.now())
         self.fields["attempted_at"].widget.attrs["max"] = (
             timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
@@ -198,8 +207,9 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
         )
         self.add_team_fields(viewer=viewer, members=members)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("outcome") == Outcome.REACHED_SUPPORTER
             and not cleaned.get("supporter")
@@ -316,18 +326,18 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         viewer: Membership,
         members: Sequence[Membership],
         supporters: Sequence[Supporter],
         supplies: Sequence[SupplyOffers],
         referrals: Sequence[Referral] = (),
         fixed_referral: bool = False,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         zone = viewer.program.zone
-        self.fields["occurred_at"].zone = zone
+        form_field(self, "occurred_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("occurred_at", timezone.now())
         self.initial.setdefault("participant_present", True)
         self.fields["occurred_at"].widget.attrs["max"] = (
@@ -450,8 +460,9 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
             return EncounterItem.Recipient.SUPPORTER, self.supporters[value]
         return value or PARTICIPANT, None
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             not cleaned.get("participant_present")
             and not cleaned.get("supporters_present")
@@ -542,14 +553,14 @@ class EncounterEditForm(forms.Form):
         FieldVisibility.Group.ASSESSMENTS: ("stage_of_change", "readiness", "goals", "next_steps"),
     }
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for group, names in self.GROUP_FIELDS.items():
             if not can_see(viewer, group):
                 for name in names:
                     del self.fields[name]
                     self.initial.pop(name, None)
-        self.fields["occurred_at"].zone = viewer.program.zone
+        form_field(self, "occurred_at", LocalDateTimeField).zone = viewer.program.zone
         self.fields["version"].error_messages["required"] = _(
             "This form is missing the version it edits; open the encounter again."
         )
@@ -657,3 +668,48 @@ class CloseUnableToReachForm(forms.Form):
             "Kept with the change and in the audit trail. Say no more about the person than the decision needs."
         ),
     )
+
+
+# Long enough for years of weekly figures, short enough to stay one readable page.
+MAX_REPORT_DAYS = 5 * 366
+
+
+class DistributionReportForm(forms.Form):
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period = forms.ChoiceField(
+        label=gettext_lazy("Count per"),
+        initial=Period.MONTH,
+        choices=[(Period.WEEK, gettext_lazy("Week")), (Period.MONTH, gettext_lazy("Month"))],
+    )
+    item = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
+    )
+
+    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
+        for name in ("start", "end"):
+            self.fields[name].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2025-01-31.")
+        self.fields["period"].error_messages.update(choice_error(_("week or month")))
+        self.fields["item"].error_messages.update(choice_error(_("an item")))
+
+    @staticmethod
+    def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+        """The last three calendar months, up to today."""
+        first = today.replace(day=1)
+        for _month in range(2):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return first, today
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end date is before the start date."))
+            elif (end - start).days > MAX_REPORT_DAYS:
+                self.add_error("end", _("Choose a range of at most five years."))
+        return cleaned

@@ -200,6 +200,10 @@ class EncounterItem(models.Model):
         "supplies.SupplyItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     lot = models.ForeignKey("supplies.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The ledger entry that took the supplies out of stock (supplies only); the ledger never points back.
+    movement = models.OneToOneField(
+        "supplies.StockMovement", null=True, blank=True, on_delete=models.PROTECT, related_name="encounter_item"
+    )
     quantity = models.PositiveIntegerField(default=1)
     recipient_type = models.CharField(max_length=16, choices=Recipient.choices, default=Recipient.PARTICIPANT)
     supporter = models.ForeignKey(Supporter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -3,6 +3,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -66,7 +67,7 @@ def _check_how(*, mode: str, place: str) -> None:
     _check_choice(place, Place, _("Choose where from the list."), blank=True)
 
 
-def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent) -> None:
+def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent: Any) -> None:
     """Who went: users of the program's team, or named people (EMS, police) with a role."""
     for member in team:
         _check_choice(member.role, TeamRole, _("Choose a role for everyone who went."))
@@ -217,7 +218,7 @@ SUPPORTER_FIELDS = ("first_name", "last_name", "relationship", "phone", "contact
 
 
 @transaction.atomic
-def supporter_save(*, by: Membership, participant, supporter: Supporter | None = None, **fields) -> Supporter:
+def supporter_save(*, by: Membership, participant, supporter: Supporter | None = None, **fields: Any) -> Supporter:
     """Create or change a supporter; recording the participant's agreement stamps who and when."""
     _check_team(by, participant)
     unknown = set(fields) - set(SUPPORTER_FIELDS)
@@ -407,21 +408,22 @@ def _add_item(*, by: Membership, encounter: Encounter, item: ItemIn) -> Encounte
         supply_item = None
     if item.quantity < 1:
         raise OutreachRefused(_("The quantity must be at least 1."))
-    row = EncounterItem.objects.create(
+    movement = None
+    if item.kind == EncounterItem.Kind.SUPPLY:
+        try:
+            movement = stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity)
+        except StockRefused as exc:
+            raise OutreachRefused(str(exc)) from exc
+    return EncounterItem.objects.create(
         encounter=encounter,
         kind=item.kind,
         supply_item=supply_item,
         lot=item.lot if supply_item else None,
+        movement=movement,
         quantity=item.quantity,
         recipient_type=item.recipient_type,
         supporter=item.supporter if item.recipient_type == EncounterItem.Recipient.SUPPORTER else None,
     )
-    if item.kind == EncounterItem.Kind.SUPPLY:
-        try:
-            stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity, encounter_item=row)
-        except StockRefused as exc:
-            raise OutreachRefused(str(exc)) from exc
-    return row
 
 
 def encounter_locked(encounter: Encounter, now: dt.datetime | None = None) -> bool:
@@ -459,7 +461,7 @@ NARRATIVE_FIELDS = frozenset({"goals", "next_steps", "notes"})
 
 
 @transaction.atomic
-def encounter_update(*, by: Membership, encounter: Encounter, version: int, **changes) -> Encounter:
+def encounter_update(*, by: Membership, encounter: Encounter, version: int, **changes: Any) -> Encounter:
     """Change an encounter's narrative fields. Only its author, only within the lock period, and only
     if nobody saved since `version` was read (otherwise EditConflict; nothing is overwritten)."""
     current = Encounter.objects.select_for_update().select_related("program").get(pk=encounter.pk)
@@ -524,7 +526,7 @@ def encounter_add_addendum(*, by: Membership, encounter: Encounter, text: str) -
     return addendum
 
 
-# Seeded for every new program (port.accounts.services.program_create); the program admin edits them.
+# Seeded for every new program (port.administration.services.program_set_up); the program admin edits them.
 # Neutral on purpose: the phone may not be the participant's, so nothing about an overdose, drugs or
 # naloxone, and the team is "community outreach". {peer_name} is filled in with the sender's first name.
 DEFAULT_TEXT_TEMPLATES = (

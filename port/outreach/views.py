@@ -1,10 +1,16 @@
 """The peer's field pages: log an attempt, record an encounter, read and correct it, and keep a
 participant's supporters. Team roles only (partners 403); any record of another program is a 404.
 Writes go through port.outreach.services, which audit them; a refused change is shown on the form with
-everything entered kept."""
+everything entered kept. Also the two inventory pages that read encounters: the distribution report and
+a lot's page with its recall list (the ledger itself knows no encounter)."""
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,15 +20,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.audit.models import AuditEvent
+from port.audit.services import audit_record
+from port.core.forms import form_field
 from port.outreach import selectors
 from port.outreach.forms import (
     AddendumForm,
     AttemptForm,
     CloseUnableToReachForm,
+    DistributionReportForm,
     EncounterEditForm,
     EncounterForm,
+    LocalDateTimeField,
     SupporterForm,
     TeamFieldsMixin,
 )
@@ -43,7 +55,9 @@ from port.participants.selectors import participant_get
 from port.referrals.models import ClosingReason, Referral, Status
 from port.referrals.selectors import referral_get
 from port.referrals.services import ReferralChangeRefused, attempt_policy_text, referral_transition
-from port.supplies.services import StockRefused
+from port.supplies.selectors import balances_for, expiry_for, lot_get, lot_summary
+from port.supplies.services import StockRefused, program_today
+from port.supplies.views import page_context as supplies_page_context
 
 team_only = membership_required(TEAM_ROLES)
 # After these, the next thing to record is the conversation itself.
@@ -80,13 +94,17 @@ def _attempt_blocked(referral: Referral) -> str:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def attempt_new(request: HttpRequest, public_id) -> HttpResponse:
+def attempt_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Log one try to reach the person: when, who went, how, where, what happened."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the program's team
     participant = referral.participant
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
-    form_args = {"viewer": viewer, "members": selectors.team_members(viewer=viewer), "supporters": supporters}
+    form_args: dict[str, Any] = {
+        "viewer": viewer,
+        "members": selectors.team_members(viewer=viewer),
+        "supporters": supporters,
+    }
     blocked = _attempt_blocked(referral)
     if request.method == "POST" and not blocked:
         form = AttemptForm(request.POST, **form_args)
@@ -148,7 +166,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def close_unable_to_reach(request: HttpRequest, public_id) -> HttpResponse:
+def close_unable_to_reach(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Closing as unable to reach, confirmed first: the page says what the attempt policy asks and how far
     along the referral is; before it is used up only a supervisor may close, with a reason. Every way to
     close as unable to reach (the outreach panel's offer, the status form's reasons) comes here."""
@@ -209,7 +227,7 @@ def _encounter_initial(attempt: ContactAttempt | None) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
+def encounter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Record a visit, call or text exchange that reached someone; after an attempt, prefilled from it."""
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 for others
@@ -224,7 +242,7 @@ def encounter_new(request: HttpRequest, public_id) -> HttpResponse:
         messages.error(request, _("That attempt reached nobody, so there is no encounter to record for it."))
         return redirect("referrals:detail", public_id=attempt.referral.public_id)
     supporters = selectors.participant_supporters(viewer=viewer, participant=participant, agreed_only=True)
-    form_args = {
+    form_args: dict[str, Any] = {
         "viewer": viewer,
         "members": selectors.team_members(viewer=viewer),
         "supporters": supporters,
@@ -269,7 +287,7 @@ def _items_by_kind(encounter: Encounter) -> tuple[list[EncounterItem], list[Enco
 
 
 def _encounter_page(
-    request: HttpRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
+    request: MemberRequest, encounter: Encounter, *, addendum_form: AddendumForm | None = None
 ) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
@@ -296,14 +314,14 @@ def _encounter_page(
 
 @require_GET
 @team_only
-def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_detail(request: MemberRequest, pk: int) -> HttpResponse:
     encounter = selectors.encounter_get(viewer=request.membership, pk=pk)
     return _encounter_page(request, encounter)
 
 
 @require_POST
 @team_only
-def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_addendum(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     encounter = selectors.encounter_get(viewer=viewer, pk=pk, audit=False)
     form = AddendumForm(request.POST)
@@ -320,22 +338,23 @@ def encounter_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     return _encounter_page(request, encounter, addendum_form=form)
 
 
-def _shown(form: EncounterEditForm, name: str, value) -> str:
+def _shown(form: EncounterEditForm, name: str, value: object) -> str:
     """A value as a person reads it, for the side-by-side comparison."""
-    field = form.fields[name]
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if name == "occurred_at":
-        return timezone.localtime(value, field.zone).strftime("%Y-%m-%d %H:%M")
-    choices = dict(getattr(field, "choices", ()))
+        assert isinstance(value, dt.datetime)
+        zone = form_field(form, name, LocalDateTimeField).zone
+        return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M")
+    choices = dict(getattr(form.fields[name], "choices", ()))
     return str(choices.get(str(value), value))
 
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def encounter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     """Its author changes it within the edit period; a save over a newer save shows both versions."""
     viewer = request.membership
     encounter = selectors.encounter_get(viewer=viewer, pk=pk)
@@ -396,7 +415,7 @@ def encounter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @team_only
-def supporter_list(request: HttpRequest, public_id) -> HttpResponse:
+def supporter_list(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     return render(
@@ -426,7 +445,7 @@ def _supporter_form_page(
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
+def supporter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
     next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
@@ -447,7 +466,7 @@ def supporter_new(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @team_only
-def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def supporter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     supporter = selectors.supporter_get(viewer=viewer, pk=pk)
     participant = supporter.participant
@@ -465,3 +484,68 @@ def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = SupporterForm(initial=SupporterForm.initial_for(supporter))
     return _supporter_form_page(request, participant=participant, form=form, supporter=supporter, next_url=next_url)
+
+
+# ---- supplies given at encounters (served at /supplies/report/ and /supplies/lots/<pk>/) ----
+
+RECALL_PAGE_SIZE = 100
+
+
+@require_GET
+@team_only
+def distribution_report(request: HttpRequest) -> HttpResponse:
+    """Kits given per week or month, per recipient type and per lot, for a date range."""
+    viewer = request.membership
+    start, end = DistributionReportForm.default_range(program_today(viewer.program))
+    query = request.GET.copy()
+    for name, default in (("start", start.isoformat()), ("end", end.isoformat()), ("period", "month")):
+        query.setdefault(name, default)
+    form = DistributionReportForm(query, viewer=viewer)
+    figures = None
+    if form.is_valid():
+        data = form.cleaned_data
+        figures = selectors.distribution_report(
+            viewer=viewer, start=data["start"], end=data["end"], period=data["period"], item=data["item"]
+        )
+    return render(
+        request,
+        "outreach/distribution_report.html",
+        supplies_page_context(viewer, form=form, report=figures, time_zone=viewer.program.time_zone),
+    )
+
+
+@require_GET
+@team_only
+def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
+    viewer = request.membership
+    lot = lot_get(viewer=viewer, pk=pk)
+    zone = viewer.program.zone
+    page = Paginator(selectors.lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.lot_distribution_rows(page.object_list, zone)
+    if rows:
+        audit_record(
+            action=AuditEvent.Action.LIST,
+            by=viewer,
+            target_type="outreach.encounter",
+            target_ids=[row.encounter_id for row in rows],
+            participant_ids=[row.participant_id for row in rows],
+            note=f"recall list, lot {lot.pk}",
+        )
+    return render(
+        request,
+        "outreach/lot.html",
+        supplies_page_context(
+            viewer,
+            lot=lot,
+            expiry=expiry_for(lot.expires_on, program_today(viewer.program)),
+            balances=list(balances_for(viewer=viewer).filter(lot=lot)),
+            summary=lot_summary(viewer=viewer, lot=lot),
+            page=page,
+            rows=rows,
+            ledger_url=f"{reverse('supplies:ledger')}?lot={lot.pk}",
+            time_zone=viewer.program.time_zone,
+        ),
+    )

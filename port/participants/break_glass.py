@@ -10,6 +10,7 @@ too. The audit helper's review screens work from BreakGlassAccess (reviewed_by/a
 
 import datetime as dt
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Q
 from django.utils import timezone
@@ -17,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES
-from port.audit.models import AuditEvent, BreakGlassAccess
+from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.participants.models import Participant
+from port.participants.models import BreakGlassAccess, Participant
 from port.participants.normalize import name_key, normalize_name
 
 BREAK_GLASS_MINUTES = 60
@@ -87,7 +88,7 @@ def break_glass_search(*, viewer: Membership, request: BreakGlassRequest) -> lis
 
 
 def break_glass_open(
-    *, viewer: Membership, request: BreakGlassRequest, public_id, now: dt.datetime | None = None
+    *, viewer: Membership, request: BreakGlassRequest, public_id: UUID | str, now: dt.datetime | None = None
 ) -> BreakGlassAccess:
     """Grant the viewer read-only access to one of the exact matches for BREAK_GLASS_MINUTES.
 
@@ -120,7 +121,9 @@ def break_glass_open(
     return grant
 
 
-def break_glass_active(*, viewer: Membership, public_id, now: dt.datetime | None = None) -> BreakGlassAccess | None:
+def break_glass_active(
+    *, viewer: Membership, public_id: UUID | str, now: dt.datetime | None = None
+) -> BreakGlassAccess | None:
     """The viewer's unexpired grant for this participant, if any. Bound to the membership that asked for it,
     so it ends when the user acts in another program or stops being a supervisor."""
     if viewer.role not in SUPERVISING_ROLES or viewer.pk is None:

@@ -1,6 +1,7 @@
 """Participants: the people a program follows up with, their other names, phones, and merges."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,9 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import Program
 
+if TYPE_CHECKING:
+    from port.audit.models import BreakGlassAccess
+
 
 class Participant(models.Model):
     """The person who overdosed. Many have no phone or address: a place to find them is enough."""
+
+    # Not a column: the break-the-glass grant the record was read under (set by participant_get), or None.
+    break_glass: "BreakGlassAccess | None"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="participants")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -127,3 +134,25 @@ class ParticipantMerge(models.Model):
 
     class Meta:
         ordering = ["-merged_at"]
+
+
+class BreakGlassAccess(models.Model):
+    """A supervisor opened a record outside their normal scope, giving a reason (port/casefile/break_glass.py).
+    Flagged for review (port/oversight)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        db_table = "audit_breakglassaccess"  # the table it had when it lived in port.audit
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "participant", "expires_at"], name="break_glass_active")]

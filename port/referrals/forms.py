@@ -6,6 +6,7 @@ the fields they concern.
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 
 from port.accounts.models import AcuityLevel, AgencyKind, Membership, Program
 from port.accounts.roles import PARTNER_ROLES
+from port.core.forms import form_field
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, validate_submission
 from port.referrals.models import NaloxoneGivenBy, Source
 
@@ -83,7 +85,7 @@ class ProgramDateTimeField(forms.DateTimeField):
         "out_of_range": _("Check the year: times after 2999 cannot be right."),
     }
 
-    def __init__(self, *, zone: zoneinfo.ZoneInfo = dt.UTC, **kwargs) -> None:
+    def __init__(self, *, zone: zoneinfo.ZoneInfo = dt.UTC, **kwargs: Any) -> None:
         self.zone = zone
         super().__init__(**kwargs)
 
@@ -132,8 +134,12 @@ def _split_other(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
-class IntakeErrorsMixin:
+class IntakeErrorsMixin(forms.Form):
     """Put the intake service's messages beside the fields they are about."""
+
+    def to_submission(self) -> ReferralSubmission:
+        """The answers as intake takes them; each form says how."""
+        raise NotImplementedError
 
     def add_intake_errors(self, errors: dict[str, str]) -> None:
         for path, message in errors.items():
@@ -263,13 +269,13 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, program: Program, membership: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, program: Program, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program = program
         for name in ("received_at", "available_from", "occurred_at"):
-            self.fields[name].zone = program.zone
+            form_field(self, name, ProgramDateTimeField).zone = program.zone
         levels = list(program.acuity_levels.order_by("rank", "pk"))
-        self.fields["acuity"].choices = [
+        form_field(self, "acuity", forms.ChoiceField).choices = [
             (
                 level.code,
                 _("%(label)s: contact within %(hours)s")
@@ -430,8 +436,9 @@ class HelpRequestForm(IntakeErrorsMixin, forms.Form):
     def is_from_a_bot(self) -> bool:
         return bool(self.data.get(self.HONEYPOT, "").strip())
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("source") == Source.FAMILY and not data.get("referrer_contact", "").strip():
             self.add_error(
                 "referrer_contact",

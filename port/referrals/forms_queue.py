@@ -1,12 +1,14 @@
 """Forms for the queues and the referral page: filters, assignment and status changes."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from port.accounts.models import AcuityLevel, Membership
+from port.core.forms import form_field
 from port.referrals.models import OPEN_STATUSES, ClosingReason, Source, Status
 from port.referrals.selectors import QueueFilters
 
@@ -27,17 +29,25 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
     def __init__(
-        self, *args, acuity_levels: Sequence[AcuityLevel], members: Sequence[Membership], show_assigned: bool, **kwargs
+        self,
+        *args: Any,
+        acuity_levels: Sequence[AcuityLevel],
+        members: Sequence[Membership],
+        show_assigned: bool,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         anything = ("", _("Any"))
-        self.fields["status"].choices = [anything] + [(s.value, s.label) for s in OPEN_STATUSES]
-        self.fields["source"].choices = [anything, *Source.choices]
-        self.fields["acuity"].choices = [anything] + [(level.code, level.label) for level in acuity_levels]
+        form_field(self, "status", forms.ChoiceField).choices = [anything] + [(s.value, s.label) for s in OPEN_STATUSES]
+        form_field(self, "source", forms.ChoiceField).choices = [anything, *Source.choices]
+        form_field(self, "acuity", forms.ChoiceField).choices = [anything] + [
+            (level.code, level.label) for level in acuity_levels
+        ]
         if show_assigned:
-            self.fields["assigned"].choices = [("", _("Anyone")), (UNASSIGNED, _("Nobody yet"))] + [
-                (str(m.user_id), member_label(m)) for m in members
-            ]
+            form_field(self, "assigned", forms.ChoiceField).choices = [
+                ("", _("Anyone")),
+                (UNASSIGNED, _("Nobody yet")),
+            ] + [(str(m.user_id), member_label(m)) for m in members]
         else:
             # "My queue" is already one person's.
             del self.fields["assigned"]
@@ -78,10 +88,10 @@ class AssignForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, members: Sequence[Membership], **kwargs) -> None:
+    def __init__(self, *args: Any, members: Sequence[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = {str(m.pk): m for m in members}
-        self.fields["assignee"].choices = [("", _("Choose a person"))] + [
+        form_field(self, "assignee", forms.ChoiceField).choices = [("", _("Choose a person"))] + [
             (pk, member_label(m)) for pk, m in self.members.items()
         ]
 
@@ -111,7 +121,7 @@ class TransitionForm(forms.Form):
 class CloseReferralForm(TransitionForm):
     """The close control on the referral page: the same fields, with the reason marked as needed."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"to_status": Status.CLOSED})
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = True

@@ -3,6 +3,7 @@ viewer may see: the one place the scoping rule for referrals lives (docs/archite
 
 import datetime as dt
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
@@ -70,7 +71,7 @@ def referral_queue(
     )
 
 
-def referral_get(*, viewer: Membership, public_id, for_update: bool = False) -> Referral:
+def referral_get(*, viewer: Membership, public_id: UUID | str, for_update: bool = False) -> Referral:
     """One referral the viewer's team may work on, or 404 (never 403: existence is not leaked).
 
     Audited as a read of the participant's record.

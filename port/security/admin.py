@@ -7,7 +7,8 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.http import HttpRequest
 
-from port.accounts.admin import AuditedAdminMixin, admin_site, superuser_only
+from port.accounts.admin_site import admin_site, superuser_only
+from port.audit.admin_mixins import AuditedAdminMixin
 
 
 class OperatorAccessAttemptAdmin(AuditedAdminMixin, AccessAttemptAdmin):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
@@ -31,7 +33,7 @@ class CodeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, user: User, device: TOTPDevice | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, device: TOTPDevice | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user, self.device = user, device
         self.accepted_by = None

@@ -21,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from port.accounts.access import login_required
+from port.accounts.http import AuthenticatedRequest
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.security.forms import CodeForm
@@ -52,7 +53,7 @@ def _recovery_codes_left(user) -> int:
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     """The person's two-factor sign-in: set it up, or see it is on and get new recovery codes."""
     user = request.user
     enrolled = has_confirmed_device(user)
@@ -70,7 +71,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: AuthenticatedRequest) -> HttpResponse:
     """Set up an authenticator app: type the setup key (or scan the QR code from another device), confirm
     with a code, then see ten recovery codes, once. Someone already using two-factor sign-in must give a code first."""
     user = request.user
@@ -104,7 +105,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator app, or a recovery code.
 
     Wrong codes count as failed sign-ins, towards the same lockout as wrong passwords."""
@@ -147,7 +148,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Void the old recovery codes and show ten new ones, once."""
     user = request.user
     if not user.is_verified():

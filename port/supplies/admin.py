@@ -1,19 +1,22 @@
 """Supply items (with their low-stock levels), stock locations and lots in the program admin, scoped to
-the admin's programs like everything else there (port.accounts.admin.ProgramScopeMixin).
+the admin's programs like everything else there (port.accounts.admin_site.ProgramScopeMixin).
 
 Stock itself (balances and the ledger) is not editable here: it changes only through the inventory
 services, so every change is a ledger entry. Items and locations are retired (Active unticked), not
 deleted, because the ledger points at them.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from port.accounts.admin import ProgramScopedAdmin, admin_site, administered_program_ids
+from port.accounts.admin_site import admin_site, administered_program_ids
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
+from port.audit.admin_mixins import ProgramScopedAdmin
 from port.supplies.models import Lot, StockLocation, SupplyItem
 
 
@@ -41,8 +44,9 @@ class StockLocationForm(forms.ModelForm):
         model = StockLocation
         fields = ("program", "name", "kind", "holder", "is_active")
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         program = cleaned.get("program") or getattr(self.instance, "program", None)
         holder = cleaned.get("holder")
         if (
@@ -82,7 +86,7 @@ class LotAdmin(NoDeleteMixin, ProgramScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return ("item",) if obj is not None else ()
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         # The shared scoping does not know supply items: limit them to the admin's programs here.
         if db_field.related_model is SupplyItem and not request.user.is_superuser:
             kwargs["queryset"] = SupplyItem.objects.filter(program__in=administered_program_ids(request))

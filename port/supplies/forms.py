@@ -1,8 +1,9 @@
-"""Forms for the inventory: filters, receiving, transfers, write-offs and the distribution report.
+"""Forms for the inventory: filters, receiving, transfers and write-offs (the distribution report's form
+is in port.outreach.forms, beside the report).
 
 Choices come from the selectors, so a form never offers (or accepts) another program's stock."""
 
-import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -10,10 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import Membership
 from port.accounts.roles import Role
+from port.core.forms import form_field
 from port.supplies.models import Lot, StockLocation, StockMovement
 from port.supplies.selectors import (
     LedgerFilters,
-    Period,
     lots_for,
     stock_locations,
     supply_items,
@@ -22,8 +23,6 @@ from port.supplies.selectors import (
 from port.supplies.services import program_today
 
 MAX_QUANTITY = 100_000
-# Long enough for years of weekly figures, short enough to stay one readable page.
-MAX_REPORT_DAYS = 5 * 366
 
 
 def location_label(location: StockLocation) -> str:
@@ -66,7 +65,7 @@ def _quantity_field() -> forms.IntegerField:
     )
 
 
-def _choice_error(what: str) -> dict:
+def choice_error(what: str) -> dict:
     return {
         "invalid_choice": _("Choose %(what)s from the list.") % {"what": what},
         "required": _("Choose %(what)s.") % {"what": what},
@@ -92,17 +91,18 @@ class ReceiveForm(forms.Form):
     )
     quantity = _quantity_field()
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = supply_items(viewer=viewer)
-        self.fields["item"].error_messages.update(_choice_error(_("an item")))
-        self.fields["location"].queryset = stock_locations(viewer=viewer, active_only=True)
-        self.fields["location"].error_messages.update(_choice_error(_("a location")))
+        form_field(self, "item", forms.ModelChoiceField).queryset = supply_items(viewer=viewer)
+        self.fields["item"].error_messages.update(choice_error(_("an item")))
+        form_field(self, "location", forms.ModelChoiceField).queryset = stock_locations(viewer=viewer, active_only=True)
+        self.fields["location"].error_messages.update(choice_error(_("a location")))
         self.fields["expires_on"].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2027-03-31.")
         self.today = program_today(viewer.program)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         item, expires_on = cleaned.get("item"), cleaned.get("expires_on")
         if (
             item is not None
@@ -127,20 +127,25 @@ class TransferForm(forms.Form):
     destination = LocationChoiceField(queryset=None, label=gettext_lazy("To"), empty_label=gettext_lazy("Choose…"))
     quantity = _quantity_field()
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sources = transfer_sources(viewer=viewer)
-        self.fields["source"].queryset = stock_locations(viewer=viewer).filter(pk__in=[s.pk for s in sources])
-        self.fields["source"].error_messages.update(_choice_error(_("where the stock comes from")))
+        form_field(self, "source", forms.ModelChoiceField).queryset = stock_locations(viewer=viewer).filter(
+            pk__in=[s.pk for s in sources]
+        )
+        self.fields["source"].error_messages.update(choice_error(_("where the stock comes from")))
         if viewer.role != Role.PEER:
             self.fields["source"].help_text = ""
-        self.fields["lot"].queryset = lots_for(viewer=viewer, in_stock=True)
-        self.fields["lot"].error_messages.update(_choice_error(_("an item and lot")))
-        self.fields["destination"].queryset = stock_locations(viewer=viewer, active_only=True)
-        self.fields["destination"].error_messages.update(_choice_error(_("where the stock goes")))
+        form_field(self, "lot", forms.ModelChoiceField).queryset = lots_for(viewer=viewer, in_stock=True)
+        self.fields["lot"].error_messages.update(choice_error(_("an item and lot")))
+        form_field(self, "destination", forms.ModelChoiceField).queryset = stock_locations(
+            viewer=viewer, active_only=True
+        )
+        self.fields["destination"].error_messages.update(choice_error(_("where the stock goes")))
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("source") and cleaned.get("source") == cleaned.get("destination"):
             self.add_error("destination", _("Choose a different location from where the stock comes from."))
         return cleaned
@@ -154,13 +159,13 @@ class WriteOffForm(forms.Form):
         label=gettext_lazy("Reason"), choices=StockMovement.WriteOffReason.choices, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = stock_locations(viewer=viewer)
-        self.fields["location"].error_messages.update(_choice_error(_("a location")))
-        self.fields["lot"].queryset = lots_for(viewer=viewer, in_stock=True)
-        self.fields["lot"].error_messages.update(_choice_error(_("an item and lot")))
-        self.fields["reason"].error_messages.update(_choice_error(_("a reason")))
+        form_field(self, "location", forms.ModelChoiceField).queryset = stock_locations(viewer=viewer)
+        self.fields["location"].error_messages.update(choice_error(_("a location")))
+        form_field(self, "lot", forms.ModelChoiceField).queryset = lots_for(viewer=viewer, in_stock=True)
+        self.fields["lot"].error_messages.update(choice_error(_("an item and lot")))
+        self.fields["reason"].error_messages.update(choice_error(_("a reason")))
 
 
 class _FilterForm(forms.Form):
@@ -184,10 +189,10 @@ class _FilterForm(forms.Form):
 class InventoryFilterForm(_FilterForm):
     location = forms.ChoiceField(label=gettext_lazy("Location"), required=False)
 
-    def __init__(self, *args, locations: list[StockLocation], **kwargs) -> None:
+    def __init__(self, *args: Any, locations: list[StockLocation], **kwargs: Any) -> None:
         # Choices from the list the page already loaded: filtering costs no extra query.
         super().__init__(*args, **kwargs)
-        self.fields["location"].choices = [("", _("All locations"))] + [
+        form_field(self, "location", forms.ChoiceField).choices = [("", _("All locations"))] + [
             (str(location.pk), location_label(location)) for location in locations
         ]
 
@@ -206,12 +211,12 @@ class LedgerFilterForm(_FilterForm):
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind of change"), required=False)
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
-        self.fields["lot"].queryset = lots_for(viewer=viewer)
-        self.fields["location"].queryset = stock_locations(viewer=viewer)
-        self.fields["kind"].choices = [("", _("All changes")), *StockMovement.Kind.choices]
+        form_field(self, "item", forms.ModelChoiceField).queryset = supply_items(viewer=viewer, active_only=False)
+        form_field(self, "lot", forms.ModelChoiceField).queryset = lots_for(viewer=viewer)
+        form_field(self, "location", forms.ModelChoiceField).queryset = stock_locations(viewer=viewer)
+        form_field(self, "kind", forms.ChoiceField).choices = [("", _("All changes")), *StockMovement.Kind.choices]
 
     def ledger_filters(self) -> LedgerFilters:
         """Call after is_valid(): the valid filters (invalid ones are left out; see ignored())."""
@@ -222,44 +227,3 @@ class LedgerFilterForm(_FilterForm):
             location=cleaned.get("location"),
             kind=cleaned.get("kind", ""),
         )
-
-
-class DistributionReportForm(forms.Form):
-    start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    period = forms.ChoiceField(
-        label=gettext_lazy("Count per"),
-        initial=Period.MONTH,
-        choices=[(Period.WEEK, gettext_lazy("Week")), (Period.MONTH, gettext_lazy("Month"))],
-    )
-    item = forms.ModelChoiceField(
-        queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
-    )
-
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
-        for name in ("start", "end"):
-            self.fields[name].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2025-01-31.")
-        self.fields["period"].error_messages.update(_choice_error(_("week or month")))
-        self.fields["item"].error_messages.update(_choice_error(_("an item")))
-
-    @staticmethod
-    def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
-        """The last three calendar months, up to today."""
-        first = today.replace(day=1)
-        for _month in range(2):
-            first = (first - dt.timedelta(days=1)).replace(day=1)
-        return first, today
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            if end < start:
-                self.add_error("end", _("The end date is before the start date."))
-            elif (end - start).days > MAX_REPORT_DAYS:
-                self.add_error("end", _("Choose a range of at most five years."))
-        return cleaned

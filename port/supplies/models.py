@@ -95,7 +95,10 @@ class StockBalance(models.Model):
 
 
 class StockMovement(models.Model):
-    """One ledger entry. Stock at a place is the sum of its movements; entries are never edited."""
+    """One ledger entry. Stock at a place is the sum of its movements; entries are never edited.
+
+    The ledger knows nothing of what it was given for: an encounter's item points at its DISTRIBUTE entry
+    (`outreach.EncounterItem.movement`, reverse `encounter_item`), never the other way round."""
 
     class Kind(models.TextChoices):
         RECEIVE = "receive", _("Received")
@@ -119,9 +122,6 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=20, choices=WriteOffReason.choices, blank=True)
     # The two halves of a transfer share a group id.
     transfer_group = models.UUIDField(null=True, blank=True, default=None)
-    encounter_item = models.ForeignKey(
-        "outreach.EncounterItem", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
-    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 

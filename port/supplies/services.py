@@ -10,6 +10,7 @@ Who may do what (checked here, so no view or API can skip it):
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,7 +23,7 @@ from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
 
-# Seeded for every new program (port.accounts.services.program_create); the admin edits them.
+# Seeded for every new program (port.administration.services.program_set_up); the admin edits them.
 DEFAULT_SUPPLY_ITEMS = (
     ("Naloxone nasal spray 4 mg", SupplyItem.Kind.NALOXONE, "kit"),
     ("Naloxone nasal spray 8 mg", SupplyItem.Kind.NALOXONE, "kit"),
@@ -43,7 +44,7 @@ def program_today(program: Program) -> dt.date:
     return timezone.localdate(timezone=program.zone)
 
 
-def _check_program(by: Membership, *objects) -> None:
+def _check_program(by: Membership, *objects: Any) -> None:
     if by.role not in TEAM_ROLES:
         raise StockRefused(_("Only the program's team can change its stock."))
     for obj in objects:
@@ -80,7 +81,6 @@ def _move(
     kind: str,
     reason: str = "",
     transfer_group: uuid.UUID | None = None,
-    encounter_item=None,
 ) -> StockMovement:
     """Apply one signed change to a lot at a location, under a row lock. Call inside a transaction."""
     if quantity == 0:
@@ -107,7 +107,6 @@ def _move(
         quantity=quantity,
         reason=reason,
         transfer_group=transfer_group,
-        encounter_item=encounter_item,
         recorded_by=by.user,
         recorded_at=timezone.now(),
     )
@@ -266,10 +265,9 @@ def stock_write_off(*, by: Membership, lot: Lot, location: StockLocation, quanti
     return movement
 
 
-def stock_distribute(
-    *, by: Membership, lot: Lot, location: StockLocation, quantity: int, encounter_item
-) -> StockMovement:
-    """Give stock away at an encounter. Called by the encounter service inside its transaction.
+def stock_distribute(*, by: Membership, lot: Lot, location: StockLocation, quantity: int) -> StockMovement:
+    """Give stock away at an encounter. Called by the encounter service inside its transaction; the
+    encounter's item then points at the returned entry (the ledger does not know the encounter).
 
     Expired lots are refused (the form never offers them; this stops a stale form or the API)."""
     _check_program(by, lot, location)
@@ -286,7 +284,6 @@ def stock_distribute(
                 location=location,
                 quantity=-_positive(quantity),
                 kind=StockMovement.Kind.DISTRIBUTE,
-                encounter_item=encounter_item,
             )
     except IntegrityError as exc:  # the constraint caught a race the lock did not
         raise StockRefused(_("Not enough stock left at %(place)s.") % {"place": location.name}) from exc

@@ -1,8 +1,10 @@
+"""The inventory's own pages. The distribution report (`supplies:report`) and a lot's page
+(`supplies:lot`) read encounters, so their views live in port.outreach and port/urls.py adds them to
+this namespace (`supplies`, set there)."""
+
 from django.urls import path
 
 from port.supplies import views
-
-app_name = "supplies"
 
 urlpatterns = [
     path("", views.inventory, name="inventory"),
@@ -10,6 +12,4 @@ urlpatterns = [
     path("transfer/", views.transfer, name="transfer"),
     path("write-off/", views.write_off, name="write_off"),
     path("ledger/", views.ledger, name="ledger"),
-    path("report/", views.report, name="report"),
-    path("lots/<int:pk>/", views.lot_detail, name="lot"),
 ]

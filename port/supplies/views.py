@@ -1,24 +1,23 @@
-"""Inventory pages: stock on hand, receiving, transfers, write-offs, the ledger, the distribution
-report and a lot's page (with its recall list). Team roles only; writes go through the services, and a
+"""Inventory pages: stock on hand, receiving, transfers, write-offs and the ledger. The distribution
+report and a lot's page (with its recall list) read encounters, so they are served from port.outreach.views
+at the same addresses (wired in port/urls.py). Team roles only; writes go through the services, and a
 refused change is shown on the form with everything entered kept."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
-from port.audit.models import AuditEvent
-from port.audit.services import audit_record
 from port.supplies.forms import (
-    DistributionReportForm,
     InventoryFilterForm,
     LedgerFilterForm,
     ReceiveForm,
@@ -30,13 +29,8 @@ from port.supplies.models import StockBalance, StockLocation
 from port.supplies.selectors import (
     Expiry,
     balances_for,
-    distribution_report,
     expiry_for,
     inventory_warnings,
-    lot_distribution_rows,
-    lot_distributions,
-    lot_get,
-    lot_summary,
     movements_for,
     stock_locations,
 )
@@ -50,7 +44,6 @@ from port.supplies.services import (
 )
 
 LEDGER_PAGE_SIZE = 50
-RECALL_PAGE_SIZE = 100
 
 
 @dataclass
@@ -72,13 +65,14 @@ class LocationStock:
         return sum(row.balance.quantity for row in self.rows)
 
 
-def _page_context(viewer: Membership, **context) -> dict:
+def page_context(viewer: Membership, **context: Any) -> dict[str, Any]:
+    """What every inventory page's template needs: the nav's active section and whether to offer supervising."""
     return {"nav_active": "supplies", "can_supervise": viewer.role in SUPERVISING_ROLES, **context}
 
 
 @require_GET
 @membership_required(TEAM_ROLES)
-def inventory(request: HttpRequest) -> HttpResponse:
+def inventory(request: MemberRequest) -> HttpResponse:
     """Stock per location and lot; the viewer's own bag or vehicle first; warnings at the top."""
     viewer = request.membership
     today = program_today(viewer.program)
@@ -111,7 +105,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supplies/inventory.html",
-        _page_context(
+        page_context(
             viewer,
             sections=shown,
             filter_form=InventoryFilterForm(initial=filter_form.valid_values(), locations=locations),
@@ -123,11 +117,11 @@ def inventory(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _stock_form_page(request: HttpRequest, form, *, title: str, intro: str, submit: str) -> HttpResponse:
+def _stock_form_page(request: MemberRequest, form, *, title: str, intro: str, submit: str) -> HttpResponse:
     return render(
         request,
         "supplies/stock_form.html",
-        _page_context(request.membership, form=form, title=title, intro=intro, submit=submit),
+        page_context(request.membership, form=form, title=title, intro=intro, submit=submit),
     )
 
 
@@ -138,7 +132,7 @@ def _prefill(request: HttpRequest, *names: str) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @membership_required(SUPERVISING_ROLES)
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: MemberRequest) -> HttpResponse:
     """A delivery arrives: item, lot number and expiry (a new lot is created), where, how many."""
     viewer = request.membership
     if request.method == "POST":
@@ -184,7 +178,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @membership_required(TEAM_ROLES)
-def transfer(request: HttpRequest) -> HttpResponse:
+def transfer(request: MemberRequest) -> HttpResponse:
     """Move stock between locations, e.g. from the office into a peer's bag."""
     viewer = request.membership
     if request.method == "POST":
@@ -226,7 +220,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @membership_required(SUPERVISING_ROLES)
-def write_off(request: HttpRequest) -> HttpResponse:
+def write_off(request: MemberRequest) -> HttpResponse:
     """Remove expired, damaged, lost or recalled stock."""
     viewer = request.membership
     if request.method == "POST":
@@ -268,7 +262,7 @@ def write_off(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @membership_required(TEAM_ROLES)
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: MemberRequest) -> HttpResponse:
     """Every stock change, newest first."""
     viewer = request.membership
     submitted = LedgerFilterForm(request.GET, viewer=viewer)
@@ -281,70 +275,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supplies/ledger.html",
-        _page_context(
+        page_context(
             viewer,
             page=page,
             filter_form=LedgerFilterForm(initial=submitted.valid_values(), viewer=viewer),
             filtering=bool(submitted.valid_values()),
             zone=viewer.program.zone,
-            time_zone=viewer.program.time_zone,
-        ),
-    )
-
-
-@require_GET
-@membership_required(TEAM_ROLES)
-def report(request: HttpRequest) -> HttpResponse:
-    """Kits given per week or month, per recipient type and per lot, for a date range."""
-    viewer = request.membership
-    start, end = DistributionReportForm.default_range(program_today(viewer.program))
-    query = request.GET.copy()
-    for name, default in (("start", start.isoformat()), ("end", end.isoformat()), ("period", "month")):
-        query.setdefault(name, default)
-    form = DistributionReportForm(query, viewer=viewer)
-    figures = None
-    if form.is_valid():
-        data = form.cleaned_data
-        figures = distribution_report(
-            viewer=viewer, start=data["start"], end=data["end"], period=data["period"], item=data["item"]
-        )
-    return render(
-        request,
-        "supplies/report.html",
-        _page_context(viewer, form=form, report=figures, time_zone=viewer.program.time_zone),
-    )
-
-
-@require_GET
-@membership_required(TEAM_ROLES)
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
-    viewer = request.membership
-    lot = lot_get(viewer=viewer, pk=pk)
-    zone = viewer.program.zone
-    page = Paginator(lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = lot_distribution_rows(page.object_list, zone)
-    if rows:
-        audit_record(
-            action=AuditEvent.Action.LIST,
-            by=viewer,
-            target_type="outreach.encounter",
-            target_ids=[row.encounter_id for row in rows],
-            participant_ids=[row.participant_id for row in rows],
-            note=f"recall list, lot {lot.pk}",
-        )
-    return render(
-        request,
-        "supplies/lot.html",
-        _page_context(
-            viewer,
-            lot=lot,
-            expiry=expiry_for(lot.expires_on, program_today(viewer.program)),
-            balances=list(balances_for(viewer=viewer).filter(lot=lot)),
-            summary=lot_summary(viewer=viewer, lot=lot),
-            page=page,
-            rows=rows,
-            ledger_url=f"{reverse('supplies:ledger')}?lot={lot.pk}",
             time_zone=viewer.program.time_zone,
         ),
     )

@@ -1,5 +1,5 @@
 """factory-boy factories for the records tests build. Records whose writes the app audits or checks are
-made through their services (a program through program_create, which seeds its defaults; a referral
+made through their services (a program through program_set_up, which seeds each app's defaults; a referral
 through intake; attempts, encounters, supporters and consents through the outreach and consent
 services), so a factory never makes a record the app could not have made.
 
@@ -17,7 +17,7 @@ from factory.django import DjangoModelFactory, Password
 
 from port.accounts.models import Agency, AgencyKind, Membership, Program, User
 from port.accounts.roles import Role
-from port.accounts.services import program_create
+from port.administration.services import program_set_up
 from port.consent.models import Consent
 from port.outreach.models import ContactAttempt, Encounter, Mode, Outcome, Supporter
 from port.outreach.services import EncounterIn, contact_attempt_record, encounter_record, supporter_save
@@ -62,7 +62,7 @@ def submit_referral(
 
 
 class ProgramFactory(DjangoModelFactory):
-    """A program made by program_create: acuity levels, supply items, an office and text templates."""
+    """A program made by program_set_up: acuity levels, supply items, an office and text templates."""
 
     class Meta:
         model = Program
@@ -73,7 +73,7 @@ class ProgramFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, **kwargs) -> Program:
-        return program_create(**kwargs)
+        return program_set_up(**kwargs)
 
 
 class AgencyFactory(DjangoModelFactory):

@@ -15,16 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.accounts.models import User
-from port.accounts.services import api_token_issue
-from port.audit.models import BreakGlassAccess
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record
 from port.notifications.models import DeadlineWarning, Notice
 from port.outreach.services import supporter_save
 from port.participants.break_glass import BreakGlassRequest, break_glass_open
-from port.participants.models import MatchCandidate
-from port.referrals.csv_import import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
+from port.participants.models import BreakGlassAccess, MatchCandidate
+from port.referrals.csv_import.services import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
+from port.security.accounts import api_token_issue
 from port.supplies.models import Lot, SupplyItem
 from port.testing.cast import Cast, cast_build
 from port.testing.consent import SIGNATURE

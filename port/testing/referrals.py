@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from port.referrals.csv_import import referral_import_upload
+from port.referrals.csv_import.services import referral_import_upload
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, Referral, ReferralImport, Source
 from port.referrals.services import referral_assign

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from port.referrals.csv_import import IMPORT_ALL
+from port.referrals.csv_import.services import IMPORT_ALL
 from port.referrals.models import Channel, Referral, ReferralImport, Source
 from port.testing.factories import submit_referral
 from port.testing.referrals import good_row, make_csv

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from port.accounts.services import api_token_issue
 from port.referrals.models import Referral
+from port.security.accounts import api_token_issue
 from port.testing.api import URL, read, referral_body, send
 from port.testing.factories import submit_referral
 

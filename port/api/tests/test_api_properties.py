@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from port.accounts.services import api_token_issue
 from port.api.api import api
 from port.core.chunked import ChunkedBodies
+from port.security.accounts import api_token_issue
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

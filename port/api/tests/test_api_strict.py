@@ -14,7 +14,7 @@ NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def api(client, cast, time_machine):
-    from port.accounts.services import api_token_issue
+    from port.security.accounts import api_token_issue
 
     time_machine.move_to(NOW, tick=False)
     return client, api_token_issue(agency=cast.ed, name="ED nightly feed")[1]

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.participants.models import Participant
 from port.referrals.models import Channel, OverdoseEvent, Referral
+from port.security.accounts import api_token_issue
 from port.testing.api import URL, iso, read, referral_body, send
 from port.testing.budgets import assert_within_budget
 from port.testing.factories import submit_referral

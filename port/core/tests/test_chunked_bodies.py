@@ -9,9 +9,9 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from port.accounts.services import api_token_issue
 from port.core.chunked import ChunkedBodies
 from port.referrals.models import Referral
+from port.security.accounts import api_token_issue
 from port.testing.api import referral_body
 
 

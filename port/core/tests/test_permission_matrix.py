@@ -267,7 +267,7 @@ def _admin_objects(matrix: MatrixWorld) -> dict[str, str]:
     """For each model in the admin, the id of one object the program admin may open ("0" if none)."""
     from django.test import RequestFactory
 
-    from port.accounts.admin import admin_site
+    from port.accounts.admin_site import admin_site
 
     request_ = RequestFactory().get("/admin/")
     request_.user = matrix.cast.admin.user

@@ -6,13 +6,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from port.accounts.services import program_create
+from port.administration.services import program_set_up
 from port.outreach.models import TextTemplate
 from port.outreach.selectors import fill_template, language_of
 
 
 def test_a_new_program_gets_neutral_templates_in_english_and_spanish(db):
-    program = program_create(name="Lakeside PORT", slug="lakeside")
+    program = program_set_up(name="Lakeside PORT", slug="lakeside")
     templates = list(TextTemplate.objects.filter(program=program))
     assert {t.language for t in templates} == {"en", "es"}
     assert len(templates) == 6

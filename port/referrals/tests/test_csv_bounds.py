@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from port.referrals.csv_import import RowState, parse_row, referral_import_check
+from port.referrals.csv_import.checking import RowState, referral_import_check
+from port.referrals.csv_import.parsing import parse_row
 from port.testing.referrals import NEW_YORK, good_row, upload
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)

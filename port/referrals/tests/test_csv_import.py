@@ -14,21 +14,17 @@ from hypothesis import strategies as st
 
 from port.audit.models import AuditEvent
 from port.participants.models import Participant
-from port.referrals.csv_import import (
-    COLUMN_NAMES,
+from port.referrals.csv_import.checking import RowState, referral_import_check
+from port.referrals.csv_import.columns import COLUMN_NAMES
+from port.referrals.csv_import.parsing import parse_row
+from port.referrals.csv_import.reading import CsvFileRefused, read_table, read_upload
+from port.referrals.csv_import.selectors import already_received_count, referral_import_get
+from port.referrals.csv_import.services import (
     IMPORT_ALL,
     IMPORT_VALID_ONLY,
-    CsvFileRefused,
     ImportRefused,
-    RowState,
-    already_received_count,
-    parse_row,
-    read_table,
-    read_upload,
     referral_import_cancel,
-    referral_import_check,
     referral_import_confirm,
-    referral_import_get,
     referral_import_upload,
 )
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.participants.models import Participant
-from port.referrals.csv_import import COLUMN_NAMES, read_table
+from port.referrals.csv_import.columns import COLUMN_NAMES
+from port.referrals.csv_import.reading import read_table
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport
 from port.testing.budgets import assert_within_budget
 from port.testing.factories import submit_referral

@@ -7,7 +7,6 @@ import pytest
 from django.forms.models import model_to_dict
 
 from port.accounts.models import AcuityLevel
-from port.accounts.services import api_token_issue
 from port.audit.models import AuditEvent
 from port.participants.models import MatchCandidate, Participant, ParticipantAlias, ParticipantPhone
 from port.participants.services import participant_create
@@ -17,6 +16,7 @@ from port.referrals.intake import (
     validate_submission,
 )
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralChange, Source, Status
+from port.security.accounts import api_token_issue
 from port.testing.referrals import HOUR, NOW, intake, submission
 
 MINUTE = dt.timedelta(minutes=1)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from port.accounts.models import AcuityLevel
-from port.accounts.services import program_create
+from port.administration.services import program_set_up
 from port.audit.models import AuditEvent
 from port.participants.models import Participant
 from port.referrals.models import Channel, Referral, Source, Status
@@ -58,7 +58,7 @@ def test_the_index_lists_every_program(client, cast):
 
 
 def test_with_one_program_the_index_goes_straight_to_its_page(client, db):
-    only = program_create(name="Lakeside PORT", slug="lakeside")
+    only = program_set_up(name="Lakeside PORT", slug="lakeside")
     response = client.get(reverse("public:help_index"))
     assert response.status_code == 302
     assert response["Location"] == help_url(only)

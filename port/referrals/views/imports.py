@@ -1,5 +1,6 @@
 """CSV upload: the upload form and its template download, the preview of every row, the choice of
-what to import, and the rejected rows with their reasons. The work is in port.referrals.csv_import."""
+what to import, and the rejected rows with their reasons. The work is in port.referrals.csv_import
+(columns, reading, parsing, checking, services, selectors)."""
 
 import csv
 import io
@@ -7,37 +8,37 @@ import io
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.roles import IMPORTING_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.presenters import csv_safe
 from port.audit.services import audit_record
-from port.referrals.csv_import import (
+from port.referrals.csv_import.checking import referral_import_check
+from port.referrals.csv_import.columns import (
     COLUMN_NAMES,
     COLUMNS,
     FORMAT_HELP,
-    IMPORT_ALL,
-    IMPORT_VALID_ONLY,
     PROBLEMS_COLUMN,
     ROW_NUMBER_COLUMN,
-    CsvFileRefused,
-    ImportRefused,
-    already_received_count,
-    default_source_for,
     example_rows,
+)
+from port.referrals.csv_import.parsing import default_source_for
+from port.referrals.csv_import.reading import CsvFileRefused, too_large_message
+from port.referrals.csv_import.selectors import already_received_count, referral_import_get, referral_imports_recent
+from port.referrals.csv_import.services import (
+    IMPORT_ALL,
+    IMPORT_VALID_ONLY,
+    ImportRefused,
     referral_import_cancel,
-    referral_import_check,
     referral_import_confirm,
-    referral_import_get,
     referral_import_upload,
-    referral_imports_recent,
-    too_large_message,
 )
 from port.referrals.models import ReferralImport
 
@@ -89,7 +90,7 @@ def _column_reference() -> list[dict]:
 
 @membership_required(IMPORTING_ROLES)
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
@@ -120,7 +121,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: MemberRequest) -> HttpResponse:
     codes = list(request.membership.program.acuity_levels.values_list("code", flat=True))
     rows = [[example.get(name, "") for name in COLUMN_NAMES] for example in example_rows(acuity_codes=codes)]
     return _csv_response(filename="referral-template.csv", header=list(COLUMN_NAMES), rows=rows)
@@ -128,7 +129,7 @@ def template(request: HttpRequest) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: MemberRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     if batch.state != ReferralImport.State.PREVIEW:
@@ -179,7 +180,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_POST
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: MemberRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     choice = request.POST.get("choice", "")
@@ -198,7 +199,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def rejected_csv(request: MemberRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     if batch.state != ReferralImport.State.IMPORTED or not batch.rejected_rows:

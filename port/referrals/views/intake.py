@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Program
 from port.accounts.roles import PARTNER_ROLES, REFERRING_ROLES
 from port.referrals.forms import HelpRequestForm, ReferralForm, least_urgent_level, window_phrase
@@ -33,7 +34,7 @@ def _deadline_text(referral: Referral) -> str:
 
 @membership_required(REFERRING_ROLES)
 @require_http_methods(["GET", "POST"])
-def referral_new(request: HttpRequest) -> HttpResponse:
+def referral_new(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     program = membership.program
     form = ReferralForm(request.POST if request.method == "POST" else None, program=program, membership=membership)
@@ -64,7 +65,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _after_sending(request: HttpRequest, result: IntakeResult) -> HttpResponse:
+def _after_sending(request: MemberRequest, result: IntakeResult) -> HttpResponse:
     referral = result.referral
     deadline = _deadline_text(referral)
     if result.created:
@@ -115,7 +116,7 @@ def _first_name_and_initial(submitted: dict) -> str:
 
 @membership_required(PARTNER_ROLES)
 @require_GET
-def sent(request: HttpRequest) -> HttpResponse:
+def sent(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     page = Paginator(referrals_sent(viewer=membership), SENT_PAGE_SIZE).get_page(request.GET.get("page"))
     referrals = list(page.object_list)

@@ -2,6 +2,8 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from port.accounts.access import membership_required
+from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.outreach.selectors import referral_outreach_summary
@@ -110,13 +113,13 @@ def _members_for(viewer: Membership) -> list[Membership]:
     return list(assignable_members(viewer=viewer))
 
 
-def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
+def _queue_page(request: MemberRequest, *, mine: bool) -> HttpResponse:
     viewer = request.membership
     now = timezone.now()
     can_assign = viewer.role in SUPERVISING_ROLES
     members = _members_for(viewer) if can_assign else []
     acuity_levels = list(viewer.program.acuity_levels.all())
-    form_args = {"acuity_levels": acuity_levels, "members": members, "show_assigned": not mine}
+    form_args: dict[str, Any] = {"acuity_levels": acuity_levels, "members": members, "show_assigned": not mine}
 
     submitted = QueueFilterForm(request.GET, **form_args)
     submitted.is_valid()
@@ -156,21 +159,21 @@ def _queue_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
 
 @require_GET
 @membership_required(SUPERVISING_ROLES)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: MemberRequest) -> HttpResponse:
     """Every open referral of the program, overdue first, then by deadline."""
     return _queue_page(request, mine=False)
 
 
 @require_GET
 @membership_required(TEAM_ROLES)
-def my_queue(request: HttpRequest) -> HttpResponse:
+def my_queue(request: MemberRequest) -> HttpResponse:
     """The open referrals assigned to the person signed in, in the same order."""
     return _queue_page(request, mine=True)
 
 
 @require_POST
 @membership_required(SUPERVISING_ROLES)
-def assign(request: HttpRequest, public_id) -> HttpResponse:
+def assign(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Assign or re-assign in one action: htmx gets the row back, a plain form post is redirected."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
@@ -278,7 +281,7 @@ def _may_close(viewer: Membership, referral: Referral) -> bool:
 
 @require_GET
 @membership_required(Role.values)
-def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
+def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """One referral: the person, the overdose, the clock, its history and what can happen next."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id)  # 404 for anyone outside the team
@@ -329,7 +332,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 @membership_required(TEAM_ROLES)
-def transition(request: HttpRequest, public_id) -> HttpResponse:
+def transition(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Move a referral to its next status; the service says no, in words, to anything else."""
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)

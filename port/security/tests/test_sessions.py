@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
+from port.security.accounts import membership_update, user_deactivate
 from port.security.models import UserSession
 from port.security.services import LAST_SEEN_KEY, STARTED_KEY
 
@@ -100,8 +101,7 @@ def test_disabling_a_person_ends_all_their_sessions_at_once(cast):
     keys = {phone.session.session_key, desk.session.session_key}
     assert set(UserSession.objects.filter(user=cast.peer.user).values_list("session_key", flat=True)) == keys
     user = cast.peer.user
-    user.is_active = False
-    user.save()
+    user_deactivate(actor=cast.admin.user, user=user)
     assert not Session.objects.filter(session_key__in=keys).exists()
     assert not UserSession.objects.filter(user=user).exists()
     for client in (phone, desk):
@@ -110,16 +110,14 @@ def test_disabling_a_person_ends_all_their_sessions_at_once(cast):
 
 def test_others_sessions_are_untouched(cast):
     other = cast.client_for(cast.peer2)
-    user = cast.peer.user
-    user.is_active = False
-    user.save()
+    user_deactivate(actor=cast.admin.user, user=cast.peer.user)
     assert other.get(reverse("referrals:my_queue")).status_code == 200
 
 
 def test_ending_a_persons_last_membership_ends_their_sessions(cast):
     client = cast.client_for(cast.partner)
     cast.partner.is_active = False
-    cast.partner.save()
+    membership_update(actor=cast.admin.user, membership=cast.partner)
     assert not Session.objects.filter(session_key=client.session.session_key).exists()
     assert client.get(reverse("referrals:sent"))["Location"].startswith(reverse("login"))
 
@@ -131,7 +129,7 @@ def test_a_person_with_another_active_membership_stays_signed_in(cast):
     Membership.objects.create(user=cast.peer.user, program=cast.other_program, role=Role.PEER)
     client = cast.client_for(cast.peer)
     cast.peer.is_active = False
-    cast.peer.save()
+    membership_update(actor=cast.admin.user, membership=cast.peer)
     assert Session.objects.filter(session_key=client.session.session_key).exists()
 
 
@@ -186,6 +184,5 @@ def test_after_a_password_change_the_new_session_still_ends_when_the_person_is_d
     assert list(UserSession.objects.filter(user=cast.peer.user).values_list("session_key", flat=True)) == [new_key]
     user = cast.peer.user
     user.refresh_from_db()
-    user.is_active = False
-    user.save()
+    user_deactivate(actor=cast.admin.user, user=user)
     assert not Session.objects.filter(session_key=new_key).exists()

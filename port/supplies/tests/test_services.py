@@ -6,10 +6,8 @@ import datetime as dt
 import pytest
 
 from port.accounts.models import Program
-from port.accounts.services import program_create
+from port.administration.services import program_set_up
 from port.audit.models import AuditEvent
-from port.outreach.models import EncounterItem
-from port.outreach.services import OutreachRefused
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
 from port.supplies.selectors import lots_to_offer
 from port.supplies.services import (
@@ -21,8 +19,7 @@ from port.supplies.services import (
     stock_transfer,
     stock_write_off,
 )
-from port.testing.outreach import a_supporter
-from port.testing.supplies import a_participant, give, receive
+from port.testing.supplies import receive
 
 
 def on_hand(lot: Lot, location: StockLocation) -> int:
@@ -38,7 +35,7 @@ def ledger_total(lot: Lot, location: StockLocation) -> int:
 
 
 def test_a_new_program_gets_the_usual_supply_items_and_an_office(db):
-    program = program_create(name="Lakeside PORT", slug="lakeside")
+    program = program_set_up(name="Lakeside PORT", slug="lakeside")
     assert sorted(SupplyItem.objects.filter(program=program).values_list("name", "kind")) == [
         ("Fentanyl test strips", "test_strips"),
         ("Hygiene kit", "hygiene_kit"),
@@ -210,44 +207,6 @@ def test_writing_off_keeps_the_reason_and_never_goes_below_zero(cast, stock):
 # ---- distribute ----
 
 
-def test_giving_at_an_encounter_takes_stock_from_the_chosen_location(cast, stock):
-    lot = stock.lot("J1")
-    receive(cast, lot, stock.pat_bag, 5)
-    participant = a_participant(cast.program, cast.supervisor)
-    encounter = give(cast.peer, participant, lot, stock.pat_bag, 2)
-    movement = StockMovement.objects.get(kind=StockMovement.Kind.DISTRIBUTE)
-    assert (movement.quantity, movement.location, movement.recorded_by) == (-2, stock.pat_bag, cast.peer.user)
-    assert movement.encounter_item.encounter == encounter
-    assert on_hand(lot, stock.pat_bag) == 3 == ledger_total(lot, stock.pat_bag)
-
-
-def test_giving_more_than_is_in_the_bag_refuses_the_whole_encounter(cast, stock):
-    lot = stock.lot("J2")
-    receive(cast, lot, stock.pat_bag, 1)
-    participant = a_participant(cast.program, cast.supervisor)
-    with pytest.raises(OutreachRefused, match="Only 1 of Naloxone nasal spray 4 mg lot J2 at Pat's bag; cannot take 2"):
-        give(cast.peer, participant, lot, stock.pat_bag, 2)
-    assert on_hand(lot, stock.pat_bag) == 1
-    assert not participant.encounters.exists()
-    assert not EncounterItem.objects.exists()
-
-
-def test_an_expired_lot_cannot_be_given(cast, stock):
-    lot = stock.lot("J3", days=-1)
-    receive(cast, lot, stock.pat_bag, 4)
-    participant = a_participant(cast.program, cast.supervisor)
-    with pytest.raises(OutreachRefused, match="expired on"):
-        give(cast.peer, participant, lot, stock.pat_bag, 1)
-    assert on_hand(lot, stock.pat_bag) == 4
-
-
-def test_a_lot_expiring_today_can_still_be_given(cast, stock):
-    lot = stock.lot("J4", days=0)
-    receive(cast, lot, stock.pat_bag, 1)
-    give(cast.peer, a_participant(cast.program, cast.supervisor), lot, stock.pat_bag, 1)
-    assert on_hand(lot, stock.pat_bag) == 0
-
-
 def test_the_balance_can_never_be_written_negative_even_past_the_service(cast, stock):
     from django.db import IntegrityError, transaction
 
@@ -306,7 +265,7 @@ def test_another_programs_lots_and_locations_are_refused(cast, stock, hilltop):
             by=cast.supervisor, lot=our_lot, source=stock.office, destination=their_office, quantity=1
         ),
         lambda: stock_write_off(by=cast.supervisor, lot=their_lot, location=their_office, quantity=1, reason="lost"),
-        lambda: stock_distribute(by=cast.peer, lot=their_lot, location=their_office, quantity=1, encounter_item=None),
+        lambda: stock_distribute(by=cast.peer, lot=their_lot, location=their_office, quantity=1),
         lambda: stock_receive_delivery(
             by=cast.supervisor, item=their_lot.item, lot_number="X", expires_on=None, location=stock.office, quantity=1
         ),
@@ -316,19 +275,3 @@ def test_another_programs_lots_and_locations_are_refused(cast, stock, hilltop):
             attempt()
     assert on_hand(our_lot, stock.office) == 5
     assert not StockMovement.objects.filter(program=cast.other_program).exists()
-
-
-def test_an_encounter_cannot_give_another_programs_stock(cast, stock, hilltop):
-    their_lot, their_office = hilltop
-    participant = a_participant(cast.program, cast.supervisor)
-    with pytest.raises(OutreachRefused, match="another program"):
-        give(cast.peer, participant, their_lot, their_office, 1)
-
-
-def test_a_supporter_can_be_the_recipient(cast, stock):
-    lot = stock.lot("K1")
-    receive(cast, lot, stock.pat_bag, 2)
-    participant = a_participant(cast.program, cast.supervisor)
-    supporter = a_supporter(cast.peer, participant)
-    give(cast.peer, participant, lot, stock.pat_bag, 2, recipient_type="supporter", supporter=supporter)
-    assert StockMovement.objects.get(kind="distribute").encounter_item.supporter == supporter

@@ -46,12 +46,6 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, cast):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_another_programs_lot_is_not_found(cast, stock):
-    lot = stock.lot("MINE")
-    assert cast.client_for(cast.outsider).get(reverse("supplies:lot", args=[lot.pk])).status_code == 404
-    assert cast.client_for(cast.peer).get(reverse("supplies:lot", args=[999999])).status_code == 404
-
-
 def test_the_outsider_sees_only_their_own_programs_stock(cast, stock):
     receive(cast, stock.lot("RIVER1"), stock.office, 4)
     page = html(cast.client_for(cast.outsider).get(reverse("supplies:inventory")))

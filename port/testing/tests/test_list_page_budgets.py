@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from port.accounts.admin import admin_site
+from port.accounts.admin_site import admin_site
 from port.testing.budgets import budget_names, check_budget
 from port.testing.matrix import ROLES, MatrixWorld, client_for
 

@@ -1,6 +1,7 @@
 """Verify the audit trail: every entry's HMAC, the links between entries, and the anchors."""
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             "--chunk-size", type=int, default=5000, help="Entries read from the database at a time (default 5000)."
         )
 
-    def handle(self, *args, chunk_size: int, **options) -> None:
+    def handle(self, *args: Any, chunk_size: int, **options: Any) -> None:
         started = time.monotonic()
         try:
             anchors = anchors_read()

@@ -7,6 +7,8 @@ the test database this way after each test. An emptied trail in a real database 
 `manage.py audit_verify` compares the table with the anchors written outside it.
 """
 
+from typing import Any
+
 from django.core.management.commands import flush
 from django.db import connections
 
@@ -14,7 +16,7 @@ from port.audit.triggers import triggers_create_sql, triggers_drop_sql, triggers
 
 
 class Command(flush.Command):
-    def handle(self, **options) -> None:
+    def handle(self, **options: Any) -> None:
         connection = connections[options["database"]]
         if connection.vendor != "sqlite" or not triggers_installed(connection):
             super().handle(**options)

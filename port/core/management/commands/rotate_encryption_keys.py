@@ -1,5 +1,7 @@
 """Re-encrypt every encrypted field with the newest key (docs/deployment.md, "Keys and rotation")."""
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,7 +23,7 @@ class Command(BaseCommand):
             help=f"Rows per transaction (default {DEFAULT_BATCH_SIZE}).",
         )
 
-    def handle(self, *args, batch_size: int, **options) -> None:
+    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         rows = changed = 0

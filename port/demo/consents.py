@@ -1,0 +1,121 @@
+"""The demo participants' consents, through consent_record, and one hand-off to the recovery center
+through the disclosure gate, which the demo provider can open."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from port.accounts.models import Agency, AgencyKind, Membership
+from port.accounts.roles import Role
+from port.consent.gate import disclose
+from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
+from port.consent.services import consent_record, consent_revoke
+from port.consent.wording import DEFAULT_PURPOSES, REVOCATION_STATEMENT
+from port.demo.field_work import Visit
+from port.outreach.models import (
+    Mode,
+    Outcome,
+)
+
+
+def demo_consents_create(*, program, memberships, visits, handoff, now) -> None:
+    """Consents the participants gave, through consent_record: to take part, for several people; to share
+    with the recovery center, for one, who is then handed off through the disclosure gate (the demo
+    provider sees them); and one consent to tell the hospital, revoked since."""
+    Category = InformationCategory  # noqa: N806
+    provider_agency = memberships["provider"].agency
+    peers = [m for m in memberships.values() if m.role == Role.PEER]
+
+    def witness(by: Membership) -> str:
+        other = next(m for m in peers + [memberships["supervisor"]] if m.user_id != by.user_id)
+        return other.user.get_full_name()
+
+    def signed(visit: Visit) -> dict:
+        language = "es" if visit.participant.preferred_language == "Spanish" else "en"
+        return {
+            "language": language,
+            "signature_method": SignatureMethod.VERBAL,
+            "witness_name": witness(visit.by),
+            "signed_on": timezone.localdate(visit.occurred_at, program.zone),
+            "revocation_statement": REVOCATION_STATEMENT[language].format(program=program.name),
+        }
+
+    first_visits = [
+        v
+        for v in visits
+        if v.attempt is not None
+        and v.mode == Mode.IN_PERSON
+        and v is not handoff
+        and v.attempt.outcome == Outcome.REACHED_PARTICIPANT
+    ]
+    consented = set()
+    for visit in first_visits[-6:]:
+        if visit.participant.pk in consented:
+            continue
+        consented.add(visit.participant.pk)
+        elements = signed(visit)
+        consent_record(
+            by=visit.by,
+            participant=visit.participant,
+            kind=ConsentKind.PARTICIPATION,
+            information_categories=[Category.IDENTITY, Category.CONTACT, Category.SERVICES, Category.ASSESSMENTS],
+            information_description="My name, phone and address, the visits and calls with the team, the supplies "
+            "I receive, and the goals I set",
+            purpose=DEFAULT_PURPOSES[elements["language"]][ConsentKind.PARTICIPATION],
+            expiry_event="When I tell the team I no longer want follow-up",
+            **elements,
+        )
+    if handoff is not None and provider_agency is not None:
+        elements = signed(handoff)
+        today = timezone.localdate(now, program.zone)
+        shared = [
+            Category.IDENTITY,
+            Category.CONTACT,
+            Category.REFERRAL_STATUS,
+            Category.SERVICES,
+            Category.ASSESSMENTS,
+        ]
+        purpose = f"To arrange an intake appointment at {provider_agency.name}"
+        consent_record(
+            by=handoff.by,
+            participant=handoff.participant,
+            kind=ConsentKind.DISCLOSURE,
+            recipient_agency=provider_agency,
+            information_categories=shared,
+            information_description="My name, date of birth, phone and address; that the team is following up "
+            "with me and how; the naloxone and supplies I received; my readiness and goals "
+            "from my visits",
+            purpose=purpose,
+            expires_on=today + dt.timedelta(days=365),
+            expiry_event=f"When I finish intake at {provider_agency.name}",
+            **elements,
+        )
+        disclose(
+            participant=handoff.participant,
+            recipient=provider_agency,
+            categories=shared,
+            purpose=purpose,
+            channel=Disclosure.Channel.HANDOFF,
+            by=handoff.by,
+        )
+    hospital = Agency.objects.filter(program=program, kind=AgencyKind.EMERGENCY_DEPARTMENT).order_by("pk").first()
+    changed_mind = next((v for v in reversed(first_visits) if v.participant.pk not in consented), None)
+    if hospital is not None and changed_mind is not None:
+        elements = signed(changed_mind)
+        consent = consent_record(
+            by=changed_mind.by,
+            participant=changed_mind.participant,
+            kind=ConsentKind.DISCLOSURE,
+            recipient_agency=hospital,
+            information_categories=[Category.IDENTITY, Category.REFERRAL_STATUS],
+            information_description="My name and date of birth, and whether the team reached me after my hospital "
+            "visit",
+            purpose="So the hospital's social worker knows the team reached me",
+            expires_on=timezone.localdate(now, program.zone) + dt.timedelta(days=180),
+            **elements,
+        )
+        consent_revoke(
+            by=changed_mind.by,
+            consent=consent,
+            note="Told the peer by phone that the hospital should not be told anything.",
+        )
