@@ -9,40 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-# Query parameters that name no one (pages, cursors, filters by code or id, dates): the only ones a link
-# back after signing in (`next`) keeps. Anything else, such as a search's `q`, may carry a name, and a
-# URL ends up in browser history, proxy logs and the sign-in page's own address.
-IDENTITY_FREE_PARAMETERS = frozenset(
-    {
-        "page",
-        "before",
-        "status",
-        "source",
-        "acuity",
-        "assigned",
-        "overdue",
-        "mode",
-        "attempt",
-        "language",
-        "location",
-        "item",
-        "lot",
-        "kind",
-        "user",
-        "start",
-        "end",
-    }
-)
-
-
-def return_path(request: HttpRequest) -> str:
-    """Where to come back to after signing in or giving a code: this path, with only the query parameters
-    known to carry no identity."""
-    query = request.GET.copy()
-    for name in list(query):
-        if name not in IDENTITY_FREE_PARAMETERS:
-            del query[name]
-    return f"{request.path}?{query.urlencode()}" if query else request.path
+from port.accounts.roles import TEAM_ROLES
+from port.core.redirects import return_path
 
 
 def login_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -76,3 +44,7 @@ def membership_required(
         return wrapper
 
     return decorator
+
+
+# The program's own team (admin, supervisor, peer): the views of participants' records and field work.
+team_only = membership_required(TEAM_ROLES)

@@ -1,5 +1,6 @@
 """Programs, agencies, users, memberships and API tokens (DESIGN.md section 2)."""
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.roles import AGENCY_ROLES, PARTNER_ROLES, TEAM_ROLES, Role
+from port.core.names import display_name
+from port.core.time import local, today_in
 
 
 class User(AbstractUser):
@@ -22,7 +25,7 @@ class User(AbstractUser):
     is_verified: Callable[[], bool]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name(self)
 
 
 def validate_time_zone(value: str) -> None:
@@ -64,6 +67,16 @@ class Program(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self, at: dt.datetime | None = None) -> dt.date:
+        """The program's date: today on its own calendar, or the date it was there at the moment `at`.
+
+        The one way to get a program's date (expiry dates, birth dates, report ranges are its days)."""
+        return today_in(self.zone, at)
+
+    def local(self, moment: dt.datetime | None = None) -> dt.datetime:
+        """`moment` (default: now) on the program's wall clock."""
+        return local(self.zone, moment)
 
 
 class AcuityLevel(models.Model):

@@ -45,3 +45,25 @@ IMPORTING_ROLES = SUPERVISING_ROLES | PARTNER_ROLES
 AGENCY_ROLES = PARTNER_ROLES | {Role.PROVIDER}
 # Roles that can see participant identities: two-factor sign-in is required for them.
 IDENTITY_ROLES = TEAM_ROLES | PARTNER_ROLES | {Role.PROVIDER}
+
+# The main navigation (port/core/templates/base.html): which roles see each link, from the sets above.
+NAV_LINKS: dict[str, frozenset[str]] = {
+    "queue": SUPERVISING_ROLES,
+    "my_queue": TEAM_ROLES,
+    "new": REFERRING_ROLES,
+    "import": IMPORTING_ROLES,
+    "review": TEAM_ROLES,
+    "supplies": TEAM_ROLES,
+    "notices": TEAM_ROLES,
+    "figures": frozenset({Role.ANALYST}),
+    "shared": frozenset({Role.PROVIDER}),
+    "visits": frozenset({Role.FIRST_RESPONDER}),
+    "sent": PARTNER_ROLES,
+    "audit": SUPERVISING_ROLES,
+    "admin": frozenset({Role.ADMIN}),
+}
+
+
+def nav_links(role: str | None) -> dict[str, bool]:
+    """For the main navigation: each link's name, and whether this role sees it."""
+    return {name: role in roles for name, roles in NAV_LINKS.items()}

@@ -19,7 +19,7 @@ from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Suppo
 from port.outreach.services import attempt_policy_status
 from port.participants.models import Participant, ParticipantMerge
 from port.participants.selectors import merges_into
-from port.referrals.clock import describe_time_left
+from port.referrals.clock import contact_clock
 from port.referrals.models import OPEN_STATUSES, Referral, ReferralChange, Status
 from port.referrals.selectors import referrals_visible_to
 
@@ -131,7 +131,7 @@ def participant_timeline(
             "received_at",
             referrals_visible_to(viewer)
             .filter(participant=participant)
-            .select_related("overdose_event", "acuity", "assigned_to", "referring_agency"),
+            .select_related("program", "overdose_event", "acuity", "assigned_to", "referring_agency"),
         ),
         # The "received" entry intake writes is the referral itself.
         (
@@ -219,11 +219,10 @@ def participant_next_actions(
     actions = []
     for referral in running:
         tried = attempts[referral.pk]
-        left = referral.contact_deadline - now
-        clock = describe_time_left(left)
+        clock = contact_clock(referral, now)
         if not tried:
-            text = _("Contact deadline: %(clock)s (no attempt yet)") % {"clock": clock}
-            actions.append(NextAction("contact", text, urgent=left.total_seconds() < 0, referral=referral))
+            text = _("Contact deadline: %(clock)s (no attempt yet)") % {"clock": clock.text}
+            actions.append(NextAction("contact", text, urgent=clock.overdue, referral=referral))
             continue
         policy = attempt_policy_status(referral=referral, attempts=tried)
         if policy.exhausted:
@@ -234,10 +233,10 @@ def participant_next_actions(
             actions.append(NextAction("policy_exhausted", text, urgent=True, referral=referral))
         else:
             text = _("Contact deadline: %(clock)s (%(tried)s so far, not reached yet)") % {
-                "clock": clock,
+                "clock": clock.text,
                 "tried": _attempts(policy.attempts),
             }
-            actions.append(NextAction("contact", text, urgent=left.total_seconds() < 0, referral=referral))
+            actions.append(NextAction("contact", text, urgent=clock.overdue, referral=referral))
     latest = (
         Encounter.objects.filter(program_id=viewer.program_id, participant=participant)
         .only("pk", "occurred_at", "next_steps")

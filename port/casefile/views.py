@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -20,15 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
-from port.accounts.roles import TEAM_ROLES, Role
+from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.casefile import selectors
 from port.casefile.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.consent.selectors import participant_consents
+from port.core.pagination import page_of
 from port.outreach.models import Encounter, EncounterItem
 from port.outreach.selectors import participant_supporters
 from port.participants import selectors as people
@@ -36,10 +36,9 @@ from port.participants.break_glass import break_glass_reader
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import format_phone, normalize_name
 from port.participants.services import match_candidate_dismiss, match_candidate_merge, participant_merge
-from port.referrals.clock import describe_time_left, time_left
+from port.referrals.clock import contact_clock
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Source
 
-team_only = membership_required(TEAM_ROLES)
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
 any_member = membership_required(Role.values)
 
@@ -259,12 +258,12 @@ def _timeline_entry(event: selectors.TimelineEvent, *, zone: ZoneInfo, now: dt.d
         referral = event.record
         assert isinstance(referral, Referral)
         occurred = referral.overdose_event.occurred_at
-        left = time_left(referral.contact_deadline, now)
+        clock = contact_clock(referral, now)
         entry.clock = ReferralClock(
-            deadline=timezone.localtime(referral.contact_deadline, zone),
+            deadline=clock.deadline,
             occurred_at=timezone.localtime(occurred, zone) if occurred else None,
-            text=describe_time_left(left) if referral.clock_running else "",
-            overdue=referral.clock_running and left < dt.timedelta(0),
+            text=clock.text if clock.running else "",
+            overdue=clock.overdue,
         )
     elif event.kind == selectors.EventKind.CHANGE:
         assert isinstance(event.record, ReferralChange)
@@ -375,7 +374,7 @@ def _compare(viewer: Membership, left: tuple[Participant, str], right: tuple[Par
 @team_only
 def review_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(people.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, people.match_candidates_pending(viewer=viewer), REVIEW_PAGE_SIZE)
     candidates = list(page.object_list)
     if candidates:
         audit_record(

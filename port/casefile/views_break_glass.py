@@ -4,18 +4,19 @@ POST bodies, never in URLs: the reason and the person's name are both sensitive.
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from port.accounts.access import membership_required
 from port.accounts.http import MemberRequest
+from port.accounts.models import Program
 from port.accounts.roles import SUPERVISING_ROLES
 from port.participants.break_glass import (
     BREAK_GLASS_MINUTES,
@@ -32,6 +33,8 @@ supervisors_only = membership_required(SUPERVISING_ROLES)
 
 
 class BreakGlassForm(forms.Form):
+    """The reason and exactly whom; dates are checked on the viewer's program's calendar."""
+
     reason = forms.CharField(
         label=gettext_lazy("Why you need this record"),
         min_length=REASON_MIN_LENGTH,
@@ -72,9 +75,13 @@ class BreakGlassForm(forms.Form):
         },
     )
 
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program = program
+
     def clean_date_of_birth(self) -> dt.date:
         value = self.cleaned_data["date_of_birth"]
-        if value > timezone.localdate():
+        if value > self.program.today():
             raise forms.ValidationError(_("The date of birth is in the future."))
         return value
 
@@ -118,8 +125,8 @@ def _page(
 def break_glass(request: MemberRequest) -> HttpResponse:
     """The reason and the exact name and date of birth; on POST, the exact matches in other programs."""
     if request.method == "GET":
-        return _page(request, BreakGlassForm())
-    form = BreakGlassForm(request.POST)
+        return _page(request, BreakGlassForm(program=request.membership.program))
+    form = BreakGlassForm(request.POST, program=request.membership.program)
     if not form.is_valid():
         return _page(request, form)
     try:
@@ -134,7 +141,7 @@ def break_glass(request: MemberRequest) -> HttpResponse:
 @supervisors_only
 def break_glass_open_view(request: MemberRequest) -> HttpResponse:
     """Open one of the matches: a grant for BREAK_GLASS_MINUTES, then the record's page."""
-    form = OpenForm(request.POST)
+    form = OpenForm(request.POST, program=request.membership.program)
     if not form.is_valid():
         return _page(request, form)
     try:

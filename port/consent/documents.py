@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from port.accounts.models import Program
 from port.consent.gate import NOTICE_2_32
-from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
+from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, InformationCategory, SignatureMethod
 from port.consent.wording import (
     CATEGORY_LABELS,
     DEFAULT_PURPOSES,
@@ -20,8 +20,6 @@ from port.consent.wording import (
     TPO_RECIPIENT_CLASS,
     long_date,
 )
-
-DISCLOSING_KINDS = (ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES)
 
 
 @dataclass
@@ -158,10 +156,10 @@ def consent_document(*, consent: Consent, language: str, signature_url: str, tod
     doc.signed_on = long_date(consent.signed_on, language)
     doc.signed_by_name = consent.signed_by_name
     doc.signer_authority = consent.signer_authority
-    zone = consent.program.zone
-    doc.recorded = text["recorded"].format(date=long_date(consent.recorded_at.astimezone(zone).date(), language))
+    program = consent.program
+    doc.recorded = text["recorded"].format(date=long_date(program.today(at=consent.recorded_at), language))
     if consent.revoked_at is not None:
-        revoked_on = consent.revoked_at.astimezone(zone).date()
+        revoked_on = program.today(at=consent.revoked_at)
         doc.banner = text["revoked"].format(date=long_date(revoked_on, language))
     elif consent.expires_on is not None and consent.expires_on < today:
         doc.banner = text["expired"].format(date=long_date(consent.expires_on, language))

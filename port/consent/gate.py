@@ -9,13 +9,12 @@ audits it, and returns the 42 CFR 2.32 notice that must travel with what is disc
 from collections.abc import Iterable
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from port.accounts.models import Agency, AgencyKind, Membership
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
+from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, Disclosure, InformationCategory
 from port.participants.models import Participant
 
 # 42 CFR 2.32(a)(1), as amended in 2024: the notice to accompany each disclosure made with consent.
@@ -37,8 +36,6 @@ NOTICE_2_32 = (
 
 # Agencies that may receive under a treatment, payment and operations consent's class of recipients.
 TPO_AGENCY_KINDS = frozenset({AgencyKind.TREATMENT, AgencyKind.EMERGENCY_DEPARTMENT, AgencyKind.RECOVERY})
-# Consent kinds that permit disclosure outside the team.
-DISCLOSING_KINDS = (ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES)
 
 
 class DisclosureRefused(Exception):
@@ -48,10 +45,10 @@ class DisclosureRefused(Exception):
 def consent_covering(*, participant: Participant, recipient: Agency, categories: Iterable[str]) -> Consent | None:
     """The active consent that covers `recipient` and every one of `categories`, if there is one."""
     wanted = set(categories)
-    today = timezone.localdate(timezone.now(), participant.program.zone)
+    today = participant.program.today()
     candidates = (
-        Consent.objects.filter(participant=participant, kind__in=DISCLOSING_KINDS, revoked_at__isnull=True)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        Consent.objects.in_force(today)
+        .filter(participant=participant, kind__in=DISCLOSING_KINDS)
         .filter(Q(recipient_agency=recipient) | Q(kind=ConsentKind.TPO, recipient_agency__isnull=True))
         .select_related("program")
         .order_by("-recorded_at")

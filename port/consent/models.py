@@ -19,6 +19,24 @@ class ConsentKind(models.TextChoices):
     COUNSELING_NOTES = "counseling_notes", _("Counseling notes")
 
 
+# Consent kinds that permit disclosure outside the team.
+DISCLOSING_KINDS = (ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES)
+
+
+def in_force_q(on: dt.date, prefix: str = "") -> models.Q:
+    """In force on the program day `on`: not revoked, and not past its expiry date (a day in the program's
+    time zone, so pass `program.today()`). `prefix` reaches a consent through a relation ("consent__")."""
+    return models.Q(**{f"{prefix}revoked_at__isnull": True}) & (
+        models.Q(**{f"{prefix}expires_on__isnull": True}) | models.Q(**{f"{prefix}expires_on__gte": on})
+    )
+
+
+class ConsentQuerySet(models.QuerySet):
+    def in_force(self, on: dt.date) -> "ConsentQuerySet":
+        """The consents in force on the program day `on` (see in_force_q): the one way to ask."""
+        return self.filter(in_force_q(on))
+
+
 class InformationCategory(models.TextChoices):
     """What a consent lets the program disclose: specific categories, never "all records"."""
 
@@ -82,19 +100,14 @@ class Consent(models.Model):
     )
     revocation_note = models.CharField(max_length=300, blank=True)
 
+    objects = ConsentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-recorded_at"]
         indexes = [models.Index(fields=["participant", "kind"], name="consent_participant_kind")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.signed_on})"
-
-    def is_active(self, today: dt.date | None = None) -> bool:
-        """In force now: not revoked and not past its expiry date (in the program's time zone)."""
-        if self.revoked_at is not None:
-            return False
-        today = today or timezone.localdate(timezone.now(), self.program.zone)
-        return self.expires_on is None or self.expires_on >= today
 
 
 class Disclosure(models.Model):

@@ -23,7 +23,14 @@ from port.accounts.visibility import can_see
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.gate import TPO_AGENCY_KINDS, DisclosureRefused, disclose
-from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
+from port.consent.models import (
+    DISCLOSING_KINDS,
+    Consent,
+    ConsentKind,
+    Disclosure,
+    InformationCategory,
+    in_force_q,
+)
 from port.outreach.models import ContactAttempt, Encounter, EncounterAddendum, EncounterItem, StageOfChange
 from port.participants.models import Participant
 from port.participants.normalize import format_phone
@@ -39,11 +46,6 @@ CATEGORY_GROUPS = {
 }
 # Agencies never offered as recipients: law enforcement (42 CFR Part 2) and the team itself (no disclosure).
 NEVER_RECIPIENT_KINDS = (AgencyKind.LAW_ENFORCEMENT, AgencyKind.PORT_TEAM)
-
-
-def program_today(viewer: Membership) -> dt.date:
-    """Today on the program's clock: expiry dates are days in the program's time zone."""
-    return timezone.localdate(timezone.now(), viewer.program.zone)
 
 
 def may_share(viewer: Membership, category: str) -> bool:
@@ -124,7 +126,7 @@ def participant_consents(*, viewer: Membership, participant: Participant) -> lis
     Not audited on its own: it is shown on the participant's page, whose read is audited."""
     if viewer.role not in TEAM_ROLES or participant.program_id != viewer.program_id:
         return []
-    today = program_today(viewer)
+    today = viewer.program.today()
     consents = consents_visible_to(viewer).filter(participant=participant).select_related("recipient_agency")
     rows = [
         ConsentRow(c, consent_status(c, today), recipient_label(c), category_labels(c.information_categories))
@@ -353,10 +355,9 @@ def _active_handoffs(viewer: Membership) -> QuerySet[Disclosure]:
         program_id=viewer.program_id,
         recipient_agency_id=viewer.agency_id,
         channel=Disclosure.Channel.HANDOFF,
-        consent__revoked_at__isnull=True,
-        consent__kind__in=(ConsentKind.DISCLOSURE, ConsentKind.TPO, ConsentKind.COUNSELING_NOTES),
+        consent__kind__in=DISCLOSING_KINDS,
         participant__merged_into__isnull=True,
-    ).filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=program_today(viewer)))
+    ).filter(in_force_q(viewer.program.today(), prefix="consent__"))
 
 
 @dataclass
@@ -454,7 +455,7 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
     if recipient.kind == AgencyKind.LAW_ENFORCEMENT:
         return ""  # the gate's own message says it all
     wanted = set(categories)
-    today = program_today(viewer)
+    today = viewer.program.today()
     tpo_covers = recipient.kind in TPO_AGENCY_KINDS
     naming = [
         c
@@ -480,7 +481,7 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
     if not active:
         latest = naming[0]
         if latest.revoked_at is not None:
-            when = timezone.localdate(latest.revoked_at, viewer.program.zone)
+            when = viewer.program.today(at=latest.revoked_at)
             return _("The consent naming %(recipient)s was revoked on %(date)s.") % {
                 "recipient": recipient.name,
                 "date": when.isoformat(),

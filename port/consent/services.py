@@ -163,7 +163,7 @@ def consent_check(
     """
     _check_team(by, participant)
     errors = _Errors()
-    today = timezone.localdate(timezone.now(), by.program.zone)
+    today = by.program.today()
     categories = list(dict.fromkeys(information_categories or []))
     information_description = (information_description or "").strip()
     purpose = (purpose or "").strip()

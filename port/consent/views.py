@@ -6,8 +6,6 @@ show only participants handed off to their agency under a consent in force; anyt
 """
 
 import base64
-import csv
-import io
 from typing import Any
 from uuid import UUID
 
@@ -20,12 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
-from port.accounts.roles import TEAM_ROLES, Role
+from port.accounts.roles import Role
 from port.audit.models import AuditEvent
-from port.audit.presenters import csv_safe
 from port.consent import selectors
 from port.consent.documents import blank_document, consent_document, standard_revocation_statement
 from port.consent.forms import ConsentForm, HandoffForm, RevokeForm
@@ -33,10 +30,10 @@ from port.consent.gate import NOTICE_2_32, DisclosureRefused, disclose
 from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
 from port.consent.services import PNG_DATA_URL_PREFIX, consent_check, consent_record, consent_revoke
 from port.consent.wording import DEFAULT_PURPOSES, LANGUAGES, TPO_RECIPIENT_CLASS
+from port.core.csv import csv_response
+from port.core.names import display_name
 from port.participants.selectors import participant_get
-from port.referrals.views.imports import CSV_DOWNLOAD_ENCODING
 
-team_only = membership_required(TEAM_ROLES)
 providers_only = membership_required([Role.PROVIDER])
 # Record pages let every member in, so that the selector answers 404 for records they may not see.
 any_member = membership_required(Role.values)
@@ -71,7 +68,7 @@ def _consent_initial(viewer: Membership, kind: str, language: str) -> dict:
     initial = {
         "disclosing_party": program.name,
         "revocation_statement": standard_revocation_statement(program, language),
-        "signed_on": timezone.localdate(timezone.now(), program.zone),
+        "signed_on": program.today(),
         "purpose": DEFAULT_PURPOSES[language].get(kind, ""),
     }
     if kind == ConsentKind.TPO:
@@ -151,7 +148,7 @@ def consent_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
 
 
 def _detail(request: MemberRequest, consent: Consent, revoke_form: RevokeForm) -> HttpResponse:
-    today = selectors.program_today(request.membership)
+    today = request.membership.program.today()
     return render(
         request,
         "consent/detail.html",
@@ -210,7 +207,7 @@ def consent_print(request: MemberRequest, public_id: UUID) -> HttpResponse:
     document = consent_document(
         consent=consent,
         language=language,
-        today=selectors.program_today(viewer),
+        today=viewer.program.today(),
         signature_url=reverse("consent:signature", args=[consent.public_id]),
     )
     return render(
@@ -374,7 +371,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
     recipient = disclosure.recipient_agency.name
     if disclosure.recipient_user_id:
         user = disclosure.recipient_user
-        recipient = f"{recipient} ({user.get_full_name() or user.get_username()})"
+        recipient = f"{recipient} ({display_name(user)})"
     by = disclosure.disclosed_by
     return {
         "disclosure": disclosure,
@@ -383,7 +380,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
         "channel": Disclosure.Channel(disclosure.channel).label,
         "consent": disclosure.consent,
         "consent_label": ConsentKind(disclosure.consent.kind).label,
-        "by": (by.get_full_name() or by.get_username()) if by else "",
+        "by": display_name(by),
     }
 
 
@@ -394,31 +391,26 @@ def accounting_csv(request: MemberRequest, public_id: UUID) -> HttpResponse:
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, CSV"
     )
-    zone = request.membership.program.zone
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
-        ["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose", "Disclosed by"]
-    )
+    program = request.membership.program
+    header = ["When", "What", "To whom", "How", "Consent", "Consent signed on", "Consent id", "Purpose", "Disclosed by"]
+    rows = []
     for disclosure in disclosures:
         row = _accounting_row(disclosure)
-        writer.writerow(
+        rows.append(
             [
-                timezone.localtime(disclosure.disclosed_at, zone).strftime("%Y-%m-%d %H:%M %Z"),
+                program.local(disclosure.disclosed_at).strftime("%Y-%m-%d %H:%M %Z"),
                 "; ".join(row["what"]),
-                csv_safe(row["recipient"]),
-                str(row["channel"]),
-                str(row["consent_label"]),
+                row["recipient"],
+                row["channel"],
+                row["consent_label"],
                 disclosure.consent.signed_on.isoformat(),
-                str(disclosure.consent.public_id),
-                csv_safe(disclosure.purpose),
-                csv_safe(row["by"]),
+                disclosure.consent.public_id,
+                disclosure.purpose,
+                row["by"],
             ]
         )
-    response = HttpResponse(buffer.getvalue().encode(CSV_DOWNLOAD_ENCODING), content_type="text/csv; charset=utf-8")
     # The participant's public id, never their name, in the file name.
-    response["Content-Disposition"] = f'attachment; filename="disclosures-{participant.public_id}.csv"'
-    return response
+    return csv_response(f"disclosures-{participant.public_id}.csv", header, rows)
 
 
 # ---- service providers ----

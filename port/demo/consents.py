@@ -3,8 +3,6 @@ through the disclosure gate, which the demo provider can open."""
 
 import datetime as dt
 
-from django.utils import timezone
-
 from port.accounts.models import Agency, AgencyKind, Membership
 from port.accounts.roles import Role
 from port.consent.gate import disclose
@@ -36,7 +34,7 @@ def demo_consents_create(*, program, memberships, visits, handoff, now) -> None:
             "language": language,
             "signature_method": SignatureMethod.VERBAL,
             "witness_name": witness(visit.by),
-            "signed_on": timezone.localdate(visit.occurred_at, program.zone),
+            "signed_on": program.today(at=visit.occurred_at),
             "revocation_statement": REVOCATION_STATEMENT[language].format(program=program.name),
         }
 
@@ -67,7 +65,7 @@ def demo_consents_create(*, program, memberships, visits, handoff, now) -> None:
         )
     if handoff is not None and provider_agency is not None:
         elements = signed(handoff)
-        today = timezone.localdate(now, program.zone)
+        today = program.today(at=now)
         shared = [
             Category.IDENTITY,
             Category.CONTACT,
@@ -111,7 +109,7 @@ def demo_consents_create(*, program, memberships, visits, handoff, now) -> None:
             information_description="My name and date of birth, and whether the team reached me after my hospital "
             "visit",
             purpose="So the hospital's social worker knows the team reached me",
-            expires_on=timezone.localdate(now, program.zone) + dt.timedelta(days=180),
+            expires_on=program.today(at=now) + dt.timedelta(days=180),
             **elements,
         )
         consent_revoke(

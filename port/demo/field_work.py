@@ -447,7 +447,7 @@ def _stock_up(*, program, supervisor, team, office, bags, visits) -> dict[str, l
             if given.item:
                 key = (visit.location.pk, given.item)
                 needs[key] = needs.get(key, 0) + given.quantity
-    today = timezone.localdate(timezone.now(), program.zone)
+    today = program.today()
     transfers: list[tuple[int, str, str, int]] = []  # bag holder, item, lot number, quantity
     received: dict[str, int] = defaultdict(int)
     for holder_id, bag in bags.items():

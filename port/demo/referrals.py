@@ -271,7 +271,7 @@ class _Batch:
         self.rng, self.program, self.team, self.now, self.serial = rng, program, team, now, serial
         self.levels, self.level_weights = levels, level_weights
         self.zone = program.zone
-        self.today = timezone.localdate(now, program.zone)
+        self.today = program.today(at=now)
         self.known: deque[Person] = deque(maxlen=5000)  # recent participants, for repeat overdoses
         models_written = [Participant, ParticipantPhone, OverdoseEvent, Referral, ReferralChange]
         self.outreach = outreach_rng and AttemptPlanner(rng=outreach_rng, program=program, team=team, now=now)

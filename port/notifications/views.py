@@ -1,7 +1,6 @@
 """The signed-in person's notices (deadline warnings), newest first, and marking them read."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,22 +8,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import team_only
 from port.accounts.http import MemberRequest
-from port.accounts.roles import TEAM_ROLES
+from port.core.pagination import page_of
 from port.notifications.selectors import notice_get, notices_for, notices_named
 from port.notifications.services import notices_mark_read
 
 PAGE_SIZE = 50
-
-team_only = membership_required(TEAM_ROLES)
 
 
 @require_GET
 @team_only
 def notice_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(notices_for(viewer=viewer), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, notices_for(viewer=viewer), PAGE_SIZE)
     return render(
         request,
         "notifications/list.html",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from port.accounts.models import FieldVisibility, Membership
 from port.accounts.visibility import can_see
 from port.core.forms import form_field
+from port.core.names import display_name
 from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import Period, SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
@@ -41,10 +42,6 @@ TAUGHT_KINDS = (
     EncounterItem.Kind.SAFER_USE_EDUCATION,
     EncounterItem.Kind.SYRINGE_SERVICES_INFO,
 )
-
-
-def person_label(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def supporter_label(supporter: Supporter) -> str:
@@ -114,7 +111,7 @@ class TeamFieldsMixin(forms.Form):
             users.insert(0, viewer.user)
 
         def label(user) -> str:
-            name = person_label(user)
+            name = display_name(user)
             return _("%(name)s (you)") % {"name": name} if user.pk == viewer.user_id else name
 
         self.fields["team_users"] = ObjectMultipleChoiceField(
@@ -191,9 +188,9 @@ class AttemptForm(TeamFieldsMixin, forms.Form):
         zone = viewer.program.zone
         form_field(self, "attempted_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("attempted_at", timezone.now())
-        self.fields["attempted_at"].widget.attrs["max"] = (
-            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
-        ).strftime("%Y-%m-%dT%H:%M")
+        self.fields["attempted_at"].widget.attrs["max"] = (viewer.program.local() + dt.timedelta(minutes=10)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
         for name, what in (("mode", _("how you tried")), ("outcome", _("what happened"))):
             self.fields[name].error_messages["required"] = _("Choose %(what)s.") % {"what": what}
         self.fields["supporter"] = ObjectChoiceField(
@@ -340,9 +337,9 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
         form_field(self, "occurred_at", LocalDateTimeField).zone = zone
         self.initial.setdefault("occurred_at", timezone.now())
         self.initial.setdefault("participant_present", True)
-        self.fields["occurred_at"].widget.attrs["max"] = (
-            timezone.localtime(timezone.now(), zone) + dt.timedelta(minutes=10)
-        ).strftime("%Y-%m-%dT%H:%M")
+        self.fields["occurred_at"].widget.attrs["max"] = (viewer.program.local() + dt.timedelta(minutes=10)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
         self.fields["mode"].error_messages["required"] = _("Choose how you met or talked.")
         self.supporters = {f"{SUPPORTER_PREFIX}{s.pk}": s for s in supporters}
         self.fields["supporters_present"] = ObjectMultipleChoiceField(

@@ -199,10 +199,9 @@ def attempt_policy_status(*, referral: Referral, attempts: list[ContactAttempt])
     program = referral.program
     if not attempts:
         return PolicyStatus(0, 0, 0, False)
-    zone = program.zone
     first = min(a.attempted_at for a in attempts)
     last = max(a.attempted_at for a in attempts)
-    days = (timezone.localtime(last, zone).date() - timezone.localtime(first, zone).date()).days + 1
+    days = (program.today(at=last) - program.today(at=first)).days + 1
     modes = len({a.mode for a in attempts})
     exhausted = (
         referral.first_contact_at is None

@@ -10,22 +10,23 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.accounts.roles import SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.core.forms import form_field
+from port.core.pagination import page_of
+from port.core.redirects import safe_next
 from port.outreach import selectors
 from port.outreach.forms import (
     AddendumForm,
@@ -56,22 +57,11 @@ from port.referrals.models import ClosingReason, Referral, Status
 from port.referrals.selectors import referral_get
 from port.referrals.services import ReferralChangeRefused, attempt_policy_text, referral_transition
 from port.supplies.selectors import balances_for, expiry_for, lot_get, lot_summary
-from port.supplies.services import StockRefused, program_today
+from port.supplies.services import StockRefused
 from port.supplies.views import page_context as supplies_page_context
 
-team_only = membership_required(TEAM_ROLES)
 # After these, the next thing to record is the conversation itself.
 GO_TO_ENCOUNTER = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.REACHED_SUPPORTER})
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to (a path on this site only)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _nav(viewer: Membership) -> str:
@@ -448,7 +438,7 @@ def _supporter_form_page(
 def supporter_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id)
-    next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
+    next_url = safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
     if request.method == "POST":
         form = SupporterForm(request.POST)
         if form.is_valid():
@@ -470,7 +460,7 @@ def supporter_edit(request: MemberRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     supporter = selectors.supporter_get(viewer=viewer, pk=pk)
     participant = supporter.participant
-    next_url = _safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
+    next_url = safe_next(request, reverse("outreach:supporters", args=[participant.public_id]))
     if request.method == "POST":
         form = SupporterForm(request.POST)
         if form.is_valid():
@@ -496,7 +486,7 @@ RECALL_PAGE_SIZE = 100
 def distribution_report(request: HttpRequest) -> HttpResponse:
     """Kits given per week or month, per recipient type and per lot, for a date range."""
     viewer = request.membership
-    start, end = DistributionReportForm.default_range(program_today(viewer.program))
+    start, end = DistributionReportForm.default_range(viewer.program.today())
     query = request.GET.copy()
     for name, default in (("start", start.isoformat()), ("end", end.isoformat()), ("period", "month")):
         query.setdefault(name, default)
@@ -521,9 +511,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.membership
     lot = lot_get(viewer=viewer, pk=pk)
     zone = viewer.program.zone
-    page = Paginator(selectors.lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.lot_distributions(viewer=viewer, lot=lot), RECALL_PAGE_SIZE)
     rows = selectors.lot_distribution_rows(page.object_list, zone)
     if rows:
         audit_record(
@@ -540,7 +528,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         supplies_page_context(
             viewer,
             lot=lot,
-            expiry=expiry_for(lot.expires_on, program_today(viewer.program)),
+            expiry=expiry_for(lot.expires_on, viewer.program.today()),
             balances=list(balances_for(viewer=viewer).filter(lot=lot)),
             summary=lot_summary(viewer=viewer, lot=lot),
             page=page,

@@ -20,8 +20,8 @@ from port.accounts.admin_site import admin_site, administered_program_ids
 from port.accounts.roles import Role
 from port.audit.admin_mixins import ProgramScopedAdmin
 from port.audit.models import AuditEvent, AuditParticipant
-from port.audit.presenters import csv_lines
 from port.audit.services import audit_record
+from port.core.csv import csv_response
 from port.oversight import presenters
 from port.participants.models import BreakGlassAccess, Participant
 from port.participants.selectors import participant_record_ids
@@ -135,12 +135,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         membership = getattr(request, "membership", None)
         zone = membership.program.zone if membership is not None else dt.UTC
         rows = presenters.event_csv_rows(events.iterator(chunk_size=2000), zone=zone)
-        response = StreamingHttpResponse(
-            (line.encode() for line in csv_lines(presenters.event_csv_header(), rows)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="audit-entries.csv"'
-        return response
+        return csv_response("audit-entries.csv", presenters.event_csv_header(), rows)
 
 
 @admin.register(BreakGlassAccess, site=admin_site)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
+from port.core.names import display_name
 from port.participants.models import BreakGlassAccess, Participant
 
 
@@ -32,7 +33,7 @@ def target_label(target_type: str) -> str:
 
 def who(event: AuditEvent) -> str:
     if event.user_id:
-        return f"{event.user.get_full_name() or event.user.get_username()} ({event.user.get_username()})"
+        return f"{display_name(event.user)} ({event.user.get_username()})"
     if event.api_token_id:
         return _("%(agency)s's system (token “%(token)s”)") % {
             "agency": event.api_token.agency.name,

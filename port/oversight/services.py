@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from port.accounts.models import Membership
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.core.names import display_name
 from port.participants.models import BreakGlassAccess
 
 REVIEW_NOTE_MAX = 500
@@ -33,8 +34,7 @@ def break_glass_review(*, access: BreakGlassAccess, by: Membership, note: str) -
         locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
         if locked.reviewed_at is not None:
             raise ReviewRefused(
-                _("This access was already reviewed, by %(name)s.")
-                % {"name": locked.reviewed_by.get_full_name() or locked.reviewed_by.get_username()}
+                _("This access was already reviewed, by %(name)s.") % {"name": display_name(locked.reviewed_by)}
             )
         if locked.user_id == by.user_id:
             raise ReviewRefused(

@@ -8,12 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,8 +20,9 @@ from port.accounts.access import membership_required
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.audit.models import AuditEvent, AuditParticipant
-from port.audit.presenters import csv_lines
 from port.audit.services import audit_record
+from port.core.csv import csv_response
+from port.core.pagination import page_of
 from port.oversight import presenters
 from port.oversight.forms import BreakGlassReviewForm, UserTrailForm
 from port.oversight.selectors import (
@@ -47,18 +46,8 @@ EXPORT_CHUNK = 2000
 reads_trail = membership_required(TRAIL_ROLES)
 
 
-def _today(viewer: Membership) -> dt.date:
-    return timezone.localdate(timezone=viewer.program.zone)
-
-
 def _page_context(viewer: Membership, **context: Any) -> dict:
     return {"nav_active": "audit", "time_zone": viewer.program.time_zone, **context}
-
-
-def _csv_response(lines, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse((line.encode() for line in lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # ---- the hub ----
@@ -73,7 +62,7 @@ def index(request: MemberRequest) -> HttpResponse:
         "oversight/index.html",
         _page_context(
             viewer,
-            form=UserTrailForm(viewer=viewer, today=_today(viewer)),
+            form=UserTrailForm(viewer=viewer, today=viewer.program.today()),
             waiting=break_glass_waiting_count(viewer=viewer),
         ),
     )
@@ -92,9 +81,7 @@ def _participant(viewer: Membership, public_id: UUID) -> Participant:
 def participant_trail(request: MemberRequest, public_id: UUID) -> HttpResponse:
     viewer = request.membership
     participant = _participant(viewer, public_id)
-    page = Paginator(trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, trail_of_participant(viewer=viewer, participant=participant), PAGE_SIZE)
     events = list(page.object_list)
     audit_record(
         action=AuditEvent.Action.LIST,
@@ -125,9 +112,7 @@ def participant_trail_csv(request: MemberRequest, public_id: UUID) -> HttpRespon
         note=f"audit trail of a participant, CSV, {events.count()} entries",
     )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(
-        csv_lines(presenters.event_csv_header(), rows), f"audit-participant-{participant.public_id}.csv"
-    )
+    return csv_response(f"audit-participant-{participant.public_id}.csv", presenters.event_csv_header(), rows)
 
 
 # ---- what did this person see and do ----
@@ -144,10 +129,10 @@ def _user_trail_events(viewer: Membership, cleaned: dict):
 @reads_trail
 def user_trail(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
-    form = UserTrailForm(request.GET if "user" in request.GET else None, viewer=viewer, today=_today(viewer))
+    form = UserTrailForm(request.GET if "user" in request.GET else None, viewer=viewer, today=viewer.program.today())
     page, entries = None, None
     if form.is_bound and form.is_valid():
-        page = Paginator(_user_trail_events(viewer, form.cleaned_data), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(request, _user_trail_events(viewer, form.cleaned_data), PAGE_SIZE)
         events = list(page.object_list)
         named = participants_named(viewer=viewer, ids=presenters.participant_ids_shown(events))
         entries = presenters.trail_entries(events, named=named)
@@ -177,7 +162,7 @@ def user_trail(request: MemberRequest) -> HttpResponse:
 @reads_trail
 def user_trail_csv(request: MemberRequest) -> HttpResponseBase:
     viewer = request.membership
-    form = UserTrailForm(request.GET, viewer=viewer, today=_today(viewer))
+    form = UserTrailForm(request.GET, viewer=viewer, today=viewer.program.today())
     if not form.is_valid():
         # The page says what is wrong with the choice, with the values kept.
         return redirect(f"{reverse('audit:user_trail')}?{request.GET.urlencode()}")
@@ -194,7 +179,7 @@ def user_trail_csv(request: MemberRequest) -> HttpResponseBase:
         note=f"audit trail of a user, CSV, {start} to {end}, {events.count()} entries",
     )
     rows = presenters.event_csv_rows(events.iterator(chunk_size=EXPORT_CHUNK), zone=viewer.program.zone)
-    return _csv_response(csv_lines(presenters.event_csv_header(), rows), f"audit-user-{person.pk}-{start}-{end}.csv")
+    return csv_response(f"audit-user-{person.pk}-{start}-{end}.csv", presenters.event_csv_header(), rows)
 
 
 # ---- break-the-glass reviews ----
@@ -210,7 +195,7 @@ def _named_in(viewer: Membership, accesses) -> list[int]:
 @reads_trail
 def break_glass_list(request: MemberRequest) -> HttpResponse:
     viewer = request.membership
-    page = Paginator(break_glass_accesses(viewer=viewer), BREAK_GLASS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, break_glass_accesses(viewer=viewer), BREAK_GLASS_PAGE_SIZE)
     accesses = list(page.object_list)
     audit_record(
         action=AuditEvent.Action.LIST,
@@ -293,4 +278,4 @@ def break_glass_csv(request: MemberRequest) -> HttpResponseBase:
         note=f"break-the-glass accesses, CSV, {accesses.count()} rows",
     )
     rows = presenters.break_glass_csv_rows(accesses.iterator(chunk_size=EXPORT_CHUNK), viewer=viewer)
-    return _csv_response(csv_lines(presenters.break_glass_csv_header(), rows), f"break-the-glass-{_today(viewer)}.csv")
+    return csv_response(f"break-the-glass-{viewer.program.today()}.csv", presenters.break_glass_csv_header(), rows)

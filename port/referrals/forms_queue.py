@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from port.accounts.models import AcuityLevel, Membership
 from port.core.forms import form_field
+from port.core.names import display_name
 from port.referrals.models import OPEN_STATUSES, ClosingReason, Source, Status
 from port.referrals.selectors import QueueFilters
 
@@ -16,7 +17,7 @@ UNASSIGNED = "unassigned"
 
 
 def member_label(member: Membership) -> str:
-    return f"{member.user.get_full_name() or member.user.get_username()} ({member.get_role_display()})"
+    return f"{display_name(member.user)} ({member.get_role_display()})"
 
 
 class QueueFilterForm(forms.Form):

@@ -188,7 +188,7 @@ def validate_submission(
             "Give a way to reach the person: a phone number, an address, or where they can be found."
         )
     if person.date_of_birth:
-        if person.date_of_birth > timezone.localdate(now, program.zone):
+        if person.date_of_birth > program.today(at=now):
             errors["participant.date_of_birth"] = _("The date of birth is in the future.")
         elif person.date_of_birth < OLDEST_BIRTH_DATE:
             errors["participant.date_of_birth"] = _("The date of birth is before 1900; check the year.")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DateTimeField, Sum
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
 from port.accounts.models import Membership
 from port.accounts.roles import SUPERVISING_ROLES, Role
@@ -71,7 +70,7 @@ def program_figures(
     if viewer.role not in FIGURE_ROLES:
         return None
     zone = viewer.program.zone
-    today = timezone.localtime(now or timezone.now(), zone).date()
+    today = viewer.program.today(at=now)
     month_starts = _month_starts(today, months)
     start = month_starts[-1]
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)

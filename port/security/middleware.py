@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
-from port.accounts.access import return_path
+from port.core.redirects import return_path
 from port.security.models import UserSession
 from port.security.services import (
     HAS_DEVICE_KEY,

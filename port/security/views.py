@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -24,6 +23,7 @@ from port.accounts.access import login_required
 from port.accounts.http import AuthenticatedRequest
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.core.redirects import safe_next
 from port.security.forms import CodeForm
 from port.security.services import (
     HAS_DEVICE_KEY,
@@ -36,16 +36,6 @@ from port.security.services import (
     two_factor_enrol,
     two_factor_required,
 )
-
-
-def _next_url(request: HttpRequest) -> str:
-    """Where to go once done: the page the person was sent here from, if it is one of ours."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return reverse("home")
 
 
 def _recovery_codes_left(user) -> int:
@@ -84,7 +74,9 @@ def enrol(request: AuthenticatedRequest) -> HttpResponse:
         otp_login(request, device)
         request.session[HAS_DEVICE_KEY] = True
         return render(
-            request, "security/recovery_codes.html", {"codes": codes, "next": _next_url(request), "first_time": True}
+            request,
+            "security/recovery_codes.html",
+            {"codes": codes, "next": safe_next(request, reverse("home")), "first_time": True},
         )
     deadline = enrol_deadline(user)
     return render(
@@ -95,7 +87,7 @@ def enrol(request: AuthenticatedRequest) -> HttpResponse:
             "qr": qr_svg(device.config_url, label=gettext("QR code to scan with your authenticator app")),
             "secret": totp_secret(device),
             "secret_plain": totp_secret(device).replace(" ", ""),
-            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "next": safe_next(request, ""),
             "required": two_factor_required(user=user, membership=request.membership),
             "deadline": deadline,
             "overdue": deadline <= timezone.now(),
@@ -111,9 +103,9 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
     Wrong codes count as failed sign-ins, towards the same lockout as wrong passwords."""
     user = request.user
     if user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(safe_next(request, reverse("home")))
     if not has_confirmed_device(user):
-        return redirect(_next_url(request))
+        return redirect(safe_next(request, reverse("home")))
     credentials = {"username": user.get_username()}
     if AxesProxyHandler.is_locked(request, credentials):
         logout(request)
@@ -134,15 +126,15 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
                 return render(
                     request,
                     "security/recovery_code_used.html",
-                    {"codes_left": _recovery_codes_left(user), "next": _next_url(request)},
+                    {"codes_left": _recovery_codes_left(user), "next": safe_next(request, reverse("home"))},
                 )
-            return redirect(_next_url(request))
+            return redirect(safe_next(request, reverse("home")))
         if form.has_error("code", "wrong"):
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
             if getattr(request, "axes_locked_out", False):
                 logout(request)
                 return locked_out(request, None, credentials)
-    return render(request, "security/verify.html", {"form": form, "next": _next_url(request)})
+    return render(request, "security/verify.html", {"form": form, "next": safe_next(request, reverse("home"))})
 
 
 @never_cache

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from port.accounts.models import Membership
 from port.accounts.roles import Role
 from port.core.forms import form_field
+from port.core.names import display_name
 from port.supplies.models import Lot, StockLocation, StockMovement
 from port.supplies.selectors import (
     LedgerFilters,
@@ -20,14 +21,13 @@ from port.supplies.selectors import (
     supply_items,
     transfer_sources,
 )
-from port.supplies.services import program_today
 
 MAX_QUANTITY = 100_000
 
 
 def location_label(location: StockLocation) -> str:
     if location.holder_id and location.kind != StockLocation.Kind.OFFICE:
-        holder = location.holder.get_full_name() or location.holder.get_username()
+        holder = display_name(location.holder)
         return _("%(name)s (%(holder)s)") % {"name": location.name, "holder": holder}
     return location.name
 
@@ -98,7 +98,7 @@ class ReceiveForm(forms.Form):
         form_field(self, "location", forms.ModelChoiceField).queryset = stock_locations(viewer=viewer, active_only=True)
         self.fields["location"].error_messages.update(choice_error(_("a location")))
         self.fields["expires_on"].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2027-03-31.")
-        self.today = program_today(viewer.program)
+        self.today = viewer.program.today()
 
     def clean(self) -> dict[str, Any]:
         super().clean()

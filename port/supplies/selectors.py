@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
-from port.supplies.services import may_transfer_from, program_today
+from port.supplies.services import may_transfer_from
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -95,7 +95,7 @@ def lots_to_offer(
     *, viewer: Membership, item: SupplyItem, location: StockLocation, today: dt.date | None = None
 ) -> list[StockBalance]:
     """Lots of `item` in stock at `location`, earliest-expiring first (expired ones excluded)."""
-    today = today or program_today(viewer.program)
+    today = today or viewer.program.today()
     balances = balances_for(viewer=viewer, location=location).filter(lot__item=item)
     return [
         b
@@ -124,7 +124,7 @@ def lots_expiring(*, viewer: Membership, today: dt.date | None = None) -> QueryS
     """Lots with stock on hand that expire within 60 days (or have expired)."""
     if not _is_team(viewer):
         return Lot.objects.none()
-    today = today or program_today(viewer.program)
+    today = today or viewer.program.today()
     return (
         Lot.objects.filter(
             item__program_id=viewer.program_id,
@@ -191,7 +191,7 @@ def inventory_warnings(viewer: Membership, today: dt.date | None = None) -> Inve
     """Stock below a program-set level, and lots expiring within 60 days: three queries, whatever the size."""
     if not _is_team(viewer):
         return InventoryWarnings()
-    today = today or program_today(viewer.program)
+    today = today or viewer.program.today()
     return InventoryWarnings(
         low_stock=[LowStock(item, total) for item, total in low_stock_items(viewer=viewer)],
         expiring=[

@@ -39,11 +39,6 @@ class StockRefused(Exception):
     """A stock change that cannot be made; the message says why."""
 
 
-def program_today(program: Program) -> dt.date:
-    """Today on the program's own calendar (expiry dates are calendar dates where the team works)."""
-    return timezone.localdate(timezone=program.zone)
-
-
 def _check_program(by: Membership, *objects: Any) -> None:
     if by.role not in TEAM_ROLES:
         raise StockRefused(_("Only the program's team can change its stock."))
@@ -207,7 +202,7 @@ def stock_receive_delivery(
     """Receive stock of a lot named by its number and expiry (the lot is created if new). Expired
     stock is refused: it would only have to be written off."""
     _check_program(by, item, location)
-    if expires_on and expires_on < program_today(by.program):
+    if expires_on and expires_on < by.program.today():
         raise StockRefused(_("That expiry date has passed; expired stock cannot be received."))
     lot = lot_find_or_create(by=by, item=item, lot_number=lot_number, expires_on=expires_on)
     return stock_receive(by=by, lot=lot, location=location, quantity=quantity)
@@ -271,7 +266,7 @@ def stock_distribute(*, by: Membership, lot: Lot, location: StockLocation, quant
 
     Expired lots are refused (the form never offers them; this stops a stale form or the API)."""
     _check_program(by, lot, location)
-    if lot.expires_on and lot.expires_on < program_today(by.program):
+    if lot.expires_on and lot.expires_on < by.program.today():
         raise StockRefused(
             _("%(item)s lot %(lot)s expired on %(date)s; give another lot and write this one off.")
             % {"item": lot.item.name, "lot": lot.lot_number, "date": lot.expires_on.isoformat()}

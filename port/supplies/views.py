@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES
+from port.accounts.roles import SUPERVISING_ROLES
+from port.core.pagination import page_of
 from port.supplies.forms import (
     InventoryFilterForm,
     LedgerFilterForm,
@@ -37,7 +37,6 @@ from port.supplies.selectors import (
 from port.supplies.services import (
     StockRefused,
     may_transfer_from,
-    program_today,
     stock_receive_delivery,
     stock_transfer,
     stock_write_off,
@@ -71,11 +70,11 @@ def page_context(viewer: Membership, **context: Any) -> dict[str, Any]:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def inventory(request: MemberRequest) -> HttpResponse:
     """Stock per location and lot; the viewer's own bag or vehicle first; warnings at the top."""
     viewer = request.membership
-    today = program_today(viewer.program)
+    today = viewer.program.today()
     locations = list(stock_locations(viewer=viewer))
     filter_form = InventoryFilterForm(request.GET, locations=locations)
     filter_form.is_valid()
@@ -177,7 +176,7 @@ def receive(request: MemberRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@membership_required(TEAM_ROLES)
+@team_only
 def transfer(request: MemberRequest) -> HttpResponse:
     """Move stock between locations, e.g. from the office into a peer's bag."""
     viewer = request.membership
@@ -261,7 +260,7 @@ def write_off(request: MemberRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def ledger(request: MemberRequest) -> HttpResponse:
     """Every stock change, newest first."""
     viewer = request.membership
@@ -269,9 +268,7 @@ def ledger(request: MemberRequest) -> HttpResponse:
     submitted.is_valid()
     for message in submitted.ignored():
         messages.warning(request, message)
-    page = Paginator(movements_for(viewer=viewer, filters=submitted.ledger_filters()), LEDGER_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, movements_for(viewer=viewer, filters=submitted.ledger_filters()), LEDGER_PAGE_SIZE)
     return render(
         request,
         "supplies/ledger.html",

@@ -9,7 +9,6 @@ from port.accounts.models import Membership
 from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import consent_record
 from port.participants.models import Participant
-from port.supplies.services import program_today
 
 
 def png_bytes(width: int = 4, height: int = 2) -> bytes:
@@ -58,5 +57,5 @@ def elements(**overrides) -> dict:
 def record(cast, participant: Participant, by: Membership | None = None, **overrides) -> Consent:
     values = elements(**overrides)
     if values["signed_on"] is TODAY:
-        values["signed_on"] = program_today(cast.program)
+        values["signed_on"] = cast.program.today()
     return consent_record(by=by or cast.peer, participant=participant, **values)

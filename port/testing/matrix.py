@@ -111,7 +111,7 @@ def matrix_world_build() -> MatrixWorld:
         revocation_statement="I may revoke this consent at any time by telling the team.",
         signature_method=SignatureMethod.DRAWN,
         signature_image=SIGNATURE,
-        signed_on=timezone.localdate(timezone.now(), program.zone),
+        signed_on=program.today(),
         expiry_event="When I finish treatment",
     )
     disclosure, _notice = disclose(

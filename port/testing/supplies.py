@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from port.supplies.models import Lot, StockLocation, SupplyItem
-from port.supplies.services import program_today, stock_receive
+from port.supplies.services import stock_receive
 from port.testing.cast import Cast
 from port.testing.factories import LotFactory
 
@@ -37,7 +37,7 @@ def stock_build(cast: Cast) -> Stock:
         quinn_bag=StockLocation.objects.create(
             program=program, name="Quinn's vehicle", kind=StockLocation.Kind.VEHICLE, holder=cast.peer2.user
         ),
-        today=program_today(program),
+        today=program.today(),
     )
 
 

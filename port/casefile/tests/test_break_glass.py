@@ -5,6 +5,7 @@ import datetime as dt
 import html
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -212,3 +213,26 @@ def test_a_record_of_the_supervisors_own_program_is_never_opened_this_way(cast):
     response = cast.client_for(cast.supervisor).post(OPEN, asking(participant=str(own.public_id)))
     assert response.status_code == 200
     assert not BreakGlassAccess.objects.exists()
+
+
+# ---- the program's calendar ----
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "born", "refused"),
+    [
+        # UTC+14: the program is already on 11 June while the server (UTC) is still on 10 June.
+        ("Pacific/Kiritimati", dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC), dt.date(2026, 6, 11), False),
+        # UTC-10: the server is on 11 June while the program is still on 10 June.
+        ("Pacific/Honolulu", dt.datetime(2026, 6, 11, 5, 0, tzinfo=dt.UTC), dt.date(2026, 6, 11), True),
+    ],
+)
+def test_a_future_date_of_birth_is_judged_on_the_programs_calendar_not_the_servers(
+    cast, moved, zone, now, born, refused
+):
+    cast.program.time_zone = zone
+    cast.program.save()
+    with time_machine.travel(now, tick=False):
+        response = cast.client_for(cast.supervisor).post(SEARCH, asking(date_of_birth=born.isoformat()))
+    assert response.status_code == 200
+    assert ("The date of birth is in the future." in response.content.decode()) is refused

@@ -32,7 +32,7 @@ from port.participants.services import participant_create, participant_merge
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import referral_assign, referral_transition
 from port.supplies.models import Lot, StockLocation, SupplyItem
-from port.supplies.services import program_today, stock_receive
+from port.supplies.services import stock_receive
 from port.testing.budgets import assert_within_budget
 from port.testing.factories import submit_referral
 
@@ -57,9 +57,7 @@ def next_part(page: str) -> str:
 def naloxone_lot(cast) -> tuple[Lot, StockLocation]:
     item = SupplyItem.objects.get(program=cast.program, name="Naloxone nasal spray 4 mg")
     office = StockLocation.objects.get(program=cast.program, name="Office")
-    lot = Lot.objects.create(
-        item=item, lot_number="NX-2291", expires_on=program_today(cast.program) + dt.timedelta(days=300)
-    )
+    lot = Lot.objects.create(item=item, lot_number="NX-2291", expires_on=cast.program.today() + dt.timedelta(days=300))
     stock_receive(by=cast.supervisor, lot=lot, location=office, quantity=500)
     return lot, office
 

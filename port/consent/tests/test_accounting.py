@@ -69,7 +69,7 @@ def test_the_accounting_downloads_as_csv_audited_as_an_export(cast, network, par
     response = cast.client_for(cast.peer).get(url("accounting_csv", participant))
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="disclosures-{participant.public_id}.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == [
         "When",
         "What",

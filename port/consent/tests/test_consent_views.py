@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind
-from port.supplies.services import program_today
 from port.testing.consent import SIGNATURE, png_bytes, record
 
 
@@ -27,12 +26,12 @@ def form_data(cast, network, **overrides) -> dict:
         "recipient_agency": network.treatment.pk,
         "purpose": "To arrange an intake appointment",
         "revocation_statement": "I may revoke this consent at any time.",
-        "expires_on": (program_today(cast.program) + dt.timedelta(days=180)).isoformat(),
+        "expires_on": (cast.program.today() + dt.timedelta(days=180)).isoformat(),
         "expiry_event": "",
         "signature_method": "drawn",
         "signature_image": SIGNATURE,
         "witness_name": "",
-        "signed_on": program_today(cast.program).isoformat(),
+        "signed_on": cast.program.today().isoformat(),
         "signed_by_name": "",
         "signer_authority": "",
     }
@@ -53,7 +52,7 @@ def test_the_form_is_prefilled_with_the_programs_standard_wording(cast, network,
     page = cast.client_for(cast.peer).get(new_url(participant)).content.decode()
     assert 'value="Riverside PORT"' in page  # who may disclose
     assert "I understand that I may revoke this consent at any time" in page
-    assert f'value="{program_today(cast.program).isoformat()}"' in page  # signed today
+    assert f'value="{cast.program.today().isoformat()}"' in page  # signed today
     spanish = cast.client_for(cast.peer).get(new_url(participant, language="es")).content.decode()
     assert "Entiendo que puedo revocar este consentimiento en cualquier momento" in spanish
     assert 'name="language" value="es"' in spanish

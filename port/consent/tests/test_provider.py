@@ -15,7 +15,6 @@ from port.consent.models import ConsentKind, Disclosure, InformationCategory
 from port.consent.services import consent_revoke
 from port.outreach.models import Encounter
 from port.participants.models import Participant
-from port.supplies.services import program_today
 from port.testing.consent import record
 
 IDENTITY, CONTACT, REFERRAL_STATUS, NOTES = (
@@ -86,7 +85,7 @@ def test_a_refused_share_says_why_and_keeps_what_was_entered(cast, network, part
         )
     elif situation == "expired":
         consent = record(cast, participant, recipient_agency=network.treatment)
-        yesterday = program_today(cast.program) - dt.timedelta(days=1)
+        yesterday = cast.program.today() - dt.timedelta(days=1)
         type(consent).objects.filter(pk=consent.pk).update(expires_on=yesterday)
     elif situation == "another recipient":
         record(cast, participant, recipient_agency=network.clinic)
@@ -185,7 +184,7 @@ def test_revocation_at_once_hides_the_person_from_the_provider(cast, network, pa
 def test_expiry_hides_the_person_from_the_provider(cast, network, participant):
     consent = record(cast, participant, recipient_agency=network.treatment)
     hand_off(cast, participant, network.treatment)
-    type(consent).objects.filter(pk=consent.pk).update(expires_on=program_today(cast.program) - dt.timedelta(days=1))
+    type(consent).objects.filter(pk=consent.pk).update(expires_on=cast.program.today() - dt.timedelta(days=1))
     client = cast.client_for(network.provider)
     assert "Dana Whitfield" not in client.get(reverse("consent:shared")).content.decode()
     assert client.get(provider_url(participant)).status_code == 404

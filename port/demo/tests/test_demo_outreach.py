@@ -224,7 +224,7 @@ def test_each_peer_carries_a_bag_and_the_dashboard_warns_of_low_and_expiring_sto
     assert set(bags.values_list("holder_id", flat=True)) == set(peers.values_list("user_id", flat=True))
     assert not bags.annotate(kits=Sum("balances__quantity")).filter(kits__lte=0).exists()
     naloxone = Lot.objects.filter(item__program=demo, item__name="Naloxone nasal spray 4 mg").order_by("expires_on")
-    today = timezone.localdate(timezone.now(), demo.zone)
+    today = demo.today()
     assert naloxone.count() == 2
     assert naloxone[0].expires_on <= today + dt.timedelta(days=EXPIRY_WARNING_DAYS) < naloxone[1].expires_on
     warnings = inventory_warnings(member(demo, "demo-supervisor"))
@@ -244,7 +244,10 @@ def test_the_demo_provider_sees_the_one_participant_handed_off_to_them(demo, db)
     participant = shared[0].participant
     handoff = Disclosure.objects.get(program=demo, channel=Disclosure.Channel.HANDOFF)
     assert (handoff.participant, handoff.recipient_agency) == (participant, provider.agency)
-    assert handoff.consent.kind == ConsentKind.DISCLOSURE and handoff.consent.is_active()
+    assert (
+        handoff.consent.kind == ConsentKind.DISCLOSURE
+        and Consent.objects.in_force(demo.today()).filter(pk=handoff.consent.pk).exists()
+    )
     assert handoff.disclosed_by_id in set(
         Membership.objects.filter(program=demo, role__in=TEAM_ROLES).values_list("user_id", flat=True)
     )
@@ -263,7 +266,7 @@ def test_other_consents_show_participation_and_a_revocation(demo, db):
     revoked = consents.filter(revoked_at__isnull=False)
     assert revoked.count() == 1 and revoked.get().revocation_note
     assert not Disclosure.objects.filter(consent__in=revoked).exists()
-    today = timezone.localdate(timezone.now(), demo.zone)
+    today = demo.today()
     assert not consents.filter(signed_on__gt=today).exists()
     assert consents.values("participant").annotate(n=Count("pk")).filter(n__gt=2).count() == 0
 

@@ -5,6 +5,8 @@ import datetime as dt
 from django import template
 from django.utils.translation import gettext as _
 
+from port.core.names import display_name
+
 register = template.Library()
 
 
@@ -26,7 +28,7 @@ def elapsed(delta: dt.timedelta | None) -> str:
 @register.filter
 def team_member(member) -> str:
     """'Pat Tester (Peer specialist)' or 'J. Ruiz (EMS)'."""
-    name = (member.user.get_full_name() or member.user.get_username()) if member.user_id else member.name
+    name = display_name(member.user) if member.user_id else member.name
     return f"{name} ({member.get_role_display()})"
 
 

@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -34,7 +33,7 @@ def read_csv(response) -> list[dict]:
 
 
 def today(cast) -> str:
-    return timezone.localdate(timezone=cast.program.zone).isoformat()
+    return cast.program.today().isoformat()
 
 
 # ---- who may see the pages ----
@@ -223,7 +222,7 @@ def test_the_user_trail_includes_sign_ins_but_not_another_programs_entries(cast)
 
 def test_the_user_trail_keeps_to_the_dates_in_the_programs_time_zone(cast):
     event = audit_record(action=AuditEvent.Action.LOGIN, user=cast.peer.user)
-    yesterday = (timezone.localdate(timezone=cast.program.zone) - dt.timedelta(days=1)).isoformat()
+    yesterday = (cast.program.today() - dt.timedelta(days=1)).isoformat()
     client = cast.client_for(cast.supervisor)
     response = client.get(
         reverse("audit:user_trail"), {"user": cast.peer.user.pk, "start": yesterday, "end": yesterday}

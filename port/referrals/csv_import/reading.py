@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from port.audit.presenters import csv_unquote
+from port.core.csv import csv_unquote
 from port.referrals.csv_import.columns import COLUMN_NAMES, COLUMNS_BY_NAME, IGNORED_COLUMNS, REQUIRED_COLUMNS
 
 DELIMITERS = (",", ";", "\t")

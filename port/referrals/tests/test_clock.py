@@ -7,7 +7,9 @@ import zoneinfo
 import pytest
 from django.utils import translation
 
-from port.referrals.clock import contact_deadline, describe_time_left, time_left
+from port.accounts.models import Program
+from port.referrals.clock import contact_clock, contact_deadline, describe_time_left, time_left
+from port.referrals.models import Referral
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
@@ -168,3 +170,36 @@ def test_time_left_is_positive_before_the_deadline_and_negative_after():
 def test_time_left_is_described_plainly(delta, words):
     with translation.override("en"):
         assert describe_time_left(delta) == words
+
+
+# ---- how the clock reads (the queue, the referral's page, the participant's page) ----
+
+
+def unsaved_referral(status: str, deadline_in: dt.timedelta, now: dt.datetime):
+    return Referral(program=Program(time_zone="America/New_York"), status=status, contact_deadline=now + deadline_in)
+
+
+NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("deadline_in", "text", "badge", "overdue"),
+    [
+        (dt.timedelta(hours=20), "20 h 0 min left", "badge-ok", False),
+        (dt.timedelta(hours=5, minutes=20), "5 h 20 min left", "badge-due-soon", False),
+        (-dt.timedelta(days=1, hours=3), "1 d 3 h overdue", "badge-overdue", True),
+    ],
+)
+def test_a_running_clock_reads_time_left_or_overdue(deadline_in, text, badge, overdue):
+    with translation.override("en"):
+        clock = contact_clock(unsaved_referral("received", deadline_in, NOW), NOW)
+    assert (clock.text, clock.badge, clock.running, clock.overdue) == (text, badge, True, overdue)
+    assert clock.deadline.utcoffset() == dt.timedelta(hours=-4)  # on the program's wall clock (EDT)
+
+
+def test_a_stopped_clock_reads_the_status_and_is_never_overdue():
+    with translation.override("en"):
+        reached = contact_clock(unsaved_referral("reached", -dt.timedelta(hours=2), NOW), NOW)
+        closed = contact_clock(unsaved_referral("closed", -dt.timedelta(hours=2), NOW), NOW)
+    assert (reached.text, reached.badge, reached.running, reached.overdue) == ("Reached", "badge-neutral", False, False)
+    assert (closed.running, closed.overdue, closed.badge) == (False, False, "badge-neutral")

@@ -2,9 +2,6 @@
 what to import, and the rejected rows with their reasons. The work is in port.referrals.csv_import
 (columns, reading, parsing, checking, services, selectors)."""
 
-import csv
-import io
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -18,8 +15,8 @@ from port.accounts.access import membership_required
 from port.accounts.http import MemberRequest
 from port.accounts.roles import IMPORTING_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
-from port.audit.presenters import csv_safe
 from port.audit.services import audit_record
+from port.core.csv import csv_response, csv_safe
 from port.referrals.csv_import.checking import referral_import_check
 from port.referrals.csv_import.columns import (
     COLUMN_NAMES,
@@ -42,9 +39,6 @@ from port.referrals.csv_import.services import (
 )
 from port.referrals.models import ReferralImport
 
-# Excel opens a UTF-8 CSV correctly only when it starts with a byte-order mark; the upload accepts it.
-CSV_DOWNLOAD_ENCODING = "utf-8-sig"
-
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
@@ -63,16 +57,6 @@ class ImportUploadForm(forms.Form):
         if upload.size > settings.INTAKE_CSV_MAX_BYTES:
             raise forms.ValidationError(too_large_message(upload.size))
         return upload
-
-
-def _csv_response(*, filename: str, header: list[str], rows: list[list[str]]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue().encode(CSV_DOWNLOAD_ENCODING), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _column_reference() -> list[dict]:
@@ -124,7 +108,8 @@ def upload(request: MemberRequest) -> HttpResponse:
 def template(request: MemberRequest) -> HttpResponse:
     codes = list(request.membership.program.acuity_levels.values_list("code", flat=True))
     rows = [[example.get(name, "") for name in COLUMN_NAMES] for example in example_rows(acuity_codes=codes)]
-    return _csv_response(filename="referral-template.csv", header=list(COLUMN_NAMES), rows=rows)
+    # As written: the examples are ours and re-upload unchanged.
+    return csv_response("referral-template.csv", COLUMN_NAMES, rows, neutralise=False)
 
 
 @membership_required(IMPORTING_ROLES)
@@ -224,6 +209,7 @@ def rejected_csv(request: MemberRequest, pk: int) -> HttpResponse:
         target_ids=[batch.pk],
         note=f"CSV import rejected rows, {len(rows)} rows",
     )
-    return _csv_response(
-        filename=f"rejected-rows-{batch.pk}.csv", header=header + [ROW_NUMBER_COLUMN, PROBLEMS_COLUMN], rows=rows
+    # The header as the upload had it (the import reads it back unchanged); the cells made safe above.
+    return csv_response(
+        f"rejected-rows-{batch.pk}.csv", header + [ROW_NUMBER_COLUMN, PROBLEMS_COLUMN], rows, neutralise=False
     )

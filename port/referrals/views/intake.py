@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -19,6 +18,7 @@ from port.accounts.access import membership_required
 from port.accounts.http import MemberRequest
 from port.accounts.models import Program
 from port.accounts.roles import PARTNER_ROLES, REFERRING_ROLES
+from port.core.pagination import page_of
 from port.referrals.forms import HelpRequestForm, ReferralForm, least_urgent_level, window_phrase
 from port.referrals.intake import IntakeRejected, IntakeResult, referral_intake
 from port.referrals.models import Channel, Referral, Status
@@ -118,7 +118,7 @@ def _first_name_and_initial(submitted: dict) -> str:
 @require_GET
 def sent(request: MemberRequest) -> HttpResponse:
     membership = request.membership
-    page = Paginator(referrals_sent(viewer=membership), SENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, referrals_sent(viewer=membership), SENT_PAGE_SIZE)
     referrals = list(page.object_list)
     audit_list_read(viewer=membership, referrals=referrals, note="sent referrals")
     rows = [

@@ -6,23 +6,24 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from port.accounts.access import membership_required
+from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
-from port.accounts.roles import SUPERVISING_ROLES, TEAM_ROLES, Role
+from port.accounts.roles import SUPERVISING_ROLES, Role
+from port.core.names import display_name
+from port.core.pagination import page_of
+from port.core.redirects import safe_next
 from port.outreach.selectors import referral_outreach_summary
 from port.participants.normalize import format_phone
-from port.referrals.clock import describe_time_left, time_left
+from port.referrals.clock import ContactClock, contact_clock
 from port.referrals.forms_queue import (
     AssignForm,
     CloseReferralForm,
@@ -36,40 +37,12 @@ from port.referrals.services import ALLOWED_TRANSITIONS, ReferralChangeRefused, 
 from port.supplies.selectors import inventory_warnings
 
 PAGE_SIZE = 50
-# Under this much time left, a running clock is "due soon".
-DUE_SOON = dt.timedelta(hours=6)
-
-
-@dataclass
-class Clock:
-    """How a referral's contact clock reads right now, in words and in the program's time zone."""
-
-    deadline: dt.datetime
-    text: str
-    badge: str
-    running: bool
-
-
-def clock_for(referral: Referral, now: dt.datetime) -> Clock:
-    deadline = timezone.localtime(referral.contact_deadline, referral.program.zone)
-    if referral.status == Status.REACHED:
-        return Clock(deadline, _("Reached"), "badge-neutral", running=False)
-    if not referral.clock_running:
-        return Clock(deadline, referral.get_status_display(), "badge-neutral", running=False)
-    left = time_left(referral.contact_deadline, now)
-    if left < dt.timedelta(0):
-        badge = "badge-overdue"
-    elif left < DUE_SOON:
-        badge = "badge-due-soon"
-    else:
-        badge = "badge-ok"
-    return Clock(deadline, describe_time_left(left), badge, running=True)
 
 
 @dataclass
 class QueueRow:
     referral: Referral
-    clock: Clock
+    clock: ContactClock
     assignee_options: str = ""
 
 
@@ -98,16 +71,6 @@ class AssigneeOptions:
         return self._by_assignee[user_id]
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to after a no-JavaScript POST: only a path on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 def _members_for(viewer: Membership) -> list[Membership]:
     # Loaded once per page and shared by the filter and every row's assign control.
     return list(assignable_members(viewer=viewer))
@@ -131,10 +94,10 @@ def _queue_page(request: MemberRequest, *, mine: bool) -> HttpResponse:
     filtering = bool(submitted.valid_values())
 
     queue = referral_queue(viewer=viewer, filters=filters, mine=mine, now=now)
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queue, PAGE_SIZE)
     options = AssigneeOptions(members)
     rows = [
-        QueueRow(referral, clock_for(referral, now), options.for_assignee(referral.assigned_to_id))
+        QueueRow(referral, contact_clock(referral, now), options.for_assignee(referral.assigned_to_id))
         for referral in page.object_list
     ]
     audit_list_read(viewer=viewer, referrals=[row.referral for row in rows], note="my queue" if mine else "queue")
@@ -165,7 +128,7 @@ def queue(request: MemberRequest) -> HttpResponse:
 
 
 @require_GET
-@membership_required(TEAM_ROLES)
+@team_only
 def my_queue(request: MemberRequest) -> HttpResponse:
     """The open referrals assigned to the person signed in, in the same order."""
     return _queue_page(request, mine=True)
@@ -204,12 +167,12 @@ def assign(request: MemberRequest, public_id: UUID) -> HttpResponse:
             {
                 "row": QueueRow(
                     referral,
-                    clock_for(referral, timezone.now()),
+                    contact_clock(referral, timezone.now()),
                     AssigneeOptions(members).for_assignee(referral.assigned_to_id),
                 ),
                 "members": members,
                 "can_assign": True,
-                "next": _safe_next(request, reverse("referrals:queue")),
+                "next": safe_next(request, reverse("referrals:queue")),
                 "row_error": error,
                 "row_success": success,
             },
@@ -218,7 +181,7 @@ def assign(request: MemberRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, success)
-    return redirect(_safe_next(request, reverse("referrals:queue")))
+    return redirect(safe_next(request, reverse("referrals:queue")))
 
 
 @dataclass
@@ -239,7 +202,7 @@ def _history(referral: Referral) -> list[HistoryEntry]:
     assignee = None
     for change in referral.changes.select_related("changed_by", "assigned_to"):
         if change.changed_by:
-            who = change.changed_by.get_full_name() or change.changed_by.get_username()
+            who = display_name(change.changed_by)
         elif referral.referring_agency:
             who = referral.referring_agency.name
         else:
@@ -310,7 +273,7 @@ def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
             "participant": referral.participant,
             "phones": [(phone.number, format_phone(phone.number)) for phone in referral.participant.phones.all()],
             "event": referral.overdose_event,
-            "clock": clock_for(referral, timezone.now()),
+            "clock": contact_clock(referral, timezone.now()),
             "received_at": timezone.localtime(referral.received_at, zone),
             "available_from": timezone.localtime(referral.available_from, zone) if referral.available_from else None,
             "occurred_at": (
@@ -331,7 +294,7 @@ def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
 
 
 @require_POST
-@membership_required(TEAM_ROLES)
+@team_only
 def transition(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """Move a referral to its next status; the service says no, in words, to anything else."""
     viewer = request.membership

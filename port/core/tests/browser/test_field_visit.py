@@ -13,7 +13,7 @@ from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Outco
 from port.referrals.models import Status
 from port.referrals.services import referral_assign
 from port.supplies.models import Lot, StockBalance, StockLocation, SupplyItem
-from port.supplies.services import program_today, stock_receive
+from port.supplies.services import stock_receive
 from port.testing.browser import assert_accessible, assert_no_sideways_scroll
 from port.testing.cast import Cast
 from port.testing.factories import submit_referral
@@ -44,7 +44,7 @@ def test_a_peer_logs_a_failed_call_then_a_visit_that_gives_naloxone_and_trains_a
     participant = referral.participant
     naloxone = SupplyItem.objects.get(program=cast.program, name=NALOXONE)
     lot = Lot.objects.create(
-        item=naloxone, lot_number="NX-2291", expires_on=program_today(cast.program) + dt.timedelta(days=300)
+        item=naloxone, lot_number="NX-2291", expires_on=cast.program.today() + dt.timedelta(days=300)
     )
     bag = StockLocation.objects.create(
         program=cast.program, name="Pat's bag", kind=StockLocation.Kind.BAG, holder=cast.peer.user

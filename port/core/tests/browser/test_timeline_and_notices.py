@@ -21,7 +21,7 @@ from port.participants.models import Participant
 from port.participants.services import participant_create, participant_merge
 from port.referrals.services import referral_assign
 from port.supplies.models import Lot, StockLocation, SupplyItem
-from port.supplies.services import program_today, stock_receive
+from port.supplies.services import stock_receive
 from port.testing.browser import DESKTOP, PHONE, assert_accessible, assert_no_sideways_scroll
 from port.testing.cast import Cast
 from port.testing.factories import submit_referral
@@ -62,7 +62,7 @@ def history(cast: Cast) -> Participant:
     lot = Lot.objects.create(
         item=SupplyItem.objects.get(program=cast.program, name="Naloxone nasal spray 4 mg"),
         lot_number="NX-2291",
-        expires_on=program_today(cast.program) + dt.timedelta(days=300),
+        expires_on=cast.program.today() + dt.timedelta(days=300),
     )
     office = StockLocation.objects.get(program=cast.program, name="Office")
     stock_receive(by=cast.supervisor, lot=lot, location=office, quantity=10)
