@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from port.reports.suppression import SMALL_CELL, Cell, suppress_table
+from port.reports.suppression import SMALL_CELL, Cell, SuppressedTable, suppress_table
 
 
 def published_equations(counts, table):
@@ -25,7 +25,7 @@ def published_equations(counts, table):
     for i in range(n):
         for j in range(m):
             term(("cell", i, j), table.cells[i][j], counts[i][j])
-    lines = []
+    lines: list[tuple[tuple, list[tuple]]] = []
     if table.row_totals is not None:
         for i in range(n):
             term(("row", i), table.row_totals[i], sum(counts[i]))
@@ -40,7 +40,8 @@ def published_equations(counts, table):
         lines.append((("grand",), [("column", j) for j in range(m)]))
     equations = []
     for total, members in lines:
-        coefficients, constant = {}, Fraction(0)
+        coefficients: dict[tuple, int] = {}
+        constant = Fraction(0)
         for sign, key in [(1, total)] + [(-1, key) for key in members]:
             if key in known:
                 constant -= sign * known[key]
@@ -82,7 +83,7 @@ def hidden_values(counts, table) -> set:
     return {counts[i][j] for i, row in enumerate(table.cells) for j, cell in enumerate(row) if cell.suppressed}
 
 
-def assert_safe(counts, **published) -> None:
+def assert_safe(counts, **published) -> SuppressedTable:
     table = suppress_table(counts, **published)
     for i, row in enumerate(counts):
         for j, count in enumerate(row):
@@ -97,6 +98,7 @@ def assert_safe(counts, **published) -> None:
 
 def test_a_row_with_one_small_cell_hides_the_smallest_non_zero_other():
     table = assert_safe([[40, 3, 0, 25]], row_totals=True, column_totals=False)
+    assert table.row_totals is not None
     assert [c.value for c in table.cells[0]] == [40, None, 0, None] and table.row_totals[0] == Cell(68)
 
 
@@ -104,12 +106,14 @@ def test_a_row_with_one_small_cell_and_only_zeros_hides_its_total():
     # 5 + zeros: the total is 5, small itself; with a column total above 11 the line still needs protecting.
     counts = [[0, 5, 0], [12, 9, 14]]
     table = assert_safe(counts)
+    assert table.row_totals is not None
     assert table.cells[0][1].small and table.row_totals[0].suppressed
 
 
 def test_two_small_cells_that_would_pin_each_other_are_not_left_alone():
     # Two hidden cells known to sum to 2, each at least 1: both would be 1.
     table = assert_safe([[1, 1, 30]], row_totals=True, column_totals=False)
+    assert table.row_totals is not None
     assert table.cells[0][2].complementary and table.row_totals[0] == Cell(32)
 
 

@@ -1,6 +1,7 @@
 """Supply items, locations and lots in the admin: scoped to the program admin's programs."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -104,7 +105,7 @@ def test_a_lots_expiry_date_can_be_corrected(cast, stock, admin_client_):
 
 
 def test_a_bag_is_carried_by_someone_on_the_programs_team(cast, admin_client_):
-    def add(holder) -> Client:
+    def add(holder) -> Any:
         return admin_client_.post(
             reverse("admin:supplies_stocklocation_add"),
             {"program": cast.program.pk, "name": "Spare bag", "kind": "bag", "holder": holder.pk, "is_active": "on"},

@@ -23,7 +23,7 @@ def test_on_a_phone_a_failed_submit_focuses_the_error_summary_and_shows_it(page:
         const box = document.getElementById('error-summary').getBoundingClientRect();
         return [box.top, box.bottom, window.innerHeight];
     }""")
-    assert page.viewport_size["width"] == 360
+    assert page.viewport_size is not None and page.viewport_size["width"] == 360
     assert 0 <= top < height and bottom <= height, (top, bottom, height)
     assert page.evaluate("window.scrollY") > 0  # it was below the fold: the page moved to it
     assert page.get_by_label("First name").input_value() == "Robin"  # what was typed is kept
