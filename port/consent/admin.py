@@ -6,8 +6,11 @@ and revoked in the app (port.consent.services), disclosures only by the gate. Pa
 in these lists (the app's pages name them and audit it); every list and record shown is audited.
 """
 
+from typing import Any
+
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -31,16 +34,16 @@ def _actor(request: HttpRequest) -> dict:
 class AuditedReadOnlyAdmin(ProgramScopedAdmin):
     target_type = ""
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
@@ -56,7 +59,9 @@ class AuditedReadOnlyAdmin(ProgramScopedAdmin):
                 )
         return response
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         audit_record(
             action=AuditEvent.Action.VIEW,
@@ -104,7 +109,7 @@ class ConsentAdmin(AuditedReadOnlyAdmin):
 
     @admin.display(description=_("to whom"))
     def recipient(self, consent: Consent) -> str:
-        return consent.recipient_agency.name if consent.recipient_agency_id else consent.recipient_class or "—"
+        return consent.recipient_agency.name if consent.recipient_agency is not None else consent.recipient_class or "—"
 
     @admin.display(description=_("in the app"))
     def open_link(self, consent: Consent) -> str:

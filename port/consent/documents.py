@@ -35,7 +35,7 @@ class ConsentDocument:
     language: str
     kind: str
     blank: bool
-    text: dict
+    text: dict[str, str]
     title: str
     kind_label: str
     intro: str
@@ -143,7 +143,7 @@ def consent_document(*, consent: Consent, language: str, signature_url: str, tod
     chosen = set(consent.information_categories)
     doc.categories = [CategoryLine(CATEGORY_LABELS[language][c], c in chosen) for c in offered_categories(consent.kind)]
     doc.description = consent.information_description
-    doc.recipient_agency = consent.recipient_agency.name if consent.recipient_agency_id else ""
+    doc.recipient_agency = consent.recipient_agency.name if consent.recipient_agency is not None else ""
     doc.recipient_class = consent.recipient_class
     doc.purpose = consent.purpose
     doc.revocation_statement = consent.revocation_statement

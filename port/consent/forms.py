@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.models import Agency
@@ -22,7 +23,7 @@ DATE_HELP = _("For example 2026-03-14.")
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None) -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
@@ -38,7 +39,7 @@ class AgencyChoiceField(forms.ModelChoiceField):
         return f"{agency.name} ({agency.get_kind_display()})"
 
 
-def category_choices(categories: Sequence[str]) -> list[tuple[str, str]]:
+def category_choices(categories: Sequence[str]) -> list[tuple[str, str | Promise]]:
     return [(c.value, c.label) for c in InformationCategory if c.value in categories]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from port.accounts.models import Agency, AgencyKind, Membership
+from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, User
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, Disclosure, InformationCategory
@@ -73,8 +73,8 @@ def disclose(
     purpose: str,
     channel: str,
     by: Membership | None = None,
-    recipient_user=None,
-    api_token=None,
+    recipient_user: User | None = None,
+    api_token: ApiToken | None = None,
 ) -> tuple[Disclosure, str]:
     """Ask the gate. Returns the recorded disclosure and the 2.32 notice to attach; raises DisclosureRefused."""
     categories = sorted(set(categories))

@@ -9,8 +9,10 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -38,7 +40,7 @@ from port.referrals.models import ClosingReason, OverdoseEvent, Referral, Status
 
 # The sensitive field group (port.accounts.visibility) each category of information belongs to: a team
 # member may share only what their role may see.
-CATEGORY_GROUPS = {
+CATEGORY_GROUPS: dict[str, str] = {
     InformationCategory.OVERDOSE: "substances",
     InformationCategory.ASSESSMENTS: "assessments",
     InformationCategory.NOTES: "notes",
@@ -99,14 +101,14 @@ def consent_status(consent: Consent, today: dt.date) -> ConsentStatus:
 
 
 def recipient_label(consent: Consent) -> str:
-    if consent.recipient_agency_id:
+    if consent.recipient_agency is not None:
         return consent.recipient_agency.name
     if consent.recipient_class:
         return consent.recipient_class
     return _("The program's own team")
 
 
-def category_labels(categories) -> list[str]:
+def category_labels(categories: Iterable[str]) -> list[str]:
     """Labels in the order the categories are listed everywhere (the gate stores them sorted by code)."""
     chosen = set(categories)
     return [str(c.label) for c in InformationCategory if c.value in chosen]
@@ -242,8 +244,8 @@ class SharedRecord:
         return category_labels(self.categories)
 
 
-def _local(moment: dt.datetime | None, zone) -> dt.datetime | None:
-    return timezone.localtime(moment, zone) if moment else None
+def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return timezone.localtime(moment, zone)
 
 
 def _referral_text(referral: Referral) -> str:
@@ -262,7 +264,7 @@ def _overdose_text(event: OverdoseEvent) -> str:
 
 
 def _item_text(item: EncounterItem) -> str:
-    if item.kind == EncounterItem.Kind.SUPPLY and item.supply_item_id:
+    if item.kind == EncounterItem.Kind.SUPPLY and item.supply_item is not None:
         return f"{item.supply_item.name} × {item.quantity}"
     return str(EncounterItem.Kind(item.kind).label)
 
@@ -278,7 +280,7 @@ def _assessment_text(encounter: Encounter) -> str:
     return "; ".join(parts)
 
 
-def _shared_record(*, participant: Participant, categories, zone) -> SharedRecord:
+def _shared_record(*, participant: Participant, categories: Iterable[str], zone: ZoneInfo) -> SharedRecord:
     """Load only what `categories` name. Private: it decides nothing about access, so only the selectors
     below call it, after the gate (a provider) or the team's own scoping (a hand-off's page)."""
     wanted = [c for c in InformationCategory.values if c in set(categories)]
@@ -420,6 +422,8 @@ def provider_participant_view(*, viewer: Membership, public_id: UUID | str) -> P
     if not handoffs:
         raise Http404
     participant = handoffs[0].participant
+    recipient = viewer.agency
+    assert recipient is not None  # _active_handoffs finds none for a viewer of no agency
     by_consent: dict[int, set[str]] = defaultdict(set)
     purpose: dict[int, str] = {}
     for handoff in handoffs:
@@ -430,7 +434,7 @@ def provider_participant_view(*, viewer: Membership, public_id: UUID | str) -> P
         try:
             disclosure, notice = disclose(
                 participant=participant,
-                recipient=viewer.agency,
+                recipient=recipient,
                 categories=categories,
                 purpose=purpose[consent_id],
                 channel=Disclosure.Channel.PROVIDER_VIEW,
@@ -447,7 +451,9 @@ def provider_participant_view(*, viewer: Membership, public_id: UUID | str) -> P
     return ProviderView(participant, record, disclosures, notice)
 
 
-def refusal_reason(*, viewer: Membership, participant: Participant, recipient: Agency, categories) -> str:
+def refusal_reason(
+    *, viewer: Membership, participant: Participant, recipient: Agency, categories: Iterable[str]
+) -> str:
     """Why the gate refused, in words a team member can act on: no consent names the recipient, the one
     that does was revoked or has expired, or it does not cover some of the information."""
     if viewer.role not in TEAM_ROLES or participant.program_id != viewer.program_id:
@@ -486,6 +492,7 @@ def refusal_reason(*, viewer: Membership, participant: Participant, recipient: A
                 "recipient": recipient.name,
                 "date": when.isoformat(),
             }
+        assert latest.expires_on is not None  # neither active nor revoked: it has expired
         return _("The consent naming %(recipient)s expired on %(date)s.") % {
             "recipient": recipient.name,
             "date": latest.expires_on.isoformat(),

@@ -9,9 +9,11 @@ import base64
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +34,7 @@ from port.consent.services import PNG_DATA_URL_PREFIX, consent_check, consent_re
 from port.consent.wording import DEFAULT_PURPOSES, LANGUAGES, TPO_RECIPIENT_CLASS
 from port.core.csv import csv_response
 from port.core.names import display_name
+from port.participants.models import Participant
 from port.participants.selectors import participant_get
 
 providers_only = membership_required([Role.PROVIDER])
@@ -123,7 +126,7 @@ def consent_new(request: MemberRequest, public_id: UUID, kind: str) -> HttpRespo
     )
 
 
-def _add_errors(form, refused: ValidationError, *, only_new: bool = False) -> None:
+def _add_errors(form: forms.Form, refused: ValidationError, *, only_new: bool = False) -> None:
     """Put the service's messages beside their fields (or above the form for the consent as a whole)."""
     if not hasattr(refused, "error_dict"):
         form.add_error(None, refused)
@@ -324,7 +327,9 @@ def disclosure_detail(request: MemberRequest, pk: int) -> HttpResponse:
 # ---- the accounting of disclosures ----
 
 
-def _accounting(request: MemberRequest, public_id: UUID, *, action: str, note: str):
+def _accounting(
+    request: MemberRequest, public_id: UUID, *, action: str, note: str
+) -> tuple[Participant, list[Disclosure]]:
     viewer = request.membership
     participant = participant_get(viewer=viewer, public_id=public_id, audit=False)  # audited just below
     disclosures = selectors.participant_disclosures(viewer=viewer, participant=participant)
@@ -353,7 +358,9 @@ def accounting_print(request: MemberRequest, public_id: UUID) -> HttpResponse:
     return _accounting_page(request, participant, disclosures, printing=True)
 
 
-def _accounting_page(request, participant, disclosures, *, printing: bool) -> HttpResponse:
+def _accounting_page(
+    request: MemberRequest, participant: Participant, disclosures: list[Disclosure], *, printing: bool
+) -> HttpResponse:
     return render(
         request,
         "consent/accounting.html",
@@ -386,7 +393,7 @@ def _accounting_row(disclosure: Disclosure) -> dict:
 
 @require_GET
 @team_only
-def accounting_csv(request: MemberRequest, public_id: UUID) -> HttpResponse:
+def accounting_csv(request: MemberRequest, public_id: UUID) -> HttpResponseBase:
     """The accounting as a spreadsheet: audited as an export."""
     participant, disclosures = _accounting(
         request, public_id, action=AuditEvent.Action.EXPORT, note="accounting of disclosures, CSV"

@@ -12,7 +12,7 @@ from port.consent.models import ConsentKind, InformationCategory, SignatureMetho
 
 LANGUAGES = {"en": "English", "es": "Español"}
 
-MONTHS = {
+MONTHS: dict[str, list[str]] = {
     "en": [
         "January",
         "February",
@@ -55,7 +55,7 @@ def long_date(value: dt.date | None, language: str) -> str:
 
 
 # Titles and opening sentences, per kind of consent.
-TITLES = {
+TITLES: dict[str, dict[str, str]] = {
     "en": {
         ConsentKind.PARTICIPATION: "Consent to take part in the program",
         ConsentKind.DISCLOSURE: "Consent to disclose substance use information to a named recipient",
@@ -73,7 +73,7 @@ TITLES = {
     },
 }
 
-INTROS = {
+INTROS: dict[str, dict[str, str]] = {
     "en": {
         ConsentKind.PARTICIPATION: "I agree to take part in the follow-up {program} offers after an overdose. I "
         "understand that the program's team will keep a record of our contacts and of "
@@ -102,7 +102,7 @@ INTROS = {
     },
 }
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, dict[str, str]] = {
     "en": {kind.value: str(kind.label) for kind in ConsentKind},
     "es": {
         ConsentKind.PARTICIPATION: "Participación en el programa",
@@ -112,7 +112,7 @@ KIND_LABELS = {
     },
 }
 
-CATEGORY_LABELS = {
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
     "en": {
         InformationCategory.IDENTITY: "Name and date of birth",
         InformationCategory.CONTACT: "Phone, address and where to find the person",
@@ -135,7 +135,7 @@ CATEGORY_LABELS = {
     },
 }
 
-SIGNATURE_METHODS = {
+SIGNATURE_METHODS: dict[str, dict[str, str]] = {
     "en": {SignatureMethod.DRAWN: "Signed on the screen", SignatureMethod.VERBAL: "Verbal consent, witnessed"},
     "es": {
         SignatureMethod.DRAWN: "Firmado en la pantalla",
@@ -144,7 +144,7 @@ SIGNATURE_METHODS = {
 }
 
 # The program-standard statement of the right to revoke (2.31(a)(6)); prefilled and editable.
-REVOCATION_STATEMENT = {
+REVOCATION_STATEMENT: dict[str, str] = {
     "en": "I understand that I may revoke this consent at any time, except to the extent that the program has "
     "already acted in reliance on it. To revoke it, I can write to {program} or tell any member of its "
     "team, in person or by phone. The revocation takes effect as soon as the program receives it.",
@@ -155,13 +155,13 @@ REVOCATION_STATEMENT = {
 }
 
 # 2.31(a)(4)(i): the designation a single consent for treatment, payment and operations may use.
-TPO_RECIPIENT_CLASS = {
+TPO_RECIPIENT_CLASS: dict[str, str] = {
     "en": "My treating providers, health plans, third-party payers, and people helping to operate this program",
     "es": "Mis proveedores de tratamiento, planes de salud, terceros pagadores y las personas que ayudan a "
     "operar este programa",
 }
 
-DEFAULT_PURPOSES = {
+DEFAULT_PURPOSES: dict[str, dict[str, str]] = {
     "en": {
         ConsentKind.PARTICIPATION: "To offer me follow-up, support and services after an overdose",
         ConsentKind.TPO: "For treatment, payment and health care operations",
@@ -189,7 +189,7 @@ NOTICE_2_32_ES = (
     "consentimiento por escrito para usar o volver a divulgar el registro (consulte 42 CFR 2.31)."
 )
 
-TEXT = {
+TEXT: dict[str, dict[str, str]] = {
     "en": {
         "law_intro": "These records are protected by federal confidentiality rules (42 CFR part 2). They may be "
         "disclosed only as this consent allows, or as those rules otherwise permit.",

@@ -1,15 +1,17 @@
 """System checks for settings the application itself reads (`manage.py check`, `check --deploy`)."""
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from port.core.encryption import invalid_key_positions
 
 
 @register(Tags.security)
-def field_encryption_keys_valid(app_configs, **kwargs: Any) -> list:
+def field_encryption_keys_valid(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """A mistyped key would otherwise be noticed only when the first note is saved or read."""
     bad = invalid_key_positions(settings.FIELD_ENCRYPTION_KEYS)
     if not bad:
@@ -26,7 +28,7 @@ def field_encryption_keys_valid(app_configs, **kwargs: Any) -> list:
 
 
 @register(Tags.security, deploy=True)
-def field_encryption_keys_set(app_configs, **kwargs: Any) -> list:
+def field_encryption_keys_set(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """In production the notes' key must not be one derived from SECRET_KEY (docs/deployment.md)."""
     if settings.FIELD_ENCRYPTION_KEYS or settings.DEBUG:
         return []
@@ -43,7 +45,7 @@ def field_encryption_keys_set(app_configs, **kwargs: Any) -> list:
 
 
 @register(Tags.security, deploy=True)
-def audit_hmac_key_set(app_configs, **kwargs: Any) -> list:
+def audit_hmac_key_set(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """The audit chain's key must not be derivable from SECRET_KEY, nor change when SECRET_KEY does."""
     if settings.DEBUG or settings.AUDIT_HMAC_KEY != "audit:" + settings.SECRET_KEY:
         return []

@@ -18,15 +18,19 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeGuard
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.apps import apps as django_apps
+from django.apps.registry import Apps
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import migrations, models, transaction
-from django.db.models.lookups import Exact
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models.lookups import Exact, Lookup, Transform
 from django.utils.translation import gettext_lazy as _
 
 PREFIX = "fernet:v1:"
@@ -75,8 +79,8 @@ def _current() -> tuple[Fernet, MultiFernet]:
     return _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
 
 
-def is_encrypted(stored: str | None) -> bool:
-    return bool(stored) and stored.startswith(PREFIX)
+def is_encrypted(stored: str | None) -> TypeGuard[str]:
+    return stored is not None and stored.startswith(PREFIX)
 
 
 def encrypt(plaintext: str) -> str:
@@ -121,7 +125,7 @@ class EncryptedExact(Exact):
     """Only "is empty" can be asked of an encrypted field: each encryption of a text differs, so an
     equality test with content would silently match nothing."""
 
-    def get_prep_lookup(self):
+    def get_prep_lookup(self) -> Any:
         if self.rhs not in ("", None) and not hasattr(self.rhs, "resolve_expression"):
             raise FieldError(f'{self.lhs.output_field.name} is encrypted: it can only be compared with "".')
         return super().get_prep_lookup()
@@ -137,21 +141,21 @@ class EncryptedTextField(models.TextField):
     def label(self) -> str:
         return f"{self.model._meta.label}.{self.name}"
 
-    def get_lookup(self, lookup_name):
+    def get_lookup(self, lookup_name: str) -> type[Lookup] | None:
         if lookup_name not in self.allowed_lookups:
             return None  # Django then raises FieldError("Unsupported lookup …")
         return super().get_lookup(lookup_name)
 
-    def get_transform(self, lookup_name):
+    def get_transform(self, lookup_name: str) -> type[Transform] | None:
         return None
 
-    def get_db_prep_value(self, value, connection, prepared=False):
+    def get_db_prep_value(self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False) -> Any:
         value = super().get_db_prep_value(value, connection, prepared)
         if value is None or value == "":
             return value
         return encrypt(value)
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> str | None:
         return decrypt(value, label=self.label())
 
 
@@ -162,7 +166,7 @@ def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
 
 
-def models_with_encrypted_fields(app_registry=django_apps) -> list[type[models.Model]]:
+def models_with_encrypted_fields(app_registry: Apps = django_apps) -> list[type[models.Model]]:
     return [m for m in app_registry.get_models() if encrypted_fields(m) and not m._meta.proxy and m._meta.managed]
 
 
@@ -260,11 +264,11 @@ def encrypt_existing_rows(app_label: str, model_names: list[str]) -> migrations.
     """The data migration that follows turning fields into EncryptedTextFields: forwards encrypts the rows
     written before, backwards writes them back as plaintext (before the fields become plain text again)."""
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for name in model_names:
             reencrypt_model(apps.get_model(app_label, name))
 
-    def backwards(apps, schema_editor):
+    def backwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for name in model_names:
             decrypt_model_to_plaintext(apps.get_model(app_label, name))
 

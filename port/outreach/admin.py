@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,5 +61,5 @@ class TextTemplateAdmin(ProgramScopedAdmin):
     search_fields = ("name", "body")
     ordering = ("program", "language", "name")
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         return ("program",) if obj is not None else ()

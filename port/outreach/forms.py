@@ -16,17 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from port.accounts.models import FieldVisibility, Membership
+from port.accounts.models import FieldVisibility, Membership, User
 from port.accounts.visibility import can_see
 from port.core.forms import form_field
 from port.core.names import display_name
-from port.outreach.models import EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
+from port.outreach.models import Encounter, EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import Period, SupplyOffer, SupplyOffers
 from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
 from port.participants.normalize import InvalidPhone, format_phone, normalize_phone
 from port.referrals.forms import ProgramDateTimeField
 from port.referrals.models import Referral
 from port.supplies.forms import choice_error
+from port.supplies.models import SupplyItem
 from port.supplies.selectors import supply_items
 
 MAX_GIVEN = 100  # of one item at one encounter: a typo guard, far above any real visit
@@ -54,10 +55,12 @@ class LocalDateTimeField(ProgramDateTimeField):
     at spring-forward refused with a message), with the outreach forms' example in its message."""
 
     def __init__(self, *, zone: ZoneInfo | None = None, **kwargs: Any) -> None:
-        super().__init__(zone=zone or dt.UTC, **kwargs)
+        if zone is not None:
+            kwargs["zone"] = zone  # else the program field's own default, UTC
+        super().__init__(**kwargs)
         self.error_messages["invalid"] = gettext_lazy("Enter a date and time, such as 2025-03-14 18:30.")
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dt.datetime) and timezone.is_aware(value):
             return timezone.localtime(value, self.zone).replace(tzinfo=None)
         return value
@@ -69,9 +72,9 @@ class ObjectChoiceField(forms.ChoiceField):
     def __init__(
         self,
         *,
-        objects: Sequence = (),
-        label_of: Callable = str,
-        key_of: Callable = lambda o: str(o.pk),
+        objects: Sequence[Any] = (),
+        label_of: Callable[[Any], str] = str,
+        key_of: Callable[[Any], str] = lambda o: str(o.pk),
         empty_label: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -81,7 +84,7 @@ class ObjectChoiceField(forms.ChoiceField):
             choices.insert(0, ("", empty_label))
         super().__init__(choices=choices, **kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         value = super().clean(value)
         return self.objects.get(value) if value else None
 
@@ -89,15 +92,15 @@ class ObjectChoiceField(forms.ChoiceField):
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
-    def __init__(self, *, objects: Sequence = (), label_of: Callable = str, **kwargs: Any) -> None:
+    def __init__(self, *, objects: Sequence[Any] = (), label_of: Callable[[Any], str] = str, **kwargs: Any) -> None:
         self.objects = {str(obj.pk): obj for obj in objects}
         super().__init__(choices=[(key, label_of(obj)) for key, obj in self.objects.items()], **kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> list[Any]:
         return [self.objects[key] for key in super().clean(value)]
 
 
-def _radio(choices, **kwargs: Any) -> forms.ChoiceField:
+def _radio(choices: Sequence[tuple[str, Any]], **kwargs: Any) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **kwargs)
 
 
@@ -110,7 +113,7 @@ class TeamFieldsMixin(forms.Form):
         if viewer.user_id not in {u.pk for u in users}:
             users.insert(0, viewer.user)
 
-        def label(user) -> str:
+        def label(user: User) -> str:
             name = display_name(user)
             return _("%(name)s (you)") % {"name": name} if user.pk == viewer.user_id else name
 
@@ -254,7 +257,7 @@ def offer_label(offer: SupplyOffer) -> str:
 class SupplyRow:
     """One item on the encounter form: how many, from which lot, to whom."""
 
-    item: object
+    item: SupplyItem
     has_stock: bool
     quantity: BoundField
     lot: BoundField | None
@@ -491,10 +494,10 @@ class EncounterForm(TeamFieldsMixin, forms.Form):
             self.add_error("extra_qty", _("Say how many, or clear the item."))
         elif extra_offer is not None:
             items.append(self._supply_item(extra_offer, extra_qty, cleaned.get("extra_to", "")))
-        for row in self.taught_rows:
-            for value in cleaned.get(f"taught_{row.kind}", []):
+        for taught in self.taught_rows:
+            for value in cleaned.get(f"taught_{taught.kind}", []):
                 recipient_type, supporter = self._recipient(value)
-                items.append(ItemIn(kind=row.kind, quantity=1, recipient_type=recipient_type, supporter=supporter))
+                items.append(ItemIn(kind=taught.kind, quantity=1, recipient_type=recipient_type, supporter=supporter))
         cleaned["items"] = items
         return cleaned
 
@@ -563,7 +566,7 @@ class EncounterEditForm(forms.Form):
         )
 
     @classmethod
-    def initial_for(cls, encounter) -> dict:
+    def initial_for(cls, encounter: Encounter) -> dict[str, Any]:
         initial = {name: getattr(encounter, name) for name in cls.base_fields}
         initial["readiness"] = "" if encounter.readiness is None else str(encounter.readiness)
         return initial
@@ -572,7 +575,7 @@ class EncounterEditForm(forms.Form):
         """The fields this viewer sees and changes, in order (not the version)."""
         return [name for name in self.fields if name != "version"]
 
-    def changes(self, encounter) -> dict:
+    def changes(self, encounter: Encounter) -> dict[str, Any]:
         """The values to save, for port.outreach.services.encounter_update: only the fields shown."""
         changes = {name: self.cleaned_data.get(name) for name in self.editable_names()}
         # The picker shows whole minutes: an unchanged time keeps its seconds.
@@ -681,13 +684,14 @@ class DistributionReportForm(forms.Form):
         initial=Period.MONTH,
         choices=[(Period.WEEK, gettext_lazy("Week")), (Period.MONTH, gettext_lazy("Month"))],
     )
-    item = forms.ModelChoiceField(
+    # Quoted: Django's form fields take no type arguments at run time.
+    item: "forms.ModelChoiceField[SupplyItem]" = forms.ModelChoiceField(
         queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
     )
 
-    def __init__(self, *args, viewer: Membership, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = supply_items(viewer=viewer, active_only=False)
+        form_field(self, "item", forms.ModelChoiceField).queryset = supply_items(viewer=viewer, active_only=False)
         for name in ("start", "end"):
             self.fields[name].error_messages["invalid"] = _("Enter the date as year-month-day, e.g. 2025-01-31.")
         self.fields["period"].error_messages.update(choice_error(_("week or month")))
@@ -701,8 +705,9 @@ class DistributionReportForm(forms.Form):
             first = (first - dt.timedelta(days=1)).replace(day=1)
         return first, today
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:

@@ -54,7 +54,11 @@ class Outcome(models.TextChoices):
 # The person was reached: these stamp first contact and move the referral to "reached".
 CONTACT_OUTCOMES = frozenset({Outcome.REACHED_PARTICIPANT, Outcome.DECLINED})
 # These end the follow-up: the referral closes with the same reason.
-CLOSING_OUTCOMES = {Outcome.DECEASED: "deceased", Outcome.MOVED: "moved", Outcome.INCARCERATED: "incarcerated"}
+CLOSING_OUTCOMES: dict[str, str] = {
+    Outcome.DECEASED: "deceased",
+    Outcome.MOVED: "moved",
+    Outcome.INCARCERATED: "incarcerated",
+}
 
 
 class Supporter(models.Model):

@@ -5,7 +5,11 @@ which its page audits). Reads of participant data are audited here."""
 
 import datetime as dt
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DateTimeField, F, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
@@ -37,6 +41,22 @@ from port.supplies.selectors import lots_to_offer, stock_locations, supply_items
 
 # Who may be named, as a user, among those who went on an attempt or a visit.
 VISITING_ROLES = TEAM_ROLES | {Role.FIRST_RESPONDER}
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Given(TypedDict):
+        given_at: dt.datetime
+
+    class _Recall(_Given):
+        encounter_id: int
+        participant_id: int
+        participant_public_id: UUID
+        recipient_type: str
+        peer_first_name: str
+        peer_last_name: str
+        peer_username: str
 
 
 def _is_team(viewer: Membership) -> bool:
@@ -78,10 +98,10 @@ def participant_supporters(
 ) -> list[Supporter]:
     """The participant's supporters (only those the participant agreed the team may talk with, if
     `agreed_only`); one query. Audited as a read of the participant's record."""
-    supporters = supporters_visible_to(viewer).filter(participant=participant).select_related("consent_recorded_by")
+    queryset = supporters_visible_to(viewer).filter(participant=participant).select_related("consent_recorded_by")
     if agreed_only:
-        supporters = supporters.filter(consent_to_contact=True)
-    supporters = list(supporters)
+        queryset = queryset.filter(consent_to_contact=True)
+    supporters = list(queryset)
     if audit and supporters:
         audit_record(
             action=AuditEvent.Action.LIST,
@@ -197,7 +217,7 @@ def referral_outreach_summary(
     )
 
 
-def attempt_for_encounter(*, viewer: Membership, participant: Participant, pk) -> ContactAttempt:
+def attempt_for_encounter(*, viewer: Membership, participant: Participant, pk: int | str) -> ContactAttempt:
     """An attempt on this participant that an encounter may follow, or 404."""
     if not _is_team(viewer):
         raise Http404
@@ -293,7 +313,7 @@ class SupplyOffers:
 
 
 # The order the encounter form lists items in: naloxone first, as it is what the team gives most.
-KIND_ORDER = {
+KIND_ORDER: dict[str, int] = {
     kind: rank
     for rank, kind in enumerate(
         [
@@ -403,11 +423,11 @@ class Period:
     MONTH = "month"
 
 
-def _local_midnight(day: dt.date, zone) -> dt.datetime:
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
-def _distributions(viewer: Membership) -> QuerySet[StockMovement]:
+def _distributions(viewer: Membership) -> "QuerySet[WithAnnotations[StockMovement, _Given]]":
     movements = StockMovement.objects.filter(program_id=viewer.program_id, kind=StockMovement.Kind.DISTRIBUTE)
     if not _is_team(viewer):
         movements = movements.none()
@@ -501,7 +521,7 @@ def distribution_report(
     items = sorted({row["lot__item__name"] for row in per_period})
     column = {name: index for index, name in enumerate(items)}
 
-    def _local_day(value) -> dt.date:
+    def _local_day(value: dt.date | dt.datetime) -> dt.date:
         # TruncWeek/TruncMonth give an aware datetime on some databases and a date on none; normalise.
         return value.astimezone(zone).date() if isinstance(value, dt.datetime) else value
 
@@ -515,10 +535,10 @@ def distribution_report(
     ]
 
     recipient_counts = {value: [0] * len(items) for value in EncounterItem.Recipient.values}
-    for row in per_recipient:
+    for given_to in per_recipient:
         # "" collects any distribution not tied to an encounter item (none are made that way today).
-        counts = recipient_counts.setdefault(row["encounter_item__recipient_type"] or "", [0] * len(items))
-        counts[column[row["lot__item__name"]]] += -row["kits"]
+        counts = recipient_counts.setdefault(given_to["encounter_item__recipient_type"] or "", [0] * len(items))
+        counts[column[given_to["lot__item__name"]]] += -given_to["kits"]
     by_recipient = [
         ReportRow(
             str(EncounterItem.Recipient(value).label) if value else _("Not recorded"),
@@ -574,7 +594,7 @@ class LotDistribution:
     participant_public_id: object
 
 
-def lot_distributions(*, viewer: Membership, lot: Lot) -> QuerySet[StockMovement]:
+def lot_distributions(*, viewer: Membership, lot: Lot) -> "QuerySet[WithAnnotations[StockMovement, _Recall]]":
     """Every distribution of `lot` to a participant the viewer may see, newest first (for recalls).
     Only what the recall list shows is read: no names, no encounter notes."""
     return (
@@ -594,7 +614,9 @@ def lot_distributions(*, viewer: Membership, lot: Lot) -> QuerySet[StockMovement
     )
 
 
-def lot_distribution_rows(movements, zone) -> list[LotDistribution]:
+def lot_distribution_rows(
+    movements: "Iterable[WithAnnotations[StockMovement, _Recall]]", zone: ZoneInfo
+) -> list[LotDistribution]:
     """The recall list's rows, times in the program's zone."""
     return [
         LotDistribution(

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from port.outreach.models import (
     TeamRole,
     TextTemplate,
 )
+from port.participants.models import Participant
 from port.referrals.models import Referral, Status
 from port.referrals.services import referral_transition
 from port.supplies.models import Lot, StockLocation
@@ -52,12 +53,12 @@ class TeamMemberIn:
     name: str = ""
 
 
-def _check_team(by: Membership, referral_or_participant) -> None:
+def _check_team(by: Membership, referral_or_participant: Referral | Participant) -> None:
     if by.role not in TEAM_ROLES or referral_or_participant.program_id != by.program_id:
         raise OutreachRefused(_("You cannot record outreach for this person."))
 
 
-def _check_choice(value: str, choices: type, message: str, *, blank: bool = False) -> None:
+def _check_choice(value: str, choices: type[models.Choices], message: str, *, blank: bool = False) -> None:
     if not (value in choices.values or (blank and value == "")):
         raise OutreachRefused(message)
 
@@ -217,14 +218,16 @@ SUPPORTER_FIELDS = ("first_name", "last_name", "relationship", "phone", "contact
 
 
 @transaction.atomic
-def supporter_save(*, by: Membership, participant, supporter: Supporter | None = None, **fields: Any) -> Supporter:
+def supporter_save(
+    *, by: Membership, participant: Participant, supporter: Supporter | None = None, **fields: Any
+) -> Supporter:
     """Create or change a supporter; recording the participant's agreement stamps who and when."""
     _check_team(by, participant)
     unknown = set(fields) - set(SUPPORTER_FIELDS)
     if unknown:
         raise OutreachRefused(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
     creating = supporter is None
-    before = {} if creating else model_to_dict(supporter)
+    before = {} if supporter is None else model_to_dict(supporter)
     supporter = supporter or Supporter(program_id=participant.program_id, participant=participant)
     if supporter.participant_id != participant.pk:
         raise OutreachRefused(_("That supporter belongs to another participant."))
@@ -285,7 +288,7 @@ class EncounterIn:
     items: list[ItemIn] = field(default_factory=list)
 
 
-def _validate_encounter(participant, data: EncounterIn) -> None:
+def _validate_encounter(participant: Participant, data: EncounterIn) -> None:
     now = timezone.now()
     if data.occurred_at and data.occurred_at > now + CLOCK_SKEW:
         raise OutreachRefused(_("The encounter time is in the future."))
@@ -311,7 +314,7 @@ def _validate_encounter(participant, data: EncounterIn) -> None:
 def encounter_record(
     *,
     by: Membership,
-    participant,
+    participant: Participant,
     data: EncounterIn,
     referral: Referral | None = None,
     attempt: ContactAttempt | None = None,
@@ -409,6 +412,7 @@ def _add_item(*, by: Membership, encounter: Encounter, item: ItemIn) -> Encounte
         raise OutreachRefused(_("The quantity must be at least 1."))
     movement = None
     if item.kind == EncounterItem.Kind.SUPPLY:
+        assert item.lot is not None and item.location is not None  # a supply without them was refused above
         try:
             movement = stock_distribute(by=by, lot=item.lot, location=item.location, quantity=item.quantity)
         except StockRefused as exc:

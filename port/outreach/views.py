@@ -39,7 +39,7 @@ from port.outreach.forms import (
     SupporterForm,
     TeamFieldsMixin,
 )
-from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Mode, Outcome
+from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Mode, Outcome, Supporter
 from port.outreach.services import (
     ENCOUNTER_OUTCOMES,
     EditConflict,
@@ -51,6 +51,7 @@ from port.outreach.services import (
     encounter_update,
     supporter_save,
 )
+from port.participants.models import Participant
 from port.participants.normalize import format_phone
 from port.participants.selectors import participant_get
 from port.referrals.models import ClosingReason, Referral, Status
@@ -136,11 +137,11 @@ def attempt_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-def _add_supporter_url(participant, back_to: str) -> str:
+def _add_supporter_url(participant: Participant, back_to: str) -> str:
     return reverse("outreach:supporter_new", args=[participant.public_id]) + "?" + urlencode({"next": back_to})
 
 
-def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -> HttpResponse:
+def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant: Participant) -> HttpResponse:
     referral = Referral.objects.only("status", "closed_reason").get(pk=attempt.referral_id)
     if attempt.outcome in GO_TO_ENCOUNTER:
         messages.success(request, _("Attempt logged: you reached them. Now record the conversation."))
@@ -148,7 +149,7 @@ def _after_attempt(request: HttpRequest, attempt: ContactAttempt, participant) -
     if referral.status == Status.CLOSED:
         status = _("Closed (%(reason)s)") % {"reason": ClosingReason(referral.closed_reason).label}
     else:
-        status = Status(referral.status).label
+        status = str(Status(referral.status).label)
     # No participant data in messages: they are stored outside the audited records (the session).
     messages.success(request, _("Attempt logged. The referral is now “%(status)s”.") % {"status": status})
     return redirect("referrals:my_queue")
@@ -163,6 +164,7 @@ def close_unable_to_reach(request: MemberRequest, public_id: UUID) -> HttpRespon
     viewer = request.membership
     referral = referral_get(viewer=viewer, public_id=public_id, for_update=True)
     summary = selectors.referral_outreach_summary(viewer=viewer, referral=referral)
+    assert summary is not None  # a team member (team_only) and a referral of their program (referral_get)
     policy = summary.policy
     may_override = not policy.exhausted and viewer.role in SUPERVISING_ROLES
     form = CloseUnableToReachForm(request.POST if request.method == "POST" else None, initial={"confirm": "yes"})
@@ -210,7 +212,7 @@ def _encounter_initial(attempt: ContactAttempt | None) -> dict:
         "participant_present": attempt.outcome != Outcome.REACHED_SUPPORTER,
         **TeamFieldsMixin.team_initial(list(attempt.team.all())),
     }
-    if attempt.supporter_id and attempt.supporter.consent_to_contact:
+    if attempt.supporter is not None and attempt.supporter.consent_to_contact:
         initial["supporters_present"] = [str(attempt.supporter_id)]
     return initial
 
@@ -419,7 +421,12 @@ def supporter_list(request: MemberRequest, public_id: UUID) -> HttpResponse:
 
 
 def _supporter_form_page(
-    request: HttpRequest, *, participant, form: SupporterForm, supporter=None, next_url: str
+    request: HttpRequest,
+    *,
+    participant: Participant,
+    form: SupporterForm,
+    supporter: Supporter | None = None,
+    next_url: str,
 ) -> HttpResponse:
     return render(
         request,
@@ -483,7 +490,7 @@ RECALL_PAGE_SIZE = 100
 
 @require_GET
 @team_only
-def distribution_report(request: HttpRequest) -> HttpResponse:
+def distribution_report(request: MemberRequest) -> HttpResponse:
     """Kits given per week or month, per recipient type and per lot, for a date range."""
     viewer = request.membership
     start, end = DistributionReportForm.default_range(viewer.program.today())
@@ -506,7 +513,7 @@ def distribution_report(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @team_only
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_detail(request: MemberRequest, pk: int) -> HttpResponse:
     """One lot: where it is, what happened to it, and (for recalls) every encounter that gave it out."""
     viewer = request.membership
     lot = lot_get(viewer=viewer, pk=pk)

@@ -9,6 +9,7 @@ from the totals shown.
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DateTimeField, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -57,7 +58,7 @@ def _month_starts(today: dt.date, months: int) -> list[dt.date]:
     return starts  # newest first
 
 
-def _as_month(value, zone) -> dt.date:
+def _as_month(value: dt.date | dt.datetime, zone: ZoneInfo) -> dt.date:
     # TruncMonth gives an aware datetime (or a date on some backends): the month's first day, locally.
     return (value.astimezone(zone).date() if isinstance(value, dt.datetime) else value).replace(day=1)
 
@@ -91,6 +92,7 @@ def program_figures(
         row_totals=True,
         column_totals=False,
     )
+    assert table.row_totals is not None  # asked for above
     rows = [
         SourceRow(month, str(source.label), cells, total)
         for (month, source), cells, total in zip(labels, table.cells, table.row_totals, strict=True)
@@ -101,6 +103,7 @@ def program_figures(
         for received, reached in referrals.filter(first_contact_at__isnull=False).values_list(
             "received_at", "first_contact_at"
         )
+        if reached is not None  # always, by the filter; says so to the type checker
     ]
     reached = suppress(len(durations))
     median = round(statistics.median(durations), 1) if durations and not reached.suppressed else None
@@ -115,16 +118,17 @@ def program_figures(
         )
         .filter(given_at__gte=since)
     )
-    for row in (
+    for given_in_month in (
         given.annotate(month=TruncMonth("given_at", tzinfo=zone))
         .values("month")
         .annotate(kits=Sum("quantity"))
         .order_by()
     ):
-        month = _as_month(row["month"], zone)
-        kits[month] = kits.get(month, 0) - row["kits"]  # distributions are negative movements
+        month = _as_month(given_in_month["month"], zone)
+        kits[month] = kits.get(month, 0) - given_in_month["kits"]  # distributions are negative movements
     # One column of months with its total ("All months").
     kit_table = suppress_table([[kits.get(month, 0)] for month in month_starts], row_totals=False, column_totals=True)
+    assert kit_table.column_totals is not None  # asked for above
     kit_cells, kit_total = [row[0] for row in kit_table.cells], kit_table.column_totals[0]
     return ProgramFigures(
         start=start,

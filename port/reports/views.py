@@ -1,17 +1,18 @@
 """The home page: each role's starting page; an analyst's is the program's de-identified figures."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from port.accounts.access import login_required
+from port.accounts.http import AuthenticatedRequest
 from port.accounts.roles import PARTNER_ROLES, SUPERVISING_ROLES, TEAM_ROLES, Role
 from port.reports.aggregates import program_figures
 from port.reports.suppression import SMALL_CELL
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Send each role to the page it starts its day on; an analyst's is this page: the program's
     de-identified figures."""
     membership = request.membership

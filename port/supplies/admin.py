@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import ForeignKey, Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from port.supplies.models import Lot, StockLocation, SupplyItem
 
 
 class NoDeleteMixin:
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -34,7 +35,7 @@ class SupplyItemAdmin(NoDeleteMixin, ProgramScopedAdmin):
     search_fields = ("name",)
     fields = ("program", "name", "kind", "unit", "low_stock_level", "is_active")
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         # Lots and the ledger hang off the item: it stays in its program.
         return ("program",) if obj is not None else ()
 
@@ -68,7 +69,7 @@ class StockLocationAdmin(NoDeleteMixin, ProgramScopedAdmin):
     list_select_related = ("program", "holder")
     search_fields = ("name",)
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         return ("program",) if obj is not None else ()
 
 
@@ -83,10 +84,12 @@ class LotAdmin(NoDeleteMixin, ProgramScopedAdmin):
     search_fields = ("lot_number",)
     fields = ("item", "lot_number", "expires_on")
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         return ("item",) if obj is not None else ()
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> "forms.ModelChoiceField[Any] | None":
         # The shared scoping does not know supply items: limit them to the admin's programs here.
         if db_field.related_model is SupplyItem and not request.user.is_superuser:
             kwargs["queryset"] = SupplyItem.objects.filter(program__in=administered_program_ids(request))

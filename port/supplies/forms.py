@@ -13,7 +13,7 @@ from port.accounts.models import Membership
 from port.accounts.roles import Role
 from port.core.forms import form_field
 from port.core.names import display_name
-from port.supplies.models import Lot, StockLocation, StockMovement
+from port.supplies.models import Lot, StockLocation, StockMovement, SupplyItem
 from port.supplies.selectors import (
     LedgerFilters,
     lots_for,
@@ -73,7 +73,10 @@ def choice_error(what: str) -> dict:
 
 
 class ReceiveForm(forms.Form):
-    item = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Item"), empty_label=gettext_lazy("Choose…"))
+    # Quoted: Django's form fields take no type arguments at run time.
+    item: "forms.ModelChoiceField[SupplyItem]" = forms.ModelChoiceField(
+        queryset=None, label=gettext_lazy("Item"), empty_label=gettext_lazy("Choose…")
+    )
     lot_number = forms.CharField(
         label=gettext_lazy("Lot number"),
         max_length=50,
@@ -202,7 +205,7 @@ class InventoryFilterForm(_FilterForm):
 
 
 class LedgerFilterForm(_FilterForm):
-    item = forms.ModelChoiceField(
+    item: "forms.ModelChoiceField[SupplyItem]" = forms.ModelChoiceField(
         queryset=None, label=gettext_lazy("Item"), required=False, empty_label=gettext_lazy("All items")
     )
     lot = LotChoiceField(queryset=None, label=gettext_lazy("Lot"), required=False, empty_label=gettext_lazy("All lots"))

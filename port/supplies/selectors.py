@@ -4,6 +4,7 @@ list) is read from above, in port.outreach.selectors."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
 from django.http import Http404
@@ -14,6 +15,13 @@ from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
 from port.supplies.services import may_transfer_from
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _OnHand(TypedDict):
+        on_hand: int
+
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -120,10 +128,10 @@ def low_stock_items(*, viewer: Membership) -> list[tuple[SupplyItem, int]]:
     return low
 
 
-def lots_expiring(*, viewer: Membership, today: dt.date | None = None) -> QuerySet[Lot]:
+def lots_expiring(*, viewer: Membership, today: dt.date | None = None) -> "QuerySet[WithAnnotations[Lot, _OnHand]]":
     """Lots with stock on hand that expire within 60 days (or have expired)."""
     if not _is_team(viewer):
-        return Lot.objects.none()
+        return Lot.objects.none().annotate(on_hand=Sum("balances__quantity"))  # still none; the same type
     today = today or viewer.program.today()
     return (
         Lot.objects.filter(

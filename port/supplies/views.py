@@ -6,6 +6,7 @@ refused change is shown on the form with everything entered kept."""
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -116,7 +117,7 @@ def inventory(request: MemberRequest) -> HttpResponse:
     )
 
 
-def _stock_form_page(request: MemberRequest, form, *, title: str, intro: str, submit: str) -> HttpResponse:
+def _stock_form_page(request: MemberRequest, form: forms.Form, *, title: str, intro: str, submit: str) -> HttpResponse:
     return render(
         request,
         "supplies/stock_form.html",

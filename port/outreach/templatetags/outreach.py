@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from port.core.names import display_name
+from port.outreach.models import TeamMember
 
 register = template.Library()
 
@@ -26,7 +27,7 @@ def elapsed(delta: dt.timedelta | None) -> str:
 
 
 @register.filter
-def team_member(member) -> str:
+def team_member(member: TeamMember) -> str:
     """'Pat Tester (Peer specialist)' or 'J. Ruiz (EMS)'."""
     name = display_name(member.user) if member.user_id else member.name
     return f"{name} ({member.get_role_display()})"
