@@ -49,12 +49,17 @@ run: demo
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn port.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(M)sms'
 
+# The suite runs on TEST_JOBS processes (pytest-xdist), each test file whole on one of them so that a
+# module's world is built once; each process has its own test database (README.md, "Test").
+TEST_JOBS ?= 2
+PYTEST_PARALLEL = -n $(TEST_JOBS) --dist loadfile
+
 test: install-dev chromium
 	$(BIN)/ruff check port bench
 	$(BIN)/ruff format --check port bench
 	$(BIN)/bandit -q -r port bench -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The suite (browser tests aside) at fixed instants, each under a machine time zone, where a test that
 # reads the wall clock, or a rule that is wrong at that instant, fails (docs/architecture.md, "Testing

@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from port.conftest import submit_referral
-from port.core.tests.world import LAST_NAME, sensitive_world
 from port.referrals.csv_import.services import IMPORT_ALL
 from port.referrals.models import Channel, Referral, ReferralImport, Source
-from port.referrals.tests.test_csv_import import good_row, make_csv
+from port.testing.factories import submit_referral
+from port.testing.referrals import good_row, make_csv
+from port.testing.world import LAST_NAME, sensitive_world
 
 NEW = reverse("referrals:new")
 SENT = reverse("referrals:sent")

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from port.core.tests.world import LAST_NAME, sensitive_world
 from port.security.services import LAST_SEEN_KEY, STARTED_KEY
+from port.testing.world import LAST_NAME, sensitive_world
 
 NAME_QUERY = f"q=Marisol+{LAST_NAME}"
 

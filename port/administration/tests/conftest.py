@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from port.accounts.models import User
-from port.conftest import PASSWORD
+from port.testing.factories import PASSWORD
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from port.accounts.models import AcuityLevel, Agency, AgencyKind, ApiToken, Memb
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.conftest import PASSWORD
 from port.security.accounts import api_token_authenticate, api_token_issue
+from port.testing.factories import PASSWORD
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 

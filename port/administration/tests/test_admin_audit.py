@@ -15,9 +15,9 @@ from port.accounts.admin_site import admin_site
 from port.accounts.models import AcuityLevel, AgencyKind, ApiToken, FieldVisibility, Membership, User
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
-from port.conftest import PASSWORD
 from port.security.accounts import api_token_issue
 from port.supplies.models import SupplyItem
+from port.testing.factories import PASSWORD
 
 TOKEN_PATTERN = re.compile(r"port_[A-Za-z0-9_-]{20,}")
 

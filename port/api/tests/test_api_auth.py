@@ -6,10 +6,10 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from port.api.tests.test_referrals_api import URL, read, referral_body, send
-from port.conftest import submit_referral
 from port.referrals.models import Referral
 from port.security.accounts import api_token_issue
+from port.testing.api import URL, read, referral_body, send
+from port.testing.factories import submit_referral
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from port.api.tests.test_referrals_api import referral_body, send
 from port.referrals.models import Referral
+from port.testing.api import referral_body, send
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 

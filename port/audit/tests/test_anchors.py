@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from port.audit.chain import GENESIS, anchor_write, anchors_read, chain_verify
 from port.audit.tasks import audit_anchor
-from port.audit.tests.conftest import record_entries
+from port.testing.audit import record_entries
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.db import DatabaseError, connection, transaction
 from port.audit.chain import chain_verify
 from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant
 from port.audit.services import audit_record
-from port.audit.tests.conftest import record_entries
 from port.audit.triggers import triggers_installed
+from port.testing.audit import record_entries
 
 
 def refused(action) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from port.audit.chain import GENESIS, anchor_write, canonical, chain_verify, entry_hash
 from port.audit.models import AuditChainHead, AuditEvent, AuditParticipant
 from port.audit.services import audit_record
-from port.audit.tests.conftest import record_entries, tampering
+from port.testing.audit import record_entries, tampering
 
 pytestmark = pytest.mark.django_db
 

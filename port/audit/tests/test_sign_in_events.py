@@ -7,7 +7,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.conftest import PASSWORD
+from port.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

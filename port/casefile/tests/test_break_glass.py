@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
-from port.conftest import make_member, submit_referral
 from port.participants.break_glass import BREAK_GLASS_MINUTES
 from port.participants.models import BreakGlassAccess, ParticipantAlias
 from port.participants.normalize import name_key
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 SEARCH = reverse("participants:break_glass")
 OPEN = reverse("participants:break_glass_open")

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.participants.models import MatchCandidate, ParticipantMerge
 from port.participants.services import match_candidate_dismiss, participant_create, participant_merge
+from port.testing.factories import submit_referral
 
 DOB = dt.date(1975, 9, 30)
 LIST_URL = reverse("participants:review_list")

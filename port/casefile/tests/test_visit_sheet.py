@@ -13,11 +13,11 @@ from port.accounts.models import FieldVisibility
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.casefile.visit_sheet import VISIT_SHEET_DAYS, visit_sheet_get
-from port.conftest import make_member
-from port.core.tests.world import LAST_NAME, MARKERS, SAFETY_NOTES, sensitive_world
 from port.demo.seed import demo_program_create
 from port.outreach.models import TeamMember, TeamRole
 from port.outreach.services import OutreachRefused, TeamMemberIn, contact_attempt_record
+from port.testing.cast import make_member
+from port.testing.world import LAST_NAME, MARKERS, SAFETY_NOTES, sensitive_world
 
 Group = FieldVisibility.Group
 

@@ -1,38 +1,17 @@
 """Consent tests: a participant, organizations of every kind that matters to the gate, a provider at the
-treatment agency, and roles outside the team (law enforcement, analyst, EMS/fire)."""
+treatment agency, and roles outside the team (law enforcement, analyst, EMS/fire). The consent builders
+(a signature, a recorded consent) are in port/testing/consent.py."""
 
-import base64
 import datetime as dt
-import struct
-import zlib
 from dataclasses import dataclass
 
 import pytest
 
 from port.accounts.models import Agency, AgencyKind, Membership
 from port.accounts.roles import Role
-from port.conftest import make_member, submit_referral
-from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
-from port.consent.services import consent_record
 from port.participants.models import Participant
-
-
-def png_bytes(width: int = 4, height: int = 2) -> bytes:
-    """A real, tiny PNG (greyscale), built by hand so the tests need no image library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-SIGNATURE = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 
 @dataclass
@@ -80,36 +59,3 @@ def participant(cast) -> Participant:
         date_of_birth=dt.date(1987, 6, 2),
     )
     return referral.participant
-
-
-TODAY = object()  # "signed today", in the program's time zone
-
-
-def elements(**overrides) -> dict:
-    """A complete, valid disclosure consent (the recipient is added by the caller)."""
-    values = {
-        "kind": ConsentKind.DISCLOSURE,
-        "information_categories": [
-            InformationCategory.IDENTITY,
-            InformationCategory.CONTACT,
-            InformationCategory.REFERRAL_STATUS,
-        ],
-        "information_description": "Name, date of birth, phone and whether the team reached Dana after the "
-        "overdose of March 3",
-        "purpose": "To arrange an intake appointment at the clinic",
-        "revocation_statement": "I may revoke this consent at any time by telling the team or writing to them.",
-        "signature_method": SignatureMethod.DRAWN,
-        "signature_image": SIGNATURE,
-        "signed_on": TODAY,
-        "expires_on": None,
-        "expiry_event": "When I finish treatment at the clinic",
-    }
-    values.update(overrides)
-    return values
-
-
-def record(cast, participant: Participant, by: Membership | None = None, **overrides) -> Consent:
-    values = elements(**overrides)
-    if values["signed_on"] is TODAY:
-        values["signed_on"] = cast.program.today()
-    return consent_record(by=by or cast.peer, participant=participant, **values)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from port.audit.models import AuditEvent
 from port.consent.gate import disclose
 from port.consent.models import Disclosure, InformationCategory
-from port.consent.tests.conftest import record
+from port.testing.consent import record
 
 
 def two_disclosures(cast, network, participant):

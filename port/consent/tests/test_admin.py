@@ -4,11 +4,11 @@ from django.urls import reverse
 
 from port.accounts.models import Agency, AgencyKind
 from port.audit.models import AuditEvent
-from port.conftest import make_member
 from port.consent.gate import disclose
 from port.consent.models import Consent, Disclosure, InformationCategory
-from port.consent.tests.conftest import record
 from port.participants.services import participant_create
+from port.testing.cast import make_member
+from port.testing.consent import record
 
 
 def other_programs_consent(cast) -> Consent:

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import consent_revoke
-from port.consent.tests.conftest import SIGNATURE, png_bytes, record
 from port.participants.models import Participant
+from port.testing.consent import SIGNATURE, png_bytes, record
 
 
 def in_force(consent: Consent) -> bool:

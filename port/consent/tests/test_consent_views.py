@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.consent.models import Consent, ConsentKind
-from port.consent.tests.conftest import SIGNATURE, png_bytes, record
+from port.testing.consent import SIGNATURE, png_bytes, record
 
 
 def new_url(participant, kind="disclosure", language="en") -> str:

@@ -13,7 +13,7 @@ from port.audit.models import AuditEvent
 from port.consent.gate import NOTICE_2_32, DisclosureRefused, consent_covering, disclose
 from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_revoke
-from port.consent.tests.conftest import record
+from port.testing.consent import record
 
 HANDOFF = Disclosure.Channel.HANDOFF
 IDENTITY, CONTACT, NOTES = InformationCategory.IDENTITY, InformationCategory.CONTACT, InformationCategory.NOTES

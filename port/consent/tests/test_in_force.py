@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, Disclosure, in_force_q
-from port.consent.tests.conftest import record
+from port.testing.consent import record
 
 
 def test_in_force_means_not_revoked_and_not_past_its_expiry_day(cast, network, participant):

@@ -14,8 +14,8 @@ from django.urls import reverse
 from port.consent.gate import NOTICE_2_32
 from port.consent.models import ConsentKind
 from port.consent.services import consent_revoke
-from port.consent.tests.conftest import record
 from port.consent.wording import NOTICE_2_32_ES
+from port.testing.consent import record
 
 
 def printed(cast, consent, language: str | None = None) -> str:

@@ -13,9 +13,9 @@ from port.audit.models import AuditEvent
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory
 from port.consent.services import consent_revoke
-from port.consent.tests.conftest import record
 from port.outreach.models import Encounter
 from port.participants.models import Participant
+from port.testing.consent import record
 
 IDENTITY, CONTACT, REFERRAL_STATUS, NOTES = (
     InformationCategory.IDENTITY,

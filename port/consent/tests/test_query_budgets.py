@@ -4,11 +4,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from port.conftest import submit_referral
 from port.consent.gate import disclose
 from port.consent.models import Disclosure, InformationCategory
 from port.consent.selectors import participant_consents
-from port.consent.tests.conftest import record
+from port.testing.budgets import assert_within_budget
+from port.testing.consent import record
+from port.testing.factories import submit_referral
 
 IDENTITY, REFERRAL_STATUS = InformationCategory.IDENTITY, InformationCategory.REFERRAL_STATUS
 
@@ -69,10 +70,10 @@ def test_the_accounting_costs_the_same_for_one_or_many_disclosures(cast, network
     assert one == ten, (one, ten)
 
 
-def test_the_consents_card_is_one_query_however_many_consents(cast, network, participant, django_assert_num_queries):
+def test_the_consents_card_is_one_query_however_many_consents(cast, network, participant):
     for _ in range(4):
         record(cast, participant, recipient_agency=network.treatment)
-    with django_assert_num_queries(1):
+    with assert_within_budget("participant_consents"):
         rows = participant_consents(viewer=cast.peer, participant=participant)
         shown = [(row.recipient, row.status.label, row.categories) for row in rows]
     assert len(shown) == 4

@@ -7,9 +7,8 @@ import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from port.core.tests.world import sensitive_world
-from port.referrals.tests.test_csv_import import good_row
-from port.referrals.tests.test_import_views import confirm, uploaded
+from port.testing.referrals import confirm, good_row, uploaded
+from port.testing.world import sensitive_world
 
 
 def assert_not_stored(response) -> None:

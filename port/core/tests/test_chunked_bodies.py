@@ -9,10 +9,10 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from port.api.tests.test_referrals_api import referral_body
 from port.core.chunked import ChunkedBodies
 from port.referrals.models import Referral
 from port.security.accounts import api_token_issue
+from port.testing.api import referral_body
 
 
 def environ_for(body: bytes, *, terminated: bool, path: str = "/api/v1/referrals", token: str = "") -> dict:

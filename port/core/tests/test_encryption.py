@@ -28,9 +28,9 @@ from port.outreach.services import (
     encounter_record,
     supporter_save,
 )
-from port.outreach.tests.conftest import assigned_referral
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import referral_transition
+from port.testing.outreach import assigned_referral
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()

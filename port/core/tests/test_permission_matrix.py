@@ -18,67 +18,26 @@ The admin is checked as a group: every admin URL answers program admins (and sup
 everyone else to the admin's sign-in page.
 """
 
-import base64
-import datetime as dt
 import re
-import struct
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import URLPattern, URLResolver, get_resolver
 
-from port.accounts.models import Agency, AgencyKind, Membership, Program, User
-from port.accounts.roles import Role
-from port.administration.services import program_set_up
-from port.consent.gate import disclose
-from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
-from port.consent.services import consent_record
-from port.core.tests.world import DATE_OF_BIRTH, LAST_NAME, MARKERS, sensitive_world
-from port.notifications.models import DeadlineWarning, Notice
-from port.outreach.services import supporter_save
-from port.participants.break_glass import BreakGlassRequest, break_glass_open
-from port.participants.models import BreakGlassAccess, MatchCandidate
-from port.referrals.csv_import.services import IMPORT_VALID_ONLY, referral_import_confirm, referral_import_upload
-from port.referrals.tests.test_csv_import import good_row, make_csv
-from port.security.accounts import api_token_issue
-from port.security.testing import verified_client
-from port.supplies.models import Lot, SupplyItem
-
-
-def _signature() -> str:
-    """A drawn signature: a real, tiny (1 x 1, grey) PNG as a data URL."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
-        + chunk(b"IEND", b"")
-    )
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
-ROLES = (
-    "anonymous",
-    "admin",
-    "supervisor",
-    "peer",
-    "partner",
-    "first_responder",
-    "law_enforcement",
-    "provider",
-    "analyst",
-    "outsider",
+from port.testing.matrix import (
+    ADMIN_LOGIN,
+    LOGIN,
+    REDIRECT,
+    ROLES,
+    MatrixWorld,
+    body,
+    client_for,
+    outcome,
+    request,
 )
+from port.testing.world import LAST_NAME, MARKERS
+
 TEAM = ("admin", "supervisor", "peer")
 SUPERVISING = ("admin", "supervisor")
 PARTNERS = ("partner", "first_responder", "law_enforcement")
@@ -86,9 +45,6 @@ MEMBERS = ROLES[1:]
 # Never any of these in a response to law enforcement or an analyst, on any page.
 CLINICAL = [marker for markers in MARKERS.values() for marker in markers]
 
-LOGIN = "login"  # a redirect to the sign-in page
-ADMIN_LOGIN = "admin login"  # a redirect to the admin's sign-in page
-REDIRECT = "redirect"  # any other redirect: where a POST-only action goes when it is done or refused
 FORM_AGAIN = (200, 400)  # a form posted empty, shown again with what is missing
 
 
@@ -235,221 +191,7 @@ EXPECTED: dict[str, Row] = {
 }
 
 
-# ---- the world ----------------------------------------------------------------------------------
-
-
-@dataclass
-class MatrixCast:
-    """The shared test cast (port/conftest.py), built once for the module."""
-
-    program: Program
-    other_program: Program
-    ed: Agency
-    two_one_one: Agency
-    other_agency: Agency
-    ems: Agency
-    police: Agency
-    treatment: Agency
-    admin: Membership
-    supervisor: Membership
-    peer: Membership
-    peer2: Membership
-    partner: Membership
-    partner_211: Membership
-    first_responder: Membership
-    law_enforcement: Membership
-    provider: Membership
-    analyst: Membership
-    outsider: Membership
-    superuser: User
-
-
-@dataclass
-class MatrixWorld:
-    cast: MatrixCast
-    kwargs: dict[str, dict] = field(default_factory=dict)  # url name -> its arguments
-    api_tokens: dict[str, str] = field(default_factory=dict)  # role -> its agency's raw API token
-    clients: dict[str, Client] = field(default_factory=dict)
-    session_keys: dict[str, str] = field(default_factory=dict)
-
-
-def _member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
-    user = User.objects.create(
-        username=username,
-        first_name=username.title(),
-        last_name="Tester",
-        email=f"{username}@example.org",
-        password=make_password(None),
-    )
-    return Membership.objects.create(user=user, program=program, role=role, agency=agency)
-
-
-def _build() -> MatrixWorld:
-    program = program_set_up(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
-    other = program_set_up(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
-    ed = Agency.objects.create(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
-    two = Agency.objects.create(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
-    other_agency = Agency.objects.create(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
-    ems = Agency.objects.create(program=program, name="Riverside EMS", kind=AgencyKind.EMS)
-    police = Agency.objects.create(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
-    treatment = Agency.objects.create(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
-    cast = MatrixCast(
-        program=program,
-        other_program=other,
-        ed=ed,
-        two_one_one=two,
-        other_agency=other_agency,
-        ems=ems,
-        police=police,
-        treatment=treatment,
-        admin=_member(program, "adele", Role.ADMIN),
-        supervisor=_member(program, "sam", Role.SUPERVISOR),
-        peer=_member(program, "pat", Role.PEER),
-        peer2=_member(program, "quinn", Role.PEER),
-        partner=_member(program, "erin", Role.PARTNER, ed),
-        partner_211=_member(program, "tess", Role.PARTNER, two),
-        first_responder=_member(program, "fern", Role.FIRST_RESPONDER, ems),
-        law_enforcement=_member(program, "lowell", Role.LAW_ENFORCEMENT, police),
-        provider=_member(program, "paz", Role.PROVIDER, treatment),
-        analyst=_member(program, "ana", Role.ANALYST),
-        outsider=_member(other, "olga", Role.SUPERVISOR),
-        superuser=User.objects.create(username="root", is_superuser=True, password=make_password(None)),
-    )
-    world = sensitive_world(cast)
-    participant, referral = world.participant, world.referral
-    supporter = supporter_save(
-        by=cast.peer, participant=participant, first_name="Robin", relationship="sister", consent_to_contact=True
-    )
-    duplicate = sensitive_world(cast, last_name="Quilfeather", with_first_responder=False).participant
-    # Intake finds the similar name with the same birth date a likely duplicate, waiting for review.
-    candidate, _created = MatchCandidate.objects.get_or_create(
-        program=program,
-        new_participant=duplicate,
-        existing_participant=participant,
-        defaults={"reasons": ["similar name"]},
-    )
-    batch = referral_import_upload(
-        by=cast.partner, file_name="daily.csv", raw=make_csv([good_row(1), good_row(2, phone="12")]).encode()
-    )
-    imported = referral_import_upload(
-        by=cast.partner, file_name="yesterday.csv", raw=make_csv([good_row(3), good_row(4, phone="12")]).encode()
-    )
-    referral_import_confirm(batch=imported, by=cast.partner, choice=IMPORT_VALID_ONLY)
-    warning = DeadlineWarning.objects.create(referral=referral, kind=DeadlineWarning.Kind.DUE_SOON)
-    notice = Notice.objects.create(
-        user=cast.peer.user, warning=warning, referral=referral, message="A referral's contact deadline is near."
-    )
-    naloxone = SupplyItem.objects.filter(program=program, kind=SupplyItem.Kind.NALOXONE).first()
-    lot = Lot.objects.create(item=naloxone, lot_number="MATRIX-1", expires_on=dt.date.today() + dt.timedelta(days=300))
-    consent = consent_record(
-        by=cast.peer,
-        participant=participant,
-        kind=ConsentKind.DISCLOSURE,
-        information_categories=[
-            InformationCategory.IDENTITY,
-            InformationCategory.CONTACT,
-            InformationCategory.REFERRAL_STATUS,
-        ],
-        information_description="Name, date of birth, phone and whether the team reached the person",
-        recipient_agency=treatment,
-        purpose="To arrange an intake appointment at the clinic",
-        revocation_statement="I may revoke this consent at any time by telling the team.",
-        signature_method=SignatureMethod.DRAWN,
-        signature_image=_signature(),
-        signed_on=program.today(),
-        expiry_event="When I finish treatment",
-    )
-    disclosure, _notice = disclose(
-        participant=participant,
-        recipient=treatment,
-        categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
-        purpose="Intake appointment",
-        channel=Disclosure.Channel.HANDOFF,
-        by=cast.peer,
-    )
-    grant = break_glass_open(
-        viewer=cast.outsider,
-        public_id=participant.public_id,
-        request=BreakGlassRequest(
-            reason="Says she moved here from Riverside last month.",
-            first_name="Marisol",
-            last_name=LAST_NAME,
-            date_of_birth=DATE_OF_BIRTH,
-        ),
-    )
-    # Expired, so the outsider is back to their normal scope; the grant stays for the review pages.
-    BreakGlassAccess.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    # Each partner and provider calls the API with its own agency's token; the team and analysts have none.
-    tokens = {
-        role: api_token_issue(agency=getattr(cast, role).agency, name=f"{role} feed")[1]
-        for role in ("partner", "first_responder", "law_enforcement", "provider", "outsider")
-        if getattr(cast, role).agency is not None
-    }
-    tokens["outsider"] = api_token_issue(agency=other_agency, name="Hilltop feed")[1]
-
-    on_participant = {"public_id": participant.public_id}
-    on_referral = {"public_id": referral.public_id}
-    kwargs = {
-        "referrals:import_preview": {"pk": batch.pk},
-        "referrals:import_confirm": {"pk": batch.pk},
-        "referrals:import_rejected": {"pk": imported.pk},
-        "referrals:detail": on_referral,
-        "referrals:assign": on_referral,
-        "referrals:transition": on_referral,
-        "participants:review": {"pk": candidate.pk},
-        "participants:visit_sheet": on_participant,
-        "participants:detail": on_participant,
-        "participants:merge_choose": on_participant,
-        "participants:merge_confirm": {"public_id": participant.public_id, "other_id": duplicate.public_id},
-        "supplies:lot": {"pk": lot.pk},
-        "notifications:mark_read": {"pk": notice.pk},
-        "outreach:attempt_new": on_referral,
-        "outreach:close_unable_to_reach": on_referral,
-        "outreach:encounter_new": on_participant,
-        "outreach:supporters": on_participant,
-        "outreach:supporter_new": on_participant,
-        "outreach:supporter_edit": {"pk": supporter.pk},
-        "outreach:encounter_detail": {"pk": world.encounter.pk},
-        "outreach:encounter_edit": {"pk": world.encounter.pk},
-        "outreach:encounter_addendum": {"pk": world.encounter.pk},
-        "consent:kinds": on_participant,
-        "consent:new": {"public_id": participant.public_id, "kind": "disclosure"},
-        "consent:share": on_participant,
-        "consent:accounting": on_participant,
-        "consent:accounting_print": on_participant,
-        "consent:accounting_csv": on_participant,
-        "consent:disclosure": {"pk": disclosure.pk},
-        "consent:blank_form": {"kind": "disclosure", "language": "en"},
-        "consent:shared_participant": on_participant,
-        "consent:detail": {"public_id": consent.public_id},
-        "consent:revoke": {"public_id": consent.public_id},
-        "consent:print": {"public_id": consent.public_id},
-        "consent:signature": {"public_id": consent.public_id},
-        "audit:participant_trail": on_participant,
-        "audit:participant_trail_csv": on_participant,
-        "audit:break_glass_detail": {"pk": grant.pk},
-        "public:help": {"program_slug": program.slug},
-        "public:help_thanks": {"program_slug": program.slug},
-        "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
-        "api-1:referral_status": {"referral_id": referral.public_id},
-    }
-    return MatrixWorld(cast=cast, kwargs=kwargs, api_tokens=tokens)
-
-
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker) -> Iterator[MatrixWorld]:
-    """The world, built once; each test runs in its own savepoint inside this transaction (the `db`
-    fixture), and the whole module's data is rolled back at the end."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-    ):
-        with transaction.atomic():
-            world = _build()
-            for role in (*ROLES, "superuser"):
-                client_for(world, role)
-            yield world
-            transaction.set_rollback(True)
+# The world: the `matrix` fixture (port/conftest.py, built by port/testing/matrix.py).
 
 
 # ---- the walk -----------------------------------------------------------------------------------
@@ -485,54 +227,6 @@ def _is_admin(pattern: Pattern) -> bool:
 
 PAGE_PATTERNS = [p for p in ALL_PATTERNS if not _is_admin(p)]
 ADMIN_PATTERNS = [p for p in ALL_PATTERNS if _is_admin(p)]
-
-
-def client_for(matrix: MatrixWorld, role: str) -> Client:
-    """One signed-in client per role, made with the world (its session is in the module's transaction, so a
-    test that signs it out or changes it is rolled back with the test). Cookies other than the session,
-    such as messages, never carry over from one request to the next."""
-    client = matrix.clients.get(role)
-    if client is None:
-        if role == "anonymous":
-            client = Client()
-        else:
-            user = matrix.cast.superuser if role == "superuser" else getattr(matrix.cast, role).user
-            client = verified_client(user)
-        matrix.clients[role] = client
-        matrix.session_keys[role] = client.cookies[settings.SESSION_COOKIE_NAME].value if role != "anonymous" else ""
-    # Signing out (or anything else that changes the session cookie) does not outlive the request.
-    client.cookies.clear()
-    if matrix.session_keys[role]:
-        client.cookies[settings.SESSION_COOKIE_NAME] = matrix.session_keys[role]
-    return client
-
-
-def request(matrix: MatrixWorld, role: str, name: str, method: str):
-    url = reverse(name, kwargs=matrix.kwargs.get(name, {}))
-    client = client_for(matrix, role)
-    headers = {}
-    if name.startswith("api-1:") and role in matrix.api_tokens:
-        headers["Authorization"] = f"Bearer {matrix.api_tokens[role]}"
-    if method == "POST":
-        return client.post(url, {}, headers=headers)
-    return client.get(url, headers=headers)
-
-
-def outcome(response) -> object:
-    if response.status_code in (301, 302):
-        location = response["Location"]
-        if location.startswith(reverse("admin:login")):
-            return ADMIN_LOGIN
-        if location.startswith(reverse("login")):
-            return LOGIN
-        return REDIRECT
-    return response.status_code
-
-
-def body(response) -> str:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode("utf-8", "replace")
-    return response.content.decode("utf-8", "replace")
 
 
 # ---- the tests ----------------------------------------------------------------------------------

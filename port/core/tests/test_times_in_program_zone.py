@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from port.conftest import submit_referral
 from port.outreach.models import Mode, Outcome
 from port.outreach.services import contact_attempt_record
 from port.referrals.models import Referral
 from port.referrals.services import referral_assign
+from port.testing.factories import submit_referral
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 6, 10, 6, 0, tzinfo=UTC)  # 8 pm on 10 June in Kiritimati

@@ -25,13 +25,6 @@ from port.audit.models import AuditEvent
 from port.casefile.visit_sheet import visits_list
 from port.consent.models import Consent, ConsentKind, Disclosure
 from port.consent.selectors import participants_shared_with
-from port.demo.tests.test_seed_demo import (
-    DEMO_NOW,
-    FAILED_OUTCOMES,
-    OUTCOME_FOR_REASON,
-    assert_attempts_follow_the_referrals,
-    attempts_by_referral,
-)
 from port.outreach.models import (
     CONTACT_OUTCOMES,
     ContactAttempt,
@@ -46,9 +39,16 @@ from port.outreach.models import (
 from port.outreach.services import encounter_locked
 from port.participants.models import Participant
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
-from port.security.testing import verified_client
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
 from port.supplies.selectors import EXPIRY_WARNING_DAYS, inventory_warnings
+from port.testing.demo import (
+    DEMO_NOW,
+    FAILED_OUTCOMES,
+    OUTCOME_FOR_REASON,
+    assert_attempts_follow_the_referrals,
+    attempts_by_referral,
+)
+from port.testing.security import verified_client
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from port.conftest import submit_referral
 from port.notifications.models import DeadlineWarning, Notice
 from port.notifications.services import deadline_warning_emails_send, deadline_warnings_send
 from port.outreach.services import contact_attempt_record
 from port.referrals.models import ClosingReason, Status
 from port.referrals.services import referral_assign, referral_transition
+from port.testing.factories import submit_referral
 
 DUE_SOON = DeadlineWarning.Kind.DUE_SOON
 OVERDUE = DeadlineWarning.Kind.OVERDUE

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.notifications.models import Notice
 from port.notifications.selectors import notices_named, unread_notice_count
+from port.testing.budgets import assert_within_budget
+from port.testing.factories import submit_referral
 
 LIST = reverse("notifications:list")
 MARK_ALL = reverse("notifications:mark_all_read")
@@ -150,10 +151,10 @@ def test_the_nav_shows_the_unread_count_to_the_team_only(cast, referral):
     assert f'href="{LIST}"' not in partner_page
 
 
-def test_the_unread_count_is_one_query(cast, referral, django_assert_num_queries):
+def test_the_unread_count_is_one_query(cast, referral):
     for _ in range(5):
         notice_for(cast.peer, referral)
-    with django_assert_num_queries(1):
+    with assert_within_budget("unread_notice_count"):
         assert unread_notice_count(viewer=cast.peer) == 5
 
 

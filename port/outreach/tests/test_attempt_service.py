@@ -8,7 +8,6 @@ import time_machine
 from django.utils import timezone
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.outreach.models import ContactAttempt, Mode, Outcome, Place, TeamMember, TeamRole
 from port.outreach.services import (
     OutreachRefused,
@@ -16,9 +15,10 @@ from port.outreach.services import (
     attempt_policy_status,
     contact_attempt_record,
 )
-from port.outreach.tests.conftest import a_supporter, assigned_referral
 from port.referrals.models import Referral, Status
 from port.referrals.services import referral_transition
+from port.testing.factories import submit_referral
+from port.testing.outreach import a_supporter, assigned_referral
 
 
 def attempt(by, referral, outcome=Outcome.NO_ANSWER, mode=Mode.PHONE, **kwargs) -> ContactAttempt:

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from port.audit.models import AuditEvent
 from port.outreach.models import ContactAttempt, Outcome, TextTemplate
-from port.outreach.tests.conftest import a_supporter, assigned_referral
 from port.referrals.models import Referral, Status
 from port.referrals.services import referral_transition
+from port.testing.outreach import a_supporter, assigned_referral
 
 
 def url(referral) -> str:

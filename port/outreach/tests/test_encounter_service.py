@@ -19,9 +19,10 @@ from port.outreach.services import (
     encounter_update,
     supporter_save,
 )
-from port.outreach.tests.conftest import a_supporter, assigned_referral, receive
 from port.referrals.models import Referral, Status
 from port.supplies.models import StockBalance, StockMovement
+from port.testing.outreach import a_supporter, assigned_referral
+from port.testing.supplies import receive
 
 Kind = EncounterItem.Kind
 Recipient = EncounterItem.Recipient

@@ -14,9 +14,10 @@ from port.accounts.models import FieldVisibility
 from port.audit.models import AuditEvent
 from port.outreach.models import ContactAttempt, Encounter, EncounterAddendum, EncounterItem, Mode, Outcome
 from port.outreach.services import EncounterIn, contact_attempt_record, encounter_record, encounter_update
-from port.outreach.tests.conftest import a_supporter, assigned_referral, receive
 from port.referrals.models import Referral, Status
 from port.supplies.models import Lot, StockBalance, StockLocation
+from port.testing.outreach import a_supporter, assigned_referral
+from port.testing.supplies import receive
 
 Kind = EncounterItem.Kind
 

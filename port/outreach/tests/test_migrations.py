@@ -7,8 +7,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from port.outreach.models import EncounterItem, Mode
 from port.outreach.services import EncounterIn, ItemIn, encounter_record
-from port.outreach.tests.conftest import receive
 from port.supplies.models import StockMovement
+from port.testing.supplies import receive
 
 BEFORE = [("outreach", "0004_encrypt_existing_notes")]
 AFTER = [("outreach", "0005_encounteritem_movement")]

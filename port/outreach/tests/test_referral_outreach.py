@@ -15,9 +15,9 @@ from port.audit.models import AuditEvent
 from port.outreach.models import Mode, Outcome, TeamRole
 from port.outreach.selectors import referral_outreach_summary
 from port.outreach.services import TeamMemberIn, contact_attempt_record
-from port.outreach.tests.conftest import assigned_referral
 from port.referrals.models import Referral, Status
 from port.referrals.selectors import referral_get
+from port.testing.outreach import assigned_referral
 
 
 def log(cast, referral, outcome=Outcome.NO_ANSWER, mode=Mode.PHONE, *, at: dt.datetime, **kwargs):

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 
 from port.outreach.services import OutreachRefused
-from port.outreach.tests.conftest import a_participant, give, receive
 from port.supplies.models import StockBalance, StockMovement
+from port.testing.outreach import a_participant, give
+from port.testing.supplies import receive
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,8 +7,9 @@ import pytest
 
 from port.outreach.models import EncounterItem
 from port.outreach.services import OutreachRefused
-from port.outreach.tests.conftest import a_participant, a_supporter, give, receive
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement, SupplyItem
+from port.testing.outreach import a_participant, a_supporter, give
+from port.testing.supplies import receive
 
 
 def on_hand(lot: Lot, location: StockLocation) -> int:

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.outreach.selectors import Period, distribution_report
-from port.outreach.tests.conftest import a_participant, a_supporter, give, receive
+from port.testing.budgets import assert_within_budget
+from port.testing.outreach import a_participant, a_supporter, give
+from port.testing.supplies import receive
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")  # cast.program's zone
 
@@ -102,10 +104,10 @@ def test_the_report_shows_nothing_of_another_program(cast, given):
     assert distribution_report(viewer=cast.partner, start=dt.date(2025, 1, 1), end=dt.date(2025, 2, 28)).total == 0
 
 
-def test_the_report_page_shows_the_figures_for_the_chosen_range(cast, given, django_assert_max_num_queries):
+def test_the_report_page_shows_the_figures_for_the_chosen_range(cast, given):
     client = cast.client_for(cast.peer)
     client.get(reverse("supplies:report"))
-    with django_assert_max_num_queries(12):
+    with assert_within_budget("supplies:report"):
         response = client.get(
             reverse("supplies:report"), {"start": "2025-01-01", "end": "2025-02-28", "period": "month"}
         )

@@ -1,16 +1,15 @@
 """Supporters on the participant: list, add, edit, the agreement stamp, and who may see them."""
 
 import pytest
-from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.outreach.models import Supporter
 from port.outreach.selectors import participant_supporters
-from port.outreach.tests.conftest import a_supporter
+from port.testing.budgets import assert_within_budget
+from port.testing.outreach import a_supporter
 
 
 def list_url(participant) -> str:
@@ -134,9 +133,8 @@ def test_reading_supporters_is_audited(cast, participant, supporter):
 def test_the_include_for_the_participant_page_lists_supporters_in_one_query(cast, participant):
     for name in ("Robin", "Casey", "Drew"):
         a_supporter(cast.peer, participant, first_name=name)
-    with CaptureQueriesContext(connection) as queries:
+    with assert_within_budget("participant_supporters"):
         supporters = participant_supporters(viewer=cast.peer, participant=participant, audit=False)
-    assert len(queries) == 1
     request = RequestFactory().get("/participants/x/")
     request.user, request.membership = cast.peer.user, cast.peer
     html = render_to_string(

@@ -12,8 +12,8 @@ from django.utils import timezone
 from port.accounts.models import User
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.conftest import PASSWORD, submit_referral
 from port.participants.models import BreakGlassAccess
+from port.testing.factories import PASSWORD, submit_referral
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from port.accounts.models import Membership
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.conftest import submit_referral
 from port.oversight.services import ReviewRefused, break_glass_review
 from port.participants.models import BreakGlassAccess
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,7 @@ def test_an_empty_note_is_explained(cast, hilltop_person):
 
 
 def test_a_review_is_recorded_once(cast, hilltop_person):
-    from port.conftest import make_member
+    from port.testing.cast import make_member
 
     access = grant(cast.supervisor, hilltop_person)
     break_glass_review(access=access, by=cast.admin, note="Fine.")

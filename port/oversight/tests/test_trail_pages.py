@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.conftest import submit_referral
 from port.participants.models import Participant
+from port.testing.budgets import assert_within_budget
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +161,7 @@ def test_the_participant_trail_downloads_as_csv_and_the_download_is_audited(cast
     assert (export.user, export.role, export.participant_ids) == (cast.supervisor.user, "supervisor", [person.pk])
 
 
-def test_the_participant_trail_pages(cast, person, django_assert_max_num_queries):
+def test_the_participant_trail_pages(cast, person):
     for n in range(60):
         audit_record(
             action=AuditEvent.Action.VIEW,
@@ -170,7 +171,7 @@ def test_the_participant_trail_pages(cast, person, django_assert_max_num_queries
             participant_ids=[person.pk],
         )
     client = cast.client_for(cast.supervisor)
-    with django_assert_max_num_queries(25):
+    with assert_within_budget("audit:participant_trail"):
         first = client.get(trail_url(person))
     assert len(first.context["entries"]) == 50
     assert len(client.get(trail_url(person) + "?page=2").context["entries"]) >= 10

@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from port.conftest import submit_referral
 from port.participants.matching import MatchKind, find_candidates
 from port.participants.models import MatchCandidate, Participant, ParticipantAlias
 from port.participants.normalize import name_key, normalize_name
 from port.participants.services import participant_create, participant_merge
+from port.testing.factories import submit_referral
 
 DOB = dt.date(1988, 4, 12)
 PHONE = "+14125550100"

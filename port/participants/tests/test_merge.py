@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
 from port.participants.normalize import name_key
 from port.participants.selectors import (
@@ -25,6 +24,7 @@ from port.participants.services import (
     participant_update_from_referral,
 )
 from port.referrals.models import OverdoseEvent, Referral
+from port.testing.factories import submit_referral
 
 DOB = dt.date(1990, 2, 3)
 

@@ -7,7 +7,7 @@ import pytest
 
 from port.referrals.csv_import.checking import RowState, referral_import_check
 from port.referrals.csv_import.parsing import parse_row
-from port.referrals.tests.test_csv_import import NEW_YORK, good_row, upload
+from port.testing.referrals import NEW_YORK, good_row, upload
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 

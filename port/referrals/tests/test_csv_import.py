@@ -1,10 +1,7 @@
 """The CSV channel's reading, checking and importing (port.referrals.csv_import), without the views."""
 
 import codecs
-import csv
 import datetime as dt
-import io
-import zipfile
 import zoneinfo
 from pathlib import Path
 
@@ -16,7 +13,6 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.participants.models import Participant
 from port.referrals.csv_import.checking import RowState, referral_import_check
 from port.referrals.csv_import.columns import COLUMN_NAMES
@@ -32,20 +28,10 @@ from port.referrals.csv_import.services import (
     referral_import_upload,
 )
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralImport
+from port.testing.factories import submit_referral
+from port.testing.referrals import NEW_YORK, good_row, make_csv, png_bytes, upload, xlsx_bytes
 
-NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 UTC = dt.UTC
-
-
-def make_csv(
-    rows: list[dict[str, str]], *, columns: list[str] | None = None, delimiter: str = ",", line_ending: str = "\n"
-) -> str:
-    columns = columns or list(dict.fromkeys(name for row in rows for name in row))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_ending)
-    writer.writerow(columns)
-    writer.writerows([row.get(name, "") for name in columns] for row in rows)
-    return buffer.getvalue()
 
 
 def refused(raw: bytes | str, **limits) -> list[str]:
@@ -302,18 +288,6 @@ def test_damaged_utf16_is_refused():
     assert "damaged on line 3" in refused(raw)[0]
 
 
-def png_bytes() -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-
-
-def xlsx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as workbook:
-        workbook.writestr("[Content_Types].xml", "<Types/>")
-        workbook.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -434,22 +408,6 @@ def test_any_cell_values_parse_into_a_submission_or_problems(values):
 
 # ---------------------------------------------------------------------------------------------
 # Checking and importing a batch
-
-
-def upload(cast, rows, *, by=None, **options) -> ReferralImport:
-    return referral_import_upload(by=by or cast.partner, file_name="daily.csv", raw=make_csv(rows, **options).encode())
-
-
-def good_row(number: int, **extra) -> dict[str, str]:
-    return {
-        "external_id": f"ED-{number:04d}",
-        "source": "emergency_department",
-        "received_at": "2025-03-01 08:00",
-        "first_name": f"Person{number}",
-        "last_name": "Example",
-        "phone": f"412-555-{number:04d}",
-        **extra,
-    }
 
 
 def test_every_row_level_problem_is_found_with_the_shared_intake_rules(cast):

@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from port.accounts.models import User
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, ClosingReason, Referral, ReferralChange, Source, Status
 from port.referrals.services import referral_assign, referral_transition
+from port.testing.factories import submit_referral
 
 
 @pytest.fixture

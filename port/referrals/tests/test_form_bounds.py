@@ -11,7 +11,10 @@ from django.urls import reverse
 
 from port.referrals.forms import ProgramDateTimeField
 from port.referrals.models import Referral, Source
-from port.referrals.tests.test_staff_form import URL, field_errors, input_value, minimal
+from port.testing.pages import field_errors, input_value
+from port.testing.referrals import minimal
+
+URL = reverse("referrals:new")
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 at_now = time_machine.travel(NOW, tick=False)

@@ -7,7 +7,7 @@ import pytest
 
 from port.referrals.intake import IntakeRejected, validate_submission
 from port.referrals.models import Channel, OverdoseEvent, Referral
-from port.referrals.tests.test_intake_service import NOW, intake, submission
+from port.testing.referrals import NOW, intake, submission
 
 
 def _zone(hours: int, minutes: int = 0) -> dt.timezone:

@@ -12,35 +12,16 @@ from port.participants.models import MatchCandidate, Participant, ParticipantAli
 from port.participants.services import participant_create
 from port.referrals.intake import (
     IntakeRejected,
-    OverdoseDetails,
-    ParticipantDetails,
-    ReferralSubmission,
     referral_intake,
     validate_submission,
 )
 from port.referrals.models import Channel, OverdoseEvent, Referral, ReferralChange, Source, Status
 from port.security.accounts import api_token_issue
+from port.testing.referrals import HOUR, NOW, intake, submission
 
-NOW = dt.datetime(2025, 6, 10, 18, 0, tzinfo=dt.UTC)  # 2 pm in New York, no daylight-saving change near
-HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)
 DOB = dt.date(1990, 5, 17)
 PHONE = "+14125550142"
-
-
-def submission(*, participant: dict | None = None, overdose: dict | None = None, **fields) -> ReferralSubmission:
-    person = {"first_name": "Jordan", "last_name": "Rivera", "phone": "412-555-0142", **(participant or {})}
-    fields.setdefault("source", Source.EMERGENCY_DEPARTMENT)
-    fields.setdefault("received_at", NOW - HOUR)
-    return ReferralSubmission(
-        participant=ParticipantDetails(**person), overdose=OverdoseDetails(**(overdose or {})), **fields
-    )
-
-
-def intake(cast, sub: ReferralSubmission | None = None, *, channel: str = Channel.STAFF_FORM, program=None, **kwargs):
-    return referral_intake(
-        program=program or cast.program, submission=sub or submission(), channel=channel, now=NOW, **kwargs
-    )
 
 
 COUNTED = (

@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
-from port.conftest import make_member, submit_referral
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, referral_intake
 from port.referrals.models import Channel, ClosingReason, Source, Status
 from port.referrals.services import referral_assign, referral_transition
 from port.referrals.views.intake import SENT_PAGE_SIZE
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 URL = reverse("referrals:sent")
 JAN_15_EVENING = dt.datetime(2025, 1, 16, 2, 30, tzinfo=dt.UTC)  # 9:30 pm on 15 January in New York

@@ -1,7 +1,6 @@
 """The staff referral form: short on a phone, times on the program's clock, intake's messages in place."""
 
 import datetime as dt
-import html
 import re
 import zoneinfo
 
@@ -17,37 +16,15 @@ from hypothesis import strategies as st
 
 from port.accounts.models import Agency, AgencyKind
 from port.accounts.roles import Role
-from port.conftest import make_member
 from port.participants.models import Participant
 from port.participants.services import participant_create
 from port.referrals.forms import DATETIME_LOCAL_FORMAT, ProgramDateTimeField, ReferralForm
 from port.referrals.models import Channel, Referral, Source
+from port.testing.cast import make_member
+from port.testing.pages import field_errors, input_value
+from port.testing.referrals import NEW_YORK, minimal
 
-NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 URL = reverse("referrals:new")
-
-
-def minimal(**fields) -> dict:
-    """What a busy ED liaison types: a name and where to find the person."""
-    return {
-        "first_name": "Jordan",
-        "last_name": "Rivera",
-        "location_notes": "Room 4, discharged at noon",
-        "source": Source.EMERGENCY_DEPARTMENT,
-        "acuity": "high",
-        **fields,
-    }
-
-
-def field_errors(response, name: str) -> str:
-    """The error text shown beside one field ('' if none)."""
-    found = re.search(rf'<ul class="field-error" id="id_{name}_error">(.*?)</ul>', response.content.decode(), re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))) if found else ""
-
-
-def input_value(response, name: str) -> str:
-    found = re.search(rf'<input[^>]*name="{name}" value="([^"]*)"', response.content.decode())
-    return html.unescape(found.group(1)) if found else ""
 
 
 def message_texts(response) -> list[str]:

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from port.accounts.models import Membership
 from port.audit.models import AuditEvent
-from port.conftest import make_member, submit_referral
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import (
     ALLOWED_TRANSITIONS,
@@ -15,6 +14,8 @@ from port.referrals.services import (
     referral_assign,
     referral_transition,
 )
+from port.testing.cast import make_member
+from port.testing.factories import submit_referral
 
 
 @pytest.fixture

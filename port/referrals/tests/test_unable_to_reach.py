@@ -10,11 +10,11 @@ import time_machine
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.conftest import submit_referral
 from port.outreach.models import Mode, Outcome
 from port.outreach.services import contact_attempt_record
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.services import ReferralChangeRefused, referral_assign, referral_transition
+from port.testing.factories import submit_referral
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 RECEIVED = dt.datetime(2026, 6, 1, 14, 0, tzinfo=dt.UTC)  # 10 am in Riverside (New York)

@@ -11,7 +11,6 @@ from port.accounts.models import ApiToken, Membership, User
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.audit.services import NOT_RECORDED
-from port.conftest import make_member
 from port.security.accounts import (
     LAST_USED_EVERY,
     api_token_authenticate,
@@ -29,6 +28,7 @@ from port.security.accounts import (
     user_update,
     users_delete,
 )
+from port.testing.cast import make_member
 
 
 def last_entry() -> AuditEvent:

@@ -198,7 +198,7 @@ def test_forms_posted_without_a_csrf_token_are_refused(cast):
 
 
 def test_the_same_form_with_its_token_goes_through(cast):
-    from port.conftest import PASSWORD
+    from port.testing.factories import PASSWORD
 
     client = csrf_client()
     client.get(reverse("login"))

@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from port.audit.models import AuditEvent
-from port.conftest import PASSWORD
-from port.security.tests.test_two_factor import enrolled
+from port.testing.factories import PASSWORD
+from port.testing.security import enrolled
 
 
 def sign_in(client: Client, username: str, password: str, address: str = "203.0.113.7"):

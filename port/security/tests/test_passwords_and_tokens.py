@@ -36,7 +36,7 @@ def test_a_new_api_token_expires_in_a_year_unless_the_admin_chooses_otherwise(ca
 
 
 def test_people_change_their_password_on_a_page_of_the_app_and_a_weak_one_is_refused(cast):
-    from port.conftest import PASSWORD
+    from port.testing.factories import PASSWORD
 
     client = cast.client_for(cast.peer)
     page = client.get(reverse("password_change"))

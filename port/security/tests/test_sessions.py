@@ -166,7 +166,7 @@ def test_deactivating_through_the_admin_ends_the_sessions(cast):
 
 
 def test_after_a_password_change_the_new_session_still_ends_when_the_person_is_disabled(cast):
-    from port.conftest import PASSWORD
+    from port.testing.factories import PASSWORD
 
     client = cast.client_for(cast.peer)
     old_key = client.session.session_key

@@ -13,9 +13,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from port.accounts.models import User
 from port.audit.models import AuditEvent
-from port.conftest import PASSWORD
 from port.security.forms import wait_in_words
-from port.security.services import two_factor_enrol
+from port.testing.factories import PASSWORD
+from port.testing.security import enrolled
 
 NOW = dt.datetime(2026, 6, 10, 16, 0, tzinfo=dt.UTC)
 
@@ -29,12 +29,6 @@ def past_grace(user: User) -> User:
     User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - dt.timedelta(days=8))
     user.refresh_from_db()
     return user
-
-
-def enrolled(user: User) -> list[str]:
-    """Set up two-factor sign-in for `user` directly; returns the recovery codes."""
-    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return two_factor_enrol(user=user, device=device, keep_session=None)
 
 
 def sign_in_with_password(user: User) -> Client:

@@ -1,46 +1,11 @@
-"""Stock for the inventory tests: the seeded items and office, and a bag for each peer. Giving supplies
-at an encounter is tested in port/outreach/tests (the ledger knows no encounter)."""
-
-import datetime as dt
-from dataclasses import dataclass
+"""Stock for the inventory tests: the seeded items and office, a bag for each peer (the builders, and
+helpers that give supplies the real way, are in port/testing/supplies.py)."""
 
 import pytest
 
-from port.supplies.models import Lot, StockLocation, SupplyItem
-from port.supplies.services import stock_receive
-
-
-@dataclass
-class Stock:
-    naloxone: SupplyItem  # nasal spray 4 mg, seeded by program_set_up
-    hygiene: SupplyItem
-    office: StockLocation  # seeded by program_set_up
-    pat_bag: StockLocation  # carried by cast.peer
-    quinn_bag: StockLocation  # carried by cast.peer2
-    today: dt.date
-
-    def lot(self, number: str, *, days: int | None = 200, item: SupplyItem | None = None) -> Lot:
-        """A lot expiring `days` from today (None: no expiry date)."""
-        expires_on = None if days is None else self.today + dt.timedelta(days=days)
-        return Lot.objects.create(item=item or self.naloxone, lot_number=number, expires_on=expires_on)
+from port.testing.supplies import Stock, stock_build
 
 
 @pytest.fixture
 def stock(cast) -> Stock:
-    program = cast.program
-    return Stock(
-        naloxone=SupplyItem.objects.get(program=program, name="Naloxone nasal spray 4 mg"),
-        hygiene=SupplyItem.objects.get(program=program, name="Hygiene kit"),
-        office=StockLocation.objects.get(program=program, name="Office"),
-        pat_bag=StockLocation.objects.create(
-            program=program, name="Pat's bag", kind=StockLocation.Kind.BAG, holder=cast.peer.user
-        ),
-        quinn_bag=StockLocation.objects.create(
-            program=program, name="Quinn's vehicle", kind=StockLocation.Kind.VEHICLE, holder=cast.peer2.user
-        ),
-        today=program.today(),
-    )
-
-
-def receive(cast, lot: Lot, location: StockLocation, quantity: int) -> None:
-    stock_receive(by=cast.supervisor, lot=lot, location=location, quantity=quantity)
+    return stock_build(cast)

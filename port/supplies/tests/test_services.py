@@ -19,7 +19,7 @@ from port.supplies.services import (
     stock_transfer,
     stock_write_off,
 )
-from port.supplies.tests.conftest import receive
+from port.testing.supplies import receive
 
 
 def on_hand(lot: Lot, location: StockLocation) -> int:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from port.supplies.models import Lot, StockBalance, StockLocation, StockMovement
 from port.supplies.services import stock_transfer
-from port.supplies.tests.conftest import receive
+from port.testing.supplies import receive
 
 TEAM_PAGES = ["supplies:inventory", "supplies:ledger", "supplies:report", "supplies:transfer"]
 SUPERVISOR_PAGES = ["supplies:receive", "supplies:write_off"]

@@ -6,7 +6,8 @@ import pytest
 
 from port.supplies.selectors import expiry_for, inventory_warnings, lots_expiring, low_stock_items
 from port.supplies.services import stock_transfer
-from port.supplies.tests.conftest import receive
+from port.testing.budgets import assert_within_budget
+from port.testing.supplies import receive
 
 TODAY = dt.date(2025, 3, 1)
 
@@ -86,12 +87,12 @@ def test_the_warnings_block_data_is_empty_for_partners_and_when_all_is_well(cast
     assert not inventory_warnings(cast.outsider)
 
 
-def test_the_warnings_cost_three_queries_however_many_lots(cast, stock, django_assert_num_queries):
+def test_the_warnings_cost_three_queries_however_many_lots(cast, stock):
     for number in range(20):
         receive(cast, stock.lot(f"Q{number}", days=number), stock.office, 1)
     stock.naloxone.low_stock_level = 100
     stock.naloxone.save()
-    with django_assert_num_queries(3):
+    with assert_within_budget("inventory_warnings"):
         warnings = inventory_warnings(cast.peer, today=stock.today)
     assert len(warnings.expiring) == 20 and len(warnings.low_stock) == 1
 

@@ -10,11 +10,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from port.conftest import Cast, submit_referral
-from port.core.tests.browser.conftest import DESKTOP, PHONE, assert_accessible, assert_no_sideways_scroll
 from port.participants.models import MatchCandidate
 from port.referrals.models import Referral
 from port.referrals.services import referral_assign
+from port.testing.browser import DESKTOP, PHONE, assert_accessible, assert_no_sideways_scroll
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

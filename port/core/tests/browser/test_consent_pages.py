@@ -7,9 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from port.conftest import Cast, submit_referral
 from port.consent.models import Consent, Disclosure
-from port.core.tests.browser.conftest import DESKTOP, assert_accessible, assert_no_sideways_scroll
+from port.testing.browser import DESKTOP, assert_accessible, assert_no_sideways_scroll
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

@@ -9,13 +9,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from port.conftest import Cast, submit_referral
-from port.core.tests.browser.conftest import assert_accessible, assert_no_sideways_scroll
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Outcome, Supporter
 from port.referrals.models import Status
 from port.referrals.services import referral_assign
 from port.supplies.models import Lot, StockBalance, StockLocation, SupplyItem
 from port.supplies.services import stock_receive
+from port.testing.browser import assert_accessible, assert_no_sideways_scroll
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page
 
-from port.core.tests.browser.conftest import Guard
+from port.testing.browser import Guard
 
 pytestmark = pytest.mark.browser
 

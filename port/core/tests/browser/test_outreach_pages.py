@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from port.core.tests.browser.conftest import assert_accessible, assert_no_sideways_scroll
 from port.outreach.models import EncounterItem, Mode, Outcome
 from port.outreach.services import EncounterIn, ItemIn, contact_attempt_record, encounter_record, encounter_update
-from port.outreach.tests.conftest import a_supporter, assigned_referral, receive
+from port.testing.browser import assert_accessible, assert_no_sideways_scroll
+from port.testing.outreach import a_supporter, assigned_referral
+from port.testing.supplies import receive
 
 pytestmark = pytest.mark.browser
 

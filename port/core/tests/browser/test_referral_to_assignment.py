@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from port.conftest import submit_referral
-from port.core.tests.browser.conftest import sign_in, sign_out
 from port.referrals.models import Referral, ReferralChange, Status
+from port.testing.browser import sign_in, sign_out
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from port.conftest import Cast, submit_referral
-from port.core.tests.browser.conftest import DESKTOP, PHONE, assert_accessible, assert_no_sideways_scroll
 from port.notifications.services import deadline_warnings_send
 from port.outreach.models import EncounterItem
 from port.outreach.services import (
@@ -24,6 +22,9 @@ from port.participants.services import participant_create, participant_merge
 from port.referrals.services import referral_assign
 from port.supplies.models import Lot, StockLocation, SupplyItem
 from port.supplies.services import stock_receive
+from port.testing.browser import DESKTOP, PHONE, assert_accessible, assert_no_sideways_scroll
+from port.testing.cast import Cast
+from port.testing.factories import submit_referral
 
 pytestmark = pytest.mark.browser
 
