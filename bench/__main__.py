@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import ROOT
 from bench.data import bench_cast, close_bench_referrals, data_shape, ensure_data
 from bench.database import BENCH_DATABASE, PG_SERVER, analyze, prepare_database, setup_django
+from bench.figures import Latency, Throughput
 from bench.intake import ReferralBodies, issue_token, known_participants, measure_intake
 from bench.queue import measure_queue
 from bench.report import load_average, machine, report, to_json
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     finally:
         closed = close_bench_referrals(cast)
-    result = {
+    result: dict[str, object] = {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
         "machine": machine(),
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     args.output.write_text(json.dumps(result, indent=2, default=to_json) + "\n")
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     print(f"\nWrote {shown}; {result['total_seconds']} s in all.")
-    if any(figure.errors for key in ("queue", "intake", "throughput") for figure in result[key]):
+    figures: list[Latency | Throughput] = [*queue, *intake, *throughput]
+    if any(figure.errors for figure in figures):
         raise SystemExit("Some requests failed (the errors columns above): the figures are not valid.")
 
 

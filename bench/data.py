@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bench.database import rebuild_database
+
+if TYPE_CHECKING:
+    from port.accounts.models import Program
 
 PROGRAM_NAME = "Bench PORT"
 OTHER_PROGRAM_NAME = "Bench Neighbour PORT"
@@ -28,7 +32,7 @@ EXTRA_AGENCIES = (
 )
 
 
-def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool):
+def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool) -> Program:
     """A program with the demo cast and, for the main program, 3 supervisors, 25 peers and 10
     agencies."""
     from port.accounts.models import Agency, Membership, User
@@ -66,7 +70,7 @@ def load_data(*, referrals: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def program_named(name: str):
+def program_named(name: str) -> Program | None:
     from port.accounts.models import Program
 
     return Program.objects.filter(name=name).first()
@@ -91,6 +95,7 @@ def bench_cast() -> BenchCast:
     from port.referrals.models import OPEN_STATUSES
 
     program, other = program_named(PROGRAM_NAME), program_named(OTHER_PROGRAM_NAME)
+    assert program is not None and other is not None  # ensure_data built them first
     active = Membership.objects.filter(is_active=True).order_by("pk")
     open_assigned = Q(user__assigned_referrals__status__in=OPEN_STATUSES, user__assigned_referrals__program=program)
     peer = (

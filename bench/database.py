@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TypedDict
 
-PG_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+class PgServer(TypedDict):
+    host: str
+    port: int
+    user: str
+
+
+PG_SERVER: PgServer = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 BENCH_DATABASE = "port_bench"
 # The test suite owns these; the bench never creates, drops or writes to them.
 FORBIDDEN_DATABASES = frozenset({"test", "test_test", "postgres", "template0", "template1"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -26,7 +27,8 @@ class Latency:
     notes: str = ""
 
     @classmethod
-    def of(cls, name: str, seconds: list[float], **extra) -> Latency:
+    def of(cls, name: str, seconds: list[float], **extra: Any) -> Latency:
+        """The figures of the timings; extra gives the other fields (queries, sql_ms, errors, notes)."""
         ms = [s * 1000 for s in seconds]
         return cls(
             name=name,

@@ -8,10 +8,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bench.data import EXTERNAL_ID_PREFIX, BenchCast
 from bench.figures import Latency
 from bench.queue import logged_queries
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 FIRST_NAMES = "Alex Jordan Taylor Morgan Casey Riley Jamie Avery Quinn Rowan Dakota Emerson".split()
 LAST_NAMES = "Benchley Testwood Sampleton Mockford Fakeman Placeholt Synthe Fictor Pseudon".split()
@@ -75,8 +79,9 @@ def known_participants(program_id: int, *, limit: int = 200) -> list[dict]:
         .prefetch_related("phones")
         .order_by("?")[:limit]
     )
-    described = []
+    described: list[dict] = []
     for person in people:
+        assert person.date_of_birth is not None  # excluded above
         phones = list(person.phones.all())
         reach = {"phone": phones[0].number} if phones else {"location_notes": "Example St shelter"}
         described.append(
@@ -107,14 +112,17 @@ def measure_intake(
     client = Client(headers={"authorization": f"Bearer {token}"})
     url = "/api/v1/referrals"
 
-    def post(body: dict):
+    def post(body: dict) -> _MonkeyPatchedWSGIResponse:
         return client.post(url, body, content_type="application/json")
 
     def queries_of(send: Callable[[], object]) -> dict:
         """How many queries one more request runs, and their time in the database."""
         return logged_queries(send).summary
 
-    sent, ids, timings, statuses = [], [], [], {}
+    sent: list[dict] = []
+    ids: list[str] = []
+    timings: list[float] = []
+    statuses: dict[int, int] = {}
     for i in range(warmup + requests):
         body = bodies.next()
         started = time.perf_counter()

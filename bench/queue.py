@@ -5,12 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from bench.data import BenchCast
 from bench.figures import Latency
 
+if TYPE_CHECKING:
+    from django.test import Client
 
-def logged_in_client(membership_id: int):
+    from port.accounts.models import Membership
+
+
+def logged_in_client(membership_id: int) -> Client:
     from django.test import Client
 
     from port.accounts.models import Membership
@@ -20,7 +27,7 @@ def logged_in_client(membership_id: int):
     return client
 
 
-def membership(membership_id: int):
+def membership(membership_id: int) -> Membership:
     from port.accounts.models import Membership
 
     return Membership.objects.select_related("program", "user").get(pk=membership_id)
@@ -34,8 +41,9 @@ def last_page(membership_id: int) -> int:
     return max(1, -(-referral_queue(viewer=membership(membership_id)).count() // PAGE_SIZE))
 
 
-def time_get(client, url: str, *, requests: int, warmup: int) -> tuple[list[float], int]:
-    timings, errors = [], 0
+def time_get(client: Client, url: str, *, requests: int, warmup: int) -> tuple[list[float], int]:
+    timings: list[float] = []
+    errors = 0
     for i in range(warmup + requests):
         started = time.perf_counter()
         response = client.get(url)
@@ -53,7 +61,7 @@ class QueryLog:
     timings: list[tuple[float, str]] = field(default_factory=list)
     count: int = 0  # as CaptureQueriesContext counts (and the tests' query budgets): with COMMITs
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -121,10 +129,11 @@ def measure_queue(cast: BenchCast, *, requests: int, warmup: int) -> tuple[list[
         ("my queue (busiest peer)", peer, my_queue_url),
         ("queue, neighbour program", neighbour, queue_url),
     ]
-    results, details = [], {}
+    results: list[Latency] = []
+    details: dict[str, object] = {}
     for name, client, url in scenarios:
         timings, errors = time_get(client, url, requests=requests, warmup=warmup)
-        log = logged_queries(lambda client=client, url=url: client.get(url))
+        log = logged_queries(partial(client.get, url))
         details[name] = {"slowest_query": log.slowest}
         results.append(Latency.of(name, timings, **log.summary, errors=errors, notes=url))
     details["plans"] = queue_plans(cast, deep_page)

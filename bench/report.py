@@ -7,6 +7,7 @@ import platform
 import re
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from bench.data import OTHER_PROGRAM_NAME, PROGRAM_NAME
 from bench.figures import Latency, Throughput
@@ -108,7 +109,7 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def to_json(value):
+def to_json(value: object) -> dict[str, Any]:
     if isinstance(value, Latency | Throughput):
         return asdict(value)
     raise TypeError(type(value))

@@ -13,11 +13,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench import ROOT
 from bench.database import bench_database_url
 from bench.figures import Throughput, percentile
 from bench.intake import ReferralBodies
+
+if TYPE_CHECKING:
+    import httpx
 
 GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"
 
@@ -87,7 +91,7 @@ def hammer(
     *,
     base_url: str,
     token: str,
-    send: Callable,
+    send: Callable[[httpx.Client], httpx.Response],
     seconds: float,
     clients: int,
     workers: int,
@@ -101,7 +105,8 @@ def hammer(
     issued = [0]
 
     def client_loop(deadline: float) -> tuple[list[float], dict[str, int]]:
-        timings, statuses = [], {}
+        timings: list[float] = []
+        statuses: dict[str, int] = {}
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base_url, timeout=30, headers=headers) as http:
             while time.perf_counter() < deadline:
@@ -175,33 +180,41 @@ def measure_throughput(
     ids = iter(status_ids * 10_000)
     ids_lock = threading.Lock()
 
-    def post_referral(http):
+    def post_referral(http: httpx.Client) -> httpx.Response:
         return http.post("/api/v1/referrals", json=bodies.next())
 
-    def get_status(http):
+    def get_status(http: httpx.Client) -> httpx.Response:
         with ids_lock:
             referral_id = next(ids)
         return http.get(f"/api/v1/referrals/{referral_id}")
 
     warm_ups = iter(range(10**9))
 
-    def warm_up(http):
+    def warm_up(http: httpx.Client) -> httpx.Response:
         # Both paths: the first POST in a worker also loads intake's matching and phone metadata.
         return post_referral(http) if next(warm_ups) % 2 else get_status(http)
 
-    configurations = [("database cache", {}, seconds)]
+    configurations: list[tuple[str, dict[str, str], float]] = [("database cache", {}, seconds)]
     if redis_answers(redis_url):
         configurations.append(("Redis cache", {"REDIS_URL": redis_url}, status_seconds))
     else:
         print(f"  No Redis at {redis_url or '(none given)'}: skipping the Redis runs.", flush=True)
     configurations.append(("rate limit off", {"API_RATE_PER_TOKEN": ""}, status_seconds))
-    shared = {"token": token, "clients": clients, "workers": workers}
     GUNICORN_LOG.write_bytes(b"")  # this run's server errors only
-    results = []
+    results: list[Throughput] = []
     for configuration, env, post_seconds in configurations:
         with gunicorn_serving(workers=workers, env=env) as base_url:
             # Every worker imports the app and opens its database connection before the clock.
-            hammer("warm-up", base_url=base_url, send=warm_up, seconds=3, max_requests=300, **shared)
+            hammer(
+                "warm-up",
+                base_url=base_url,
+                token=token,
+                send=warm_up,
+                seconds=3,
+                clients=clients,
+                workers=workers,
+                max_requests=300,
+            )
             results.append(
                 hammer(
                     "POST /api/v1/referrals",
@@ -210,7 +223,9 @@ def measure_throughput(
                     seconds=post_seconds,
                     max_requests=int(post_seconds * 500),
                     notes=configuration,
-                    **shared,
+                    token=token,
+                    clients=clients,
+                    workers=workers,
                 )
             )
             results.append(
@@ -221,7 +236,9 @@ def measure_throughput(
                     seconds=status_seconds,
                     max_requests=int(status_seconds * 1000),
                     notes=configuration,
-                    **shared,
+                    token=token,
+                    clients=clients,
+                    workers=workers,
                 )
             )
     return results

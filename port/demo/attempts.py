@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -32,14 +33,14 @@ STATUS_CHANGE, ASSIGNMENT = ReferralChange.Kind.STATUS, ReferralChange.Kind.ASSI
 
 
 # Failed tries, by how they were made, and how often each outcome comes up.
-FAILED_OUTCOMES = {
+FAILED_OUTCOMES: dict[str, tuple[tuple[str, int], ...]] = {
     Mode.PHONE: ((Outcome.NO_ANSWER, 45), (Outcome.LEFT_MESSAGE, 45), (Outcome.WRONG_NUMBER, 10)),
     Mode.TEXT: ((Outcome.NO_ANSWER, 60), (Outcome.LEFT_MESSAGE, 40)),
     Mode.IN_PERSON: ((Outcome.NOT_AT_ADDRESS, 75), (Outcome.NO_ANSWER, 25)),
     Mode.OTHER: ((Outcome.LEFT_MESSAGE, 100),),
 }
 # Notes a peer might write: short, and never a word about the overdose (whoever answers may not know).
-ATTEMPT_NOTES = {
+ATTEMPT_NOTES: dict[tuple[str, str], tuple[str, ...]] = {
     (Mode.PHONE, Outcome.NO_ANSWER): ("Demo note: rang out, no voicemail set up.",),
     (Mode.PHONE, Outcome.LEFT_MESSAGE): (
         "Demo note: left the neutral “community outreach” message and a callback number.",
@@ -235,7 +236,7 @@ class AttemptPlanner:
         attempts = []
         for when, planned_mode in zip(failed_times, modes, strict=True):
             mode = planned_mode if any(m == planned_mode for m, _w in ways) else Mode.IN_PERSON
-            outcomes = FAILED_OUTCOMES[mode]
+            outcomes: Sequence[tuple[str, int]] = FAILED_OUTCOMES[mode]
             if reason == ClosingReason.UNABLE_TO_REACH:  # keeps every way the policy needs open
                 outcomes = [(o, w) for o, w in outcomes if o != Outcome.WRONG_NUMBER]
             outcome = pick(rng, outcomes)

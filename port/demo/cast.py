@@ -27,7 +27,7 @@ DEMO_AGENCIES = (
 )
 
 # Which of the program's agencies sends a referral from each source.
-AGENCY_KIND_FOR_SOURCE = {
+AGENCY_KIND_FOR_SOURCE: dict[str, str] = {
     Source.EMERGENCY_DEPARTMENT: AgencyKind.EMERGENCY_DEPARTMENT,
     Source.TWO_ONE_ONE: AgencyKind.TWO_ONE_ONE,
     Source.EMS: AgencyKind.EMS,
@@ -69,7 +69,9 @@ def demo_cast_create(
     Usernames are "<prefix>-admin", "<prefix>-peer1" and so on; with `password=None` nobody can sign
     in as them (and no time goes into hashing). Returns memberships by DemoLogin username.
     """
-    agencies = {kind: Agency.objects.create(program=program, name=name, kind=kind) for name, kind in DEMO_AGENCIES}
+    agencies: dict[str, Agency] = {
+        kind: Agency.objects.create(program=program, name=name, kind=kind) for name, kind in DEMO_AGENCIES
+    }
     memberships = {}
     for login in DEMO_LOGINS:
         username = f"{username_prefix}-{login.username}"

@@ -3,7 +3,7 @@ through the disclosure gate, which the demo provider can open."""
 
 import datetime as dt
 
-from port.accounts.models import Agency, AgencyKind, Membership
+from port.accounts.models import Agency, AgencyKind, Membership, Program
 from port.accounts.roles import Role
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
@@ -16,7 +16,14 @@ from port.outreach.models import (
 )
 
 
-def demo_consents_create(*, program, memberships, visits, handoff, now) -> None:
+def demo_consents_create(
+    *,
+    program: Program,
+    memberships: dict[str, Membership],
+    visits: list[Visit],
+    handoff: Visit | None,
+    now: dt.datetime,
+) -> None:
     """Consents the participants gave, through consent_record: to take part, for several people; to share
     with the recovery center, for one, who is then handed off through the disclosure gate (the demo
     provider sees them); and one consent to tell the hospital, revoked since."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from port.accounts.models import Membership, Program
+from port.accounts.models import Membership, Program, User
 from port.accounts.roles import TEAM_ROLES, Role
 from port.demo.names import FIRST_NAMES, LAST_NAMES, fictional_phone, pick
 from port.outreach.models import (
@@ -106,7 +106,7 @@ NEXT_STEPS = (
     "Call me after 5, I work days now.",
 )
 NEXT_STEPS_SPANISH = ("Llámenme el jueves por la tarde.", "Traer más tiras de prueba la próxima semana.")
-VISIT_NOTES = {
+VISIT_NOTES: dict[str, tuple[str, ...]] = {
     Mode.IN_PERSON: (
         "",
         "",
@@ -124,7 +124,7 @@ VISIT_NOTES = {
         "Demo note: went over what to do if a friend overdoses.",
     ),
 }
-READINESS = {
+READINESS: dict[str, tuple[int, int]] = {
     StageOfChange.PRECONTEMPLATION: (0, 3),
     StageOfChange.CONTEMPLATION: (2, 6),
     StageOfChange.PREPARATION: (5, 8),
@@ -160,6 +160,12 @@ class _SupporterPlan:
     added_at: dt.datetime
     agreed_at: dt.datetime | None = None
     supporter: Supporter | None = None  # once saved
+
+    @property
+    def saved(self) -> Supporter:
+        """The supporter, once saved (before any visit is recorded)."""
+        assert self.supporter is not None  # demo_field_work_create saves every plan before the visits
+        return self.supporter
 
 
 @dataclass
@@ -223,7 +229,16 @@ def demo_field_work_create(
     return visits, handoff
 
 
-def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[Visit], list[_SupporterPlan]]:
+def _plan_visits(
+    *,
+    rng: random.Random,
+    program: Program,
+    team: dict[int, Membership],
+    users: dict[int, User],
+    office: StockLocation,
+    bags: dict[int, StockLocation],
+    now: dt.datetime,
+) -> tuple[list[Visit], list[_SupporterPlan]]:
     """A visit or call after most attempts that reached someone, sometimes a follow-up visit, and the
     supporters they involve; in time order."""
     closed_at = dict(
@@ -264,7 +279,10 @@ def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[
             mode=attempt.mode,
             place=attempt.place,
             location=bags.get(by.user_id, office),
-            team=[TeamMemberIn(role=m.role, user=users.get(m.user_id), name=m.name) for m in attempt.team.all()],
+            team=[
+                TeamMemberIn(role=m.role, user=users.get(m.user_id) if m.user_id is not None else None, name=m.name)
+                for m in attempt.team.all()
+            ],
         )
         _plan_talk(rng, visit, declined=attempt.outcome == Outcome.DECLINED)
         for plan in known:  # the participant agrees, at this first visit, that the team may talk with them
@@ -301,6 +319,7 @@ def _plan_visits(*, rng, program, team, users, office, bags, now) -> tuple[list[
         .order_by("received_at", "pk")
     )
     for referral in family:
+        assert referral.assigned_to_id is not None  # the query keeps assigned referrals only
         by = team.get(referral.assigned_to_id)
         if by is not None and referral.participant_id not in supporters:
             supporters[referral.participant_id] = _supporters_of(
@@ -331,7 +350,13 @@ def _ensure_a_kit_for_a_supporter(visits: list[Visit]) -> None:
 
 
 def _supporters_of(
-    *, rng, referral, participant, by, referred_at: dt.datetime, named_at: dt.datetime | None = None
+    *,
+    rng: random.Random,
+    referral: Referral,
+    participant: Participant,
+    by: Membership,
+    referred_at: dt.datetime,
+    named_at: dt.datetime | None = None,
 ) -> list[_SupporterPlan]:
     """The family member who asked for help on the public form (known from the start, `referred_at`),
     or now and then someone the person names at a visit (`named_at`; none if not visited)."""
@@ -437,7 +462,15 @@ def _plan_handoff(visits: list[Visit]) -> Visit | None:
     return visit
 
 
-def _stock_up(*, program, supervisor, team, office, bags, visits) -> dict[str, list]:
+def _stock_up(
+    *,
+    program: Program,
+    supervisor: Membership,
+    team: dict[int, Membership],
+    office: StockLocation,
+    bags: dict[int, StockLocation],
+    visits: list[Visit],
+) -> dict[str, list]:
     """Receive lots at the office and fill each peer's bag with what their visits will give and a little
     more. Returns the program's lots per item name, earliest expiry first."""
     items = {item.name: item for item in SupplyItem.objects.filter(program=program)}
@@ -518,7 +551,7 @@ def _visit_record(visit: Visit, lots: dict[str, list]) -> Encounter:
         mode=visit.mode,
         occurred_at=visit.occurred_at,
         place=visit.place,
-        supporters_present=[plan.supporter for plan in visit.present],
+        supporters_present=[plan.saved for plan in visit.present],
         team=visit.team,
         items=items,
         **visit.data,
@@ -528,7 +561,14 @@ def _visit_record(visit: Visit, lots: dict[str, list]) -> Encounter:
     return encounter_record(by=visit.by, participant=visit.participant, data=data, referral=visit.referral)
 
 
-def _backdate(*, encounters, supporters, program, now, rng) -> None:
+def _backdate(
+    *,
+    encounters: list[tuple[Encounter, Visit]],
+    supporters: list[_SupporterPlan],
+    program: Program,
+    now: dt.datetime,
+    rng: random.Random,
+) -> None:
     """Move what the services stamped "now" back to when it would have been recorded: each encounter
     (and what it gave) shortly after the visit, so old ones are locked as they would be; stock received
     and bags filled before the first visit; supporters when the team learned of them and of the
@@ -544,7 +584,7 @@ def _backdate(*, encounters, supporters, program, now, rng) -> None:
         program=program, kind__in=[StockMovement.Kind.TRANSFER_OUT, StockMovement.Kind.TRANSFER_IN]
     ).update(recorded_at=received_at + dt.timedelta(days=1))
     for plan in supporters:
-        Supporter.objects.filter(pk=plan.supporter.pk).update(
+        Supporter.objects.filter(pk=plan.saved.pk).update(
             created_at=plan.added_at, consent_recorded_at=plan.agreed_at if plan.fields["consent_to_contact"] else None
         )
 
@@ -566,6 +606,7 @@ def demo_visit_with_ems_create(*, program: Program, ems: Membership, now: dt.dat
     )
     if referral is None:
         return
+    assert referral.assigned_to_id is not None  # assigned and attempting referrals have an assignee
     peer = Membership.objects.get(program=program, user_id=referral.assigned_to_id)
     # After everything that already happened to the referral (some of it stamped by services just now),
     # and before now.

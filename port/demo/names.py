@@ -4,7 +4,9 @@
 
 import datetime as dt
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from port.referrals.intake import ParticipantDetails
 
@@ -126,7 +128,10 @@ LOCATION_NOTES = (
 LANGUAGES = (("English", 80), ("Spanish", 12), ("", 5), ("Vietnamese", 1), ("Arabic", 1), ("Haitian Creole", 1))
 
 
-def pick(rng: random.Random, weighted):
+T = TypeVar("T")
+
+
+def pick(rng: random.Random, weighted: Iterable[tuple[T, float]]) -> T:
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights)[0]
 

@@ -17,7 +17,7 @@ from collections import deque
 from django.db import transaction
 from django.utils import timezone
 
-from port.accounts.models import Program
+from port.accounts.models import AcuityLevel, Membership, Program
 from port.demo.attempts import ASSIGNMENT, STATUS_CHANGE, AttemptPlanner, Attempts, open_attempts_record
 from port.demo.cast import Team
 from port.demo.names import FIRST_NAMES, LOCATION_NOTES, NAME_VARIANTS, Person, fictional_phone, person_make, pick
@@ -132,16 +132,15 @@ def _status_walk(rng: random.Random, status: str) -> tuple[list[str], str]:
         return [Status.ASSIGNED, Status.ATTEMPTING], ""
     if status == Status.REACHED:
         # Some are reached on the first try, with no separate "attempting" step.
-        return ([Status.ASSIGNED, Status.ATTEMPTING] if rng.random() < 0.8 else [Status.ASSIGNED]) + [
-            Status.REACHED
-        ], ""
+        steps: list[str] = [Status.ASSIGNED, Status.ATTEMPTING] if rng.random() < 0.8 else [Status.ASSIGNED]
+        return [*steps, Status.REACHED], ""
     reason, before = pick(rng, [((reason, before), weight) for reason, before, weight in CLOSING])
     walk, _ = _status_walk(rng, before)
     return [*walk, Status.CLOSED], reason
 
 
 # Hours from the previous step to each status, as (low, high).
-STEP_HOURS = {
+STEP_HOURS: dict[str, tuple[float, float]] = {
     Status.ASSIGNED: (0.3, 18),
     Status.ATTEMPTING: (0.5, 36),
     Status.REACHED: (1, 72),
@@ -172,7 +171,7 @@ def _age_hours(rng: random.Random) -> float:
 
 
 def _overdose(rng: random.Random, source: str, received_at: dt.datetime) -> dict:
-    responders = {Source.EMS: "ems", Source.FIRE: "fire", Source.LAW_ENFORCEMENT: "law_enforcement"}
+    responders: dict[str, str] = {Source.EMS: "ems", Source.FIRE: "fire", Source.LAW_ENFORCEMENT: "law_enforcement"}
     if source in (Source.SELF, Source.FAMILY):
         occurred = received_at - dt.timedelta(hours=rng.uniform(6, 120)) if rng.random() < 0.7 else None
         given_by = rng.choice(["bystander", "self", "unknown", ""])
@@ -267,7 +266,18 @@ def demo_referrals_create(
 class _Batch:
     """Plans referrals (with their participants, overdose events and history) and writes them."""
 
-    def __init__(self, *, rng, program, team, levels, level_weights, now, serial, outreach_rng=None) -> None:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        program: Program,
+        team: Team,
+        levels: list[AcuityLevel],
+        level_weights: list[float],
+        now: dt.datetime,
+        serial: int,
+        outreach_rng: random.Random | None = None,
+    ) -> None:
         self.rng, self.program, self.team, self.now, self.serial = rng, program, team, now, serial
         self.levels, self.level_weights = levels, level_weights
         self.zone = program.zone
@@ -353,7 +363,8 @@ class _Batch:
                 "changed_at": received_at,
             }
         ]
-        previous, assignee = Status.RECEIVED, None
+        previous: str = Status.RECEIVED
+        assignee: Membership | None = None
         for index, (step, at) in enumerate(zip(walk, times, strict=True)):
             if step == Status.ASSIGNED:
                 assignee = rng.choice(team.assignable)
@@ -443,7 +454,7 @@ class _Batch:
         ids = tables[Participant].reserve_ids(len(self.new_people))
         for pk, (person, _) in zip(ids, self.new_people, strict=True):
             person.participant_id = pk
-        tables[Participant].insert([(person.participant_id, row) for person, row in self.new_people])
+        tables[Participant].insert(list(zip(ids, (row for _, row in self.new_people), strict=True)))
         phones = [
             {"participant_id": person.participant_id, "number": person.phone, "created_at": row["created_at"]}
             for person, row in self.new_people
@@ -454,7 +465,10 @@ class _Batch:
         )
         event_ids = tables[OverdoseEvent].reserve_ids(len(self.referrals))
         referral_ids = tables[Referral].reserve_ids(len(self.referrals))
-        events, referrals, history, closed_attempts = [], [], [], []
+        events: list[tuple[int, dict]] = []
+        referrals: list[tuple[int, dict]] = []
+        history: list[dict] = []
+        closed_attempts: list[Attempts] = []
         for event_id, referral_id, (person, event, referral, changes, attempts) in zip(
             event_ids, referral_ids, self.referrals, strict=True
         ):
@@ -531,7 +545,18 @@ class _Batch:
         self.open_attempts = []
 
 
-def _through_intake(*, rng, program, team, count, known, levels, level_weights, today, now) -> None:
+def _through_intake(
+    *,
+    rng: random.Random,
+    program: Program,
+    team: Team,
+    count: int,
+    known: list[Person],
+    levels: list[AcuityLevel],
+    level_weights: list[float],
+    today: dt.date,
+    now: dt.datetime,
+) -> None:
     """Recent referrals made by the real intake service, so they follow its rules and matching."""
     with_birth_date = [p for p in known if p.date_of_birth]
     variants = [p for p in with_birth_date if p.first_name in NAME_VARIANTS]

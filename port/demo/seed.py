@@ -41,9 +41,9 @@ def demo_program_create(
     now = now or timezone.now()
     program = program_set_up(name=DEMO_PROGRAM_NAME, slug=DEMO_PROGRAM_SLUG, time_zone=DEMO_TIME_ZONE)
     memberships = demo_cast_create(program=program)
-    token, raw = api_token_issue(
-        agency=memberships["ed"].agency, name="Demo ED nightly feed", actor=memberships["admin"].user
-    )
+    ed_agency = memberships["ed"].agency
+    assert ed_agency is not None  # the cast's ED liaison acts for the demo hospital
+    token, raw = api_token_issue(agency=ed_agency, name="Demo ED nightly feed", actor=memberships["admin"].user)
     made = demo_referrals_create(program=program, count=referrals, seed=seed, now=now, outreach=True)
     visits, handoff = demo_field_work_create(program=program, memberships=memberships, seed=seed, now=now)
     demo_consents_create(program=program, memberships=memberships, visits=visits, handoff=handoff, now=now)

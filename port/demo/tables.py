@@ -1,6 +1,7 @@
 """Bulk writes for the demo generator: rows straight to a table, as the ORM would write them."""
 
 from functools import partial
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
@@ -24,13 +25,17 @@ class Table:
         # The connection itself, not django.db.connection's per-thread proxy: it is used ~10 times a row.
         db = connections[DEFAULT_DB_ALIAS]
         meta = model._meta
-        self.table, self.pk_column = meta.db_table, meta.pk.column
         self.fields = [f for f in meta.concrete_fields if not f.primary_key]
+        names: list[str] = []
+        for field in [meta.pk, *self.fields]:
+            assert field.column is not None  # set on every concrete field when its model class is made
+            names.append(field.column)
+        self.table, self.pk_column = meta.db_table, names[0]
         self.converters = [
             partial(f.get_db_prep_save, connection=db) if isinstance(f, self.CONVERTED) else None for f in self.fields
         ]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(column) for column in [self.pk_column, *(f.column for f in self.fields)])
+        columns = ", ".join(quote(name) for name in names)
         placeholders = ", ".join(["%s"] * (len(self.fields) + 1))
         # Names from the model's _meta, quoted by the backend; values are parameters (bandit B608).
         self.sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec
@@ -58,15 +63,15 @@ class Table:
         if not rows:
             return
         now = timezone.now()
-        defaults = {}
+        defaults: dict[str, Any] = {}
         for field in self.fields:
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 defaults[field.attname] = now
             elif not callable(field.default):
                 defaults[field.attname] = field.get_default()
-        values = []
+        values: list[list[Any]] = []
         for pk, row in rows:
-            prepared = [pk]
+            prepared: list[Any] = [pk]
             for field, convert in zip(self.fields, self.converters, strict=True):
                 name = field.attname
                 value = row[name] if name in row else defaults[name] if name in defaults else field.get_default()
@@ -76,7 +81,7 @@ class Table:
             if connection.vendor == "postgresql":
                 # COPY: PostgreSQL's bulk path, many times faster than row-by-row inserts.
                 with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in values:
-                        copy.write_row(row)
+                    for prepared in values:
+                        copy.write_row(prepared)
             else:
                 cursor.executemany(self.sql, values)

@@ -5,7 +5,6 @@ the fields they concern.
 """
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -42,7 +41,7 @@ YES_NO_UNKNOWN = ((YES, _("Yes")), (NO, _("No")), (UNKNOWN, _("Unknown")))
 _AS_BOOL = {YES: True, NO: False}
 
 # A partner's agency kind that names a referral source; the form starts with it chosen.
-SOURCE_FOR_AGENCY_KIND = {
+SOURCE_FOR_AGENCY_KIND: dict[str, str] = {
     AgencyKind.EMERGENCY_DEPARTMENT: Source.EMERGENCY_DEPARTMENT,
     AgencyKind.TWO_ONE_ONE: Source.TWO_ONE_ONE,
     AgencyKind.EMS: Source.EMS,
@@ -85,16 +84,16 @@ class ProgramDateTimeField(forms.DateTimeField):
         "out_of_range": _("Check the year: times after 2999 cannot be right."),
     }
 
-    def __init__(self, *, zone: zoneinfo.ZoneInfo = dt.UTC, **kwargs: Any) -> None:
+    def __init__(self, *, zone: dt.tzinfo = dt.UTC, **kwargs: Any) -> None:
         self.zone = zone
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dt.datetime) and timezone.is_aware(value):
             return value.astimezone(self.zone)
         return value
 
-    def to_python(self, value) -> dt.datetime | None:
+    def to_python(self, value: str | dt.datetime | dt.date | None) -> dt.datetime | None:
         if value in self.empty_values:
             return None
         if isinstance(value, dt.datetime):
@@ -107,6 +106,7 @@ class ProgramDateTimeField(forms.DateTimeField):
         if parsed is None:
             # Browsers without a date-time picker send what the person typed; try the usual formats.
             parsed = BaseTemporalField.to_python(self, text)
+            assert parsed is not None  # it returns a date and time or raises ValidationError
         if parsed.year > 2999:  # Year 9999 would overflow on the way to UTC; intake refuses before 2000.
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
         if timezone.is_aware(parsed):
@@ -301,7 +301,7 @@ class ReferralForm(IntakeErrorsMixin, forms.Form):
 
     @staticmethod
     def _initial_source(membership: Membership) -> str:
-        if membership.role in PARTNER_ROLES and membership.agency_id:
+        if membership.role in PARTNER_ROLES and membership.agency is not None:
             return SOURCE_FOR_AGENCY_KIND.get(membership.agency.kind, "")
         return Source.EMERGENCY_DEPARTMENT
 

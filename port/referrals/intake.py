@@ -6,18 +6,19 @@ event, creates the referral and computes its contact deadline, in one transactio
 import datetime as dt
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from port.accounts.models import AcuityLevel, Agency, Membership, Program
+from port.accounts.models import AcuityLevel, Agency, ApiToken, Membership, Program
 from port.accounts.roles import ASSIGNABLE_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.notifications.models import Notice
-from port.participants.matching import MatchKind, find_candidates, match_lock_keys
-from port.participants.models import MatchCandidate
+from port.participants.matching import Candidate, MatchKind, find_candidates, match_lock_keys
+from port.participants.models import MatchCandidate, Participant
 from port.participants.normalize import InvalidPhone, name_key, normalize_phone, strip_invisible
 from port.participants.services import participant_create, participant_update_from_referral
 from port.referrals.clock import contact_deadline
@@ -250,7 +251,7 @@ def referral_intake(
     channel: str,
     agency: Agency | None = None,
     submitted_by: Membership | None = None,
-    api_token=None,
+    api_token: ApiToken | None = None,
     now: dt.datetime | None = None,
 ) -> IntakeResult:
     """Accept one referral from any channel. Raises IntakeRejected with a message per field.
@@ -278,6 +279,7 @@ def referral_intake(
         raise ReferenceReused({**errors, "external_id": reference_reused_message()})
     if errors:
         raise IntakeRejected(errors)
+    assert acuity is not None  # validate_submission finds a level or says why not
     try:
         with transaction.atomic():
             return _create(
@@ -380,7 +382,18 @@ def _clean_name(value: str | None) -> str:
     return _clean_text(strip_invisible(value or ""), 100)
 
 
-def _create(*, program, submission, channel, agency, submitted_by, api_token, acuity, external_id, now) -> IntakeResult:
+def _create(
+    *,
+    program: Program,
+    submission: ReferralSubmission,
+    channel: str,
+    agency: Agency | None,
+    submitted_by: Membership | None,
+    api_token: ApiToken | None,
+    acuity: AcuityLevel,
+    external_id: str,
+    now: dt.datetime,
+) -> IntakeResult:
     intake_lock(program=program, submissions=[submission])
     if agency and external_id:
         # Checked again now that any intake that could be a retry of this one has finished.
@@ -388,7 +401,7 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
         if existing:
             return _retry_of(existing, submission)
     person = submission.participant
-    details = {
+    details: dict[str, Any] = {
         "first_name": _clean_name(person.first_name),
         "last_name": _clean_name(person.last_name),
         "preferred_name": _clean_name(person.preferred_name),
@@ -484,7 +497,7 @@ def _create(*, program, submission, channel, agency, submitted_by, api_token, ac
 MAX_POSSIBLE_DUPLICATES = 5
 
 
-def _queue_possible_duplicates(*, program: Program, participant, candidates: list) -> None:
+def _queue_possible_duplicates(*, program: Program, participant: Participant, candidates: list[Candidate]) -> None:
     """Ask a person about each pair once: a pair already asked about (in either order, decided or
     not) is left as it is."""
     MatchCandidate.objects.bulk_create(

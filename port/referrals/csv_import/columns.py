@@ -3,8 +3,12 @@ the upload page, the template download and docs/intake-csv.md, plus the template
 mapping from intake's field paths back to column names."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The columns: one definition used by the parser, the upload page, the template download and docs.
 
@@ -12,7 +16,7 @@ from django.utils.translation import gettext_lazy
 @dataclass(frozen=True)
 class Column:
     name: str
-    help: str
+    help: "StrOrPromise"
     example: str
     max_length: int | None = None
     required: bool = False

@@ -5,6 +5,8 @@ stay in `port.referrals.intake.validate_submission`."""
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,8 @@ from port.referrals.intake import (
 from port.referrals.models import Source
 
 # Row level: cells -> ReferralSubmission (types only; the rules are intake's).
+
+T = TypeVar("T")
 
 
 class _CellError(ValueError):
@@ -167,7 +171,7 @@ def parse_row(
             }
         return cell
 
-    def typed(name: str, parse):
+    def typed(name: str, parse: Callable[[str], T]) -> T | None:
         cell = (values.get(name) or "").strip()
         if not cell:
             return None

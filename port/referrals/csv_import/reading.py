@@ -96,9 +96,9 @@ def decode_upload(raw: bytes) -> str:
     (Excel's "Unicode text"). Anything else is refused with the line where reading failed."""
     if not raw.strip():
         raise CsvFileRefused([_("The file is empty. Download the template to see what a file looks like.")])
-    for signature, message in _SIGNATURES:
+    for signature, explanation in _SIGNATURES:
         if raw.startswith(signature):
-            raise CsvFileRefused([str(message), str(SAVE_AS_CSV_UTF8)])
+            raise CsvFileRefused([str(explanation), str(SAVE_AS_CSV_UTF8)])
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not raw.startswith(codecs.BOM_UTF32_LE):
         try:
             return raw.decode("utf-16")

@@ -5,7 +5,8 @@ what to import, and the rejected rows with their reasons. The work is in port.re
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,7 +53,7 @@ class ImportUploadForm(forms.Form):
         },
     )
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if upload.size > settings.INTAKE_CSV_MAX_BYTES:
             raise forms.ValidationError(too_large_message(upload.size))
@@ -105,7 +106,7 @@ def upload(request: MemberRequest) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def template(request: MemberRequest) -> HttpResponse:
+def template(request: MemberRequest) -> StreamingHttpResponse:
     codes = list(request.membership.program.acuity_levels.values_list("code", flat=True))
     rows = [[example.get(name, "") for name in COLUMN_NAMES] for example in example_rows(acuity_codes=codes)]
     # As written: the examples are ours and re-upload unchanged.
@@ -145,7 +146,7 @@ def preview(request: MemberRequest, pk: int) -> HttpResponse:
         by=membership,
         target_type="referrals.referralimport",
         target_ids=[batch.pk],
-        participant_ids=[row.existing.participant_id for row in check.already_received],
+        participant_ids=[row.existing.participant_id for row in check.already_received if row.existing is not None],
         note=f"CSV import preview, {check.row_count} rows",
     )
     return render(
@@ -184,7 +185,7 @@ def confirm(request: MemberRequest, pk: int) -> HttpResponse:
 
 @membership_required(IMPORTING_ROLES)
 @require_GET
-def rejected_csv(request: MemberRequest, pk: int) -> HttpResponse:
+def rejected_csv(request: MemberRequest, pk: int) -> StreamingHttpResponse:
     membership = request.membership
     batch = referral_import_get(viewer=membership, pk=pk)
     if batch.state != ReferralImport.State.IMPORTED or not batch.rejected_rows:

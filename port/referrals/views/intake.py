@@ -3,6 +3,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +24,9 @@ from port.referrals.forms import HelpRequestForm, ReferralForm, least_urgent_lev
 from port.referrals.intake import IntakeRejected, IntakeResult, referral_intake
 from port.referrals.models import Channel, Referral, Status
 from port.referrals.selectors import audit_list_read, referrals_sent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SENT_PAGE_SIZE = 25
 
@@ -102,7 +106,7 @@ class SentRow:
     external_id: str
     person: str
     status: str
-    status_label: str
+    status_label: "StrOrPromise"
 
 
 def _first_name_and_initial(submitted: dict) -> str:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -35,6 +35,9 @@ from port.referrals.models import ClosingReason, Referral, ReferralChange, Statu
 from port.referrals.selectors import assignable_members, audit_list_read, referral_get, referral_queue
 from port.referrals.services import ALLOWED_TRANSITIONS, ReferralChangeRefused, referral_assign, referral_transition
 from port.supplies.selectors import inventory_warnings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 
@@ -152,7 +155,7 @@ def assign(request: MemberRequest, public_id: UUID) -> HttpResponse:
         else:
             success = _("Assigned to %(name)s.") % {"name": member_label(assignee)}
     else:
-        error = " ".join(form.errors["assignee"])
+        error = " ".join(str(message) for message in form.errors["assignee"])  # str already, as above
 
     if request.htmx:
         if success:
@@ -191,7 +194,7 @@ class HistoryEntry:
     what: str
 
 
-def _status_label(value: str) -> str:
+def _status_label(value: str) -> "StrOrPromise":
     return Status(value).label if value in Status.values else value
 
 
@@ -303,7 +306,7 @@ def transition(request: MemberRequest, public_id: UUID) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # a str already; the stubs type ErrorList's items wider
     else:
         to_status = form.cleaned_data["to_status"]
         if to_status == Status.CLOSED and form.cleaned_data["reason"] == ClosingReason.UNABLE_TO_REACH:
