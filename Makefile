@@ -57,6 +57,7 @@ PYTEST_PARALLEL = -n $(TEST_JOBS) --dist loadfile
 test: install-dev chromium
 	$(BIN)/ruff check port bench
 	$(BIN)/ruff format --check port bench
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r port bench -x '*/tests/*' -ll
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_PARALLEL)

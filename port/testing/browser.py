@@ -8,15 +8,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, Route
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, Route, ViewportSize
 
 from port.accounts.models import Membership
 from port.testing.factories import PASSWORD
 
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -89,7 +89,9 @@ def sign_out(page: Page) -> None:
 
 def assert_no_sideways_scroll(page: Page) -> None:
     """Nothing is wider than the viewport, so a phone never has to scroll sideways."""
-    width = page.viewport_size["width"]
+    viewport = page.viewport_size
+    assert viewport is not None  # every browser context here is opened with a viewport
+    width = viewport["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
         culprits = page.evaluate(

@@ -47,18 +47,20 @@ class Cast:
 
 def make_member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
     """`username` (first name the same, titled; last name Tester) signs in with PASSWORD."""
-    return MembershipFactory(user=UserFactory(username=username), program=program, role=role, agency=agency)
+    return MembershipFactory.create(
+        user=UserFactory.create(username=username), program=program, role=role, agency=agency
+    )
 
 
 def cast_build() -> Cast:
-    program = ProgramFactory(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
-    other = ProgramFactory(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
-    ed = AgencyFactory(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
-    two = AgencyFactory(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
-    other_agency = AgencyFactory(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
-    ems = AgencyFactory(program=program, name="Riverside EMS", kind=AgencyKind.EMS)
-    police = AgencyFactory(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
-    treatment = AgencyFactory(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
+    program = ProgramFactory.create(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
+    other = ProgramFactory.create(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
+    ed = AgencyFactory.create(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
+    two = AgencyFactory.create(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
+    other_agency = AgencyFactory.create(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
+    ems = AgencyFactory.create(program=program, name="Riverside EMS", kind=AgencyKind.EMS)
+    police = AgencyFactory.create(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
+    treatment = AgencyFactory.create(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
     return Cast(
         program=program,
         other_program=other,

@@ -33,7 +33,7 @@ def assert_attempts_follow_the_referrals(referrals) -> None:
     follows the attempts, the attempt policy behind every 'unable to reach'; all in the past."""
     now = timezone.now()
     attempts = attempts_by_referral(referrals)
-    changes = defaultdict(dict)
+    changes: dict[int, dict[str, ReferralChange]] = defaultdict(dict)
     for change in ReferralChange.objects.filter(referral__in=referrals, kind=ReferralChange.Kind.STATUS):
         changes[change.referral_id][change.to_status] = change
     for referral in referrals.select_related("program"):

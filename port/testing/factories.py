@@ -61,7 +61,7 @@ def submit_referral(
     return result.referral
 
 
-class ProgramFactory(DjangoModelFactory):
+class ProgramFactory(DjangoModelFactory[Program]):
     """A program made by program_set_up: acuity levels, supply items, an office and text templates."""
 
     class Meta:
@@ -76,7 +76,7 @@ class ProgramFactory(DjangoModelFactory):
         return program_set_up(**kwargs)
 
 
-class AgencyFactory(DjangoModelFactory):
+class AgencyFactory(DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
 
@@ -85,7 +85,7 @@ class AgencyFactory(DjangoModelFactory):
     kind = AgencyKind.EMERGENCY_DEPARTMENT
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     """A person who can sign in with PASSWORD (hashed with the tests' fast hasher)."""
 
     class Meta:
@@ -98,7 +98,7 @@ class UserFactory(DjangoModelFactory):
     password = Password(PASSWORD)
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     """A membership (a peer unless told otherwise) with a user of its own."""
 
     class Meta:
@@ -110,7 +110,7 @@ class MembershipFactory(DjangoModelFactory):
     agency = None
 
 
-class ParticipantFactory(DjangoModelFactory):
+class ParticipantFactory(DjangoModelFactory[Participant]):
     """A participant made by participant_create (phone numbers, names normalised for matching)."""
 
     class Meta:
@@ -125,7 +125,7 @@ class ParticipantFactory(DjangoModelFactory):
         return participant_create(**kwargs)
 
 
-class ReferralFactory(factory.Factory):
+class ReferralFactory(factory.Factory[Referral]):
     """A referral through the real intake service (submit_referral): the person is found
     or made as intake would, the clock starts, the audit records it. Extra keywords are the person's."""
 
@@ -143,7 +143,7 @@ class ReferralFactory(factory.Factory):
     _build = _create
 
 
-class SupplyItemFactory(DjangoModelFactory):
+class SupplyItemFactory(DjangoModelFactory[SupplyItem]):
     class Meta:
         model = SupplyItem
 
@@ -152,7 +152,7 @@ class SupplyItemFactory(DjangoModelFactory):
     kind = SupplyItem.Kind.OTHER
 
 
-class LotFactory(DjangoModelFactory):
+class LotFactory(DjangoModelFactory[Lot]):
     """A lot expiring in 200 days (pass expires_on=None for none)."""
 
     class Meta:
@@ -163,7 +163,7 @@ class LotFactory(DjangoModelFactory):
     expires_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=200))
 
 
-class ContactAttemptFactory(factory.Factory):
+class ContactAttemptFactory(factory.Factory[ContactAttempt]):
     """A phone call with no answer, recorded by contact_attempt_record as `by` (the referral's peer)."""
 
     class Meta:
@@ -179,7 +179,7 @@ class ContactAttemptFactory(factory.Factory):
         return contact_attempt_record(**kwargs)
 
 
-class EncounterFactory(factory.Factory):
+class EncounterFactory(factory.Factory[Encounter]):
     """An encounter recorded by encounter_record as `by`; `data` defaults to an in-person meeting now."""
 
     class Meta:
@@ -194,7 +194,7 @@ class EncounterFactory(factory.Factory):
         return encounter_record(**kwargs)
 
 
-class SupporterFactory(factory.Factory):
+class SupporterFactory(factory.Factory[Supporter]):
     """A sister the participant agreed the team may contact, saved by supporter_save as `by`."""
 
     class Meta:
@@ -211,7 +211,7 @@ class SupporterFactory(factory.Factory):
         return supporter_save(**kwargs)
 
 
-class ConsentFactory(factory.Factory):
+class ConsentFactory(factory.Factory[Consent]):
     """A complete disclosure consent signed today (port.testing.consent.record); give the recipient."""
 
     class Meta:

@@ -69,6 +69,7 @@ def matrix_world_build() -> MatrixWorld:
     everything a URL can point at; each URL name's arguments in `kwargs`."""
     cast = cast_build()
     program, other_agency, treatment = cast.program, cast.other_agency, cast.treatment
+    assert treatment is not None  # the cast always has its recovery clinic
     superuser = User.objects.create(username="root", is_superuser=True, password=make_password(None))
     world = sensitive_world(cast)
     participant, referral = world.participant, world.referral
@@ -94,8 +95,9 @@ def matrix_world_build() -> MatrixWorld:
     notice = Notice.objects.create(
         user=cast.peer.user, warning=warning, referral=referral, message="A referral's contact deadline is near."
     )
-    naloxone = SupplyItem.objects.filter(program=program, kind=SupplyItem.Kind.NALOXONE).first()
-    lot = Lot.objects.create(item=naloxone, lot_number="MATRIX-1", expires_on=dt.date.today() + dt.timedelta(days=300))
+    naloxone = SupplyItem.objects.filter(program=program, kind=SupplyItem.Kind.NALOXONE).order_by("pk").first()
+    assert naloxone is not None  # program set-up seeds the supply items
+    lot = Lot.objects.create(item=naloxone, lot_number="MATRIX-1", expires_on=program.today() + dt.timedelta(days=300))
     consent = consent_record(
         by=cast.peer,
         participant=participant,
@@ -144,7 +146,7 @@ def matrix_world_build() -> MatrixWorld:
 
     on_participant = {"public_id": participant.public_id}
     on_referral = {"public_id": referral.public_id}
-    kwargs = {
+    kwargs: dict[str, dict] = {
         "referrals:import_preview": {"pk": batch.pk},
         "referrals:import_confirm": {"pk": batch.pk},
         "referrals:import_rejected": {"pk": imported.pk},

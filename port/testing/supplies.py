@@ -22,7 +22,7 @@ class Stock:
     def lot(self, number: str, *, days: int | None = 200, item: SupplyItem | None = None) -> Lot:
         """A lot expiring `days` from today (None: no expiry date)."""
         expires_on = None if days is None else self.today + dt.timedelta(days=days)
-        return LotFactory(item=item or self.naloxone, lot_number=number, expires_on=expires_on)
+        return LotFactory.create(item=item or self.naloxone, lot_number=number, expires_on=expires_on)
 
 
 def stock_build(cast: Cast) -> Stock:

@@ -45,7 +45,7 @@ def form_data(form: forms.BaseForm) -> dict:
         widget = field.widget
         if isinstance(widget, forms.MultiWidget):
             parts = value if isinstance(value, list | tuple) else widget.decompress(value)
-            for i, part in enumerate(parts):
+            for i, part in enumerate(parts or []):
                 data[f"{bound.html_name}_{i}"] = "" if part is None else part
         elif isinstance(field, forms.BooleanField):
             if value:

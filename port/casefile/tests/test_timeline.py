@@ -126,6 +126,7 @@ def build_history(cast, lot_and_office, *, first_name: str, times: int) -> Parti
             )
         twin = participant_create(program=cast.program, first_name=first_name, last_name=f"Twin{number}")
         participant_merge(survivor=participant, absorbed=twin, by=cast.supervisor)
+    assert participant is not None  # times >= 1
     return participant
 
 

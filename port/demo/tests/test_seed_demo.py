@@ -124,7 +124,8 @@ def assert_referral_invariants(referrals) -> None:
         changes = history[referral.pk]
         assert changes[0].to_status == Status.RECEIVED
         assert changes[0].changed_at >= referral.received_at
-        status, assignee = Status.RECEIVED, None
+        status: str = Status.RECEIVED
+        assignee = None
         for change in changes[1:]:
             assert change.from_status == status
             if change.kind == ReferralChange.Kind.ASSIGNMENT:

@@ -292,8 +292,8 @@ def two_day_policy_far_from_utc(cast) -> None:
     program.save()
 
 
-def at_kiritimati(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=zoneinfo.ZoneInfo(KIRITIMATI))
+def at_kiritimati(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=zoneinfo.ZoneInfo(KIRITIMATI))
 
 
 @time_machine.travel(dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC), tick=False)

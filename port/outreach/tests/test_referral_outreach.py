@@ -2,6 +2,7 @@
 attempt policy's offer to close as unable to reach, which only a supervisor takes."""
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from port.accounts.http import PortRequest
 from port.audit.models import AuditEvent
 from port.outreach.models import Mode, Outcome, TeamRole
 from port.outreach.selectors import referral_outreach_summary
@@ -39,7 +41,7 @@ def summary_for(viewer, referral):
 
 def rendered(viewer, referral) -> str:
     """The include as the referral page renders it, for this viewer."""
-    request = RequestFactory().get("/")
+    request = cast(PortRequest, RequestFactory().get("/"))
     request.user, request.membership = viewer.user, viewer
     return render_to_string(
         "outreach/_referral_outreach.html",

@@ -16,8 +16,8 @@ from port.testing.supplies import receive
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")  # cast.program's zone
 
 
-def local(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NEW_YORK)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=NEW_YORK)
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ PHOENIX = zoneinfo.ZoneInfo("America/Phoenix")  # no daylight saving
 UTC = dt.UTC
 
 
-def local(zone: dt.tzinfo, *args: int, fold: int = 0) -> dt.datetime:
-    year, month, day, *rest = args
-    return dt.datetime(year, month, day, *rest, tzinfo=zone, fold=fold)
+def local(
+    zone: dt.tzinfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0
+) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=zone, fold=fold)
 
 
 def deadline(received_at, window_hours, available_from=None) -> dt.datetime:

@@ -434,8 +434,9 @@ def pa_rows_as_referrals(limit: int) -> list[dict[str, str]]:
     synthetic identity; the real suspected-substance names, date, time and naloxone are kept."""
     with PA_OVERDOSES.open(newline="", encoding="utf-8") as source:
         reader = csv.DictReader(source)
-        substance_names = reader.fieldnames[reader.fieldnames.index(SUBSTANCE_COLUMNS_START) :]
-        rows = []
+        columns = list(reader.fieldnames or [])
+        substance_names = columns[columns.index(SUBSTANCE_COLUMNS_START) :]
+        rows: list[dict[str, str]] = []
         for incident in reader:
             substances = [name for name in substance_names if incident[name] == "1"]
             if incident["Survive"] != "Y" or len(substances) < 2:

@@ -394,7 +394,9 @@ near_a_clock_change = st.tuples(st.sampled_from(CLOCK_CHANGES), st.integers(-180
 
 def _skipped_by_the_clocks(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> bool:
     # PEP 495: in a gap the offset before the change (fold=0) is smaller than the one after.
-    return naive.replace(tzinfo=zone, fold=0).utcoffset() < naive.replace(tzinfo=zone, fold=1).utcoffset()
+    before, after = naive.replace(tzinfo=zone, fold=0).utcoffset(), naive.replace(tzinfo=zone, fold=1).utcoffset()
+    assert before is not None and after is not None  # a ZoneInfo always has an offset
+    return before < after
 
 
 def test_the_zones_tried_have_clock_changes():

@@ -28,6 +28,7 @@ def _now(time_machine) -> None:
 
 def suppress_row(counts: list[int]) -> tuple[list[Cell], Cell]:
     table = suppress_table([counts], row_totals=True, column_totals=False)
+    assert table.row_totals is not None
     return table.cells[0], table.row_totals[0]
 
 
@@ -50,6 +51,7 @@ def refer(cast, n: int, *, source=Source.EMERGENCY_DEPARTMENT, agency=None, hour
 
 def give_naloxone(cast, kits: int, at: dt.datetime | None = None) -> None:
     item = SupplyItem.objects.filter(program=cast.program, kind=SupplyItem.Kind.NALOXONE).first()
+    assert item is not None  # program set-up seeds naloxone
     lot = Lot.objects.create(item=item, lot_number=f"L{kits}", expires_on=cast.program.today() + dt.timedelta(days=90))
     office = StockLocation.objects.get_or_create(
         program=cast.program, name="Office", defaults={"kind": StockLocation.Kind.OFFICE}

@@ -32,7 +32,7 @@ from port.testing.cast import make_member
 
 
 def last_entry() -> AuditEvent:
-    return AuditEvent.objects.order_by("-pk").first()
+    return AuditEvent.objects.order_by("-pk")[0]
 
 
 def entries_since(pk: int) -> list[AuditEvent]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 from port.accounts.models import Membership
 from port.testing.browser import PHONE, Guard, assert_accessible, guard_context, sign_in, sign_out
@@ -73,7 +73,7 @@ def new_page(browser: Browser, live_server, transactional_db, guard: Guard) -> I
     """
     contexts: list[BrowserContext] = []
 
-    def open_page(viewport: dict = PHONE) -> Page:
+    def open_page(viewport: ViewportSize = PHONE) -> Page:
         phone = viewport["width"] < 640
         context = browser.new_context(
             viewport=viewport, is_mobile=phone, has_touch=phone, base_url=live_server.url, locale="en-US"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from port.participants.models import MatchCandidate
 from port.referrals.models import Referral
@@ -129,8 +129,13 @@ def test_the_page_meets_wcag_21_aa_and_fits_the_screen(
     page = new_page(viewport)
     if screen.who:
         start_session(page, getattr(cast, screen.who))
-    statuses = []
-    page.on("response", lambda response: response.request.is_navigation_request() and statuses.append(response.status))
+    statuses: list[int] = []
+
+    def note_status(response: Response) -> None:
+        if response.request.is_navigation_request():
+            statuses.append(response.status)
+
+    page.on("response", note_status)
     screen.open(page, records)
     # Every page answered itself: no redirect (to the login page, say) and no error page.
     assert statuses and set(statuses) == {200}, statuses

@@ -24,6 +24,7 @@ def sign_on_the_pad(page: Page) -> None:
     pad = page.locator("canvas.signature-canvas")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
+    assert box is not None  # the pad is on the page and visible
     page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
     page.mouse.down()
     for step in range(1, 12):
