@@ -40,7 +40,8 @@ def links_to_items(apps, schema_editor) -> None:
         return  # a database made after supplies 0001 was edited: nothing to move
     quote = schema_editor.quote_name
     schema_editor.execute(
-        f"UPDATE {quote(ITEMS)} SET {quote('movement_id')} = (SELECT MIN(m.{quote('id')}) FROM {quote(LEDGER)} m "
+        # Constant table and column names, quoted by the schema editor: nothing here comes from input.
+        f"UPDATE {quote(ITEMS)} SET {quote('movement_id')} = (SELECT MIN(m.{quote('id')}) FROM {quote(LEDGER)} m "  # nosec B608
         f"WHERE m.{quote(OLD_COLUMN)} = {quote(ITEMS)}.{quote('id')})"
     )
     connection = schema_editor.connection
@@ -59,7 +60,8 @@ def links_to_ledger(apps, schema_editor) -> None:
         schema_editor.add_field(apps.get_model("supplies", "StockMovement"), _old_field(apps))
     quote = schema_editor.quote_name
     schema_editor.execute(
-        f"UPDATE {quote(LEDGER)} SET {quote(OLD_COLUMN)} = (SELECT i.{quote('id')} FROM {quote(ITEMS)} i "
+        # Constant table and column names, quoted by the schema editor: nothing here comes from input.
+        f"UPDATE {quote(LEDGER)} SET {quote(OLD_COLUMN)} = (SELECT i.{quote('id')} FROM {quote(ITEMS)} i "  # nosec B608
         f"WHERE i.{quote('movement_id')} = {quote(LEDGER)}.{quote('id')})"
     )
 
