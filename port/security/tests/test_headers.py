@@ -97,9 +97,14 @@ PRODUCTION_LIKE = {
 
 
 @pytest.fixture
-def no_browser_test_environment(monkeypatch):
-    # The browser tests' conftest sets this for Playwright; a production server never has it.
-    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+def no_browser_test_environment(db):
+    """The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a production server never
+    has it. Taken away for the test only, and given back before the database is rolled back: a process that
+    has run browser tests still has Playwright's event loop, and Django refuses the rollback without it."""
+    saved = os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    yield
+    if saved is not None:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
 def test_check_deploy_finds_nothing_to_warn_about_with_production_settings(db, no_browser_test_environment):
