@@ -12,6 +12,7 @@ from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
+from port.referrals.signals import referral_status_changed
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset({Status.ASSIGNED, Status.CLOSED}),
@@ -176,6 +177,9 @@ def referral_transition(
         },
         reason=override_reason,
         flagged=bool(override_reason),
+    )
+    referral_status_changed.send(
+        sender=Referral, referral=referral, from_status=from_status, to_status=to_status, reason=reason, by=by
     )
     return referral
 
