@@ -35,7 +35,7 @@ EXTRA_AGENCIES = (
 def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool) -> Program:
     """A program with the demo cast and, for the main program, 3 supervisors, 25 peers and 10
     agencies."""
-    from port.accounts.models import Agency, Membership, User
+    from port.accounts.models import Membership, Organization, User
     from port.accounts.roles import Role
     from port.administration.services import program_set_up
     from port.demo.cast import demo_cast_create
@@ -44,7 +44,7 @@ def program_with_team(*, name: str, slug: str, username_prefix: str, large: bool
     demo_cast_create(program=program, username_prefix=username_prefix)
     if not large:
         return program
-    Agency.objects.bulk_create(Agency(program=program, name=n, kind=k) for n, k in EXTRA_AGENCIES)
+    Organization.objects.bulk_create(Organization(program=program, name=n, kind=k) for n, k in EXTRA_AGENCIES)
     extra = [("supervisor", Role.SUPERVISOR, n) for n in range(2, 2 + EXTRA_SUPERVISORS)]
     extra += [("peer", Role.PEER, n) for n in range(4, 4 + EXTRA_PEERS)]
     for kind, role, n in extra:
@@ -90,7 +90,7 @@ def bench_cast() -> BenchCast:
     """Who the bench acts as: the first supervisor, the busiest peer, the API sending agency."""
     from django.db.models import Count, Q
 
-    from port.accounts.models import Agency, Membership
+    from port.accounts.models import Membership, Organization
     from port.accounts.roles import Role
     from port.referrals.models import OPEN_STATUSES
 
@@ -109,7 +109,7 @@ def bench_cast() -> BenchCast:
         supervisor_id=active.filter(program=program, role=Role.SUPERVISOR)[0].pk,
         peer_id=peer.pk,
         other_supervisor_id=active.filter(program=other, role=Role.SUPERVISOR)[0].pk,
-        api_agency_id=Agency.objects.get(program=program, name=API_AGENCY_NAME).pk,
+        api_agency_id=Organization.objects.get(program=program, name=API_AGENCY_NAME).pk,
     )
 
 
@@ -128,7 +128,7 @@ def data_shape(program_id: int) -> dict:
     from django.db.models import Count, Max, Min
     from django.utils import timezone
 
-    from port.accounts.models import Agency, Membership
+    from port.accounts.models import Membership, Organization
     from port.accounts.roles import Role
     from port.participants.models import Participant
     from port.referrals.models import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Referral
@@ -145,7 +145,7 @@ def data_shape(program_id: int) -> dict:
         "open_by_status": dict(open_referrals.values_list("status").annotate(n=Count("pk")).order_by()),
         "overdue": referrals.filter(status__in=CLOCK_RUNNING_STATUSES, contact_deadline__lt=timezone.now()).count(),
         "participants": Participant.objects.filter(program_id=program_id).count(),
-        "agencies": Agency.objects.filter(program_id=program_id).count(),
+        "agencies": Organization.objects.filter(program_id=program_id).count(),
         "supervisors": roles.get(Role.SUPERVISOR, 0),
         "peers": roles.get(Role.PEER, 0),
         "received_from": span["first"].date().isoformat() if span["first"] else None,

@@ -96,10 +96,10 @@ def known_participants(program_id: int, *, limit: int = 200) -> list[dict]:
 
 
 def issue_token(cast: BenchCast) -> str:
-    from port.accounts.models import Agency
+    from port.accounts.models import Organization
     from port.security.accounts import api_token_issue
 
-    _, raw = api_token_issue(agency=Agency.objects.get(pk=cast.api_agency_id), name="make bench")
+    _, raw = api_token_issue(agency=Organization.objects.get(pk=cast.api_agency_id), name="make bench")
     return raw
 
 

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "port.api",
     "port.outreach",
     "port.supplies",
+    "port.directory",
+    "port.linkage",
     "port.notifications",
     "port.consent",
     "port.security",

@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from port.accounts.http import AuthenticatedRequest
-from port.accounts.models import AcuityLevel, Agency, Membership, Program, User
+from port.accounts.models import AcuityLevel, Membership, Organization, Program, User
 from port.accounts.roles import Role
 
 # --- Who may use the admin ---------------------------------------------------------------------
@@ -98,7 +98,7 @@ def scoped_choices(model: type[Model] | None, request: HttpRequest) -> QuerySet 
     programs = administered_program_ids(request)
     if model is Program:
         return Program.objects.filter(pk__in=programs)
-    if model in (Agency, AcuityLevel):
+    if model in (Organization, AcuityLevel):
         return model.objects.filter(program__in=programs)
     if model is User:
         return User.objects.filter(pk__in=Membership.objects.filter(program__in=programs).values("user_id")).order_by(

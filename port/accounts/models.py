@@ -1,6 +1,7 @@
 """Programs, agencies, users, memberships and API tokens (DESIGN.md section 2)."""
 
 import datetime as dt
+import uuid
 import zoneinfo
 from collections.abc import Callable
 
@@ -62,6 +63,11 @@ class Program(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text=_("Sign people out after this many minutes without activity."),
     )
+    directory_review_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("A directory entry not checked within this many months is marked as possibly out of date."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -104,7 +110,7 @@ class AcuityLevel(models.Model):
         return f"{self.label} ({self.window_hours} h)"
 
 
-class AgencyKind(models.TextChoices):
+class OrganizationKind(models.TextChoices):
     EMERGENCY_DEPARTMENT = "emergency_department", _("Hospital emergency department")
     TWO_ONE_ONE = "211", _("2-1-1")
     EMS = "ems", _("EMS")
@@ -113,21 +119,48 @@ class AgencyKind(models.TextChoices):
     TREATMENT = "treatment", _("Treatment provider")
     RECOVERY = "recovery", _("Recovery community organization")
     FAITH = "faith", _("Faith-based group")
+    HARM_REDUCTION = "harm_reduction", _("Harm-reduction provider")
+    MEDICAL = "medical", _("Medical or mental-health care")
+    SOCIAL_SERVICE = "social_service", _("Social services (housing, food, benefits, legal aid)")
     PORT_TEAM = "port_team", _("The PORT team itself")
     OTHER = "other", _("Other")
 
 
-class Agency(models.Model):
-    """An organization in the program's network that sends referrals or receives hand-offs."""
+class Organization(models.Model):
+    """One organization, whatever the program uses it for: a sender of referrals, the agency a partner or
+    provider user acts for, the recipient a consent names, the receiver of a hand-off, and the
+    organization behind entries of the resource directory (port.directory).
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="agencies")
+    The descriptive fields are Open Referral HSDS 3.0's `organization` (schema/organization.json);
+    `hsds_id` is its stable id, kept across imports and exports so updates round-trip. HSDS parts the
+    program does not search on (funding, contacts, identifiers, programs, metadata) are kept whole in
+    `hsds_extra` so an export gives back what was imported.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="organizations")
+    hsds_id = models.UUIDField(default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=32, choices=AgencyKind.choices)
+    kind = models.CharField(max_length=32, choices=OrganizationKind.choices, default=OrganizationKind.OTHER)
+    alternate_name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    tax_status = models.CharField(max_length=100, blank=True)
+    tax_id = models.CharField(max_length=100, blank=True)
+    year_incorporated = models.PositiveSmallIntegerField(null=True, blank=True)
+    legal_status = models.CharField(max_length=200, blank=True)
+    logo = models.CharField(max_length=500, blank=True)
+    uri = models.URLField(max_length=500, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    hsds_extra = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["program", "name"]
-        verbose_name_plural = "agencies"
-        constraints = [models.UniqueConstraint(fields=["program", "name"], name="agency_name_unique_in_program")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="organization_name_unique_in_program"),
+            models.UniqueConstraint(fields=["program", "hsds_id"], name="organization_hsds_id_unique_in_program"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -144,7 +177,7 @@ class Membership(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
     agency = models.ForeignKey(
-        Agency,
+        Organization,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -190,7 +223,7 @@ class ApiToken(models.Model):
 
     PREFIX = "port_"
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="api_tokens")
+    agency = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text=_("What uses this token, e.g. 'ED nightly feed'."))
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(max_length=12, editable=False, help_text=_("The token's first characters."))

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.models import Agency
+from port.accounts.models import Organization
 from port.consent.models import ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import REQUIRED
 from port.core.forms import form_field
@@ -35,7 +35,7 @@ def _date_field(*, error_messages: dict | None = None, **kwargs: Any) -> forms.D
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, agency: Agency) -> str:
+    def label_from_instance(self, agency: Organization) -> str:
         return f"{agency.name} ({agency.get_kind_display()})"
 
 
@@ -68,7 +68,7 @@ class ConsentForm(forms.Form):
     )
     recipient_agency = AgencyChoiceField(
         label=_("To whom (an organization from the directory)"),
-        queryset=Agency.objects.none(),
+        queryset=Organization.objects.none(),
         required=False,
         empty_label=_("Choose an organization"),
         help_text=_(
@@ -125,7 +125,7 @@ class ConsentForm(forms.Form):
         help_text=_("For example legal guardian, or health care proxy."),
     )
 
-    def __init__(self, *args: Any, kind: str, recipients: QuerySet[Agency], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, recipients: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         # Counseling notes only ever travel under a consent of their own kind.
@@ -186,7 +186,7 @@ class HandoffForm(forms.Form):
 
     recipient = AgencyChoiceField(
         label=_("Provider"),
-        queryset=Agency.objects.none(),
+        queryset=Organization.objects.none(),
         empty_label=_("Choose an organization"),
         error_messages={"required": _("Choose the provider to share with.")},
         help_text=_("From the program's directory. Only a provider named in a consent in force can receive."),
@@ -207,7 +207,9 @@ class HandoffForm(forms.Form):
         help_text=_("Why you are sharing. It is recorded in the participant's accounting of disclosures."),
     )
 
-    def __init__(self, *args: Any, recipients: QuerySet[Agency], categories: Sequence[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, recipients: QuerySet[Organization], categories: Sequence[str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "recipient", forms.ModelChoiceField).queryset = recipients
         form_field(self, "categories", forms.ChoiceField).choices = category_choices(categories)

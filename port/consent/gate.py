@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from port.accounts.models import Agency, AgencyKind, ApiToken, Membership, User
+from port.accounts.models import ApiToken, Membership, Organization, OrganizationKind, User
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.consent.models import DISCLOSING_KINDS, Consent, ConsentKind, Disclosure, InformationCategory
@@ -35,14 +35,16 @@ NOTICE_2_32 = (
 )
 
 # Agencies that may receive under a treatment, payment and operations consent's class of recipients.
-TPO_AGENCY_KINDS = frozenset({AgencyKind.TREATMENT, AgencyKind.EMERGENCY_DEPARTMENT, AgencyKind.RECOVERY})
+TPO_AGENCY_KINDS = frozenset(
+    {OrganizationKind.TREATMENT, OrganizationKind.EMERGENCY_DEPARTMENT, OrganizationKind.RECOVERY}
+)
 
 
 class DisclosureRefused(Exception):
     """No active consent covers this recipient and information. The message says what is missing."""
 
 
-def consent_covering(*, participant: Participant, recipient: Agency, categories: Iterable[str]) -> Consent | None:
+def consent_covering(*, participant: Participant, recipient: Organization, categories: Iterable[str]) -> Consent | None:
     """The active consent that covers `recipient` and every one of `categories`, if there is one."""
     wanted = set(categories)
     today = participant.program.today()
@@ -68,7 +70,7 @@ def consent_covering(*, participant: Participant, recipient: Agency, categories:
 def disclose(
     *,
     participant: Participant,
-    recipient: Agency,
+    recipient: Organization,
     categories: Iterable[str],
     purpose: str,
     channel: str,
@@ -80,7 +82,7 @@ def disclose(
     categories = sorted(set(categories))
     if recipient.program_id != participant.program_id:
         raise DisclosureRefused(_("That recipient is not in this program's network."))
-    if recipient.kind == AgencyKind.LAW_ENFORCEMENT:
+    if recipient.kind == OrganizationKind.LAW_ENFORCEMENT:
         raise DisclosureRefused(_("Substance-use records are never disclosed to law enforcement here."))
     consent = consent_covering(participant=participant, recipient=recipient, categories=categories)
     if consent is None:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.models import Agency, Program
+from port.accounts.models import Organization, Program
 from port.participants.models import Participant
 
 
@@ -70,7 +70,9 @@ class Consent(models.Model):
     information_categories = models.JSONField(default=list)
     information_description = models.TextField()
     # 2.31(a)(4): to whom: a directory organization by name, or a class for treatment, payment and operations.
-    recipient_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recipient_agency = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recipient_class = models.CharField(
         max_length=200, blank=True, help_text=_("For treatment, payment and operations: e.g. 'my treating providers'.")
     )
@@ -122,7 +124,7 @@ class Disclosure(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")
-    recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recipient_agency = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

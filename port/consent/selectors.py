@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from port.accounts.models import Agency, AgencyKind, Membership
+from port.accounts.models import Membership, Organization, OrganizationKind
 from port.accounts.roles import TEAM_ROLES, Role
 from port.accounts.visibility import can_see
 from port.audit.models import AuditEvent
@@ -47,7 +47,7 @@ CATEGORY_GROUPS: dict[str, str] = {
     InformationCategory.COUNSELING_NOTES: "notes",
 }
 # Agencies never offered as recipients: law enforcement (42 CFR Part 2) and the team itself (no disclosure).
-NEVER_RECIPIENT_KINDS = (AgencyKind.LAW_ENFORCEMENT, AgencyKind.PORT_TEAM)
+NEVER_RECIPIENT_KINDS = (OrganizationKind.LAW_ENFORCEMENT, OrganizationKind.PORT_TEAM)
 
 
 def may_share(viewer: Membership, category: str) -> bool:
@@ -138,11 +138,15 @@ def participant_consents(*, viewer: Membership, participant: Participant) -> lis
     return rows
 
 
-def consent_recipients(*, viewer: Membership) -> QuerySet[Agency]:
+def consent_recipients(*, viewer: Membership) -> QuerySet[Organization]:
     """Organizations of the program's directory a consent may name, or a hand-off may go to."""
     if viewer.role not in TEAM_ROLES:
-        return Agency.objects.none()
-    return Agency.objects.filter(program_id=viewer.program_id).exclude(kind__in=NEVER_RECIPIENT_KINDS).order_by("name")
+        return Organization.objects.none()
+    return (
+        Organization.objects.filter(program_id=viewer.program_id)
+        .exclude(kind__in=NEVER_RECIPIENT_KINDS)
+        .order_by("name")
+    )
 
 
 # ---- the accounting of disclosures (the team) ----
@@ -452,13 +456,13 @@ def provider_participant_view(*, viewer: Membership, public_id: UUID | str) -> P
 
 
 def refusal_reason(
-    *, viewer: Membership, participant: Participant, recipient: Agency, categories: Iterable[str]
+    *, viewer: Membership, participant: Participant, recipient: Organization, categories: Iterable[str]
 ) -> str:
     """Why the gate refused, in words a team member can act on: no consent names the recipient, the one
     that does was revoked or has expired, or it does not cover some of the information."""
     if viewer.role not in TEAM_ROLES or participant.program_id != viewer.program_id:
         return ""
-    if recipient.kind == AgencyKind.LAW_ENFORCEMENT:
+    if recipient.kind == OrganizationKind.LAW_ENFORCEMENT:
         return ""  # the gate's own message says it all
     wanted = set(categories)
     today = viewer.program.today()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from port.accounts.models import Agency, AgencyKind, Membership
+from port.accounts.models import Membership, Organization, OrganizationKind
 from port.accounts.roles import TEAM_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -147,7 +147,7 @@ def consent_check(
     signed_on: dt.date | None,
     language: str = "en",
     disclosing_party: str = "",
-    recipient_agency: Agency | None = None,
+    recipient_agency: Organization | None = None,
     recipient_class: str = "",
     expires_on: dt.date | None = None,
     expiry_event: str = "",
@@ -237,7 +237,7 @@ def consent_check(
             errors.add("recipient_agency", _("Choose the recipient from the program's directory of organizations."))
         elif recipient_agency.program_id != by.program_id:
             errors.add("recipient_agency", _("Choose the recipient from this program's directory of organizations."))
-        elif recipient_agency.kind == AgencyKind.LAW_ENFORCEMENT:
+        elif recipient_agency.kind == OrganizationKind.LAW_ENFORCEMENT:
             errors.add(
                 "recipient_agency",
                 _(
@@ -245,7 +245,7 @@ def consent_check(
                     "another recipient."
                 ),
             )
-        elif recipient_agency.kind == AgencyKind.PORT_TEAM:
+        elif recipient_agency.kind == OrganizationKind.PORT_TEAM:
             errors.add(
                 "recipient_agency",
                 _("That is the program's own team, which needs no disclosure consent. Choose an outside recipient."),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from port.accounts.models import AgencyKind, Membership, Program, User
+from port.accounts.models import Membership, OrganizationKind, Program, User
 from port.demo.cast import Team
 from port.demo.names import Person, pick
 from port.outreach.models import (
@@ -304,7 +304,7 @@ class AttemptPlanner:
             if roll < 0.22:
                 if self.team.responders and rng.random() < 0.5:
                     responder = rng.choice(self.team.responders)
-                    fire = responder.agency is not None and responder.agency.kind == AgencyKind.FIRE
+                    fire = responder.agency is not None and responder.agency.kind == OrganizationKind.FIRE
                     team.append(_TeamSlot(TeamRole.FIRE if fire else TeamRole.EMS, responder.user_id))
                 else:
                     team.append(_TeamSlot(TeamRole.EMS, name=rng.choice(PARTNER_NAMES[TeamRole.EMS])))

@@ -5,7 +5,7 @@ Demo only: `DEMO_PASSWORD` is printed by print_demo_logins and documented in the
 
 from dataclasses import dataclass
 
-from port.accounts.models import Agency, AgencyKind, Membership, Program, User
+from port.accounts.models import Membership, Organization, OrganizationKind, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, PARTNER_ROLES, SUPERVISING_ROLES, Role
 from port.referrals.models import Source
 
@@ -18,21 +18,21 @@ DEMO_SEED = 2026
 DEMO_REFERRALS = 300
 
 DEMO_AGENCIES = (
-    ("Demo General Hospital ED", AgencyKind.EMERGENCY_DEPARTMENT),
-    ("Demo County 2-1-1", AgencyKind.TWO_ONE_ONE),
-    ("Demo County EMS", AgencyKind.EMS),
-    ("Demo Fire", AgencyKind.FIRE),
-    ("Demo County Sheriff", AgencyKind.LAW_ENFORCEMENT),
-    ("Demo Recovery Center", AgencyKind.TREATMENT),
+    ("Demo General Hospital ED", OrganizationKind.EMERGENCY_DEPARTMENT),
+    ("Demo County 2-1-1", OrganizationKind.TWO_ONE_ONE),
+    ("Demo County EMS", OrganizationKind.EMS),
+    ("Demo Fire", OrganizationKind.FIRE),
+    ("Demo County Sheriff", OrganizationKind.LAW_ENFORCEMENT),
+    ("Demo Recovery Center", OrganizationKind.TREATMENT),
 )
 
 # Which of the program's agencies sends a referral from each source.
 AGENCY_KIND_FOR_SOURCE: dict[str, str] = {
-    Source.EMERGENCY_DEPARTMENT: AgencyKind.EMERGENCY_DEPARTMENT,
-    Source.TWO_ONE_ONE: AgencyKind.TWO_ONE_ONE,
-    Source.EMS: AgencyKind.EMS,
-    Source.FIRE: AgencyKind.FIRE,
-    Source.LAW_ENFORCEMENT: AgencyKind.LAW_ENFORCEMENT,
+    Source.EMERGENCY_DEPARTMENT: OrganizationKind.EMERGENCY_DEPARTMENT,
+    Source.TWO_ONE_ONE: OrganizationKind.TWO_ONE_ONE,
+    Source.EMS: OrganizationKind.EMS,
+    Source.FIRE: OrganizationKind.FIRE,
+    Source.LAW_ENFORCEMENT: OrganizationKind.LAW_ENFORCEMENT,
 }
 
 
@@ -51,11 +51,11 @@ DEMO_LOGINS = (
     DemoLogin("peer1", "Pat", "Demo-Peer", Role.PEER),
     DemoLogin("peer2", "Quinn", "Demo-Peer", Role.PEER),
     DemoLogin("peer3", "Robin", "Demo-Peer", Role.PEER),
-    DemoLogin("ed", "Erin", "Demo-Liaison", Role.PARTNER, AgencyKind.EMERGENCY_DEPARTMENT),
-    DemoLogin("211", "Tess", "Demo-Calltaker", Role.PARTNER, AgencyKind.TWO_ONE_ONE),
-    DemoLogin("ems", "Jordan", "Demo-Paramedic", Role.FIRST_RESPONDER, AgencyKind.EMS),
-    DemoLogin("police", "Casey", "Demo-Deputy", Role.LAW_ENFORCEMENT, AgencyKind.LAW_ENFORCEMENT),
-    DemoLogin("provider", "Morgan", "Demo-Counselor", Role.PROVIDER, AgencyKind.TREATMENT),
+    DemoLogin("ed", "Erin", "Demo-Liaison", Role.PARTNER, OrganizationKind.EMERGENCY_DEPARTMENT),
+    DemoLogin("211", "Tess", "Demo-Calltaker", Role.PARTNER, OrganizationKind.TWO_ONE_ONE),
+    DemoLogin("ems", "Jordan", "Demo-Paramedic", Role.FIRST_RESPONDER, OrganizationKind.EMS),
+    DemoLogin("police", "Casey", "Demo-Deputy", Role.LAW_ENFORCEMENT, OrganizationKind.LAW_ENFORCEMENT),
+    DemoLogin("provider", "Morgan", "Demo-Counselor", Role.PROVIDER, OrganizationKind.TREATMENT),
     DemoLogin("analyst", "Avery", "Demo-Analyst", Role.ANALYST),
 )
 
@@ -69,8 +69,8 @@ def demo_cast_create(
     Usernames are "<prefix>-admin", "<prefix>-peer1" and so on; with `password=None` nobody can sign
     in as them (and no time goes into hashing). Returns memberships by DemoLogin username.
     """
-    agencies: dict[str, Agency] = {
-        kind: Agency.objects.create(program=program, name=name, kind=kind) for name, kind in DEMO_AGENCIES
+    agencies: dict[str, Organization] = {
+        kind: Organization.objects.create(program=program, name=name, kind=kind) for name, kind in DEMO_AGENCIES
     }
     memberships = {}
     for login in DEMO_LOGINS:
@@ -94,7 +94,7 @@ class Team:
 
     supervisors: list[Membership]
     assignable: list[Membership]
-    agencies: dict[str, Agency]
+    agencies: dict[str, Organization]
     partners: dict[int, Membership]
     responders: list[Membership]  # EMS/fire partners with a login, who may go along on visits
 
@@ -108,8 +108,8 @@ class Team:
         assignable = [m for m in members if m.role in ASSIGNABLE_ROLES]
         if not assignable:
             raise ValueError(f"{program} needs an active peer specialist or supervisor to assign referrals to.")
-        agencies: dict[str, Agency] = {}
-        for agency in Agency.objects.filter(program=program).order_by("pk"):
+        agencies: dict[str, Organization] = {}
+        for agency in Organization.objects.filter(program=program).order_by("pk"):
             agencies.setdefault(agency.kind, agency)
         return cls(
             supervisors=[m for m in members if m.role in SUPERVISING_ROLES] or assignable,
@@ -119,7 +119,7 @@ class Team:
             responders=[m for m in members if m.role == Role.FIRST_RESPONDER],
         )
 
-    def sender(self, source: str) -> tuple[Agency | None, Membership | None]:
+    def sender(self, source: str) -> tuple[Organization | None, Membership | None]:
         """The agency a referral from `source` comes from, and the partner who sends for it."""
         agency = self.agencies.get(AGENCY_KIND_FOR_SOURCE.get(source, ""))
         return agency, (self.partners.get(agency.pk) if agency else None)

@@ -3,7 +3,7 @@ through the disclosure gate, which the demo provider can open."""
 
 import datetime as dt
 
-from port.accounts.models import Agency, AgencyKind, Membership, Program
+from port.accounts.models import Membership, Organization, OrganizationKind, Program
 from port.accounts.roles import Role
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
@@ -103,7 +103,9 @@ def demo_consents_create(
             channel=Disclosure.Channel.HANDOFF,
             by=handoff.by,
         )
-    hospital = Agency.objects.filter(program=program, kind=AgencyKind.EMERGENCY_DEPARTMENT).order_by("pk").first()
+    hospital = (
+        Organization.objects.filter(program=program, kind=OrganizationKind.EMERGENCY_DEPARTMENT).order_by("pk").first()
+    )
     changed_mind = next((v for v in reversed(first_visits) if v.participant.pk not in consented), None)
     if hospital is not None and changed_mind is not None:
         elements = signed(changed_mind)

@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from port.accounts.models import AgencyKind, Membership, Program, User
+from port.accounts.models import Membership, OrganizationKind, Program, User
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -94,7 +94,9 @@ def _add_team(team: list[TeamMemberIn], *, program_id: int, **parent: Any) -> No
         # An EMS/fire partner with a login went as EMS or fire, whatever the form said.
         partner = members.get(member.user.pk) if member.user is not None else None
         if partner is not None and partner.role == Role.FIRST_RESPONDER:
-            member.role = TeamRole.FIRE if partner.agency and partner.agency.kind == AgencyKind.FIRE else TeamRole.EMS
+            member.role = (
+                TeamRole.FIRE if partner.agency and partner.agency.kind == OrganizationKind.FIRE else TeamRole.EMS
+            )
     TeamMember.objects.bulk_create(
         TeamMember(user=m.user, name="" if m.user else m.name.strip()[:100], role=m.role, **parent) for m in team
     )

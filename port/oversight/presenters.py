@@ -19,7 +19,7 @@ def role_label(role: str) -> str:
     if role in Role.values:
         return str(Role(role).label)
     if role == "api":
-        return _("Agency system (API)")
+        return _("Organization system (API)")
     return role
 
 

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from port.accounts.models import AcuityLevel, AgencyKind, Membership, Program
+from port.accounts.models import AcuityLevel, Membership, OrganizationKind, Program
 from port.accounts.roles import PARTNER_ROLES
 from port.core.forms import form_field
 from port.referrals.intake import OverdoseDetails, ParticipantDetails, ReferralSubmission, validate_submission
@@ -42,12 +42,12 @@ _AS_BOOL = {YES: True, NO: False}
 
 # A partner's agency kind that names a referral source; the form starts with it chosen.
 SOURCE_FOR_AGENCY_KIND: dict[str, str] = {
-    AgencyKind.EMERGENCY_DEPARTMENT: Source.EMERGENCY_DEPARTMENT,
-    AgencyKind.TWO_ONE_ONE: Source.TWO_ONE_ONE,
-    AgencyKind.EMS: Source.EMS,
-    AgencyKind.FIRE: Source.FIRE,
-    AgencyKind.LAW_ENFORCEMENT: Source.LAW_ENFORCEMENT,
-    AgencyKind.OTHER: Source.OTHER,
+    OrganizationKind.EMERGENCY_DEPARTMENT: Source.EMERGENCY_DEPARTMENT,
+    OrganizationKind.TWO_ONE_ONE: Source.TWO_ONE_ONE,
+    OrganizationKind.EMS: Source.EMS,
+    OrganizationKind.FIRE: Source.FIRE,
+    OrganizationKind.LAW_ENFORCEMENT: Source.LAW_ENFORCEMENT,
+    OrganizationKind.OTHER: Source.OTHER,
 }
 
 # Intake reports errors by path ("participant.phone"); these are the form fields they belong to.

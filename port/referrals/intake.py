@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from port.accounts.models import AcuityLevel, Agency, ApiToken, Membership, Program
+from port.accounts.models import AcuityLevel, ApiToken, Membership, Organization, Program
 from port.accounts.roles import ASSIGNABLE_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -249,7 +249,7 @@ def referral_intake(
     program: Program,
     submission: ReferralSubmission,
     channel: str,
-    agency: Agency | None = None,
+    agency: Organization | None = None,
     submitted_by: Membership | None = None,
     api_token: ApiToken | None = None,
     now: dt.datetime | None = None,
@@ -311,7 +311,7 @@ def reference_reused_message() -> str:
     )
 
 
-def _sent_before(*, agency: Agency, external_id: str) -> Referral | None:
+def _sent_before(*, agency: Organization, external_id: str) -> Referral | None:
     return (
         Referral.objects.filter(referring_agency=agency, external_id=external_id)
         .select_related("overdose_event", "participant")
@@ -387,7 +387,7 @@ def _create(
     program: Program,
     submission: ReferralSubmission,
     channel: str,
-    agency: Agency | None,
+    agency: Organization | None,
     submitted_by: Membership | None,
     api_token: ApiToken | None,
     acuity: AcuityLevel,

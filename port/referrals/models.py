@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from port.accounts.models import AcuityLevel, Agency, Program
+from port.accounts.models import AcuityLevel, Organization, Program
 from port.core.encryption import EncryptedTextField
 from port.participants.models import Participant
 
@@ -93,7 +93,7 @@ class Referral(models.Model):
     source = models.CharField(max_length=24, choices=Source.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     referring_agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_sent"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_sent"
     )
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals_sent"
@@ -211,7 +211,7 @@ class ReferralImport(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(max_length=200)
     content = models.TextField(help_text=_("The decoded file, kept until the batch is imported or cancelled."))

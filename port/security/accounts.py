@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from port.accounts.models import Agency, ApiToken, Membership, Program, User
+from port.accounts.models import ApiToken, Membership, Organization, Program, User
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.audit.services import NOT_RECORDED, admin_audit, admin_record_save, admin_records_delete, record_changes
@@ -91,7 +91,7 @@ def user_create(
     user: User,
     program: Program,
     role: str,
-    agency: Agency | None = None,
+    agency: Organization | None = None,
     link_domain: str | None = None,
     use_https: bool = True,
 ) -> Membership:
@@ -257,7 +257,7 @@ def _hash_token(raw: str) -> str:
 
 @transaction.atomic
 def api_token_issue(
-    *, agency: Agency, name: str, actor: User | None = None, expires_at: dt.datetime | None = None
+    *, agency: Organization, name: str, actor: User | None = None, expires_at: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for `agency`; the raw value is returned once and never stored (only its hash),
     nor recorded in the audit trail."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.test import Client
 
-from port.accounts.models import Agency, AgencyKind, Membership, Program
+from port.accounts.models import Membership, Organization, OrganizationKind, Program
 from port.accounts.roles import Role
 from port.testing.factories import AgencyFactory, MembershipFactory, ProgramFactory, UserFactory
 
@@ -14,9 +14,9 @@ from port.testing.factories import AgencyFactory, MembershipFactory, ProgramFact
 class Cast:
     program: Program
     other_program: Program
-    ed: Agency
-    two_one_one: Agency
-    other_agency: Agency
+    ed: Organization
+    two_one_one: Organization
+    other_agency: Organization
     admin: Membership
     supervisor: Membership
     peer: Membership
@@ -25,9 +25,9 @@ class Cast:
     partner_211: Membership
     outsider: Membership  # supervisor of another program
     # Issue 4's roles, each with an agency of the program where the role needs one.
-    ems: Agency | None = None
-    police: Agency | None = None
-    treatment: Agency | None = None
+    ems: Organization | None = None
+    police: Organization | None = None
+    treatment: Organization | None = None
     first_responder: Membership | None = None  # EMS/fire partner
     law_enforcement: Membership | None = None
     provider: Membership | None = None  # service provider at a treatment agency
@@ -45,7 +45,7 @@ class Cast:
         return verified_client(membership.user)
 
 
-def make_member(program: Program, username: str, role: str, agency: Agency | None = None) -> Membership:
+def make_member(program: Program, username: str, role: str, agency: Organization | None = None) -> Membership:
     """`username` (first name the same, titled; last name Tester) signs in with PASSWORD."""
     return MembershipFactory.create(
         user=UserFactory.create(username=username), program=program, role=role, agency=agency
@@ -55,12 +55,12 @@ def make_member(program: Program, username: str, role: str, agency: Agency | Non
 def cast_build() -> Cast:
     program = ProgramFactory.create(name="Riverside PORT", slug="riverside", time_zone="America/New_York")
     other = ProgramFactory.create(name="Hilltop PORT", slug="hilltop", time_zone="America/Chicago")
-    ed = AgencyFactory.create(program=program, name="Riverside General ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
-    two = AgencyFactory.create(program=program, name="Riverside 2-1-1", kind=AgencyKind.TWO_ONE_ONE)
-    other_agency = AgencyFactory.create(program=other, name="Hilltop ED", kind=AgencyKind.EMERGENCY_DEPARTMENT)
-    ems = AgencyFactory.create(program=program, name="Riverside EMS", kind=AgencyKind.EMS)
-    police = AgencyFactory.create(program=program, name="Riverside Police", kind=AgencyKind.LAW_ENFORCEMENT)
-    treatment = AgencyFactory.create(program=program, name="Riverside Recovery Clinic", kind=AgencyKind.TREATMENT)
+    ed = AgencyFactory.create(program=program, name="Riverside General ED", kind=OrganizationKind.EMERGENCY_DEPARTMENT)
+    two = AgencyFactory.create(program=program, name="Riverside 2-1-1", kind=OrganizationKind.TWO_ONE_ONE)
+    other_agency = AgencyFactory.create(program=other, name="Hilltop ED", kind=OrganizationKind.EMERGENCY_DEPARTMENT)
+    ems = AgencyFactory.create(program=program, name="Riverside EMS", kind=OrganizationKind.EMS)
+    police = AgencyFactory.create(program=program, name="Riverside Police", kind=OrganizationKind.LAW_ENFORCEMENT)
+    treatment = AgencyFactory.create(program=program, name="Riverside Recovery Clinic", kind=OrganizationKind.TREATMENT)
     return Cast(
         program=program,
         other_program=other,

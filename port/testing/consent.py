@@ -57,5 +57,5 @@ def elements(**overrides) -> dict:
 def record(cast, participant: Participant, by: Membership | None = None, **overrides) -> Consent:
     values = elements(**overrides)
     if values["signed_on"] is TODAY:
-        values["signed_on"] = cast.program.today()
+        values["signed_on"] = participant.program.today()  # the day on the consent's own program's calendar
     return consent_record(by=by or cast.peer, participant=participant, **values)

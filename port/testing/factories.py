@@ -15,7 +15,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
-from port.accounts.models import Agency, AgencyKind, Membership, Program, User
+from port.accounts.models import Membership, Organization, OrganizationKind, Program, User
 from port.accounts.roles import Role
 from port.administration.services import program_set_up
 from port.consent.models import Consent
@@ -34,7 +34,7 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 (every test user's)
 def submit_referral(
     program: Program,
     *,
-    agency: Agency | None = None,
+    agency: Organization | None = None,
     by: Membership | None = None,
     received_at: dt.datetime | None = None,
     acuity: str = "high",
@@ -76,13 +76,13 @@ class ProgramFactory(DjangoModelFactory[Program]):
         return program_set_up(**kwargs)
 
 
-class AgencyFactory(DjangoModelFactory[Agency]):
+class AgencyFactory(DjangoModelFactory[Organization]):
     class Meta:
-        model = Agency
+        model = Organization
 
     program = factory.SubFactory(ProgramFactory)
-    name = factory.Sequence(lambda n: f"Agency {n}")
-    kind = AgencyKind.EMERGENCY_DEPARTMENT
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    kind = OrganizationKind.EMERGENCY_DEPARTMENT
 
 
 class UserFactory(DjangoModelFactory[User]):

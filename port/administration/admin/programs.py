@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from port.accounts.admin_site import ProgramScopeMixin, admin_site, superuser_only
 from port.accounts.http import AuthenticatedRequest
-from port.accounts.models import AcuityLevel, Agency, FieldVisibility, Program
+from port.accounts.models import AcuityLevel, FieldVisibility, Organization, Program
 from port.accounts.roles import Role
 from port.accounts.visibility import CONFIGURABLE_ROLES
 from port.administration.services import program_set_up
@@ -167,8 +167,8 @@ class AcuityLevelAdmin(ProgramScopedAdmin[AcuityLevel]):
     ordering = ("program", "rank")
 
 
-@admin.register(Agency, site=admin_site)
-class AgencyAdmin(ProgramScopedAdmin[Agency]):
+@admin.register(Organization, site=admin_site)
+class AgencyAdmin(ProgramScopedAdmin[Organization]):
     list_display = ("name", "kind", "program")
     list_filter = ("kind", ("program", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("program",)

@@ -36,7 +36,7 @@ from port.accounts.admin_site import (
     superuser_only,
 )
 from port.accounts.http import AuthenticatedRequest
-from port.accounts.models import Agency, Membership, Program, User
+from port.accounts.models import Membership, Organization, Program, User
 from port.accounts.roles import Role
 from port.audit.admin_mixins import AuditedAdminMixin, ProgramScopedAdmin
 from port.security.accounts import (
@@ -178,9 +178,9 @@ class ProgramUserCreationForm(forms.ModelForm):
     program = forms.ModelChoiceField(queryset=Program.objects.none(), label=_("Program"))
     role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
     agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(),
+        queryset=Organization.objects.none(),
         required=False,
-        label=_("Agency"),
+        label=_("Organization"),
         help_text=_("Required for referral partners: the agency they send referrals for."),
     )
     password1 = forms.CharField(
@@ -198,7 +198,7 @@ class ProgramUserCreationForm(forms.ModelForm):
     )
     # Set by UserAdmin.get_form: the programs and agencies this admin may choose from.
     program_choices: QuerySet[Program] = Program.objects.none()
-    agency_choices: QuerySet[Agency] = Agency.objects.none()
+    agency_choices: QuerySet[Organization] = Organization.objects.none()
 
     class Meta:
         model = User
@@ -326,13 +326,13 @@ class UserAdmin(AuditedAdminMixin[User], ProgramScopeMixin, DjangoUserAdmin):
         if obj is None:
             # A subclass per request, so one admin's choices never leak into another's form.
             programs = scoped_choices(Program, request)
-            agencies = scoped_choices(Agency, request)
+            agencies = scoped_choices(Organization, request)
             form = type(
                 form.__name__,
                 (form,),
                 {
                     "program_choices": Program.objects.all() if programs is None else programs,
-                    "agency_choices": Agency.objects.all() if agencies is None else agencies,
+                    "agency_choices": Organization.objects.all() if agencies is None else agencies,
                 },
             )
         return form

@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from port.accounts.models import AcuityLevel, Agency, AgencyKind, ApiToken, Membership, Program, User
+from port.accounts.models import AcuityLevel, ApiToken, Membership, Organization, OrganizationKind, Program, User
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
@@ -58,7 +58,7 @@ def test_signed_in_non_admins_cannot_open_any_admin_page(cast, member):
     client = cast.client_for(getattr(cast, member))
     for url in (
         reverse("admin:index"),
-        reverse("admin:accounts_agency_changelist"),
+        reverse("admin:accounts_organization_changelist"),
         change_url("accounts_program", cast.program.pk),
         reverse("admin:audit_auditevent_changelist"),
     ):
@@ -83,7 +83,7 @@ def test_a_deactivated_admin_user_cannot_sign_in(cast):
 def test_the_index_lists_what_a_program_admin_manages(admin_client_):
     response = admin_client_.get(reverse("admin:index"))
     models = {model["object_name"] for app in response.context["app_list"] for model in app["models"]}
-    assert models >= {"Program", "AcuityLevel", "Agency", "Membership", "User", "ApiToken", "AuditEvent"}
+    assert models >= {"Program", "AcuityLevel", "Organization", "Membership", "User", "ApiToken", "AuditEvent"}
     assert not models & {"Referral", "Participant", "Group"}
 
 
@@ -98,7 +98,7 @@ def test_program_admin_sees_only_their_programs_rows(cast, admin_client_):
 
     assert changelist(admin_client_, "accounts_program") == [cast.program]
     assert {a.program_id for a in changelist(admin_client_, "accounts_acuitylevel")} == {cast.program.pk}
-    assert set(changelist(admin_client_, "accounts_agency")) == {
+    assert set(changelist(admin_client_, "accounts_organization")) == {
         cast.ed,
         cast.two_one_one,
         cast.ems,
@@ -132,7 +132,7 @@ def test_another_programs_objects_answer_404_by_url(cast, admin_client_):
     level = cast.other_program.acuity_levels.first()
     for model, pk in [
         ("accounts_program", cast.other_program.pk),
-        ("accounts_agency", cast.other_agency.pk),
+        ("accounts_organization", cast.other_agency.pk),
         ("accounts_acuitylevel", level.pk),
         ("accounts_membership", cast.outsider.pk),
         ("accounts_user", cast.outsider.user_id),
@@ -141,9 +141,9 @@ def test_another_programs_objects_answer_404_by_url(cast, admin_client_):
     ]:
         assert admin_client_.get(change_url(model, pk)).status_code == 404, model
         assert admin_client_.post(change_url(model, pk), {}).status_code == 404, model
-    delete = reverse("admin:accounts_agency_delete", args=[cast.other_agency.pk])
+    delete = reverse("admin:accounts_organization_delete", args=[cast.other_agency.pk])
     assert admin_client_.post(delete, {"post": "yes"}).status_code == 404
-    assert Agency.objects.filter(pk=cast.other_agency.pk).exists()
+    assert Organization.objects.filter(pk=cast.other_agency.pk).exists()
     password = reverse("admin:auth_user_password_change", args=[cast.outsider.user_id])
     assert admin_client_.get(password).status_code == 404
 
@@ -151,25 +151,25 @@ def test_another_programs_objects_answer_404_by_url(cast, admin_client_):
 def test_choices_in_forms_are_limited_to_the_admins_program(cast, admin_client_):
     form = admin_client_.get(reverse("admin:accounts_membership_add")).context["adminform"].form
     assert list(form.fields["program"].queryset) == [cast.program]
-    assert set(form.fields["agency"].queryset) == set(cast.program.agencies.all())
+    assert set(form.fields["agency"].queryset) == set(cast.program.organizations.all())
     assert cast.outsider.user not in form.fields["user"].queryset
     assert cast.admin.user in form.fields["user"].queryset
-    form = admin_client_.get(reverse("admin:accounts_agency_add")).context["adminform"].form
+    form = admin_client_.get(reverse("admin:accounts_organization_add")).context["adminform"].form
     assert list(form.fields["program"].queryset) == [cast.program]
 
 
 def test_a_program_admin_cannot_add_an_agency_to_another_program(cast, admin_client_):
     response = admin_client_.post(
-        reverse("admin:accounts_agency_add"),
-        {"program": cast.other_program.pk, "name": "Sneaky EMS", "kind": AgencyKind.EMS},
+        reverse("admin:accounts_organization_add"),
+        {"program": cast.other_program.pk, "name": "Sneaky EMS", "kind": OrganizationKind.EMS},
     )
     assert response.status_code == 200
     assert "program" in response.context["adminform"].form.errors
-    assert not Agency.objects.filter(name="Sneaky EMS").exists()
+    assert not Organization.objects.filter(name="Sneaky EMS").exists()
 
 
 def test_filters_offer_only_the_admins_own_programs(cast, admin_client_):
-    response = admin_client_.get(reverse("admin:accounts_agency_changelist"))
+    response = admin_client_.get(reverse("admin:accounts_organization_changelist"))
     assert "Hilltop" not in response.content.decode()
 
 
@@ -270,7 +270,7 @@ def test_superuser_sees_every_program(cast, superuser):
     client = Client()
     client.force_login(superuser)
     assert set(changelist(client, "accounts_program")) == {cast.program, cast.other_program}
-    assert client.get(change_url("accounts_agency", cast.other_agency.pk)).status_code == 200
+    assert client.get(change_url("accounts_organization", cast.other_agency.pk)).status_code == 200
 
 
 # --- Memberships -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from port.accounts.admin_site import admin_site
-from port.accounts.models import AcuityLevel, AgencyKind, ApiToken, FieldVisibility, Membership, User
+from port.accounts.models import AcuityLevel, ApiToken, FieldVisibility, Membership, OrganizationKind, User
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.security.accounts import api_token_issue
@@ -299,15 +299,15 @@ def test_revoking_an_already_revoked_token_writes_nothing(cast, admin_client_):
 
 
 def test_a_bulk_delete_writes_one_delete_entry(cast, admin_client_):
-    agencies = [cast.program.agencies.create(name=f"Clinic {i}", kind=AgencyKind.OTHER) for i in range(2)]
+    agencies = [cast.program.organizations.create(name=f"Clinic {i}", kind=OrganizationKind.OTHER) for i in range(2)]
     since = last_pk()
     response = admin_client_.post(
-        reverse("admin:accounts_agency_changelist"),
+        reverse("admin:accounts_organization_changelist"),
         {"action": "delete_selected", "_selected_action": [a.pk for a in agencies], "post": "yes"},
     )
     assert response.status_code == 302
     [entry] = new_entries(since)
-    assert (entry.action, entry.target_type, entry.program_id) == ("delete", "accounts.agency", cast.program.pk)
+    assert (entry.action, entry.target_type, entry.program_id) == ("delete", "accounts.organization", cast.program.pk)
     assert sorted(entry.target_ids) == sorted(str(a.pk) for a in agencies)
     assert entry.changes[str(agencies[0].pk)]["name"] == ["Clinic 0", None]
 
@@ -353,7 +353,11 @@ ADD_DATA = {
         "window_hours": 12,
         "rank": 5,
     },
-    "accounts.agency": lambda cast: {"program": cast.program.pk, "name": "Lakeside Fire", "kind": AgencyKind.FIRE},
+    "accounts.organization": lambda cast: {
+        "program": cast.program.pk,
+        "name": "Lakeside Fire",
+        "kind": OrganizationKind.FIRE,
+    },
     "accounts.membership": lambda cast: {
         "user": User.objects.create_user(username="walker", password=PASSWORD).pk,
         "program": cast.program.pk,

@@ -115,7 +115,7 @@ def test_a_partner_of_another_program_cannot_be_named_on_a_visit(cast, world):
 def test_the_team_can_name_the_ems_partner_on_an_attempt_and_the_role_follows_the_agency(cast, world):
     form = cast.client_for(cast.peer).get(reverse("outreach:attempt_new", args=[world.referral.public_id]))
     assert f'value="{cast.first_responder.user_id}"' in form.content.decode()
-    fire = cast.program.agencies.create(name="Riverside Fire", kind="fire")
+    fire = cast.program.organizations.create(name="Riverside Fire", kind="fire")
     firefighter = make_member(cast.program, "blaze", Role.FIRST_RESPONDER, fire)
     attempt = contact_attempt_record(
         by=cast.peer,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from port.accounts.models import Agency, AgencyKind, Membership
+from port.accounts.models import Membership, Organization, OrganizationKind
 from port.accounts.roles import Role
 from port.participants.models import Participant
 from port.testing.cast import make_member
@@ -16,11 +16,11 @@ from port.testing.factories import submit_referral
 
 @dataclass
 class Network:
-    treatment: Agency  # the cast's treatment agency
-    clinic: Agency  # a second treatment provider
-    recovery: Agency
-    faith: Agency
-    police: Agency
+    treatment: Organization  # the cast's treatment agency
+    clinic: Organization  # a second treatment provider
+    recovery: Organization
+    faith: Organization
+    police: Organization
     provider: Membership  # works at `treatment`
     clinic_provider: Membership  # works at `clinic`
     law_enforcement: Membership
@@ -32,12 +32,16 @@ class Network:
 def network(cast) -> Network:
     """The cast's issue-4 roles and agencies, plus the organizations the gate tells apart."""
     program = cast.program
-    clinic = Agency.objects.create(program=program, name="Northside Methadone Clinic", kind=AgencyKind.TREATMENT)
+    clinic = Organization.objects.create(
+        program=program, name="Northside Methadone Clinic", kind=OrganizationKind.TREATMENT
+    )
     return Network(
         treatment=cast.treatment,
         clinic=clinic,
-        recovery=Agency.objects.create(program=program, name="Second Wind Recovery", kind=AgencyKind.RECOVERY),
-        faith=Agency.objects.create(program=program, name="Grace Community Church", kind=AgencyKind.FAITH),
+        recovery=Organization.objects.create(
+            program=program, name="Second Wind Recovery", kind=OrganizationKind.RECOVERY
+        ),
+        faith=Organization.objects.create(program=program, name="Grace Community Church", kind=OrganizationKind.FAITH),
         police=cast.police,
         provider=cast.provider,
         clinic_provider=make_member(program, "carl", Role.PROVIDER, clinic),

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from port.accounts.models import Agency, AgencyKind
+from port.accounts.models import Organization, OrganizationKind
 from port.audit.models import AuditEvent
 from port.consent.gate import disclose
 from port.consent.models import Consent, Disclosure, InformationCategory
@@ -13,7 +13,9 @@ from port.testing.consent import record
 
 def other_programs_consent(cast) -> Consent:
     hilltop_peer = make_member(cast.other_program, "hal", "peer")
-    clinic = Agency.objects.create(program=cast.other_program, name="Hilltop Clinic", kind=AgencyKind.TREATMENT)
+    clinic = Organization.objects.create(
+        program=cast.other_program, name="Hilltop Clinic", kind=OrganizationKind.TREATMENT
+    )
     person = participant_create(program=cast.other_program, first_name="Robin", last_name="Hale")
     return record(cast, person, by=hilltop_peer, recipient_agency=clinic)
 

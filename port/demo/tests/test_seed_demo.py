@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from port.accounts.models import AgencyKind, ApiToken, Membership, Program, User
+from port.accounts.models import ApiToken, Membership, OrganizationKind, Program, User
 from port.accounts.roles import ASSIGNABLE_ROLES, Role
 from port.administration.services import program_set_up
 from port.audit.models import AuditEvent
@@ -150,13 +150,13 @@ def test_seed_demo_creates_the_program_its_agencies_and_its_cast():
     program = Program.objects.get(slug="demo")
     assert (program.name, program.time_zone) == ("Demo County PORT", "America/New_York")
     assert [a.code for a in program.acuity_levels.all()] == ["high", "elevated", "standard"]
-    assert {(a.name, a.kind) for a in program.agencies.all()} == {
-        ("Demo General Hospital ED", AgencyKind.EMERGENCY_DEPARTMENT),
-        ("Demo County 2-1-1", AgencyKind.TWO_ONE_ONE),
-        ("Demo County EMS", AgencyKind.EMS),
-        ("Demo Fire", AgencyKind.FIRE),
-        ("Demo County Sheriff", AgencyKind.LAW_ENFORCEMENT),
-        ("Demo Recovery Center", AgencyKind.TREATMENT),
+    assert {(a.name, a.kind) for a in program.organizations.all()} == {
+        ("Demo General Hospital ED", OrganizationKind.EMERGENCY_DEPARTMENT),
+        ("Demo County 2-1-1", OrganizationKind.TWO_ONE_ONE),
+        ("Demo County EMS", OrganizationKind.EMS),
+        ("Demo Fire", OrganizationKind.FIRE),
+        ("Demo County Sheriff", OrganizationKind.LAW_ENFORCEMENT),
+        ("Demo Recovery Center", OrganizationKind.TREATMENT),
     }
     memberships = {m.user.username: m for m in program.memberships.select_related("user", "agency")}
     assert sorted(memberships) == sorted(DEMO_USERNAMES)
@@ -324,7 +324,7 @@ def test_the_generator_makes_n_referrals_for_any_program(cast):
     assigned = set(cast.program.referrals.exclude(assigned_to=None).values_list("assigned_to_id", flat=True))
     assert assigned and assigned <= team
     senders = set(cast.program.referrals.exclude(referring_agency=None).values_list("referring_agency_id", flat=True))
-    assert senders <= set(cast.program.agencies.values_list("pk", flat=True))
+    assert senders <= set(cast.program.organizations.values_list("pk", flat=True))
     assert_referral_invariants(cast.program.referrals.all())
 
 

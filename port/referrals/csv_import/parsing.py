@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
-from port.accounts.models import Agency
+from port.accounts.models import Organization
 from port.referrals.csv_import.columns import (
     COLUMNS_BY_NAME,
     DATE_FORMATS_HELP,
@@ -145,7 +145,7 @@ def _code(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", value.strip().lower())
 
 
-def default_source_for(agency: Agency | None) -> str:
+def default_source_for(agency: Organization | None) -> str:
     """A partner's blank `source` is its agency's kind, where that kind is also a source."""
     return agency.kind if agency is not None and agency.kind in Source.values else ""
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from port.accounts.models import Agency, AgencyKind
+from port.accounts.models import Organization, OrganizationKind
 from port.accounts.roles import Role
 from port.participants.models import Participant
 from port.participants.services import participant_create
@@ -111,7 +111,7 @@ def test_the_source_starts_at_what_the_sender_usually_is(cast, member, source):
 
 
 def test_a_partner_whose_agency_is_no_referral_source_chooses_one(cast):
-    church = Agency.objects.create(program=cast.program, name="St. Luke's", kind=AgencyKind.FAITH)
+    church = Organization.objects.create(program=cast.program, name="St. Luke's", kind=OrganizationKind.FAITH)
     member = make_member(cast.program, "faith", Role.PARTNER, church)
     form = cast.client_for(member).get(URL).context["form"]
     assert form["source"].value() in ("", None)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LinkageConfig(AppConfig):
+    """Warm hand-offs to services with their closed loop, and the follow-up tasks (check-ins)."""
+
+    name = "port.linkage"
+    label = "linkage"
