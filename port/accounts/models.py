@@ -165,6 +165,14 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is not None and self.parent is not None:
+            if self.parent.program_id != self.program_id:
+                raise ValidationError({"parent": _("The parent organization must belong to the same program.")})
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("An organization cannot be its own parent.")})
+
 
 class Membership(models.Model):
     """A user acting in one program, with one role (and, for partners, their agency).

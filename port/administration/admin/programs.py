@@ -49,6 +49,7 @@ class ProgramForm(forms.ModelForm):
             "deadline_warning_hours",
             "encounter_edit_hours",
             "idle_timeout_minutes",
+            "directory_review_months",
         )
 
 
@@ -107,6 +108,7 @@ class ProgramAdmin(ProgramScopedAdmin[Program]):
             },
         ),
         (_("Sign-in"), {"fields": ("idle_timeout_minutes",)}),
+        (_("Resource directory"), {"fields": ("directory_review_months",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Program | None = None) -> tuple[str, ...]:
@@ -168,9 +170,30 @@ class AcuityLevelAdmin(ProgramScopedAdmin[AcuityLevel]):
 
 
 @admin.register(Organization, site=admin_site)
-class AgencyAdmin(ProgramScopedAdmin[Organization]):
+class OrganizationAdmin(ProgramScopedAdmin[Organization]):
+    """One record per organization: the senders of referrals, the agencies partners and providers act for,
+    consent recipients, hand-off receivers and the organizations behind directory services."""
+
     list_display = ("name", "kind", "program")
     list_filter = ("kind", ("program", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("program",)
-    search_fields = ("name",)
-    fields = ("program", "name", "kind")
+    search_fields = ("name", "alternate_name")
+    fieldsets = (
+        (None, {"fields": ("program", "name", "kind")}),
+        (
+            _("Directory (Open Referral HSDS)"),
+            {
+                "fields": (
+                    "alternate_name",
+                    "description",
+                    "email",
+                    "website",
+                    "legal_status",
+                    "tax_status",
+                    "tax_id",
+                    "year_incorporated",
+                    "parent",
+                ),
+            },
+        ),
+    )

@@ -168,6 +168,28 @@ def test_a_program_admin_cannot_add_an_agency_to_another_program(cast, admin_cli
     assert not Organization.objects.filter(name="Sneaky EMS").exists()
 
 
+def test_an_organization_keeps_its_directory_details_and_its_parent_is_in_its_own_program(cast, root_client):
+    hilltop = Organization.objects.create(
+        program=cast.other_program, name="Hilltop Health", kind=OrganizationKind.MEDICAL
+    )
+    add = reverse("admin:accounts_organization_add")
+    fields = {"program": cast.program.pk, "name": "Riverside Recovery Center", "kind": OrganizationKind.TREATMENT}
+    refused = root_client.post(add, {**fields, "parent": hilltop.pk})
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["parent"] == [
+        "The parent organization must belong to the same program."
+    ]
+    details = {
+        "description": "Outpatient and same-day starts",
+        "website": "https://example.org/rrc",
+        "tax_status": "501(c)(3)",
+    }
+    root_client.post(add, {**fields, **details})
+    saved = Organization.objects.get(program=cast.program, name="Riverside Recovery Center")
+    assert (saved.description, saved.website, saved.tax_status) == tuple(details.values())
+    assert saved.hsds_id is not None
+
+
 def test_filters_offer_only_the_admins_own_programs(cast, admin_client_):
     response = admin_client_.get(reverse("admin:accounts_organization_changelist"))
     assert "Hilltop" not in response.content.decode()
