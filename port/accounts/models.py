@@ -30,6 +30,11 @@ class User(AbstractUser):
     visible_memberships: list["Membership"]
     _only_in_administered_programs: bool
 
+    @property
+    def checkin_offsets(self) -> list[int]:
+        """The check-in days as numbers, in order, each once."""
+        return parse_checkin_days(self.checkin_days)
+
     def __str__(self) -> str:
         return display_name(self)
 
@@ -38,6 +43,31 @@ def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
             _("%(value)s is not a known time zone, such as America/New_York."), params={"value": value}
+        )
+
+
+def parse_checkin_days(value: str) -> list[int]:
+    """ "7, 30, 90" as [7, 30, 90]: whole days from 1 to 730, sorted, each once. Raises ValueError."""
+    days = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        day = int(part)
+        if not 1 <= day <= 730:
+            raise ValueError(part)
+        days.add(day)
+    return sorted(days)
+
+
+def validate_checkin_days(value: str) -> None:
+    try:
+        days = parse_checkin_days(value)
+    except ValueError:
+        days = []
+    if not days or len(days) > 12:
+        raise ValidationError(
+            _("Give up to twelve whole numbers of days from 1 to 730, separated by commas, such as 7, 30, 90.")
         )
 
 
@@ -67,6 +97,17 @@ class Program(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("A directory entry not checked within this many months is marked as possibly out of date."),
+    )
+    checkin_days = models.CharField(
+        max_length=100,
+        default="7, 30, 90",
+        validators=[validate_checkin_days],
+        help_text=_("Check in with a person this many days after they were first reached (comma-separated)."),
+    )
+    handoff_answer_hours = models.PositiveIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text=_("The peer gets a task when a provider has not answered a hand-off within this many hours."),
     )
 
     class Meta:

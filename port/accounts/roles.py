@@ -50,6 +50,7 @@ IDENTITY_ROLES = TEAM_ROLES | PARTNER_ROLES | {Role.PROVIDER}
 NAV_LINKS: dict[str, frozenset[str]] = {
     "queue": SUPERVISING_ROLES,
     "my_queue": TEAM_ROLES,
+    "tasks": TEAM_ROLES,
     "new": REFERRING_ROLES,
     "import": IMPORTING_ROLES,
     "review": TEAM_ROLES,

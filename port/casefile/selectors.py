@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.accounts.visibility import Group, can_see
+from port.linkage.models import HandOffChange
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter, TeamMember
 from port.outreach.services import attempt_policy_status
 from port.participants.models import Participant, ParticipantMerge
@@ -36,8 +37,18 @@ class EventKind:
     ENCOUNTER = "encounter"
     CHANGE = "change"
     MERGE = "merge"
+    HANDOFF = "handoff"
 
-    RANKS = {REFERRAL: 0, SUPPORTER_ADDED: 1, SUPPORTER_AGREED: 2, ATTEMPT: 3, ENCOUNTER: 4, CHANGE: 5, MERGE: 6}
+    RANKS = {
+        REFERRAL: 0,
+        SUPPORTER_ADDED: 1,
+        SUPPORTER_AGREED: 2,
+        ATTEMPT: 3,
+        ENCOUNTER: 4,
+        CHANGE: 5,
+        MERGE: 6,
+        HANDOFF: 7,
+    }
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class TimelineCursor:
         return cls(at, rank, pk)
 
 
-TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge
+TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge | HandOffChange
 
 
 @dataclass
@@ -116,7 +127,8 @@ def participant_timeline(
 ) -> Timeline:
     """Everything that happened with the participant, newest first: referrals (with their overdose),
     status changes and assignments, contact attempts (with who went), encounters (with who was there,
-    what was given and taught, to whom), supporters added and their agreement recorded, and merges.
+    what was given and taught, to whom), supporters added and their agreement recorded, merges, and
+    hand-offs with each change of their status.
 
     One query per kind (plus a fixed number of prefetches), each limited to one page, merged here: the
     number of queries does not grow with the length of the history. `before` continues an earlier page.
@@ -169,6 +181,14 @@ def participant_timeline(
             ).select_related("consent_recorded_by"),
         ),
         (EventKind.MERGE, "merged_at", merges_into(viewer=viewer, participant=participant).select_related("merged_by")),
+        # Hand-offs: each status change (the first is the hand-off made), with where it went.
+        (
+            EventKind.HANDOFF,
+            "changed_at",
+            HandOffChange.objects.filter(
+                handoff__program_id=viewer.program_id, handoff__participant=participant
+            ).select_related("handoff__organization", "handoff__service", "changed_by"),
+        ),
     ]
     events: list[TimelineEvent] = []
     for kind, field, rows in sources:

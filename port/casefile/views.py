@@ -29,6 +29,7 @@ from port.casefile import selectors
 from port.casefile.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.consent.selectors import participant_consents
 from port.core.pagination import page_of
+from port.linkage.selectors import participant_handoffs, upcoming_for
 from port.outreach.models import Encounter, EncounterItem
 from port.outreach.selectors import participant_supporters
 from port.participants import selectors as people
@@ -162,6 +163,8 @@ def participant_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
             "next_actions": selectors.participant_next_actions(viewer=viewer, participant=participant, now=now),
             "supporters": participant_supporters(viewer=viewer, participant=participant),
             "consent_rows": participant_consents(viewer=viewer, participant=participant),
+            "handoffs": participant_handoffs(viewer=viewer, participant=participant),
+            "upcoming": upcoming_for(viewer=viewer, participant=participant),
             "entries": [_timeline_entry(event, zone=zone, now=now) for event in timeline.events],
             "older": timeline.older.token() if timeline.older else "",
             "paged": before is not None,

@@ -1,5 +1,6 @@
-"""Consent pages: record a consent, read and revoke it, print it (English or Spanish) or a blank form, share
-with a provider through the gate, the accounting of disclosures, and the provider's own pages.
+"""Consent pages: record a consent, read and revoke it, print it (English or Spanish) or a blank form, a
+hand-off's printable disclosure, the accounting of disclosures, and what a provider may see of a person
+(hand-offs, and the provider's list of them, are port.linkage's).
 
 The team's pages answer 403 to other roles and 404 for records of another program. A provider's pages
 show only participants handed off to their agency under a consent in force; anything else is a 404.
@@ -27,8 +28,8 @@ from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.consent import selectors
 from port.consent.documents import blank_document, consent_document, standard_revocation_statement
-from port.consent.forms import ConsentForm, HandoffForm, RevokeForm
-from port.consent.gate import NOTICE_2_32, DisclosureRefused, disclose
+from port.consent.forms import ConsentForm, RevokeForm
+from port.consent.gate import NOTICE_2_32
 from port.consent.models import Consent, ConsentKind, Disclosure, InformationCategory
 from port.consent.services import PNG_DATA_URL_PREFIX, consent_check, consent_record, consent_revoke
 from port.consent.wording import DEFAULT_PURPOSES, LANGUAGES, TPO_RECIPIENT_CLASS
@@ -250,56 +251,7 @@ def blank_form(request: MemberRequest, kind: str, language: str) -> HttpResponse
     )
 
 
-# ---- sharing with a provider ----
-
-
-@require_http_methods(["GET", "POST"])
-@team_only
-def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
-    """Share with a provider: the gate checks a consent in force covers that provider and every kind of
-    information chosen, records the disclosure and returns the 42 CFR 2.32 notice."""
-    viewer = request.membership
-    participant = participant_get(viewer=viewer, public_id=public_id)
-    shareable = [c for c in InformationCategory.values if selectors.may_share(viewer, c)]
-    form_args: dict[str, Any] = {"recipients": selectors.consent_recipients(viewer=viewer), "categories": shareable}
-    if request.method == "POST":
-        form = HandoffForm(request.POST, **form_args)
-        if form.is_valid():
-            recipient, categories = form.cleaned_data["recipient"], form.cleaned_data["categories"]
-            try:
-                disclosure, _notice = disclose(
-                    participant=participant,
-                    recipient=recipient,
-                    categories=categories,
-                    purpose=form.cleaned_data["purpose"],
-                    channel=Disclosure.Channel.HANDOFF,
-                    by=viewer,
-                )
-            except DisclosureRefused as refused:
-                form.add_error(None, str(refused))
-                reason = selectors.refusal_reason(
-                    viewer=viewer, participant=participant, recipient=recipient, categories=categories
-                )
-                if reason:
-                    form.add_error(None, reason)
-            else:
-                messages.success(request, _("Shared. Give the provider the notice below with the information."))
-                return redirect("consent:disclosure", pk=disclosure.pk)
-    else:
-        form = HandoffForm(**form_args)
-    return render(
-        request,
-        "consent/handoff_form.html",
-        {
-            "participant": participant,
-            "form": form,
-            "consents": [
-                row
-                for row in selectors.participant_consents(viewer=viewer, participant=participant)
-                if row.status.code == "active" and row.consent.kind != ConsentKind.PARTICIPATION
-            ],
-        },
-    )
+# ---- a hand-off's disclosure (hand-offs themselves are port.linkage's) ----
 
 
 @require_GET
@@ -421,21 +373,6 @@ def accounting_csv(request: MemberRequest, public_id: UUID) -> HttpResponseBase:
 
 
 # ---- service providers ----
-
-
-@require_GET
-@providers_only
-def shared_list(request: MemberRequest) -> HttpResponse:
-    """Participants handed off to the provider's agency under a consent in force (audited list read)."""
-    return render(
-        request,
-        "consent/shared_list.html",
-        {
-            "rows": selectors.participants_shared_with(viewer=request.membership),
-            "nav_active": "shared",
-            "time_zone": request.membership.program.time_zone,
-        },
-    )
 
 
 @require_GET

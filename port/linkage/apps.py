@@ -6,3 +6,6 @@ class LinkageConfig(AppConfig):
 
     name = "port.linkage"
     label = "linkage"
+
+    def ready(self) -> None:
+        from port.linkage import receivers  # noqa: F401  (connects the referral status receiver)

@@ -104,32 +104,39 @@ def deadline_warning_emails_send() -> int:
         .prefetch_related("notices__user")
         .order_by("pk")
     )
-    base = settings.PORT_BASE_URL.rstrip("/")
     for warning in pending:
         notices = list(warning.notices.all())
         addresses = sorted({n.user.email for n in notices if n.user.email})
-        if addresses:
-            link = base + reverse("referrals:detail", args=[warning.referral.public_id])
-            body = "\n\n".join(
-                [
-                    notices[0].message,
-                    _("Program: %(program)s") % {"program": warning.referral.program.name},
-                    _("Open the referral (sign-in required): %(link)s") % {"link": link},
-                ]
-            )
-            try:
-                send_mail(
-                    subject=_("PORT: referral deadline warning"),
-                    message=body + "\n",
-                    from_email=None,
-                    recipient_list=addresses,
-                )
-            except OSError:  # smtplib's errors are OSErrors too
-                logger.warning("Deadline warning %s: email failed; will retry", warning.pk)
-                continue
+        if addresses and not notice_email_send(
+            subject=_("PORT: referral deadline warning"),
+            addresses=addresses,
+            message=notices[0].message,
+            program=warning.referral.program,
+            link_label=_("Open the referral (sign-in required): %(link)s"),
+            path=reverse("referrals:detail", args=[warning.referral.public_id]),
+            what=f"Deadline warning {warning.pk}",
+        ):
+            continue
         DeadlineWarning.objects.filter(pk=warning.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
+
+
+def notice_email_send(
+    *, subject: str, addresses: list[str], message: str, program: Program, link_label: str, path: str, what: str
+) -> bool:
+    """The one way a notice goes out by email (deadline warnings, task reminders): the notice's own text,
+    which names no participant, the program, and a link that asks the reader to sign in. `link_label`
+    has a %(link)s; `what` names the record for the log (an id, never a person). False when sending
+    failed: the caller keeps it pending and tries again on its next run."""
+    link = settings.PORT_BASE_URL.rstrip("/") + path
+    body = "\n\n".join([message, _("Program: %(program)s") % {"program": program.name}, link_label % {"link": link}])
+    try:
+        send_mail(subject=subject, message=body + "\n", from_email=None, recipient_list=addresses)
+    except OSError:  # smtplib's errors are OSErrors too
+        logger.warning("%s: email failed; will retry", what)
+        return False
+    return True
 
 
 def notices_mark_read(*, viewer: Membership, notice: Notice | None = None) -> int:

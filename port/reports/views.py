@@ -23,7 +23,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if membership.role in PARTNER_ROLES:
         return redirect("referrals:sent")
     if membership.role == Role.PROVIDER:
-        return redirect("consent:shared")  # participants shared with their agency (port/consent)
+        return redirect("linkage:shared")  # hand-offs sent to their organization (port/linkage)
     if membership.role == Role.ANALYST:
         return render(
             request,

@@ -83,7 +83,7 @@ def test_new_partners_see_the_status_of_their_own_agencys_referrals_only(cast, r
         ("partner", "referrals:sent"),
         ("first_responder", "referrals:sent"),
         ("law_enforcement", "referrals:sent"),
-        ("provider", "consent:shared"),
+        ("provider", "linkage:shared"),
     ],
 )
 def test_each_role_starts_its_day_on_its_own_page(cast, role, home):

@@ -50,6 +50,8 @@ class ProgramForm(forms.ModelForm):
             "encounter_edit_hours",
             "idle_timeout_minutes",
             "directory_review_months",
+            "checkin_days",
+            "handoff_answer_hours",
         )
 
 
@@ -109,6 +111,7 @@ class ProgramAdmin(ProgramScopedAdmin[Program]):
         ),
         (_("Sign-in"), {"fields": ("idle_timeout_minutes",)}),
         (_("Resource directory"), {"fields": ("directory_review_months",)}),
+        (_("Follow-up"), {"fields": ("checkin_days", "handoff_answer_hours")}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Program | None = None) -> tuple[str, ...]:
