@@ -30,11 +30,6 @@ class User(AbstractUser):
     visible_memberships: list["Membership"]
     _only_in_administered_programs: bool
 
-    @property
-    def checkin_offsets(self) -> list[int]:
-        """The check-in days as numbers, in order, each once."""
-        return parse_checkin_days(self.checkin_days)
-
     def __str__(self) -> str:
         return display_name(self)
 
@@ -112,6 +107,11 @@ class Program(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    @property
+    def checkin_offsets(self) -> list[int]:
+        """The check-in days as numbers, in order, each once."""
+        return parse_checkin_days(self.checkin_days)
 
     def __str__(self) -> str:
         return self.name

@@ -179,37 +179,3 @@ class RevokeForm(forms.Form):
             "effect at once: nothing more is disclosed under this consent."
         ),
     )
-
-
-class HandoffForm(forms.Form):
-    """Share with a provider: the gate decides whether a consent in force covers it."""
-
-    recipient = AgencyChoiceField(
-        label=_("Provider"),
-        queryset=Organization.objects.none(),
-        empty_label=_("Choose an organization"),
-        error_messages={"required": _("Choose the provider to share with.")},
-        help_text=_("From the program's directory. Only a provider named in a consent in force can receive."),
-    )
-    categories = forms.MultipleChoiceField(
-        label=_("What to share"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose what to share: only what the provider needs.")},
-        help_text=_("Only what the provider needs, and only what the consent covers."),
-    )
-    purpose = forms.CharField(
-        label=_("Purpose"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={
-            "required": _("Say why you are sharing, for example “warm hand-off for an intake appointment”.")
-        },
-        help_text=_("Why you are sharing. It is recorded in the participant's accounting of disclosures."),
-    )
-
-    def __init__(
-        self, *args: Any, recipients: QuerySet[Organization], categories: Sequence[str], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        form_field(self, "recipient", forms.ModelChoiceField).queryset = recipients
-        form_field(self, "categories", forms.ChoiceField).choices = category_choices(categories)

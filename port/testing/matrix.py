@@ -18,6 +18,8 @@ from port.accounts.models import User
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record
+from port.linkage.models import How, Task, TaskKind
+from port.linkage.services import HandOffRequest, handoff_create
 from port.notifications.models import DeadlineWarning, Notice
 from port.outreach.services import supporter_save
 from port.participants.break_glass import BreakGlassRequest, break_glass_open
@@ -124,6 +126,21 @@ def matrix_world_build() -> MatrixWorld:
         channel=Disclosure.Channel.HANDOFF,
         by=cast.peer,
     )
+    handoff = handoff_create(
+        by=cast.peer,
+        participant=participant,
+        ask=HandOffRequest(
+            organization=treatment,
+            need="treatment.buprenorphine",
+            how=How.ACCOMPANIED,
+            categories=[InformationCategory.IDENTITY, InformationCategory.CONTACT],
+            purpose="Intake appointment",
+            referral=referral,
+        ),
+    )
+    # The visit reached the person: their check-ins are the peer's tasks.
+    task = Task.objects.filter(referral=referral, kind=TaskKind.CHECK_IN, owner=cast.peer.user).order_by("pk").first()
+    assert task is not None
     grant = break_glass_open(
         viewer=cast.outsider,
         public_id=participant.public_id,
@@ -171,7 +188,14 @@ def matrix_world_build() -> MatrixWorld:
         "outreach:encounter_addendum": {"pk": world.encounter.pk},
         "consent:kinds": on_participant,
         "consent:new": {"public_id": participant.public_id, "kind": "disclosure"},
-        "consent:share": on_participant,
+        "linkage:handoff_new": on_participant,
+        "linkage:handoff": {"public_id": handoff.public_id},
+        "linkage:handoff_transition": {"public_id": handoff.public_id},
+        "linkage:handoff_report": {"public_id": handoff.public_id},
+        "linkage:task": {"pk": task.pk},
+        "linkage:task_outcome": {"pk": task.pk},
+        "linkage:shared_handoff": {"public_id": handoff.public_id},
+        "linkage:shared_handoff_update": {"public_id": handoff.public_id},
         "consent:accounting": on_participant,
         "consent:accounting_print": on_participant,
         "consent:accounting_csv": on_participant,

@@ -206,6 +206,6 @@ def test_the_participant_page_has_a_consents_and_sharing_card(cast, network, par
     assert "Consents and sharing" in card
     assert card.index(str(active.public_id)) < card.index(str(revoked.public_id))  # in force first
     assert "Active" in card and "Revoked" in card
-    for name in ("kinds", "share", "accounting"):
-        assert reverse(f"consent:{name}", args=[participant.public_id]) in card
+    for name in ("consent:kinds", "linkage:handoff_new", "consent:accounting"):
+        assert reverse(name, args=[participant.public_id]) in card
     assert reverse("consent:blank_forms") in card

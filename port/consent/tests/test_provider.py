@@ -1,17 +1,16 @@
-"""Sharing with a provider from the participant's page, and what the provider then sees: only people
-handed off to their agency under a consent still in force, only the information the hand-off named, each
-read asked of the gate and recorded."""
+"""What a provider sees of a person handed off to their agency: only under a consent still in force, only
+the information the hand-off named, each read asked of the gate and recorded. (Making hand-offs and the
+provider's list of them: port/linkage/tests.)"""
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 
 from port.accounts.models import FieldVisibility
 from port.accounts.roles import Role
 from port.audit.models import AuditEvent
 from port.consent.gate import disclose
-from port.consent.models import ConsentKind, Disclosure, InformationCategory
+from port.consent.models import Disclosure, InformationCategory
 from port.consent.services import consent_revoke
 from port.outreach.models import Encounter
 from port.participants.models import Participant
@@ -24,10 +23,6 @@ IDENTITY, CONTACT, REFERRAL_STATUS, NOTES = (
     InformationCategory.NOTES,
 )
 NOTICE_START = "This record which has been disclosed to you is protected by federal confidentiality rules"
-
-
-def share_url(participant: Participant) -> str:
-    return reverse("consent:share", args=[participant.public_id])
 
 
 def provider_url(participant: Participant) -> str:
@@ -46,99 +41,6 @@ def hand_off(cast, participant, recipient, categories=(IDENTITY, REFERRAL_STATUS
     return disclosure
 
 
-def post_share(cast, participant, recipient, categories, member=None):
-    return cast.client_for(member or cast.peer).post(
-        share_url(participant),
-        {"recipient": recipient.pk, "categories": list(categories), "purpose": "Warm hand-off for intake"},
-    )
-
-
-# ---- sharing from the participant's page ----
-
-
-def test_sharing_under_a_consent_shows_the_2_32_notice(cast, network, participant):
-    record(cast, participant, recipient_agency=network.treatment)
-    response = post_share(cast, participant, network.treatment, [IDENTITY, CONTACT])
-    disclosure = Disclosure.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("consent:disclosure", args=[disclosure.pk])
-    page = cast.client_for(cast.peer).get(response["Location"]).content.decode()
-    assert NOTICE_START in page and "42 CFR 2.32" in page
-    assert "Riverside Recovery Clinic" in page and "Warm hand-off for intake" in page
-    assert "Dana Whitfield" in page and "(412) 555-0142" in page
-    assert disclosure.channel == Disclosure.Channel.HANDOFF and disclosure.categories == [CONTACT, IDENTITY]
-
-
-@pytest.mark.parametrize(
-    "situation, message",
-    [
-        ("no consent", "No consent names Riverside Recovery Clinic."),
-        ("revoked", "The consent naming Riverside Recovery Clinic was revoked on"),
-        ("expired", "The consent naming Riverside Recovery Clinic expired on"),
-        ("another recipient", "No consent names Riverside Recovery Clinic."),
-        ("other information", "The consent in force does not cover: Notes from contacts and visits."),
-    ],
-)
-def test_a_refused_share_says_why_and_keeps_what_was_entered(cast, network, participant, situation, message):
-    if situation == "revoked":
-        consent_revoke(
-            by=cast.peer, consent=record(cast, participant, recipient_agency=network.treatment), note="By phone"
-        )
-    elif situation == "expired":
-        consent = record(cast, participant, recipient_agency=network.treatment)
-        yesterday = cast.program.today() - dt.timedelta(days=1)
-        type(consent).objects.filter(pk=consent.pk).update(expires_on=yesterday)
-    elif situation == "another recipient":
-        record(cast, participant, recipient_agency=network.clinic)
-    elif situation == "other information":
-        record(cast, participant, recipient_agency=network.treatment)
-    response = post_share(cast, participant, network.treatment, [IDENTITY, NOTES])
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "No active consent lets the program share this information with Riverside Recovery Clinic" in page
-    assert message in page
-    assert "Warm hand-off for intake" in page  # what was typed is kept
-    assert f'value="{network.treatment.pk}" selected' in page
-    assert not Disclosure.objects.exists()
-
-
-def test_a_tpo_consent_does_not_reach_a_faith_group_and_says_so(cast, network, participant):
-    record(
-        cast,
-        participant,
-        kind=ConsentKind.TPO,
-        recipient_class="My treating providers and health plans",
-        purpose="For treatment, payment and health care operations",
-    )
-    page = post_share(cast, participant, network.faith, [IDENTITY]).content.decode()
-    assert "covers treatment providers, emergency departments and recovery organizations" in page
-    assert post_share(cast, participant, network.clinic, [IDENTITY]).status_code == 302
-
-
-def test_law_enforcement_is_not_offered_for_sharing(cast, network, participant):
-    page = cast.client_for(cast.peer).get(share_url(participant)).content.decode()
-    assert "Riverside Recovery Clinic" in page and "Grace Community Church" in page
-    assert "Riverside Police" not in page
-    response = post_share(cast, participant, network.police, [IDENTITY])
-    assert response.status_code == 200 and not Disclosure.objects.exists()
-
-
-def test_a_team_member_cannot_share_what_their_role_may_not_see(cast, network, participant):
-    FieldVisibility.objects.create(program=cast.program, role=Role.PEER, group="notes", visible=False)
-    page = cast.client_for(cast.peer).get(share_url(participant)).content.decode()
-    assert 'value="contact"' in page and 'value="notes"' not in page
-    assert 'value="notes"' in cast.client_for(cast.supervisor).get(share_url(participant)).content.decode()
-
-
-def test_only_the_team_shares(cast, network, participant):
-    record(cast, participant, recipient_agency=network.treatment)
-    for member in (cast.partner, network.law_enforcement, network.analyst, network.provider, network.first_responder):
-        assert cast.client_for(member).get(share_url(participant)).status_code == 403
-        assert post_share(cast, participant, network.treatment, [IDENTITY], member=member).status_code == 403
-    assert cast.client_for(cast.outsider).get(share_url(participant)).status_code == 404
-    assert post_share(cast, participant, network.treatment, [IDENTITY], member=cast.outsider).status_code == 404
-    assert not Disclosure.objects.exists()
-
-
 def test_a_hand_off_page_is_the_teams_own(cast, network, participant):
     record(cast, participant, recipient_agency=network.treatment)
     url = reverse("consent:disclosure", args=[hand_off(cast, participant, network.treatment).pk])
@@ -151,33 +53,12 @@ def test_a_hand_off_page_is_the_teams_own(cast, network, participant):
 # ---- what the provider sees ----
 
 
-def test_the_provider_lists_people_handed_off_to_their_agency(cast, network, participant):
-    record(cast, participant, recipient_agency=network.treatment)
-    hand_off(cast, participant, network.treatment)
-    response = cast.client_for(network.provider).get(reverse("consent:shared"))
-    page = response.content.decode()
-    assert response.status_code == 200 and "Dana Whitfield" in page
-    assert provider_url(participant) in page
-    event = AuditEvent.objects.filter(action=AuditEvent.Action.LIST).latest("seq")
-    assert event.participant_ids == [participant.pk] and event.user == network.provider.user
-    other = cast.client_for(network.clinic_provider).get(reverse("consent:shared")).content.decode()
-    assert "Dana Whitfield" not in other
-
-
-def test_the_list_names_nobody_whose_name_was_not_shared(cast, network, participant):
-    record(cast, participant, recipient_agency=network.treatment)
-    hand_off(cast, participant, network.treatment, categories=[REFERRAL_STATUS])
-    page = cast.client_for(network.provider).get(reverse("consent:shared")).content.decode()
-    assert "Dana" not in page and "name not shared" in page
-
-
 def test_revocation_at_once_hides_the_person_from_the_provider(cast, network, participant):
     consent = record(cast, participant, recipient_agency=network.treatment)
     hand_off(cast, participant, network.treatment)
     client = cast.client_for(network.provider)
     assert client.get(provider_url(participant)).status_code == 200
     consent_revoke(by=cast.peer, consent=consent, note="Told Pat by phone")
-    assert "Dana Whitfield" not in client.get(reverse("consent:shared")).content.decode()
     assert client.get(provider_url(participant)).status_code == 404
 
 
@@ -186,7 +67,6 @@ def test_expiry_hides_the_person_from_the_provider(cast, network, participant):
     hand_off(cast, participant, network.treatment)
     type(consent).objects.filter(pk=consent.pk).update(expires_on=cast.program.today() - dt.timedelta(days=1))
     client = cast.client_for(network.provider)
-    assert "Dana Whitfield" not in client.get(reverse("consent:shared")).content.decode()
     assert client.get(provider_url(participant)).status_code == 404
 
 
@@ -252,12 +132,6 @@ def test_the_provider_page_answers_404_to_everyone_else(cast, network, participa
         == 404
     )
     assert not Disclosure.objects.filter(channel=Disclosure.Channel.PROVIDER_VIEW).exists()
-
-
-def test_the_shared_list_is_for_providers_only(cast, network):
-    for member in (cast.peer, cast.supervisor, cast.partner, network.law_enforcement, network.analyst):
-        assert cast.client_for(member).get(reverse("consent:shared")).status_code == 403
-    assert cast.client_for(network.provider).get(reverse("consent:shared")).status_code == 200
 
 
 def test_a_team_view_of_a_hand_off_is_not_a_provider_disclosure(cast, network, participant):

@@ -37,15 +37,6 @@ def queries(client, url) -> int:
     return len(captured)
 
 
-def test_the_providers_list_costs_the_same_for_one_or_five_people(cast, network):
-    client = cast.client_for(network.provider)
-    hand_off_people(cast, network, ["Ada"])
-    one = queries(client, reverse("consent:shared"))
-    hand_off_people(cast, network, ["Bo", "Cy", "Di", "Ed"])
-    five = queries(client, reverse("consent:shared"))
-    assert one == five, (one, five)
-
-
 def test_the_accounting_costs_the_same_for_one_or_many_disclosures(cast, network, participant):
     record(cast, participant, recipient_agency=network.treatment)
     client = cast.client_for(cast.peer)

@@ -155,19 +155,28 @@ EXPECTED: dict[str, Row] = {
     # ---- consent and disclosures ----
     "consent:kinds": TEAM_RECORD,
     "consent:new": TEAM_RECORD,
-    "consent:share": TEAM_RECORD,
     "consent:accounting": TEAM_RECORD,
     "consent:accounting_print": TEAM_RECORD,
     "consent:accounting_csv": TEAM_RECORD,
     "consent:disclosure": TEAM_RECORD,
     "consent:blank_forms": row(403, team=200, outsider=200),
     "consent:blank_form": row(403, team=200, outsider=200),
-    "consent:shared": row(403, provider=200, shows=("provider",)),
     "consent:shared_participant": row(404, provider=200, shows=("provider",)),
     "consent:detail": TEAM_RECORD,
     "consent:revoke": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),  # asks for a reason
     "consent:print": TEAM_RECORD,
     "consent:signature": TEAM_RECORD,
+    # ---- hand-offs and tasks (port.linkage) ----
+    "linkage:handoff_new": TEAM_RECORD,
+    "linkage:handoff": TEAM_RECORD,
+    "linkage:handoff_transition": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),
+    "linkage:handoff_report": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),
+    "linkage:tasks": row(403, team=200, outsider=200, shows="team"),  # the peer's own task; supervisors see all
+    "linkage:task": TEAM_RECORD,
+    "linkage:task_outcome": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),
+    "linkage:shared": row(403, provider=200, shows=("provider",)),
+    "linkage:shared_handoff": row(404, provider=200, shows=("provider",)),
+    "linkage:shared_handoff_update": row(404, method="POST", provider=FORM_AGAIN, shows=("provider",)),
     # ---- the audit trail ----
     "audit:index": row(403, supervising=200, outsider=200),
     "audit:user_trail": row(403, supervising=200, outsider=200),

@@ -33,7 +33,8 @@ LIST_PAGES: dict[str, tuple[str, str, dict]] = {
     "supplies:ledger": ("GET", "", {}),
     "outreach:supporters": ("GET", "outreach:supporters", {}),
     "consent:accounting": ("GET", "consent:accounting", {}),
-    "consent:shared": ("GET", "", {}),  # a provider's list of people shared with their agency
+    "linkage:shared": ("GET", "", {}),  # a provider's list of hand-offs sent to their organization
+    "linkage:tasks": ("GET", "", {}),  # a peer's own tasks, a supervisor's everyone's
     "audit:index": ("GET", "", {}),
     "audit:user_trail": ("GET", "", {"user": "peer", "start": -60, "end": 0}),  # the peer's last 60 days
     "audit:participant_trail": ("GET", "audit:participant_trail", {}),
