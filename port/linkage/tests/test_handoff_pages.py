@@ -1,0 +1,141 @@
+"""Referring from the participant's page, and the provider's side: only hand-offs sent to their
+organization, only what the consent names, every view recorded in the accounting, nothing once revoked."""
+
+import pytest
+from django.urls import reverse
+
+from port.consent.models import Disclosure
+from port.consent.services import consent_revoke
+from port.linkage.models import HandOff, How, TaskStatus
+from port.testing.linkage import handoff_make, person_build
+
+
+def post_refer(cast, person, organization, how=How.ACCOMPANIED, categories=("identity",), member=None, **extra):
+    return cast.client_for(member or cast.peer).post(
+        reverse("linkage:handoff_new", args=[person.participant.public_id]),
+        {
+            "organization": organization.pk,
+            "need": "treatment.buprenorphine",
+            "how": how,
+            "categories": list(categories),
+            "purpose": "Intake appointment",
+            "priority": "routine",
+            "transport": "none",
+            **extra,
+        },
+    )
+
+
+def test_a_hand_off_under_a_consent_is_disclosed_through_the_gate(cast, person):
+    response = post_refer(cast, person, cast.treatment, referral=str(person.referral.public_id))
+    handoff = HandOff.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("linkage:handoff", args=[handoff.public_id])
+    assert handoff.disclosure.channel == Disclosure.Channel.HANDOFF and handoff.consent == person.consent
+    assert handoff.referral == person.referral and handoff.status == TaskStatus.REQUESTED
+    page = cast.client_for(cast.peer).get(response["Location"]).content.decode()
+    assert reverse("consent:disclosure", args=[handoff.disclosure_id]) in page
+
+
+def test_without_a_consent_only_information_only_is_possible_and_the_form_says_why(cast, clinic):
+    person = person_build(cast, last_name="Okafor", consent_for=cast.treatment)
+    response = post_refer(cast, person, clinic)
+    page = response.content.decode()
+    assert response.status_code == 200 and not HandOff.objects.exists()
+    assert "No consent names Northside Methadone Clinic." in page and "What is missing" in page
+    response = post_refer(cast, person, clinic, how=How.INFORMATION_ONLY, categories=())
+    assert response.status_code == 302
+    handoff = HandOff.objects.get()
+    assert handoff.disclosure is None and not Disclosure.objects.filter(recipient_agency=clinic).exists()
+
+
+def test_a_revoked_consent_refuses_the_hand_off_and_says_when(cast, person):
+    consent_revoke(by=cast.peer, consent=person.consent, note="By phone")
+    page = post_refer(cast, person, cast.treatment).content.decode()
+    assert "was revoked on" in page and not HandOff.objects.exists()
+
+
+def test_a_directory_service_can_be_preselected_without_participant_data_in_the_link(cast, person):
+    from port.directory.models import Service
+
+    service = Service.objects.create(program=cast.program, organization=cast.treatment, name="Bridge clinic")
+    url = reverse("linkage:handoff_new", args=[person.participant.public_id]) + f"?service={service.hsds_id}"
+    page = cast.client_for(cast.peer).get(url).content.decode()
+    assert f'<option value="{service.pk}" selected>' in page
+    assert f'<option value="{cast.treatment.pk}" selected>' in page
+
+
+def test_a_provider_sees_only_handoffs_sent_to_their_organization(cast, person, clinic, clinic_provider):
+    handoff = handoff_make(cast, person)
+    mine = cast.client_for(cast.provider).get(reverse("linkage:shared")).content.decode()
+    assert "Dana Whitfield" in mine and reverse("linkage:shared_handoff", args=[handoff.public_id]) in mine
+    theirs = cast.client_for(clinic_provider).get(reverse("linkage:shared")).content.decode()
+    assert "Dana" not in theirs
+    url = reverse("linkage:shared_handoff", args=[handoff.public_id])
+    assert cast.client_for(clinic_provider).get(url).status_code == 404
+    assert cast.client_for(cast.peer).get(url).status_code == 404
+
+
+def test_every_provider_view_is_recorded_in_the_accounting_of_disclosures(cast, person):
+    handoff = handoff_make(cast, person)
+    client = cast.client_for(cast.provider)
+    url = reverse("linkage:shared_handoff", args=[handoff.public_id])
+    assert client.get(url).status_code == 200
+    views = Disclosure.objects.filter(channel=Disclosure.Channel.PROVIDER_VIEW)
+    assert views.count() == 1 and views.get().recipient_user == cast.provider.user
+    accounting = cast.client_for(cast.peer).get(reverse("consent:accounting", args=[person.participant.public_id]))
+    assert "Viewed by the provider" in accounting.content.decode()
+
+
+def test_the_provider_sees_nothing_once_the_consent_is_revoked(cast, person):
+    handoff = handoff_make(cast, person)
+    consent_revoke(by=cast.peer, consent=person.consent, note="By phone")
+    client = cast.client_for(cast.provider)
+    assert "Dana" not in client.get(reverse("linkage:shared")).content.decode()
+    assert client.get(reverse("linkage:shared_handoff", args=[handoff.public_id])).status_code == 404
+    response = client.post(reverse("linkage:shared_handoff_update", args=[handoff.public_id]), {"action": "accept"})
+    assert response.status_code == 404 and HandOff.objects.get().status == TaskStatus.REQUESTED
+
+
+def test_the_list_names_nobody_whose_name_was_not_shared(cast, person):
+    handoff_make(cast, person, categories=["referral_status"])
+    page = cast.client_for(cast.provider).get(reverse("linkage:shared")).content.decode()
+    assert "Dana" not in page and "name not shared" in page
+
+
+@pytest.mark.parametrize(
+    "action, extra, status, business",
+    [
+        ("accept", {}, "accepted", ""),
+        ("appointment", {"appointment_at": "2031-03-14 10:30"}, "in-progress", "appointment-scheduled"),
+        ("reject", {"reason": "no-capacity"}, "rejected", ""),
+    ],
+)
+def test_the_provider_updates_the_hand_off_from_its_page(cast, person, action, extra, status, business):
+    handoff = handoff_make(cast, person)
+    url = reverse("linkage:shared_handoff_update", args=[handoff.public_id])
+    response = cast.client_for(cast.provider).post(url, {"action": action, **extra})
+    assert response.status_code == 302
+    handoff.refresh_from_db()
+    assert (handoff.status, handoff.business_status) == (status, business)
+
+
+def test_rejecting_without_a_reason_is_refused_on_the_form(cast, person):
+    handoff = handoff_make(cast, person)
+    url = reverse("linkage:shared_handoff_update", args=[handoff.public_id])
+    response = cast.client_for(cast.provider).post(url, {"action": "reject"})
+    assert response.status_code == 200 and "Choose why you cannot take the person." in response.content.decode()
+    assert HandOff.objects.get().status == TaskStatus.REQUESTED
+
+
+def test_the_participant_page_shows_hand_offs_upcoming_appointments_and_the_timeline(cast, person):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    handoff_make(cast, person, appointment_at=timezone.now() + dt.timedelta(days=2))
+    page = cast.client_for(cast.peer).get(reverse("participants:detail", args=[person.participant.public_id]))
+    text = page.content.decode()
+    assert "Hand-offs to services" in text and "Appointment at Riverside Recovery Clinic" in text
+    assert "Referred to a service" in text  # the timeline entry
+    referral_page = cast.client_for(cast.peer).get(reverse("referrals:detail", args=[person.referral.public_id]))
+    assert "Appointment at Riverside Recovery Clinic" in referral_page.content.decode()
