@@ -144,3 +144,31 @@ def test_a_task_page_records_its_outcome(cast, person):
     task.refresh_from_db()
     assert (task.state, task.outcome, task.completed_by) == (TaskState.DONE, "not_reached", cast.peer.user)
     assert cast.client_for(cast.peer2).get(reverse("linkage:task", args=[task.pk])).status_code == 404
+
+
+def test_the_task_list_makes_the_same_queries_for_five_or_five_hundred_tasks(cast, person):
+    from port.testing.budgets import assert_within_budget
+
+    today = cast.program.today()
+
+    def tasks(count: int) -> None:
+        Task.objects.bulk_create(
+            Task(
+                program=cast.program,
+                participant=person.participant,
+                referral=person.referral,
+                kind=TaskKind.HANDOFF_CHECK,
+                due_on=today + dt.timedelta(days=n % 40 - 20),
+                owner=cast.peer.user,
+            )
+            for n in range(count)
+        )
+
+    client = cast.client_for(cast.peer)
+    tasks(5)
+    client.get(reverse("linkage:tasks"))  # warm the session
+    with assert_within_budget("linkage:tasks"):
+        assert client.get(reverse("linkage:tasks")).status_code == 200
+    tasks(495)
+    with assert_within_budget("linkage:tasks"):
+        assert client.get(reverse("linkage:tasks")).status_code == 200
