@@ -5,11 +5,12 @@ import datetime as dt
 
 from port.accounts.models import Membership, Organization, OrganizationKind, Program
 from port.accounts.roles import Role
-from port.consent.gate import disclose
-from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
+from port.consent.models import ConsentKind, InformationCategory, SignatureMethod
 from port.consent.services import consent_record, consent_revoke
 from port.consent.wording import DEFAULT_PURPOSES, REVOCATION_STATEMENT
 from port.demo.field_work import Visit
+from port.linkage.models import How, Priority, Transport
+from port.linkage.services import HandOffRequest, handoff_create
 from port.outreach.models import (
     Mode,
     Outcome,
@@ -95,13 +96,23 @@ def demo_consents_create(
             expiry_event=f"When I finish intake at {provider_agency.name}",
             **elements,
         )
-        disclose(
-            participant=handoff.participant,
-            recipient=provider_agency,
-            categories=shared,
-            purpose=purpose,
-            channel=Disclosure.Channel.HANDOFF,
+        # The warm hand-off itself, through the gate: the demo provider sees it requested, with an
+        # appointment the peer made with the person in three days.
+        handoff_create(
             by=handoff.by,
+            participant=handoff.participant,
+            ask=HandOffRequest(
+                organization=provider_agency,
+                need="treatment.buprenorphine",
+                how=How.APPOINTMENT_TOGETHER,
+                categories=shared,
+                purpose=purpose,
+                priority=Priority.URGENT,
+                appointment_at=now + dt.timedelta(days=3),
+                transport=Transport.RIDE_ARRANGED,
+                ride_at=now + dt.timedelta(days=3) - dt.timedelta(minutes=45),
+                referral=handoff.referral,
+            ),
         )
     hospital = (
         Organization.objects.filter(program=program, kind=OrganizationKind.EMERGENCY_DEPARTMENT).order_by("pk").first()

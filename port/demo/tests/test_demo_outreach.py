@@ -309,3 +309,29 @@ def test_seeding_again_changes_nothing_and_the_audit_chain_verifies(demo, db):
     )
     report = chain_verify(anchors=[])
     assert report.ok, str(report)
+
+
+# --- Hand-offs and tasks (port.linkage) ----------------------------------------------------------
+
+
+def test_the_demo_provider_sees_a_requested_hand_off_sent_to_their_organization(demo):
+    from port.linkage.models import HandOff, TaskStatus
+
+    provider = member(demo, "demo-provider")
+    shared = HandOff.objects.get(program=demo, disclosure__isnull=False)
+    assert (shared.organization, shared.status) == (provider.agency, TaskStatus.REQUESTED)
+    client = verified_client(provider.user)
+    page = client.get(reverse("linkage:shared")).content.decode()
+    assert reverse("linkage:shared_handoff", args=[shared.public_id]) in page
+    assert client.get(reverse("linkage:shared_handoff", args=[shared.public_id])).status_code == 200
+    states = set(HandOff.objects.filter(program=demo).values_list("status", "person_report"))
+    assert {("requested", ""), ("requested", "attended"), ("cancelled", "")} <= states
+
+
+def test_the_demo_has_check_ins_for_reached_people_some_overdue(demo):
+    from port.linkage.models import Task, TaskKind, TaskState
+
+    open_check_ins = Task.objects.filter(program=demo, kind=TaskKind.CHECK_IN, state=TaskState.OPEN)
+    assert open_check_ins.exists() and open_check_ins.filter(due_on__lt=demo.today()).exists()
+    assert not open_check_ins.exclude(referral__status=Status.REACHED).exists()
+    assert Task.objects.filter(program=demo, kind=TaskKind.HANDOFF_CHECK).exists()
