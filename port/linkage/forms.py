@@ -110,7 +110,7 @@ class HandOffForm(forms.Form):
             field.zone = zone
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         service, organization = data.get("service"), data.get("organization")
         if service is not None and organization is not None and service.organization_id != organization.pk:
             self.add_error(
@@ -168,7 +168,7 @@ class ProviderActionForm(forms.Form):
         form_field(self, "appointment_at", LocalDateTimeField).zone = zone
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("action") == "appointment" and not data.get("appointment_at"):
             self.add_error("appointment_at", _("Give the appointment's date and time, such as 2025-03-14 10:30."))
         if data.get("action") == "reject" and not data.get("reason"):

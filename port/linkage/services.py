@@ -11,7 +11,7 @@
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -118,7 +118,7 @@ class HandOffRequest:
     organization: Organization
     need: str
     how: str
-    categories: list[str]
+    categories: Sequence[str]
     purpose: str = ""
     service: Service | None = None
     priority: str = Priority.ROUTINE
@@ -151,7 +151,7 @@ def _check_request(by: Membership, participant: Participant, ask: HandOffRequest
     if ask.transport == Transport.NONE and ask.ride_at is not None:
         raise HandOffRefused(_("A ride time is only given when the team arranges or gives a ride."), field="ride_at")
     for record, field in ((ask.referral, "referral"), (ask.encounter, "encounter"), (ask.supporter, "supporter")):
-        if record is not None and record.participant_id != participant.pk:  # type: ignore[attr-defined]
+        if record is not None and record.participant_id != participant.pk:
             raise HandOffRefused(_("That record is about someone else."), field=field)
     unknown = [c for c in ask.categories if c not in InformationCategory.values]
     if unknown:
