@@ -108,13 +108,13 @@ class Program(models.Model):
     class Meta:
         ordering = ["name"]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def checkin_offsets(self) -> list[int]:
         """The check-in days as numbers, in order, each once."""
         return parse_checkin_days(self.checkin_days)
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -172,3 +172,15 @@ def test_the_task_list_makes_the_same_queries_for_five_or_five_hundred_tasks(cas
     tasks(495)
     with assert_within_budget("linkage:tasks"):
         assert client.get(reverse("linkage:tasks")).status_code == 200
+
+
+def test_the_check_in_days_setting_refuses_anything_but_whole_days():
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from port.accounts.models import parse_checkin_days, validate_checkin_days
+
+    assert parse_checkin_days("90, 7,30, 7") == [7, 30, 90]
+    for bad in ("", "seven", "0", "7, 800", "7.5"):
+        with pytest.raises(ValidationError, match="such as 7, 30, 90"):
+            validate_checkin_days(bad)
