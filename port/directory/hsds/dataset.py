@@ -129,6 +129,9 @@ def coerce(f: models.Field, value: Any, *, from_text: bool) -> tuple[Any, str]:
         if isinstance(f, models.PositiveSmallIntegerField) and number > 32767:
             return None, f"{int(number)} is too large"
         return int(number), ""
+    if isinstance(f, models.UUIDField):
+        parsed_id = parse_uuid(value)
+        return (parsed_id, "") if parsed_id else (None, f"“{str(value)[:40]}” is not a UUID")
     if not isinstance(value, str):
         return None, f"must be text, not {'a list' if isinstance(value, list) else type(value).__name__}"
     text = value.strip() if not isinstance(f, models.TextField) else value
