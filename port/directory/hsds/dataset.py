@@ -189,8 +189,10 @@ def read_record(table: Table, data: dict[str, Any], where: str, *, from_text: bo
     row_id = parse_uuid(raw_id)
     row = Row(table.name, row_id or uuid.UUID(int=0), where)
     if row_id is None:
-        row.problem("id", "missing: every HSDS record needs an id" if raw_id in (None, "") else
-                    f"“{str(raw_id)[:40]}” is not a UUID")
+        row.problem(
+            "id",
+            "missing: every HSDS record needs an id" if raw_id in (None, "") else f"“{str(raw_id)[:40]}” is not a UUID",
+        )
         return row
     for name in table.required:
         present = data.get(name)

@@ -19,8 +19,14 @@ from port.accounts.models import Program
 from port.core.csv import csv_lines, csv_safe
 from port.directory.hsds.tables import EXTRAS, TABLES, WRITE_ORDER
 
-JSON_FILES = ("organizations.json", "services.json", "locations.json", "service_at_locations.json",
-              "taxonomies.json", "taxonomy_terms.json")
+JSON_FILES = (
+    "organizations.json",
+    "services.json",
+    "locations.json",
+    "service_at_locations.json",
+    "taxonomies.json",
+    "taxonomy_terms.json",
+)
 _REQUIRED_TEXT = {"description"}  # HSDS requires it on organizations, taxonomies and terms: "" when blank
 
 
@@ -96,15 +102,23 @@ class Directory:
 
     def phone(self, phone: models.Model) -> dict[str, Any]:
         out = self.base("phone", phone)
-        out["languages"] = [self._with_attrs(self.base("language", x), x) for x in self._kids("language", "phone_id", phone)]
+        out["languages"] = [
+            self._with_attrs(self.base("language", x), x) for x in self._kids("language", "phone_id", phone)
+        ]
         return self._with_attrs(out, phone)
 
     def location(self, location: models.Model) -> dict[str, Any]:
         out = self.base("location", location)
-        out["languages"] = [self._with_attrs(self.base("language", x), x) for x in self._kids("language", "location_id", location)]
-        out["addresses"] = [self._with_attrs(self.base("address", x), x) for x in self._kids("address", "location_id", location)]
+        out["languages"] = [
+            self._with_attrs(self.base("language", x), x) for x in self._kids("language", "location_id", location)
+        ]
+        out["addresses"] = [
+            self._with_attrs(self.base("address", x), x) for x in self._kids("address", "location_id", location)
+        ]
         out["phones"] = [self.phone(x) for x in self._kids("phone", "location_id", location)]
-        out["schedules"] = [self._with_attrs(self.base("schedule", x), x) for x in self._kids("schedule", "location_id", location)]
+        out["schedules"] = [
+            self._with_attrs(self.base("schedule", x), x) for x in self._kids("schedule", "location_id", location)
+        ]
         return self._with_attrs(out, location)
 
     def service_at_location(self, sal: models.Model, *, with_service: bool) -> dict[str, Any]:
@@ -125,11 +139,16 @@ class Directory:
     def service(self, service: models.Model, *, with_organization: bool = True) -> dict[str, Any]:
         out = self.base("service", service)
         out["phones"] = [self.phone(x) for x in self._kids("phone", "service_id", service)]
-        out["schedules"] = [self._with_attrs(self.base("schedule", x), x) for x in self._kids("schedule", "service_id", service)]
-        out["service_at_locations"] = [
-            self.service_at_location(x, with_service=False) for x in self._kids("service_at_location", "service_id", service)
+        out["schedules"] = [
+            self._with_attrs(self.base("schedule", x), x) for x in self._kids("schedule", "service_id", service)
         ]
-        out["languages"] = [self._with_attrs(self.base("language", x), x) for x in self._kids("language", "service_id", service)]
+        out["service_at_locations"] = [
+            self.service_at_location(x, with_service=False)
+            for x in self._kids("service_at_location", "service_id", service)
+        ]
+        out["languages"] = [
+            self._with_attrs(self.base("language", x), x) for x in self._kids("language", "service_id", service)
+        ]
         if with_organization:
             out["organization"] = self.base("organization", self.by_pk["organization"][service.organization_id])
         return self._with_attrs(out, service)
@@ -138,7 +157,9 @@ class Directory:
         out = self.base("organization", org)
         out["phones"] = [self.phone(x) for x in self._kids("phone", "organization_id", org)]
         out["locations"] = [self.location(x) for x in self._kids("location", "organization_id", org)]
-        out["services"] = [self.service(x, with_organization=False) for x in self._kids("service", "organization_id", org)]
+        out["services"] = [
+            self.service(x, with_organization=False) for x in self._kids("service", "organization_id", org)
+        ]
         return self._with_attrs(out, org)
 
     def organizations_in_directory(self) -> list[models.Model]:
@@ -178,9 +199,11 @@ class Directory:
             rows = []
             for table in WRITE_ORDER:
                 for record in self.records[table]:
-                    for item in (record.hsds_extra or {}).get(extra.key, []) if isinstance(
-                        (record.hsds_extra or {}).get(extra.key), list
-                    ) else []:
+                    for item in (
+                        (record.hsds_extra or {}).get(extra.key, [])
+                        if isinstance((record.hsds_extra or {}).get(extra.key), list)
+                        else []
+                    ):
                         if not isinstance(item, dict):
                             continue
                         item = dict(item)

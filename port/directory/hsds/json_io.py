@@ -47,8 +47,9 @@ def _table_of(name: str, obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _walk(dataset: Dataset, table_name: str, obj: Any, where: str, parent: tuple[str, uuid.UUID] | None,
-          link: str) -> uuid.UUID | None:
+def _walk(
+    dataset: Dataset, table_name: str, obj: Any, where: str, parent: tuple[str, uuid.UUID] | None, link: str
+) -> uuid.UUID | None:
     if not isinstance(obj, dict):
         dataset.problems.append(Problem(where, "", f"must be an object, not {type(obj).__name__}"))
         return None
@@ -124,14 +125,22 @@ def read_json_files(files: list[tuple[str, bytes]], dataset: Dataset | None = No
                 dataset.problems.append(Problem(where, "", f"must be an HSDS object, not {type(obj).__name__}"))
                 continue
             if single and {"version", "profile"} & set(obj) and "id" not in obj:
-                dataset.problems.append(Problem(where, "", "an HSDS API's description, not a record: skipped",
-                                                fatal=False))
+                dataset.problems.append(
+                    Problem(where, "", "an HSDS API's description, not a record: skipped", fatal=False)
+                )
                 continue
             table = _table_of(name, obj)
             if table is None:
-                dataset.problems.append(Problem(where, "", "not an HSDS record PORT imports (no organization, "
-                                                "service, location, service_at_location, taxonomy or "
-                                                "taxonomy_term): skipped", fatal=False))
+                dataset.problems.append(
+                    Problem(
+                        where,
+                        "",
+                        "not an HSDS record PORT imports (no organization, "
+                        "service, location, service_at_location, taxonomy or "
+                        "taxonomy_term): skipped",
+                        fatal=False,
+                    )
+                )
                 continue
             _walk(dataset, table, obj, where, None, "")
     return dataset

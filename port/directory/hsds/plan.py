@@ -87,8 +87,7 @@ class ImportPlan:
         for table, c in self.counts.items():
             if any(c.as_dict().values()):
                 line = (
-                    f"{table}: {c.added} to add, {c.changed} to change, {c.unchanged} unchanged, "
-                    f"{c.rejected} rejected"
+                    f"{table}: {c.added} to add, {c.changed} to change, {c.unchanged} unchanged, {c.rejected} rejected"
                 )
                 lines.append(line + (f", {c.removed} to remove" if c.removed else ""))
         if not lines:
@@ -135,8 +134,9 @@ def import_plan(program: Program, dataset: Dataset) -> ImportPlan:
         names_seen.setdefault(name, row.id)
         if row.id not in existing["organization"] and name in by_name:
             aliases[row.id] = by_name[name]["pk"]
-            row.problem("name", "an organization of this name is already in the directory: this record updates it",
-                        fatal=False)
+            row.problem(
+                "name", "an organization of this name is already in the directory: this record updates it", fatal=False
+            )
             existing["organization"][row.id] = _existing(program, "organization", {by_name[name]["hsds_id"]})[
                 by_name[name]["hsds_id"]
             ]
@@ -242,7 +242,13 @@ def import_apply(plan: ImportPlan, *, valid_only: bool) -> dict[str, Counts]:
             }
 
         new = [
-            model(program=program, hsds_id=a.row.id, hsds_extra=a.row.extra, **a.row.values, **fk_values(a.row, other_links))
+            model(
+                program=program,
+                hsds_id=a.row.id,
+                hsds_extra=a.row.extra,
+                **a.row.values,
+                **fk_values(a.row, other_links),
+            )
             for a in actions.values()
             if a.kind == ADD
         ]
@@ -271,8 +277,9 @@ def import_apply(plan: ImportPlan, *, valid_only: bool) -> dict[str, Counts]:
                     obj.hsds_extra = action.extra
                     fields.add("hsds_extra")
             if fields:
-                model._default_manager.bulk_update(list(instances.values()), sorted(fields | {"updated_at"}),
-                                                   batch_size=500)
+                model._default_manager.bulk_update(
+                    list(instances.values()), sorted(fields | {"updated_at"}), batch_size=500
+                )
         if self_links:
             linked = [a for a in actions.values() if any(lk.hsds in a.row.links for lk in self_links)]
             objs = model._default_manager.in_bulk([pks[table][a.row.id] for a in linked])
@@ -281,8 +288,9 @@ def import_apply(plan: ImportPlan, *, valid_only: bool) -> dict[str, Counts]:
                 for name, value in fk_values(action.row, self_links).items():
                     setattr(obj, name, value)
             if linked:
-                model._default_manager.bulk_update(list(objs.values()), [f"{lk.model_field}_id" for lk in self_links],
-                                                   batch_size=500)
+                model._default_manager.bulk_update(
+                    list(objs.values()), [f"{lk.model_field}_id" for lk in self_links], batch_size=500
+                )
     if plan.removals:
         Attribute.objects.filter(pk__in=plan.removals).delete()
     return plan.counts

@@ -34,7 +34,9 @@ def directory_files_read(program: Program, files: dict[str, bytes], *, mapping: 
         if raw.startswith(b"PK\x03\x04") and name.lower().endswith(".zip"):
             try:
                 with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                    members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
+                    members = [
+                        m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")
+                    ]
                     if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_BYTES:
                         return _refused(name, "the zip holds too many files or too much data")
                     files = {Path(m.filename).name: archive.read(m) for m in members}
@@ -50,7 +52,9 @@ def directory_files_read(program: Program, files: dict[str, bytes], *, mapping: 
             return _refused("upload", "a mapping reads one spreadsheet (.csv or .xlsx)")
         return read_spreadsheet(program, chosen, sheets[0], files[sheets[0]])
     names = [n.lower() for n in files]
-    if any(n.endswith(".csv") for n in names) and not any(n.endswith(".json") and n != "datapackage.json" for n in names):
+    if any(n.endswith(".csv") for n in names) and not any(
+        n.endswith(".json") and n != "datapackage.json" for n in names
+    ):
         return read_csv_folder({n: b for n, b in files.items() if n.lower().endswith(".csv")})
     jsons = [(n, b) for n, b in files.items() if n.lower().endswith(".json") and n.lower() != "datapackage.json"]
     if not jsons:

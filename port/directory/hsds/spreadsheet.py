@@ -177,8 +177,12 @@ def read_spreadsheet(program: Program, mapping: DirectoryMapping, name: str, raw
     missing = [c for c in mapping.key_columns if c not in header]
     if missing:
         dataset.problems.append(
-            Problem(name, "", f"the mapping “{mapping.name}” names its rows by {', '.join(missing)}, "
-                    "which this file does not have: is this the right mapping?")
+            Problem(
+                name,
+                "",
+                f"the mapping “{mapping.name}” names its rows by {', '.join(missing)}, "
+                "which this file does not have: is this the right mapping?",
+            )
         )
         return dataset
     unknown = [t for t in mapping.columns.values() if t not in TARGETS]
@@ -187,9 +191,9 @@ def read_spreadsheet(program: Program, mapping: DirectoryMapping, name: str, raw
         return dataset
     truthy = {v.strip().casefold() for v in (mapping.true_values or DEFAULT_TRUE)}
     terms = dict(
-        TaxonomyTerm.objects.filter(program=program, code__in=[c for cs in mapping.flags.values() for c in cs]).values_list(
-            "code", "hsds_id"
-        )
+        TaxonomyTerm.objects.filter(
+            program=program, code__in=[c for cs in mapping.flags.values() for c in cs]
+        ).values_list("code", "hsds_id")
     )
     managed = {terms[c] for cs in mapping.flags.values() for c in cs if c in terms}
     seen_keys: dict[str, int] = {}
@@ -262,8 +266,9 @@ def read_spreadsheet(program: Program, mapping: DirectoryMapping, name: str, raw
             values[table][model_field.name] = value
         lat, lon = values["location"].get("latitude"), values["location"].get("longitude")
         if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-            notes.append(Problem(where, "location", "the coordinates are incomplete or out of range: left out",
-                                 fatal=False))
+            notes.append(
+                Problem(where, "location", "the coordinates are incomplete or out of range: left out", fatal=False)
+            )
             values["location"].pop("latitude", None)
             values["location"].pop("longitude", None)
 
@@ -276,33 +281,55 @@ def read_spreadsheet(program: Program, mapping: DirectoryMapping, name: str, raw
         location = None
         if has_place:
             location = dataset.add(
-                Row("location", make_id(key, "location"), where, {"name": org_name[:300], **values["location"]},
-                    {"organization_id": org.id})
+                Row(
+                    "location",
+                    make_id(key, "location"),
+                    where,
+                    {"name": org_name[:300], **values["location"]},
+                    {"organization_id": org.id},
+                )
             )
-            dataset.add(Row("service_at_location", make_id(key, "sal"), where, {},
-                            {"service_id": service.id, "location_id": location.id}))
+            dataset.add(
+                Row(
+                    "service_at_location",
+                    make_id(key, "sal"),
+                    where,
+                    {},
+                    {"service_id": service.id, "location_id": location.id},
+                )
+            )
             address = values["address"]
             if address.get("address_1"):
                 needed = [f for f in ("city", "state_province", "postal_code", "country") if not address.get(f)]
                 if needed:
-                    notes.append(Problem(where, "address", f"no {', '.join(needed)}: the address was left out",
-                                         fatal=False))
+                    notes.append(
+                        Problem(where, "address", f"no {', '.join(needed)}: the address was left out", fatal=False)
+                    )
                     service.problems.append(notes[-1])
                 else:
                     dataset.add(Row("address", make_id(key, "address"), where, address, {"location_id": location.id}))
         number_text = targets.get("phone.number", "").strip()
         if number_text:
-            dataset.add(Row("phone", make_id(key, "phone"), where, {"number": number_text[:100]},
-                            {"service_id": service.id}))
+            dataset.add(
+                Row("phone", make_id(key, "phone"), where, {"number": number_text[:100]}, {"service_id": service.id})
+            )
         hours = targets.get("schedule.description", "").strip()
         if hours:
-            dataset.add(Row("schedule", make_id(key, "schedule"), where, {"description": hours},
-                            {"service_id": service.id}))
+            dataset.add(
+                Row("schedule", make_id(key, "schedule"), where, {"description": hours}, {"service_id": service.id})
+            )
         for language in re.split(r"[,;/]", targets.get("language.names", "")):
             language = language.strip()
             if language:
-                dataset.add(Row("language", make_id(key, "language", language.casefold()), where,
-                                {"name": language[:100]}, {"service_id": service.id}))
+                dataset.add(
+                    Row(
+                        "language",
+                        make_id(key, "language", language.casefold()),
+                        where,
+                        {"name": language[:100]},
+                        {"service_id": service.id},
+                    )
+                )
         # Yes/no flags: PORT categories and features.
         flagged: set[str] = set()
         for column, codes in mapping.flags.items():
@@ -322,9 +349,15 @@ def read_spreadsheet(program: Program, mapping: DirectoryMapping, name: str, raw
                     Problem(where, "", f"the category {code} is not in this program's taxonomy", fatal=False)
                 )
                 continue
-            dataset.add(Row("attribute", make_id(key, "attribute", code), where,
-                            {"link_id": service.id, "link_entity": "service", "link_type": "category", "value": ""},
-                            {"taxonomy_term_id": terms[code]}))
+            dataset.add(
+                Row(
+                    "attribute",
+                    make_id(key, "attribute", code),
+                    where,
+                    {"link_id": service.id, "link_entity": "service", "link_type": "category", "value": ""},
+                    {"taxonomy_term_id": terms[code]},
+                )
+            )
         if managed:
             dataset.managed_attributes[service.id] = managed
         if extras:

@@ -30,5 +30,11 @@ class Command(BaseCommand):
         for name, content in files.items():
             (outdir / name).write_bytes(content)
             self.stdout.write(f"{outdir / name}: {len(content)} bytes")
-        admin_audit(actor=None, program=program, action=AuditEvent.Action.EXPORT, target=Service, target_ids=[],
-                    note=f"Directory export ({options['format']}), {len(files)} files")
+        admin_audit(
+            actor=None,
+            program=program,
+            action=AuditEvent.Action.EXPORT,
+            target=Service,
+            target_ids=[],
+            note=f"Directory export ({options['format']}), {len(files)} files",
+        )
