@@ -130,6 +130,7 @@ def test_a_superuser_adding_a_program_is_audited_as_created(root_client):
             "deadline_warning_hours": 6,
             "encounter_edit_hours": 72,
             "idle_timeout_minutes": 15,
+            "directory_review_months": 12,
         },
     )
     assert response.status_code == 302
@@ -345,6 +346,7 @@ ADD_DATA = {
         "deadline_warning_hours": 6,
         "encounter_edit_hours": 72,
         "idle_timeout_minutes": 15,
+        "directory_review_months": 12,
     },
     "accounts.acuitylevel": lambda cast: {
         "program": cast.program.pk,
