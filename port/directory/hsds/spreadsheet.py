@@ -122,16 +122,20 @@ def mapping_for(program: Program, name: str) -> DirectoryMapping:
             "others are set in the admin (Directory mappings)."
         )
     spec = BUILT_IN[name]
-    return DirectoryMapping.objects.create(
+    # get_or_create: two first uploads at once end with one mapping.
+    found, _created = DirectoryMapping.objects.get_or_create(
         program=program,
         name=name,
-        description=spec["description"],
-        key_columns=spec["key_columns"],
-        columns=spec["columns"],
-        flags=spec["flags"],
-        true_values=DEFAULT_TRUE,
-        defaults=spec["defaults"],
+        defaults={
+            "description": spec["description"],
+            "key_columns": spec["key_columns"],
+            "columns": spec["columns"],
+            "flags": spec["flags"],
+            "true_values": DEFAULT_TRUE,
+            "defaults": spec["defaults"],
+        },
     )
+    return found
 
 
 def _clean(text: str) -> tuple[str, bool]:
