@@ -24,11 +24,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from port.accounts.admin_site import admin_request, admin_site, administered_program_ids, may_administer
+from port.accounts.admin_site import (
+    ProgramScopeMixin,
+    admin_request,
+    admin_site,
+    administered_program_ids,
+    may_administer,
+)
 from port.accounts.http import AuthenticatedRequest
 from port.accounts.models import Program
 from port.audit.admin_mixins import ProgramScopedAdmin
 from port.audit.services import admin_record_save
+from port.directory.categories import BY_CODE
 from port.directory.hsds.plan import ImportPlan
 from port.directory.hsds.services import (
     MAX_BYTES,
@@ -94,10 +101,8 @@ class DirectoryRecordForm(forms.ModelForm):
         return cleaned
 
 
-class DirectoryInline(DirectoryChoicesMixin, admin.TabularInline):
+class DirectoryInline(DirectoryChoicesMixin, ProgramScopeMixin, admin.TabularInline):
     extra = 0
-    # Scoped through the record they belong to (the page's ModelAdmin scopes that one).
-    show_change_link = False
 
 
 class ServiceScheduleInline(DirectoryInline):
@@ -216,9 +221,7 @@ class ServiceAdmin(DirectoryRecordAdmin):
         changed = directory_services_mark_checked(actor=admin_request(request).user, services=queryset)
         messages.success(
             request,
-            ngettext(
-                "%(count)d service marked checked today.", "%(count)d services marked checked today.", changed
-            )
+            ngettext("%(count)d service marked checked today.", "%(count)d services marked checked today.", changed)
             % {"count": changed},
         )
 
@@ -292,13 +295,13 @@ class DirectoryMappingForm(forms.ModelForm):
         return value
 
     def clean_flags(self) -> dict[str, list[str]]:
-        from port.directory.categories import BY_CODE
-
         value = self.cleaned_data["flags"]
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, list) and all(isinstance(c, str) for c in v) for k, v in value.items()
         ):
-            raise forms.ValidationError(_('Yes/no column → list of category codes, e.g. {"MAT": ["treatment.methadone"]}.'))
+            raise forms.ValidationError(
+                _('Yes/no column → list of category codes, e.g. {"MAT": ["treatment.methadone"]}.')
+            )
         unknown = sorted({c for codes in value.values() for c in codes if c not in BY_CODE})
         if unknown:
             raise forms.ValidationError(_("Unknown PORT category codes: %(codes)s.") % {"codes": ", ".join(unknown)})
@@ -356,7 +359,8 @@ class UploadForm(forms.Form):
         program_field.queryset = programs
         if len(programs) == 1:
             program_field.initial = programs[0].pk
-        names = set(BUILT_IN) | set(DirectoryMapping.objects.filter(program__in=programs).values_list("name", flat=True))
+        mine = DirectoryMapping.objects.filter(program__in=programs).values_list("name", flat=True)
+        names = set(BUILT_IN) | set(mine)
         mapping_field = self.fields["mapping"]
         assert isinstance(mapping_field, forms.ChoiceField)
         mapping_field.choices = [("", _("None: an HSDS file or folder"))] + [(n, n) for n in sorted(names)]
