@@ -107,6 +107,9 @@ def _attach(dataset: Dataset, name: str, item: dict[str, Any], where: str) -> No
         for table in tables:
             row = dataset.rows[table].get(target)
             if row is not None:
+                # Kept as the nested JSON form has it: without the link to the record it is kept in
+                # (the CSV export writes that column again).
+                item = {k: v for k, v in item.items() if k != column}
                 row.extra.setdefault(extra.key, [])
                 if item not in row.extra[extra.key]:
                     row.extra[extra.key].append(item)

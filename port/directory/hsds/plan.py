@@ -16,9 +16,10 @@ from typing import Any
 from django.db import transaction
 
 from port.accounts.models import Organization, Program
+from port.directory.categories import TAXONOMY_NAME
 from port.directory.hsds.dataset import Dataset, Problem, Row
 from port.directory.hsds.tables import TABLES, WRITE_ORDER
-from port.directory.models import Attribute
+from port.directory.models import Attribute, Taxonomy, TaxonomyTerm
 
 ADD, CHANGE, SAME = "add", "change", "same"
 
@@ -97,6 +98,26 @@ class ImportPlan:
         return lines
 
 
+def merge_extra(before: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The record's hsds_extra after an import: the file's parts replace the stored ones, except that an
+    item the file gives again (same id) without a nested part the stored one has keeps it. The tabular
+    CSV form cannot carry a contact's phones, so re-importing a CSV export leaves them as they were."""
+    out = {**before, **new}
+    for key, items in new.items():
+        old = before.get(key)
+        if not (isinstance(items, list) and isinstance(old, list)):
+            continue
+        stored = {o["id"]: o for o in old if isinstance(o, dict) and o.get("id")}
+        merged = []
+        for item in items:
+            was = stored.get(item.get("id")) if isinstance(item, dict) else None
+            if was is not None:
+                item = {**{k: v for k, v in was.items() if k not in item and isinstance(v, (list, dict))}, **item}
+            merged.append(item)
+        out[key] = merged
+    return out
+
+
 def _existing(program: Program, table: str, ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     spec = TABLES[table]
     names = ["pk", "hsds_id", "hsds_extra"] + [f.name for _h, f in spec.fields()]
@@ -107,7 +128,42 @@ def _existing(program: Program, table: str, ids: set[uuid.UUID]) -> dict[uuid.UU
     return {values["hsds_id"]: values for values in found}
 
 
+def port_taxonomy_recognise(program: Program, dataset: Dataset) -> None:
+    """PORT's own taxonomy in a file (another program's export) is this program's: its taxonomy and terms
+    are matched by the taxonomy's name and each term's code, not by the ids the other program gave them
+    (uuid5 of its slug), so an import never adds a second "PORT categories". Every link to them follows."""
+    file_taxonomies = [r for r in dataset.rows["taxonomy"].values() if r.values.get("name") == TAXONOMY_NAME]
+    mine = Taxonomy.objects.filter(program=program, name=TAXONOMY_NAME).order_by("pk").first()
+    if mine is None:
+        return
+    renamed: dict[uuid.UUID, uuid.UUID] = {r.id: mine.hsds_id for r in file_taxonomies}
+    terms = dict(TaxonomyTerm.objects.filter(program=program, taxonomy=mine).values_list("code", "hsds_id"))
+    for row in dataset.rows["taxonomy_term"].values():
+        in_port = (row.links.get("taxonomy_id") in renamed) or (
+            "taxonomy_id" not in row.links and row.values.get("taxonomy_name") == TAXONOMY_NAME
+        )
+        code = row.values.get("code")
+        if in_port and code in terms:
+            renamed[row.id] = terms[code]
+    renamed = {old: new for old, new in renamed.items() if old != new}
+    if not renamed:
+        return
+    for table, rows in dataset.rows.items():
+        moved: dict[uuid.UUID, Row] = {}
+        for row in rows.values():
+            row.id = renamed.get(row.id, row.id)
+            row.links = {name: renamed.get(target, target) for name, target in row.links.items()}
+            if row.id in moved:  # the file had it twice under two ids: one record
+                continue
+            moved[row.id] = row
+        dataset.rows[table] = moved
+    dataset.managed_attributes = {
+        record: {renamed.get(t, t) for t in term_ids} for record, term_ids in dataset.managed_attributes.items()
+    }
+
+
 def import_plan(program: Program, dataset: Dataset) -> ImportPlan:
+    port_taxonomy_recognise(program, dataset)
     existing: dict[str, dict[uuid.UUID, dict[str, Any]]] = {}
     for table in WRITE_ORDER:
         ids = set(dataset.rows[table])
@@ -193,7 +249,7 @@ def import_plan(program: Program, dataset: Dataset) -> ImportPlan:
                 target = row.links.get(link.hsds)
                 if target is not None and before.get(f"{link.model_field}__hsds_id") != target:
                     changes[f"{link.model_field}_id"] = target
-            extra = {**(before["hsds_extra"] or {}), **row.extra}
+            extra = merge_extra(before["hsds_extra"] or {}, row.extra)
             new_extra = extra if extra != (before["hsds_extra"] or {}) else None
             kind = CHANGE if changes or new_extra is not None else SAME
             actions[table][row.id] = Action(kind, row, before["pk"], changes, new_extra)

@@ -8,14 +8,17 @@ from django.core.management import CommandError, call_command
 
 from port.accounts.models import Organization
 from port.audit.models import AuditEvent
-from port.directory.categories import term_hsds_id
+from port.directory.categories import (
+    TAXONOMY_NAME,
+    term_hsds_id,  # noqa: I001
+)
 from port.directory.hsds.csv_io import csv_folder_files, read_csv_folder
 from port.directory.hsds.export import hsds_csv_files, hsds_json_files
 from port.directory.hsds.json_io import json_folder_files, read_json_files
 from port.directory.hsds.plan import ImportRefused, import_plan
 from port.directory.hsds.services import directory_files_read, directory_import, directory_path_read
 from port.directory.hsds.tables import TABLES, WRITE_ORDER
-from port.directory.models import Attribute, Location, Service
+from port.directory.models import Attribute, Location, Service, Taxonomy, TaxonomyTerm
 
 
 def imported(program, dataset, *, valid_only=False):
@@ -23,20 +26,29 @@ def imported(program, dataset, *, valid_only=False):
 
 
 def dump(program) -> dict:
-    """The directory as comparable data: every stored table's records by HSDS id, links as HSDS ids."""
+    """The directory as comparable data: every stored table's records by HSDS id, links as HSDS ids; PORT's
+    own taxonomy and terms (whose ids are each program's) by their name and code."""
+    port_ids = {term_hsds_id(program, "taxonomy"): "PORT taxonomy"}
+    port_ids |= {
+        hsds_id: f"PORT {code}"
+        for hsds_id, code in TaxonomyTerm.objects.filter(
+            program=program, taxonomy__hsds_id=term_hsds_id(program, "taxonomy")
+        ).values_list("hsds_id", "code")
+    }
     out = {}
     for table in WRITE_ORDER:
         spec = TABLES[table]
         names = ["hsds_id", "hsds_extra"] + [f.name for _h, f in spec.fields()]
-        names += [f"{link.model_field}__hsds_id" for link in spec.links]
-        rows = spec.model._default_manager.filter(program=program).values(*names)
+        links = [f"{link.model_field}__hsds_id" for link in spec.links]
+        rows = spec.model._default_manager.filter(program=program).values(*names, *links)
         if table == "organization":
             rows = rows.filter(hsds_extra__isnull=False).exclude(services=None, locations=None)
-        if table == "taxonomy":  # PORT's own taxonomy: every program has its own copy
-            rows = rows.exclude(hsds_id=term_hsds_id(program, "taxonomy"))
-        if table == "taxonomy_term":
-            rows = rows.exclude(taxonomy__hsds_id=term_hsds_id(program, "taxonomy"))
-        out[table] = {str(r.pop("hsds_id")): r for r in rows}
+        out[table] = {}
+        for r in rows:
+            for link in links:
+                r[link] = port_ids.get(r[link], r[link])
+            out[table][str(port_ids.get(r["hsds_id"], r.pop("hsds_id")))] = r
+            r.pop("hsds_id", None)
     return out
 
 
@@ -134,23 +146,24 @@ def test_importing_an_export_gives_back_the_same_directory(cast, spec, shared_da
     json_files = hsds_json_files(cast.program)
     # Into the same program: nothing changes.
     again = import_plan(cast.program, read_json_files(list(json_files.items())))
-    assert all(c.added == c.rejected == 0 for c in again.counts.values()), again.report_lines()
+    assert all(c.added == c.changed == c.rejected == c.removed == 0 for c in again.counts.values()), (
+        again.report_lines()
+    )
     again = import_plan(cast.program, read_csv_folder(hsds_csv_files(cast.program)))
-    assert all(c.added == c.rejected == 0 for c in again.counts.values()), again.report_lines()
+    assert all(c.added == c.changed == c.rejected == c.removed == 0 for c in again.counts.values()), (
+        again.report_lines()
+    )
     # Into another program: the same directory.
     imported(cast.other_program, read_json_files(list(json_files.items())), valid_only=True)
     after = dump(cast.other_program)
-    for table in (
-        "organization",
-        "location",
-        "service",
-        "address",
-        "service_at_location",
-        "phone",
-        "schedule",
-        "language",
-    ):
+    for table in WRITE_ORDER:
         assert after[table] == before[table], table
+    # PORT's categories were recognised by name and code: the other program still has one PORT taxonomy.
+    assert Taxonomy.objects.filter(program=cast.other_program, name=TAXONOMY_NAME).count() == 1
+    assert Attribute.objects.filter(program=cast.other_program, taxonomy_term__code="treatment.methadone").exists()
+    # And importing it again there changes nothing either.
+    again = import_plan(cast.other_program, read_json_files(list(json_files.items())))
+    assert all(c.added == c.changed == c.removed == 0 for c in again.counts.values()), again.report_lines()
 
 
 def test_the_csv_export_is_a_frictionless_data_package(cast, spec):
