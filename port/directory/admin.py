@@ -90,7 +90,7 @@ class DirectoryRecordForm(forms.ModelForm):
     """Every record a directory record points at is in its program."""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         program = cleaned.get("program") or getattr(self.instance, "program", None)
         if program is None:
             return cleaned
@@ -146,8 +146,6 @@ class LocationPhoneInline(ServicePhoneInline):
 
 class DirectoryRecordAdmin(DirectoryChoicesMixin, ProgramScopedAdmin):
     form = DirectoryRecordForm
-    list_filter: Any = (("program", admin.RelatedOnlyFieldListFilter),)
-    list_select_related: Any = ("program",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         # A record moves with its schedules, phones and attributes: it stays in its program.
@@ -425,6 +423,10 @@ class DirectoryImportAdmin(ProgramScopedAdmin[DirectoryImport]):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:directory_directoryimport_preview", args=[batch.pk]), batch.file_name
         )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DirectoryImport]:
+        # The list never reads the stored file; the preview loads it when it plans.
+        return super().get_queryset(request).defer("content")
 
     def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False  # the upload screen adds them

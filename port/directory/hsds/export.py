@@ -45,28 +45,28 @@ class Directory:
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.records: dict[str, list[models.Model]] = {}
+        self.records: dict[str, list[Any]] = {}
         self.hsds: dict[str, dict[int, uuid.UUID]] = {}
         for table in WRITE_ORDER:
             model = TABLES[table].model
             self.records[table] = list(model._default_manager.filter(program=program).order_by("pk"))
             self.hsds[table] = {r.pk: r.hsds_id for r in self.records[table]}
         self.by_pk = {t: {r.pk: r for r in rs} for t, rs in self.records.items()}
-        self.children: dict[tuple[str, str], dict[int, list[models.Model]]] = defaultdict(lambda: defaultdict(list))
+        self.children: dict[tuple[str, str], dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for table, records in self.records.items():
             for link in TABLES[table].links:
                 for r in records:
                     target = getattr(r, f"{link.model_field}_id")
                     if target is not None:
                         self.children[(table, link.hsds)][target].append(r)
-        self.attributes: dict[uuid.UUID, list[models.Model]] = defaultdict(list)
+        self.attributes: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for a in self.records["attribute"]:
             self.attributes[a.link_id].append(a)
 
-    def _kids(self, table: str, link: str, parent: models.Model) -> list[models.Model]:
+    def _kids(self, table: str, link: str, parent: Any) -> list[Any]:
         return self.children[(table, link)].get(parent.pk, [])
 
-    def base(self, table: str, record: models.Model) -> dict[str, Any]:
+    def base(self, table: str, record: Any) -> dict[str, Any]:
         spec = TABLES[table]
         out: dict[str, Any] = {"id": str(record.hsds_id)}
         for hsds_name, f in spec.fields():
@@ -82,32 +82,32 @@ class Directory:
             out.setdefault(key, value)
         return out
 
-    def attrs(self, record: models.Model) -> list[dict[str, Any]]:
+    def attrs(self, record: Any) -> list[dict[str, Any]]:
         return [
             {**self.base("attribute", a), "taxonomy_term": self.term(self.by_pk["taxonomy_term"][a.taxonomy_term_id])}
             for a in self.attributes.get(record.hsds_id, [])
         ]
 
-    def _with_attrs(self, out: dict[str, Any], record: models.Model) -> dict[str, Any]:
+    def _with_attrs(self, out: dict[str, Any], record: Any) -> dict[str, Any]:
         attributes = self.attrs(record)
         if attributes:
             out["attributes"] = attributes
         return out
 
-    def term(self, term: models.Model) -> dict[str, Any]:
+    def term(self, term: Any) -> dict[str, Any]:
         out = self.base("taxonomy_term", term)
         if term.taxonomy_id:
             out["taxonomy_detail"] = self.base("taxonomy", self.by_pk["taxonomy"][term.taxonomy_id])
         return out
 
-    def phone(self, phone: models.Model) -> dict[str, Any]:
+    def phone(self, phone: Any) -> dict[str, Any]:
         out = self.base("phone", phone)
         out["languages"] = [
             self._with_attrs(self.base("language", x), x) for x in self._kids("language", "phone_id", phone)
         ]
         return self._with_attrs(out, phone)
 
-    def location(self, location: models.Model) -> dict[str, Any]:
+    def location(self, location: Any) -> dict[str, Any]:
         out = self.base("location", location)
         out["languages"] = [
             self._with_attrs(self.base("language", x), x) for x in self._kids("language", "location_id", location)
@@ -121,7 +121,7 @@ class Directory:
         ]
         return self._with_attrs(out, location)
 
-    def service_at_location(self, sal: models.Model, *, with_service: bool) -> dict[str, Any]:
+    def service_at_location(self, sal: Any, *, with_service: bool) -> dict[str, Any]:
         out = self.base("service_at_location", sal)
         out["phones"] = [self.phone(x) for x in self._kids("phone", "service_at_location_id", sal)]
         out["schedules"] = [
@@ -136,7 +136,7 @@ class Directory:
             }
         return self._with_attrs(out, sal)
 
-    def service(self, service: models.Model, *, with_organization: bool = True) -> dict[str, Any]:
+    def service(self, service: Any, *, with_organization: bool = True) -> dict[str, Any]:
         out = self.base("service", service)
         out["phones"] = [self.phone(x) for x in self._kids("phone", "service_id", service)]
         out["schedules"] = [
@@ -153,7 +153,7 @@ class Directory:
             out["organization"] = self.base("organization", self.by_pk["organization"][service.organization_id])
         return self._with_attrs(out, service)
 
-    def organization(self, org: models.Model) -> dict[str, Any]:
+    def organization(self, org: Any) -> dict[str, Any]:
         out = self.base("organization", org)
         out["phones"] = [self.phone(x) for x in self._kids("phone", "organization_id", org)]
         out["locations"] = [self.location(x) for x in self._kids("location", "organization_id", org)]
@@ -162,7 +162,7 @@ class Directory:
         ]
         return self._with_attrs(out, org)
 
-    def organizations_in_directory(self) -> list[models.Model]:
+    def organizations_in_directory(self) -> list[Any]:
         """The organizations the directory has something of (services or locations), or that came from
         HSDS (their hsds_extra), not every sender and agency the program knows."""
         used = {r.organization_id for t in ("service", "location", "phone") for r in self.records[t]}

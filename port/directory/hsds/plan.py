@@ -297,7 +297,7 @@ def import_apply(plan: ImportPlan, *, valid_only: bool) -> dict[str, Counts]:
                 if link.hsds in row.links
             }
 
-        new = [
+        new: list[Any] = [
             model(
                 program=program,
                 hsds_id=a.row.id,
@@ -330,7 +330,7 @@ def import_apply(plan: ImportPlan, *, valid_only: bool) -> dict[str, Counts]:
                     setattr(obj, name, value)
                     fields.add(name)
                 if action.extra is not None:
-                    obj.hsds_extra = action.extra
+                    obj.hsds_extra = action.extra  # type: ignore[attr-defined]  # as above
                     fields.add("hsds_extra")
             if fields:
                 model._default_manager.bulk_update(

@@ -269,7 +269,9 @@ def read_spreadsheet(program: Program, mapping: DirectoryMapping, name: str, raw
                 continue
             values[table][model_field.name] = value
         lat, lon = values["location"].get("latitude"), values["location"].get("longitude")
-        if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
+        if (lat is None) != (lon is None) or (
+            lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        ):
             notes.append(
                 Problem(where, "location", "the coordinates are incomplete or out of range: left out", fatal=False)
             )

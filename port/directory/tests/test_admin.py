@@ -243,15 +243,21 @@ def test_a_schedule_added_on_the_service_page_is_in_the_services_program(cast, a
     )
     service = Service.objects.get(program=cast.program)
     url = reverse("admin:directory_service_change", args=[service.pk])
-    from port.administration.tests.test_admin_audit import page_data
-
-    data = page_data(admin_client_.get(url))
-    data |= {
+    assert admin_client_.get(url).status_code == 200
+    data = {
+        "organization": service.organization_id,
+        "name": service.name,
+        "status": "active",
+        "assured_date": "2031-01-15",
+        **{
+            f"{prefix}-{name}": value
+            for prefix in ("service_at_locations", "schedules", "phones", "languages")
+            for name, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0), ("MIN_NUM_FORMS", 0), ("MAX_NUM_FORMS", 1000))
+        },
         "schedules-TOTAL_FORMS": 1,
         "schedules-0-description": "Mon-Fri 9-5",
         "schedules-0-opens_at": "09:00",
         "schedules-0-closes_at": "17:00",
-        "assured_date": "2031-01-15",
     }
     response = admin_client_.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -35,7 +35,7 @@ def dump(program) -> dict:
             program=program, taxonomy__hsds_id=term_hsds_id(program, "taxonomy")
         ).values_list("hsds_id", "code")
     }
-    out = {}
+    out: dict[str, dict] = {}
     for table in WRITE_ORDER:
         spec = TABLES[table]
         names = ["hsds_id", "hsds_extra"] + [f.name for _h, f in spec.fields()]
