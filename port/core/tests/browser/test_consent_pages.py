@@ -1,4 +1,4 @@
-"""On a phone: a peer records a consent the person signs on the screen, prints it in Spanish, shares with
+"""On a phone: a peer records a consent the person signs on the screen, prints it in Spanish, refers the person to
 the provider it names, and the provider sees only what was shared. Every page passes axe (WCAG 2.1 AA)
 and fits 360 px."""
 
@@ -85,29 +85,37 @@ def test_a_peer_records_a_signed_consent_and_shares_under_it(new_page, start_ses
     expect(page.get_by_role("heading", level=1)).to_contain_text("Consentimiento para divulgar")
     _usable_on_a_phone(page)
 
-    # Share with the clinic it names; the notice comes with it.
-    page.goto(f"/consent/participants/{participant.public_id}/share/")
-    page.get_by_role("combobox", name=re.compile("^Provider")).select_option(
+    # Refer to the clinic it names; the printable disclosure carries the notice.
+    page.goto(f"/participants/{participant.public_id}/refer/")
+    page.get_by_role("combobox", name=re.compile("^Organization")).select_option(
         label="Riverside Recovery Clinic (Treatment provider)"
     )
+    page.get_by_role("combobox", name=re.compile("^What it is for")).select_option(label="— Buprenorphine")
+    page.get_by_label("Accompanied in person").check()
     page.get_by_role("group", name=re.compile("^What to share")).get_by_label("Name and date of birth").check()
     page.get_by_role("textbox", name=re.compile("^Purpose")).fill("Warm hand-off for intake")
     _usable_on_a_phone(page)
-    page.get_by_role("button", name="Share").click()
+    page.get_by_role("button", name="Refer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dana")
+    _usable_on_a_phone(page)
+    page.get_by_role("link", name="Printable disclosure with the federal notice").click()
     expect(page.get_by_role("region", name="Notice to the recipient (42 CFR 2.32)")).to_contain_text(
         "protected by federal confidentiality rules"
     )
     _usable_on_a_phone(page)
     assert Disclosure.objects.filter(channel=Disclosure.Channel.HANDOFF).count() == 1
 
-    # The provider sees the person, and only their name and date of birth.
+    # The provider sees the hand-off, and of the person only their name and date of birth.
     provider = new_page(DESKTOP)
     start_session(provider, cast.provider)
     provider.goto("/")
-    expect(provider.get_by_role("heading", level=1)).to_have_text("Participants shared with you")
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Shared with you")
     assert_accessible(provider)
     provider.get_by_role("link", name="Dana Whitfield").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Dana Whitfield")
+    assert_accessible(provider)
+    provider.get_by_role("link", name="What the team shared about the person").click()
     expect(provider.get_by_role("region", name="The information shared")).to_contain_text("Name and date of birth")
     expect(provider.get_by_text(re.compile("555-0142"))).to_have_count(0)
     assert_accessible(provider)
-    assert Disclosure.objects.filter(channel=Disclosure.Channel.PROVIDER_VIEW).count() == 1
+    assert Disclosure.objects.filter(channel=Disclosure.Channel.PROVIDER_VIEW).count() == 2
