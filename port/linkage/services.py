@@ -546,7 +546,7 @@ def handoff_checks_create(*, now: dt.datetime | None = None) -> int:
     made = 0
     for program in Program.objects.all():
         today = program.today(at=now)
-        existing = Task.objects.filter(kind=TaskKind.HANDOFF_CHECK)
+        existing = Task.objects.filter(kind=TaskKind.HANDOFF_CHECK, handoff__isnull=False)
         unanswered = (
             HandOff.objects.filter(program=program, status=TaskStatus.REQUESTED)
             .exclude(how=How.INFORMATION_ONLY)

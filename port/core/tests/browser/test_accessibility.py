@@ -109,6 +109,10 @@ SCREENS = {
     "queue": Screen("supervisor", _goto("/referrals/")),
     "referral": Screen("supervisor", _goto(lambda r: f"/referrals/{r.referral.public_id}/")),
     "participant": Screen("supervisor", _goto(lambda r: f"/participants/{r.referral.participant.public_id}/")),
+    "refer to a service": Screen(
+        "supervisor", _goto(lambda r: f"/participants/{r.referral.participant.public_id}/refer/")
+    ),
+    "tasks": Screen("supervisor", _goto("/tasks/")),
     "possible duplicates": Screen("supervisor", _goto("/participants/review/")),
     "duplicate review": Screen("supervisor", _goto(lambda r: f"/participants/review/{r.duplicate.pk}/")),
     "csv upload": Screen("partner", _goto("/referrals/import/")),
