@@ -1,0 +1,374 @@
+"""Directory search: by need, words, features, language, open now and distance, nearest first.
+
+The work is split so that its cost does not grow with what is shown and its query count not at all:
+
+1. One queryset of matching services, filtered in SQL (program, status, need with its children,
+   features, language, words, and the bounding box around the starting point when a radius is given).
+2. With a starting point, one query of the matching services' places (coordinates, or the first
+   address's ZIP code for a place without them); the exact distance is computed in Python.
+3. With "open now", one query of the schedules that could open now (those of yesterday and today, and
+   closures), evaluated exactly by `port.directory.hours` in the program's time zone.
+4. The page shown (25 services) is then loaded whole, with a fixed number of prefetches.
+
+Words match name, alternate name, description and the organization's name, case-insensitively, every
+word somewhere (`icontains`, which SQLite and PostgreSQL both run; the program and status index narrows
+the rows first).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from port.accounts.models import Program
+from port.directory import hours as hours_module
+from port.directory.categories import BY_CODE
+from port.directory.geo import Point, bounding_box, distance_miles, zip_centroid
+from port.directory.hours import DAY_CODES, Hours, Rule, hours_at, rule_of
+from port.directory.models import Address, Attribute, Language, Location, Phone, Schedule, Service, ServiceAtLocation
+
+PAGE_SIZE = 25
+HIDDEN_STATUSES = (Service.Status.INACTIVE, Service.Status.DEFUNCT)
+FEATURE_CODES = (
+    "features.walk_in",
+    "features.same_day_start",
+    "features.accepts_uninsured",
+    "features.accepts_medicaid",
+)
+# Languages offered in the filter: ISO 639-1 code and the English name HSDS files often give instead.
+LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("es", "Spanish"),
+    ("en", "English"),
+    ("ar", "Arabic"),
+    ("zh", "Chinese"),
+    ("fr", "French"),
+    ("ht", "Haitian Creole"),
+    ("ko", "Korean"),
+    ("pt", "Portuguese"),
+    ("ru", "Russian"),
+    ("tl", "Tagalog"),
+    ("vi", "Vietnamese"),
+    ("asl", "American Sign Language"),
+)
+LANGUAGE_NAMES = dict(LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    need: str = ""
+    words: str = ""
+    open_now: bool = False
+    origin: Point | None = None
+    within_miles: float | None = None
+    features: frozenset[str] = frozenset()
+    language: str = ""
+    page: int = 1
+
+
+@dataclass
+class Place:
+    address: Address | None
+    location: Location
+
+
+@dataclass
+class Result:
+    service: Service
+    distance: float | None
+    hours: Hours
+    categories: list[str]  # PORT codes, features last
+    phones: list[Phone]
+    place: Place | None
+    out_of_date: bool
+    languages: list[str]
+
+
+@dataclass
+class SearchPage:
+    results: list[Result]
+    count: int
+    page: int
+    pages: int
+    open_now_at: dt.datetime
+    origin: Point | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` months earlier (the month's last day when it is shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def is_out_of_date(service: Service, program: Program, today: dt.date) -> bool:
+    """Possibly out of date: never checked, or last checked before the program's review period."""
+    if service.assured_date is None:
+        return True
+    return service.assured_date < months_before(today, program.directory_review_months)
+
+
+def need_codes(program: Program, need: str) -> Q:
+    """A need and everything under it: "treatment" matches buprenorphine (by code, or a program's own
+    term placed under it)."""
+    return Q(code=need) | Q(code__startswith=f"{need}.") | Q(parent__code=need)
+
+
+def _linked(program: Program, terms: Q) -> QuerySet:
+    return Attribute.objects.filter(
+        program=program, link_entity="service", taxonomy_term__program=program, taxonomy_term__in=_terms(program, terms)
+    ).values("link_id")
+
+
+def _terms(program: Program, terms: Q) -> QuerySet:
+    from port.directory.models import TaxonomyTerm
+
+    return TaxonomyTerm.objects.filter(terms, program=program).values("pk")
+
+
+def matching_services(program: Program, criteria: Criteria) -> QuerySet[Service]:
+    """Step 1: the services that match every filter but "open now" and the exact distance."""
+    services = Service.objects.filter(program=program).exclude(status__in=HIDDEN_STATUSES)
+    if criteria.need:
+        services = services.filter(hsds_id__in=_linked(program, need_codes(program, criteria.need)))
+    for code in sorted(criteria.features):
+        services = services.filter(hsds_id__in=_linked(program, Q(code=code)))
+    if criteria.language:
+        code = criteria.language
+        name = LANGUAGE_NAMES.get(code, code)
+        spoken = Q(code__iexact=code) | Q(name__iexact=name)
+        at_service = Language.objects.filter(spoken, program=program, service__isnull=False).values("service_id")
+        at_location = ServiceAtLocation.objects.filter(
+            program=program,
+            location__in=Language.objects.filter(spoken, program=program, location__isnull=False).values("location_id"),
+        ).values("service_id")
+        services = services.filter(Q(pk__in=at_service) | Q(pk__in=at_location))
+    for word in criteria.words.split()[:8]:
+        services = services.filter(
+            Q(name__icontains=word)
+            | Q(alternate_name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(organization__name__icontains=word)
+        )
+    if criteria.origin is not None and criteria.within_miles is not None:
+        south, north, west, east = bounding_box(criteria.origin, criteria.within_miles)
+        near = ServiceAtLocation.objects.filter(program=program).filter(
+            Q(
+                location__latitude__gte=south,
+                location__latitude__lte=north,
+                location__longitude__gte=west,
+                location__longitude__lte=east,
+            )
+            | Q(location__latitude__isnull=True)
+            | Q(location__longitude__isnull=True)
+        )
+        services = services.filter(pk__in=near.values("service_id"))
+    return services
+
+
+def distances(program: Program, services: QuerySet[Service], origin: Point) -> dict[int, float]:
+    """Step 2: each matching service's nearest place, in miles (services with no known place have none).
+    A place without coordinates counts at its address's ZIP code's centroid."""
+    first_zip = Address.objects.filter(location=OuterRef("location_id")).order_by("pk").values("postal_code")[:1]
+    rows = (
+        ServiceAtLocation.objects.filter(program=program, service__in=services.values("pk"))
+        .annotate(zip_code=Subquery(first_zip))
+        .values_list("service_id", "location__latitude", "location__longitude", "zip_code")
+    )
+    found: dict[int, float] = {}
+    for service_id, latitude, longitude, zip_code in rows:
+        if latitude is not None and longitude is not None:
+            point: Point | None = Point(latitude, longitude)
+        else:
+            point = zip_centroid((zip_code or "")[:5])
+        if point is None:
+            continue
+        miles = distance_miles(origin, point)
+        if service_id not in found or miles < found[service_id]:
+            found[service_id] = miles
+    return found
+
+
+_RULE_FIELDS = ("freq", "byday", "opens_at", "closes_at", "valid_from", "valid_to", "description", "notes")
+
+
+@dataclass(frozen=True)
+class _Row:
+    freq: str
+    byday: str
+    opens_at: dt.time | None
+    closes_at: dt.time | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    description: str
+    notes: str
+
+
+def schedules_by_service(program: Program, services: QuerySet[Service], moment: dt.datetime) -> dict[int, list[Rule]]:
+    """Step 3: for each matching service, the rules that could make it open at `moment` (yesterday's and
+    today's, and closures), from its own schedules, its service-at-locations' and its locations'."""
+    yesterday, today = hours_module.relevant_days(moment, program.zone)
+    could_open = (
+        Q(byday__icontains=DAY_CODES[yesterday.weekday()])
+        | Q(byday__icontains=DAY_CODES[today.weekday()])
+        | Q(freq__iexact="DAILY")
+        | Q(valid_from__lte=today, valid_to__gte=yesterday)
+        | Q(valid_from__gte=yesterday, valid_from__lte=today)
+    )
+    ids = services.values("pk")
+    rules: dict[int, list[Rule]] = defaultdict(list)
+    direct = Schedule.objects.filter(could_open, program=program).filter(
+        Q(service__in=ids) | Q(service_at_location__service__in=ids)
+    )
+    for service_id, sal_service_id, *values in direct.values_list(
+        "service_id", "service_at_location__service_id", *_RULE_FIELDS
+    ):
+        rules[service_id or sal_service_id].append(rule_of(_Row(*values)))
+    by_location = Schedule.objects.filter(
+        could_open, program=program, location__service_at_locations__service__in=ids
+    ).values_list("location__service_at_locations__service_id", *_RULE_FIELDS)
+    for service_id, *values in by_location:
+        rules[service_id].append(rule_of(_Row(*values)))
+    return rules
+
+
+def _service_rules(service: Service) -> list[Rule]:
+    """Every schedule of a loaded service (its own, its service-at-locations', their locations')."""
+    rows: list[Schedule] = list(service.schedules.all())
+    for sal in service.service_at_locations.all():
+        rows += sal.schedules.all()
+        rows += sal.location.schedules.all()
+    return [rule_of(row) for row in rows]
+
+
+def load_services(program: Program, ids: Iterable[int]) -> dict[int, Service]:
+    """Step 4: the services shown, with everything a result shows, in a fixed number of queries."""
+    ids = list(ids)
+    services = (
+        Service.objects.filter(program=program, pk__in=ids)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("pk")),
+            Prefetch("schedules", queryset=Schedule.objects.order_by("pk")),
+            Prefetch("languages", queryset=Language.objects.order_by("pk")),
+            Prefetch(
+                "service_at_locations",
+                queryset=ServiceAtLocation.objects.select_related("location").order_by("pk"),
+            ),
+            "service_at_locations__schedules",
+            "service_at_locations__location__schedules",
+            "service_at_locations__location__addresses",
+            "service_at_locations__location__languages",
+        )
+    )
+    loaded = {service.pk: service for service in services}
+    hsds_ids = {service.hsds_id: service for service in loaded.values()}
+    for service in loaded.values():
+        service.category_codes = []  # type: ignore[attr-defined]
+    for link_id, code in Attribute.objects.filter(
+        program=program, link_entity="service", link_id__in=list(hsds_ids)
+    ).values_list("link_id", "taxonomy_term__code"):
+        if code:
+            hsds_ids[link_id].category_codes.append(code)  # type: ignore[attr-defined]
+    return loaded
+
+
+def _category_order(code: str) -> tuple[int, int]:
+    order = list(BY_CODE)
+    return (code.startswith("features."), order.index(code) if code in order else len(order))
+
+
+def result_of(
+    service: Service, *, program: Program, moment: dt.datetime, today: dt.date, distance: float | None
+) -> Result:
+    sals = list(service.service_at_locations.all())
+    place = None
+    for sal in sals:
+        addresses = list(sal.location.addresses.all())
+        physical = [a for a in addresses if a.address_type == Address.Type.PHYSICAL] or addresses
+        place = Place(physical[0] if physical else None, sal.location)
+        if physical:
+            break
+    languages = [lang.name or LANGUAGE_NAMES.get(lang.code, lang.code) for lang in service.languages.all()]
+    for sal in sals:
+        languages += [lang.name or LANGUAGE_NAMES.get(lang.code, lang.code) for lang in sal.location.languages.all()]
+    codes = sorted(
+        {code for code in getattr(service, "category_codes", []) if code in BY_CODE and code != "features"},
+        key=_category_order,
+    )
+    return Result(
+        service=service,
+        distance=distance,
+        hours=hours_at(_service_rules(service), moment, program.zone),
+        categories=codes,
+        phones=list(service.phones.all()),
+        place=place,
+        out_of_date=is_out_of_date(service, program, today),
+        languages=list(dict.fromkeys(languages)),
+    )
+
+
+def directory_search(*, program: Program, criteria: Criteria, moment: dt.datetime) -> SearchPage:
+    """One page of results, nearest first when a starting point is given (services whose distance is
+    not known last), else by name."""
+    services = matching_services(program, criteria)
+    candidates: list[tuple[int, str]] = list(services.values_list("pk", "name"))
+    found: dict[int, float] = {}
+    if criteria.origin is not None:
+        found = distances(program, services, criteria.origin)
+        if criteria.within_miles is not None:
+            candidates = [c for c in candidates if c[0] in found and found[c[0]] <= criteria.within_miles]
+    if criteria.open_now:
+        rules = schedules_by_service(program, services, moment)
+        zone = program.zone
+        candidates = [c for c in candidates if c[0] in rules and hours_at(rules[c[0]], moment, zone).is_open]
+    if criteria.origin is not None:
+        candidates.sort(key=lambda c: (c[0] not in found, found.get(c[0], 0.0), c[1].casefold(), c[0]))
+    else:
+        candidates.sort(key=lambda c: (c[1].casefold(), c[0]))
+    count = len(candidates)
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(max(1, criteria.page), pages)
+    shown = [pk for pk, _name in candidates[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
+    loaded = load_services(program, shown) if shown else {}
+    today = program.today(moment)
+    results = [
+        result_of(loaded[pk], program=program, moment=moment, today=today, distance=found.get(pk))
+        for pk in shown
+        if pk in loaded
+    ]
+    return SearchPage(results, count, page, pages, moment, criteria.origin)
+
+
+def service_result(*, program: Program, pk: int, moment: dt.datetime) -> Result | None:
+    loaded = load_services(program, [pk])
+    service = loaded.get(pk)
+    if service is None:
+        return None
+    return result_of(service, program=program, moment=moment, today=program.today(moment), distance=None)
+
+
+def results_for(*, program: Program, ids: Iterable[int], moment: dt.datetime) -> list[Result]:
+    """The given services, in the order given, for a resource list."""
+    ids = list(dict.fromkeys(ids))
+    loaded = load_services(program, ids)
+    today = program.today(moment)
+    return [
+        result_of(loaded[pk], program=program, moment=moment, today=today, distance=None) for pk in ids if pk in loaded
+    ]
