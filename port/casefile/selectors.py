@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.accounts.visibility import Group, can_see
+from port.casefile.models import ResourceList
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter, TeamMember
 from port.outreach.services import attempt_policy_status
 from port.participants.models import Participant, ParticipantMerge
@@ -36,8 +37,18 @@ class EventKind:
     ENCOUNTER = "encounter"
     CHANGE = "change"
     MERGE = "merge"
+    RESOURCE_LIST = "resource_list"
 
-    RANKS = {REFERRAL: 0, SUPPORTER_ADDED: 1, SUPPORTER_AGREED: 2, ATTEMPT: 3, ENCOUNTER: 4, CHANGE: 5, MERGE: 6}
+    RANKS = {
+        REFERRAL: 0,
+        SUPPORTER_ADDED: 1,
+        SUPPORTER_AGREED: 2,
+        ATTEMPT: 3,
+        ENCOUNTER: 4,
+        CHANGE: 5,
+        MERGE: 6,
+        RESOURCE_LIST: 7,
+    }
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class TimelineCursor:
         return cls(at, rank, pk)
 
 
-TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge
+TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge | ResourceList
 
 
 @dataclass
@@ -169,6 +180,13 @@ def participant_timeline(
             ).select_related("consent_recorded_by"),
         ),
         (EventKind.MERGE, "merged_at", merges_into(viewer=viewer, participant=participant).select_related("merged_by")),
+        (
+            EventKind.RESOURCE_LIST,
+            "made_at",
+            ResourceList.objects.filter(**in_program)
+            .select_related("made_by", "supporter")
+            .annotate(service_count=Count("services")),
+        ),
     ]
     events: list[TimelineEvent] = []
     for kind, field, rows in sources:

@@ -154,6 +154,12 @@ EXPECTED: dict[str, Row] = {
     "notifications:mark_read": row(403, method="POST", peer=REDIRECT, supervising=404, outsider=404),
     # ---- consent and disclosures ----
     "consent:kinds": TEAM_RECORD,
+    # ---- the resource directory (no participant data) and resource lists (the participant's) ----
+    "directory:search": row(403, team=200, outsider=200),
+    "directory:service": row(403, team=200, outsider=404),
+    "participants:resource_list_new": TEAM_RECORD,
+    "participants:resource_list": TEAM_RECORD,
+    "participants:resource_list_print": TEAM_RECORD,
     "consent:new": TEAM_RECORD,
     "consent:share": TEAM_RECORD,
     "consent:accounting": TEAM_RECORD,

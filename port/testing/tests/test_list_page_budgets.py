@@ -34,6 +34,7 @@ LIST_PAGES: dict[str, tuple[str, str, dict]] = {
     "outreach:supporters": ("GET", "outreach:supporters", {}),
     "consent:accounting": ("GET", "consent:accounting", {}),
     "consent:shared": ("GET", "", {}),  # a provider's list of people shared with their agency
+    "directory:search": ("GET", "", {"need": "treatment", "near": "15213", "open_now": "on"}),
     "audit:index": ("GET", "", {}),
     "audit:user_trail": ("GET", "", {"user": "peer", "start": -60, "end": 0}),  # the peer's last 60 days
     "audit:participant_trail": ("GET", "audit:participant_trail", {}),
