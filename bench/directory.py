@@ -49,13 +49,17 @@ def ensure_directory(*, services: int = SERVICES, seed: int = 9) -> int:
     needs = [code for code in BY_CODE if not code.startswith("features")]
     features = [code for code in BY_CODE if code.startswith("features.")]
     rng = random.Random(seed)
-    orgs = [
-        Organization.objects.get_or_create(program=program, name=f"Bench Org {n}")[0] for n in range(200)
-    ]
+    orgs = [Organization.objects.get_or_create(program=program, name=f"Bench Org {n}")[0] for n in range(200)]
     made = []
     for n in range(services):
         made.append(
-            Service(program=program, organization=orgs[n % len(orgs)], name=f"Bench Service {n:05d}", description=f"Service number {n} of the bench", assured_date=dt.date(2026, 1, 1) if n % 3 else None)
+            Service(
+                program=program,
+                organization=orgs[n % len(orgs)],
+                name=f"Bench Service {n:05d}",
+                description=f"Service number {n} of the bench",
+                assured_date=dt.date(2026, 1, 1) if n % 3 else None,
+            )
         )
     Service.objects.bulk_create(made, batch_size=1000)
     made = list(Service.objects.filter(program=program).order_by("pk"))
@@ -77,19 +81,49 @@ def ensure_directory(*, services: int = SERVICES, seed: int = 9) -> int:
     Location.objects.bulk_create(locations, batch_size=1000)
     locations = list(Location.objects.filter(program=program).order_by("pk"))
     for n, (service, location) in enumerate(zip(made, locations, strict=True)):
-        addresses.append(Address(program=program, location=location, address_1=f"{n} Example St", city="Pittsburgh", state_province="PA", postal_code=ZIPS[n % len(ZIPS)], country="US"))
+        addresses.append(
+            Address(
+                program=program,
+                location=location,
+                address_1=f"{n} Example St",
+                city="Pittsburgh",
+                state_province="PA",
+                postal_code=ZIPS[n % len(ZIPS)],
+                country="US",
+            )
+        )
         sals.append(ServiceAtLocation(program=program, service=service, location=location))
         phones.append(Phone(program=program, service=service, number=f"412-555-{n % 10000:04d}"))
         opens = dt.time(rng.choice((6, 8, 9, 10, 18, 20)))
         closes = dt.time((opens.hour + rng.choice((6, 8, 10))) % 24)
-        schedules.append(Schedule(program=program, service=service, freq="WEEKLY", byday=rng.choice(("MO,TU,WE,TH,FR", "MO,WE,FR", "SA,SU", "MO,TU,WE,TH,FR,SA,SU")), opens_at=opens, closes_at=closes))
+        schedules.append(
+            Schedule(
+                program=program,
+                service=service,
+                freq="WEEKLY",
+                byday=rng.choice(("MO,TU,WE,TH,FR", "MO,WE,FR", "SA,SU", "MO,TU,WE,TH,FR,SA,SU")),
+                opens_at=opens,
+                closes_at=closes,
+            )
+        )
         if n % 50 == 0:
-            schedules.append(Schedule(program=program, service=service, valid_from=dt.date(2026, 7, 4), valid_to=dt.date(2026, 7, 4)))
+            schedules.append(
+                Schedule(program=program, service=service, valid_from=dt.date(2026, 7, 4), valid_to=dt.date(2026, 7, 4))
+            )
         if n % 4 == 0:
             languages.append(Language(program=program, service=service, code="es", name="Spanish"))
         for code in {rng.choice(needs), rng.choice(needs), *rng.sample(features, rng.randrange(0, 3))}:
-            attributes.append(Attribute(program=program, taxonomy_term=terms[code], link_entity="service", link_id=service.hsds_id))
-    for model, rows in ((Address, addresses), (ServiceAtLocation, sals), (Phone, phones), (Schedule, schedules), (Language, languages), (Attribute, attributes)):
+            attributes.append(
+                Attribute(program=program, taxonomy_term=terms[code], link_entity="service", link_id=service.hsds_id)
+            )
+    for model, rows in (
+        (Address, addresses),
+        (ServiceAtLocation, sals),
+        (Phone, phones),
+        (Schedule, schedules),
+        (Language, languages),
+        (Attribute, attributes),
+    ):
         model.objects.bulk_create(rows, batch_size=2000)
     return program.pk
 
@@ -100,8 +134,20 @@ VARIANTS = {
     "open now": {"open_now": "on"},
     "nearest first from a ZIP code": {"near": "15213"},
     "need + open now + nearest from a ZIP": {"need": "treatment", "open_now": "on", "near": "15213"},
-    "need + open now + within 10 mi of the phone": {"need": "treatment", "open_now": "on", "lat": "40.444", "lon": "-79.955", "within": "10"},
-    "same-day + Medicaid + Spanish + open now + ZIP": {"same_day": "on", "medicaid": "on", "language": "es", "open_now": "on", "near": "15222"},
+    "need + open now + within 10 mi of the phone": {
+        "need": "treatment",
+        "open_now": "on",
+        "lat": "40.444",
+        "lon": "-79.955",
+        "within": "10",
+    },
+    "same-day + Medicaid + Spanish + open now + ZIP": {
+        "same_day": "on",
+        "medicaid": "on",
+        "language": "es",
+        "open_now": "on",
+        "near": "15222",
+    },
 }
 
 
@@ -147,7 +193,10 @@ def measure_directory(program_id: int, *, requests: int = 30, warmup: int = 3) -
 def report_directory(figures: list[dict]) -> None:
     print(f"\n{'directory search (10,000 services)':52} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'errors':>7}")
     for figure in figures:
-        print(f"{figure['variant']:52} {figure['median_ms']:>10} {figure['p95_ms']:>8} {figure['queries']:>8} {figure['errors']:>7}")
+        print(
+            f"{figure['variant']:52} {figure['median_ms']:>10} {figure['p95_ms']:>8}"
+            f" {figure['queries']:>8} {figure['errors']:>7}"
+        )
 
 
 __all__ = ["Latency", "ensure_directory", "measure_directory", "report_directory"]

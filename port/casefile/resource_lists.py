@@ -62,7 +62,11 @@ def resource_list_save(
         target_type="casefile.resourcelist",
         target_ids=[made.pk],
         participant_ids=[participant.pk],
-        changes={"services": sorted(s.pk for s in services), "language": language, "supporter": supporter.pk if supporter else None},
+        changes={
+            "services": sorted(s.pk for s in services),
+            "language": language,
+            "supporter": supporter.pk if supporter else None,
+        },
     )
     return made
 

@@ -47,37 +47,205 @@ PLACES = {
 
 # name, organization ("" = its own), categories, ZIP, hours [(byday, opens, closes)], languages,
 # months since last checked (None: never).
-SERVICES: tuple[tuple[str, str, tuple[str, ...], str, tuple[tuple[str, str, str], ...], tuple[str, ...], int | None], ...] = (
-    ("Same-day buprenorphine clinic", "Demo Recovery Center", ("treatment.buprenorphine", "features.same_day_start", "features.walk_in", "features.accepts_medicaid", "features.accepts_uninsured"), "15213", ((EVERY_DAY, "06:00", "02:00"),), ("es",), 1),
-    ("Outpatient counseling", "Demo Recovery Center", ("treatment.outpatient", "features.accepts_medicaid"), "15213", ((WEEKDAYS, "09:00", "18:00"),), ("es",), 2),
-    ("Lantern Methadone Program", "", ("treatment.methadone", "features.accepts_medicaid"), "15222", ((EVERY_DAY, "05:30", "13:00"),), (), 3),
-    ("Birchwood Naltrexone Clinic", "", ("treatment.naltrexone", "features.accepts_medicaid"), "15206", ((WEEKDAYS, "08:00", "16:00"),), (), 20),
-    ("Quiet Harbor Withdrawal Unit", "", ("treatment.withdrawal", "features.accepts_uninsured"), "15212", (("", "00:00", "00:00"),), ("es",), 4),
-    ("Maple Ridge Residential", "", ("treatment.residential", "features.accepts_medicaid"), "15235", ((WEEKDAYS, "08:00", "20:00"),), (), None),
-    ("Northside Walk-in Bupe Hours", "", ("treatment.buprenorphine", "features.walk_in", "features.same_day_start"), "15212", ((WEEKDAYS, "12:00", "20:00"), ("SA", "10:00", "14:00")), (), 5),
-    ("Open Door Syringe Services", "", ("harm_reduction.syringe_services", "harm_reduction.test_strips", "features.walk_in"), "15222", ((WEEKDAYS, "10:00", "18:00"),), ("es",), 1),
-    ("Night Van Harm Reduction", "", ("harm_reduction.naloxone", "harm_reduction.test_strips", "features.walk_in"), "15210", ((EVERY_DAY, "20:00", "03:00"),), ("es",), 2),
-    ("Checkpoint Drug Checking", "", ("harm_reduction.drug_checking",), "15224", (("TU,TH", "14:00", "19:00"),), (), 30),
-    ("Naloxone Pickup Window", "", ("harm_reduction.naloxone", "features.walk_in"), "15219", ((WEEKDAYS, "08:00", "17:00"),), (), 6),
+SERVICES: tuple[
+    tuple[str, str, tuple[str, ...], str, tuple[tuple[str, str, str], ...], tuple[str, ...], int | None], ...
+] = (
+    (
+        "Same-day buprenorphine clinic",
+        "Demo Recovery Center",
+        (
+            "treatment.buprenorphine",
+            "features.same_day_start",
+            "features.walk_in",
+            "features.accepts_medicaid",
+            "features.accepts_uninsured",
+        ),
+        "15213",
+        ((EVERY_DAY, "06:00", "02:00"),),
+        ("es",),
+        1,
+    ),
+    (
+        "Outpatient counseling",
+        "Demo Recovery Center",
+        ("treatment.outpatient", "features.accepts_medicaid"),
+        "15213",
+        ((WEEKDAYS, "09:00", "18:00"),),
+        ("es",),
+        2,
+    ),
+    (
+        "Lantern Methadone Program",
+        "",
+        ("treatment.methadone", "features.accepts_medicaid"),
+        "15222",
+        ((EVERY_DAY, "05:30", "13:00"),),
+        (),
+        3,
+    ),
+    (
+        "Birchwood Naltrexone Clinic",
+        "",
+        ("treatment.naltrexone", "features.accepts_medicaid"),
+        "15206",
+        ((WEEKDAYS, "08:00", "16:00"),),
+        (),
+        20,
+    ),
+    (
+        "Quiet Harbor Withdrawal Unit",
+        "",
+        ("treatment.withdrawal", "features.accepts_uninsured"),
+        "15212",
+        (("", "00:00", "00:00"),),
+        ("es",),
+        4,
+    ),
+    (
+        "Maple Ridge Residential",
+        "",
+        ("treatment.residential", "features.accepts_medicaid"),
+        "15235",
+        ((WEEKDAYS, "08:00", "20:00"),),
+        (),
+        None,
+    ),
+    (
+        "Northside Walk-in Bupe Hours",
+        "",
+        ("treatment.buprenorphine", "features.walk_in", "features.same_day_start"),
+        "15212",
+        ((WEEKDAYS, "12:00", "20:00"), ("SA", "10:00", "14:00")),
+        (),
+        5,
+    ),
+    (
+        "Open Door Syringe Services",
+        "",
+        ("harm_reduction.syringe_services", "harm_reduction.test_strips", "features.walk_in"),
+        "15222",
+        ((WEEKDAYS, "10:00", "18:00"),),
+        ("es",),
+        1,
+    ),
+    (
+        "Night Van Harm Reduction",
+        "",
+        ("harm_reduction.naloxone", "harm_reduction.test_strips", "features.walk_in"),
+        "15210",
+        ((EVERY_DAY, "20:00", "03:00"),),
+        ("es",),
+        2,
+    ),
+    (
+        "Checkpoint Drug Checking",
+        "",
+        ("harm_reduction.drug_checking",),
+        "15224",
+        (("TU,TH", "14:00", "19:00"),),
+        (),
+        30,
+    ),
+    (
+        "Naloxone Pickup Window",
+        "",
+        ("harm_reduction.naloxone", "features.walk_in"),
+        "15219",
+        ((WEEKDAYS, "08:00", "17:00"),),
+        (),
+        6,
+    ),
     ("Riverbend Shelter", "", ("housing", "features.walk_in"), "15222", ((EVERY_DAY, "18:00", "08:00"),), ("es",), 2),
     ("Keystone Housing Help Desk", "", ("housing",), "15219", ((WEEKDAYS, "09:00", "17:00"),), (), 14),
     ("Corner Pantry", "", ("food", "features.walk_in"), "15201", (("MO,WE,FR", "10:00", "15:00"),), ("es",), 3),
     ("Hillside Community Meals", "", ("food",), "15210", ((EVERY_DAY, "11:30", "13:30"),), (), 8),
-    ("Greenfield Free Clinic", "", ("medical", "features.accepts_uninsured", "features.walk_in"), "15224", ((WEEKDAYS, "08:00", "19:00"),), ("es",), 1),
+    (
+        "Greenfield Free Clinic",
+        "",
+        ("medical", "features.accepts_uninsured", "features.walk_in"),
+        "15224",
+        ((WEEKDAYS, "08:00", "19:00"),),
+        ("es",),
+        1,
+    ),
     ("Wound Care Drop-in", "", ("medical", "features.walk_in"), "15222", (("TU,TH,SA", "09:00", "13:00"),), (), 13),
-    ("Crisis Line and Walk-in Center", "", ("mental_health", "features.walk_in", "features.accepts_uninsured"), "15213", (("", "00:00", "00:00"),), ("es",), 2),
-    ("Stillwater Counseling", "", ("mental_health", "features.accepts_medicaid"), "15206", ((WEEKDAYS, "10:00", "19:00"),), (), 18),
+    (
+        "Crisis Line and Walk-in Center",
+        "",
+        ("mental_health", "features.walk_in", "features.accepts_uninsured"),
+        "15213",
+        (("", "00:00", "00:00"),),
+        ("es",),
+        2,
+    ),
+    (
+        "Stillwater Counseling",
+        "",
+        ("mental_health", "features.accepts_medicaid"),
+        "15206",
+        ((WEEKDAYS, "10:00", "19:00"),),
+        (),
+        18,
+    ),
     ("Ride to Care Vans", "", ("transportation",), "15219", ((WEEKDAYS, "07:00", "19:00"),), ("es",), 4),
     ("Family Circle Support Group", "", ("family_support.groups",), "15201", (("TH", "18:30", "20:00"),), ("es",), 2),
-    ("Kids and Caregivers Counseling", "", ("family_support.counselling", "features.accepts_medicaid"), "15205", ((WEEKDAYS, "09:00", "17:00"),), (), 7),
+    (
+        "Kids and Caregivers Counseling",
+        "",
+        ("family_support.counselling", "features.accepts_medicaid"),
+        "15205",
+        ((WEEKDAYS, "09:00", "17:00"),),
+        (),
+        7,
+    ),
     ("Family Education Evenings", "", ("family_support.education",), "15213", (("TU", "18:00", "20:00"),), (), 26),
-    ("Tuesday Night Recovery Meeting", "", ("recovery_support.meetings",), "15224", (("TU", "19:00", "20:30"),), ("es",), 3),
-    ("Three Rivers Recovery Community", "", ("recovery_support.rco", "features.walk_in"), "15222", ((WEEKDAYS, "10:00", "22:00"), ("SA,SU", "12:00", "18:00")), (), 1),
+    (
+        "Tuesday Night Recovery Meeting",
+        "",
+        ("recovery_support.meetings",),
+        "15224",
+        (("TU", "19:00", "20:30"),),
+        ("es",),
+        3,
+    ),
+    (
+        "Three Rivers Recovery Community",
+        "",
+        ("recovery_support.rco", "features.walk_in"),
+        "15222",
+        ((WEEKDAYS, "10:00", "22:00"), ("SA,SU", "12:00", "18:00")),
+        (),
+        1,
+    ),
     ("Neighborhood Legal Clinic", "", ("legal_aid",), "15219", (("WE", "13:00", "17:00"),), ("es",), 15),
-    ("Benefits Enrollment Desk", "", ("benefits", "features.accepts_uninsured"), "15212", ((WEEKDAYS, "09:00", "16:00"),), ("es",), 5),
+    (
+        "Benefits Enrollment Desk",
+        "",
+        ("benefits", "features.accepts_uninsured"),
+        "15212",
+        ((WEEKDAYS, "09:00", "16:00"),),
+        ("es",),
+        5,
+    ),
     ("ID Replacement Help", "", ("identification",), "15219", (("MO,WE", "10:00", "14:00"),), (), None),
-    ("Eastside Medication Clinic", "", ("treatment.buprenorphine", "treatment.naltrexone", "features.accepts_medicaid"), "15235", ((WEEKDAYS, "07:00", "15:00"),), (), 9),
-    ("Westside Harm Reduction Hub", "", ("harm_reduction", "harm_reduction.naloxone", "features.walk_in"), "15205", ((WEEKDAYS, "11:00", "19:00"),), ("es",), 2),
+    (
+        "Eastside Medication Clinic",
+        "",
+        ("treatment.buprenorphine", "treatment.naltrexone", "features.accepts_medicaid"),
+        "15235",
+        ((WEEKDAYS, "07:00", "15:00"),),
+        (),
+        9,
+    ),
+    (
+        "Westside Harm Reduction Hub",
+        "",
+        ("harm_reduction", "harm_reduction.naloxone", "features.walk_in"),
+        "15205",
+        ((WEEKDAYS, "11:00", "19:00"),),
+        ("es",),
+        2,
+    ),
 )
 # The holiday closure: the Northside walk-in hours close on the program's Independence Day.
 HOLIDAY_SERVICE = "Northside Walk-in Bupe Hours"
@@ -105,7 +273,11 @@ def demo_directory_create(*, program: Program, today: dt.date | None = None) -> 
         organization, _created = Organization.objects.get_or_create(
             program=program,
             name=org_name or name,
-            defaults={"kind": OrganizationKind.TREATMENT if categories[0].startswith("treatment") else OrganizationKind.SOCIAL_SERVICE},
+            defaults={
+                "kind": OrganizationKind.TREATMENT
+                if categories[0].startswith("treatment")
+                else OrganizationKind.SOCIAL_SERVICE
+            },
         )
         service = Service.objects.create(
             program=program,
@@ -138,7 +310,11 @@ def demo_directory_create(*, program: Program, today: dt.date | None = None) -> 
             program=program, hsds_id=_id(program, "sal", name), service=service, location=location
         )
         Phone.objects.create(
-            program=program, hsds_id=_id(program, "phone", name), service=service, number=f"412-555-01{number:02d}", type="voice"
+            program=program,
+            hsds_id=_id(program, "phone", name),
+            service=service,
+            number=f"412-555-01{number:02d}",
+            type="voice",
         )
         for index, (byday, opens, closes) in enumerate(hours):
             Schedule.objects.create(
@@ -162,7 +338,11 @@ def demo_directory_create(*, program: Program, today: dt.date | None = None) -> 
             )
         for code in languages:
             Language.objects.create(
-                program=program, hsds_id=_id(program, "language", name, code), service=service, code=code, name="Spanish" if code == "es" else code
+                program=program,
+                hsds_id=_id(program, "language", name, code),
+                service=service,
+                code=code,
+                name="Spanish" if code == "es" else code,
             )
         for code in categories:
             Attribute.objects.create(

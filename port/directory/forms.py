@@ -6,10 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from port.directory.categories import NEEDS
+from port.directory.categories import BY_CODE, NEEDS
 from port.directory.geo import Point, zip_centroid, zip_in
 from port.directory.search import FEATURE_CODES, LANGUAGES, Criteria
-from port.directory.categories import BY_CODE
 
 WITHIN_CHOICES = (
     ("", _("Any distance")),
@@ -84,7 +83,9 @@ class DirectorySearchForm(forms.Form):
             else:
                 origin = zip_centroid(code)
                 if origin is None:
-                    self.add_error("near", _("%(code)s is not a ZIP code we know. Check the five digits.") % {"code": code})
+                    self.add_error(
+                        "near", _("%(code)s is not a ZIP code we know. Check the five digits.") % {"code": code}
+                    )
                 else:
                     data["zip_code"] = code
         data["origin"] = origin

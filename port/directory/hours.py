@@ -137,7 +137,10 @@ def intervals_on(rules: Iterable[Rule], day: dt.date, zone: ZoneInfo) -> list[In
         end_day = day if closes > opens else day + dt.timedelta(days=1)
         found.add((opens, closes, end_day))
     return sorted(
-        (Interval(day, opens, closes, _at(day, opens, zone), _at(end_day, closes, zone)) for opens, closes, end_day in found),
+        (
+            Interval(day, opens, closes, _at(day, opens, zone), _at(end_day, closes, zone))
+            for opens, closes, end_day in found
+        ),
         key=lambda interval: (interval.start, interval.end),
     )
 

@@ -118,11 +118,18 @@ def a_service(
         )
     for first, last, opens, closes in dated_hours:
         Schedule.objects.create(
-            program=program, service=service, valid_from=first, valid_to=last, opens_at=_time(opens), closes_at=_time(closes)
+            program=program,
+            service=service,
+            valid_from=first,
+            valid_to=last,
+            opens_at=_time(opens),
+            closes_at=_time(closes),
         )
     for day in closed:
         first, last = day if isinstance(day, tuple) else (day, day)
-        Schedule.objects.create(program=program, service=service, valid_from=first, valid_to=last, description=closed_note)
+        Schedule.objects.create(
+            program=program, service=service, valid_from=first, valid_to=last, description=closed_note
+        )
     for code in languages:
         Language.objects.create(program=program, service=service, code=code, name=LANGUAGE_NAMES.get(code, code))
     if categories:

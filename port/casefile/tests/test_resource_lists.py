@@ -22,8 +22,12 @@ NEVER = ("overdose", "opioid", "naloxone", "sobredosis", "opioide", "naloxona")
 @pytest.fixture
 def setup(cast):
     terms = terms_by_code(cast.program)
-    bupe = a_service(cast.program, "Sunrise Clinic", categories=["treatment.buprenorphine"], phone="412-555-0101", terms=terms)
-    family = a_service(cast.program, "Family Circle", categories=["family_support.groups"], phone="412-555-0102", terms=terms)
+    bupe = a_service(
+        cast.program, "Sunrise Clinic", categories=["treatment.buprenorphine"], phone="412-555-0101", terms=terms
+    )
+    family = a_service(
+        cast.program, "Family Circle", categories=["family_support.groups"], phone="412-555-0102", terms=terms
+    )
     food = a_service(cast.program, "Corner Pantry", categories=["food"], phone="412-555-0103", terms=terms)
     participant = a_participant(cast.program, cast.peer, first_name="Dana", last_name="Rivera")
     return cast, participant, (bupe, family, food)
@@ -79,9 +83,19 @@ def test_the_printable_list_in_spanish_is_wholly_spanish_and_never_names_the_pro
     client = cast.client_for(cast.peer)
     make_list(client, participant, services, language="es")
     made = ResourceList.objects.get()
-    html = client.get(reverse("participants:resource_list_print", args=[participant.public_id, made.pk])).content.decode()
+    html = client.get(
+        reverse("participants:resource_list_print", args=[participant.public_id, made.pk])
+    ).content.decode()
     assert '<html lang="es">' in html
-    for text in ("Recursos para usted", "Buprenorfina", "Teléfono", "Dirección", "Horario de hoy", "9:00 AM–5:00 PM", "6 de marzo de 2026"):
+    for text in (
+        "Recursos para usted",
+        "Buprenorfina",
+        "Teléfono",
+        "Dirección",
+        "Horario de hoy",
+        "9:00 AM–5:00 PM",
+        "6 de marzo de 2026",
+    ):
         assert text in html, text
     assert "site-nav" not in html
     assert not any(word in html.lower() for word in NEVER)
@@ -93,7 +107,9 @@ def test_the_printable_list_in_english(setup):
     client = cast.client_for(cast.peer)
     make_list(client, participant, services)
     made = ResourceList.objects.get()
-    html = client.get(reverse("participants:resource_list_print", args=[participant.public_id, made.pk])).content.decode()
+    html = client.get(
+        reverse("participants:resource_list_print", args=[participant.public_id, made.pk])
+    ).content.decode()
     for text in ("Resources for you", "Sunrise Clinic", "Buprenorphine", 'href="tel:412-555-0101"', "March 6, 2026"):
         assert text in html, text
     assert not any(word in html.lower() for word in NEVER)
@@ -139,7 +155,9 @@ def test_saving_viewing_and_printing_are_audited_as_the_participants_data(setup)
     made = ResourceList.objects.get()
     client.get(reverse("participants:resource_list", args=[participant.public_id, made.pk]))
     client.get(reverse("participants:resource_list_print", args=[participant.public_id, made.pk]))
-    entries = [e for e in AuditEvent.objects.filter(target_type="casefile.resourcelist") if str(made.pk) in e.target_ids]
+    entries = [
+        e for e in AuditEvent.objects.filter(target_type="casefile.resourcelist") if str(made.pk) in e.target_ids
+    ]
     assert sorted(entry.action for entry in entries) == ["create", "view", "view"]
     assert all(participant.pk in entry.participant_ids for entry in entries)
 

@@ -28,5 +28,10 @@ def test_the_demo_providers_same_day_buprenorphine_service_is_found_open_near_a_
         moment = dt.datetime(2026, 3, 6 if hour_utc > 4 else 7, hour_utc, 0, tzinfo=dt.UTC)
         page = directory_search(program=program, criteria=criteria, moment=moment)
         assert page.results[0].service.organization.name == "Demo Recovery Center", moment
-    marks = [r.out_of_date for r in directory_search(program=program, criteria=Criteria(), moment=dt.datetime(2026, 3, 6, 15, tzinfo=dt.UTC)).results]
+    marks = [
+        r.out_of_date
+        for r in directory_search(
+            program=program, criteria=Criteria(), moment=dt.datetime(2026, 3, 6, 15, tzinfo=dt.UTC)
+        ).results
+    ]
     assert any(marks) and not all(marks)

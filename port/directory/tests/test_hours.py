@@ -17,7 +17,9 @@ def at(zone: ZoneInfo, *parts: int) -> dt.datetime:
     return dt.datetime(*parts, tzinfo=zone)  # type: ignore[misc]
 
 
-WEEKDAYS = Rule(freq="WEEKLY", byday=frozenset({"MO", "TU", "WE", "TH", "FR"}), opens_at=t("09:00"), closes_at=t("17:00"))
+WEEKDAYS = Rule(
+    freq="WEEKLY", byday=frozenset({"MO", "TU", "WE", "TH", "FR"}), opens_at=t("09:00"), closes_at=t("17:00")
+)
 # 2026-03-06 is a Friday; 2026-03-08 the Sunday the US clocks go forward; 2026-11-01 the one they go back.
 
 
@@ -86,13 +88,21 @@ def test_on_the_night_the_clocks_go_back_the_second_one_oclock_is_compared_in_re
 
 
 def test_dated_hours_open_only_on_their_dates():
-    fair = Rule(valid_from=dt.date(2026, 3, 10), valid_to=dt.date(2026, 3, 11), opens_at=t("10:00"), closes_at=t("14:00"))
+    fair = Rule(
+        valid_from=dt.date(2026, 3, 10), valid_to=dt.date(2026, 3, 11), opens_at=t("10:00"), closes_at=t("14:00")
+    )
     assert hours_at([fair], at(NEW_YORK, 2026, 3, 11, 11, 0), NEW_YORK).state == OPEN
     assert hours_at([fair], at(NEW_YORK, 2026, 3, 12, 11, 0), NEW_YORK).state == CLOSED
 
 
 def test_a_weekly_rule_outside_its_valid_dates_does_not_open():
-    summer = Rule(freq="WEEKLY", byday=frozenset({"FR"}), opens_at=t("09:00"), closes_at=t("17:00"), valid_from=dt.date(2026, 6, 1))
+    summer = Rule(
+        freq="WEEKLY",
+        byday=frozenset({"FR"}),
+        opens_at=t("09:00"),
+        closes_at=t("17:00"),
+        valid_from=dt.date(2026, 6, 1),
+    )
     assert hours_at([summer], at(NEW_YORK, 2026, 3, 6, 10, 0), NEW_YORK).state == CLOSED
 
 

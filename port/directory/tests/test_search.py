@@ -164,10 +164,23 @@ def test_the_search_page_shows_what_a_peer_needs_on_a_phone(cast):
         phone="412-555-0101",
         terms=terms,
     )
-    response = cast.client_for(cast.peer).get(reverse("directory:search"), {"need": "treatment", "near": "15213", "open_now": "on"})
+    response = cast.client_for(cast.peer).get(
+        reverse("directory:search"), {"need": "treatment", "near": "15213", "open_now": "on"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Sunrise Bupe", "Sunrise Health", "Buprenorphine", "Same-day start", "Open now", "9:00 AM–5:00 PM", 'href="tel:412-555-0101"', "100 Example St", "Possibly out of date", "mi"):
+    for text in (
+        "Sunrise Bupe",
+        "Sunrise Health",
+        "Buprenorphine",
+        "Same-day start",
+        "Open now",
+        "9:00 AM–5:00 PM",
+        'href="tel:412-555-0101"',
+        "100 Example St",
+        "Possibly out of date",
+        "mi",
+    ):
         assert text in html, text
 
 
