@@ -1,7 +1,7 @@
 """The directory search form (GET: the query holds no participant data). It validates and turns the
 starting point into coordinates; the search itself is port.directory.search."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from port.directory.categories import BY_CODE, NEEDS
 from port.directory.geo import Point, zip_centroid, zip_in
 from port.directory.search import FEATURE_CODES, LANGUAGES, Criteria
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WITHIN_CHOICES = (
     ("", _("Any distance")),
@@ -20,8 +23,8 @@ WITHIN_CHOICES = (
 )
 
 
-def _need_choices() -> list[tuple[str, str]]:
-    choices = [("", _("Any need"))]
+def _need_choices() -> list[tuple[str, "StrOrPromise"]]:
+    choices: list[tuple[str, StrOrPromise]] = [("", _("Any need"))]
     for category in NEEDS:
         label = f"— {category.name}" if category.parent else category.name
         choices.append((category.code, label))
@@ -64,6 +67,7 @@ class DirectorySearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         near = (data.get("near") or "").strip()
         lat, lon = data.get("lat"), data.get("lon")
         origin = None

@@ -16,9 +16,9 @@ program's wall clock: the caller gives a zone and an aware moment. The conventio
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # date.weekday() order
@@ -199,3 +199,45 @@ def relevant_days(moment: dt.datetime, zone: ZoneInfo) -> tuple[dt.date, dt.date
     """Yesterday and today on the program's calendar: the only days whose rules can open `moment`."""
     today = moment.astimezone(zone).date()
     return today - dt.timedelta(days=1), today
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a database may compare to keep only the schedules that could open `moment`, before
+    `hours_at` decides: the program's yesterday and today, and the wall-clock time of the moment.
+
+    A rule can open the moment only if its hours start today at or before `wall_time` and end after it
+    (or run past midnight), or started yesterday and run past midnight to after `wall_time`. Wall-clock
+    comparisons are only safe when the clocks do not change: on the days around a change `wall_time`
+    is None and only the days are compared (more candidates, the same answer)."""
+
+    yesterday: dt.date
+    today: dt.date
+    wall_time: dt.time | None
+
+
+def window_at(moment: dt.datetime, zone: ZoneInfo) -> Window:
+    yesterday, today = relevant_days(moment, zone)
+    offsets = {
+        dt.datetime.combine(yesterday + dt.timedelta(days=n), dt.time(), tzinfo=zone).utcoffset() for n in range(3)
+    }
+    wall_time = moment.astimezone(zone).time().replace(tzinfo=None) if len(offsets) == 1 else None
+    return Window(yesterday, today, wall_time)
+
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+def open_among(rules: Mapping[Key, Iterable[Rule]], moment: dt.datetime, zone: ZoneInfo) -> set[Key]:
+    """The keys (services) whose rules make them open at `moment`, by `hours_at`. Services often share
+    the same hours ("MO,TU,WE,TH,FR 09:00-17:00"): each distinct set of rules is evaluated once."""
+    decided: dict[frozenset[Rule], bool] = {}
+    found = set()
+    for key, its_rules in rules.items():
+        same = frozenset(its_rules)
+        is_open = decided.get(same)
+        if is_open is None:
+            is_open = decided[same] = hours_at(same, moment, zone).is_open
+        if is_open:
+            found.add(key)
+    return found

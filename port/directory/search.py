@@ -2,12 +2,14 @@
 
 The work is split so that its cost does not grow with what is shown and its query count not at all:
 
-1. One queryset of matching services, filtered in SQL (program, status, need with its children,
+1. One query of matching services, filtered in SQL (program, status, need with its children,
    features, language, words, and the bounding box around the starting point when a radius is given).
-2. With a starting point, one query of the matching services' places (coordinates, or the first
+2. With a starting point, the same query also brings each service's places (coordinates, or the first
    address's ZIP code for a place without them); the exact distance is computed in Python.
-3. With "open now", one query of the schedules that could open now (those of yesterday and today, and
-   closures), evaluated exactly by `port.directory.hours` in the program's time zone.
+3. With "open now", the services are first narrowed in SQL to those with a schedule that could open
+   them now (its day is today, or yesterday past midnight, and the wall-clock time falls in its hours:
+   `could_open`); then one query of those schedules and the closures of yesterday and today, evaluated
+   exactly by `port.directory.hours` in the program's time zone, once per distinct set of hours.
 4. The page shown (25 services) is then loaded whole, with a fixed number of prefetches.
 
 Words match name, alternate name, description and the organization's name, case-insensitively, every
@@ -17,10 +19,10 @@ the rows first).
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from port.accounts.models import Program
 from port.directory import hours as hours_module
@@ -182,17 +184,28 @@ def matching_services(program: Program, criteria: Criteria) -> QuerySet[Service]
     return services
 
 
-def distances(program: Program, services: QuerySet[Service], origin: Point) -> dict[int, float]:
-    """Step 2: each matching service's nearest place, in miles (services with no known place have none).
-    A place without coordinates counts at its address's ZIP code's centroid."""
-    first_zip = Address.objects.filter(location=OuterRef("location_id")).order_by("pk").values("postal_code")[:1]
-    rows = (
-        ServiceAtLocation.objects.filter(program=program, service__in=services.values("pk"))
-        .annotate(zip_code=Subquery(first_zip))
-        .values_list("service_id", "location__latitude", "location__longitude", "zip_code")
+def candidates_near(services: QuerySet[Service], origin: Point) -> tuple[list[tuple[int, str]], dict[int, float]]:
+    """Steps 1 and 2 in one query: the matching services, each with its nearest place's distance in
+    miles (one row per place; services with no known place have none). A place without coordinates
+    counts at its first address's ZIP code's centroid."""
+    first_zip = (
+        Address.objects.filter(location=OuterRef("service_at_locations__location_id"))
+        .order_by("pk")
+        .values("postal_code")[:1]
     )
+    without_coordinates = Q(service_at_locations__location__latitude__isnull=True) | Q(
+        service_at_locations__location__longitude__isnull=True
+    )
+    rows = services.values_list(
+        "pk", "name", "service_at_locations__location__latitude", "service_at_locations__location__longitude"
+    ).annotate(
+        # Only a place without coordinates looks up its address (the other branch is not evaluated).
+        zip_code=Case(When(without_coordinates, then=Subquery(first_zip)), default=Value(""))
+    )
+    names: dict[int, str] = {}
     found: dict[int, float] = {}
-    for service_id, latitude, longitude, zip_code in rows:
+    for service_id, name, latitude, longitude, zip_code in rows:
+        names[service_id] = name
         if latitude is not None and longitude is not None:
             point: Point | None = Point(latitude, longitude)
         else:
@@ -202,10 +215,62 @@ def distances(program: Program, services: QuerySet[Service], origin: Point) -> d
         miles = distance_miles(origin, point)
         if service_id not in found or miles < found[service_id]:
             found[service_id] = miles
-    return found
+    return list(names.items()), found
 
 
-_RULE_FIELDS = ("freq", "byday", "opens_at", "closes_at", "valid_from", "valid_to", "description", "notes")
+# Up to this many candidates, their schedules are asked for by id; beyond, the program's schedules that
+# could open now are read whole (cheaper than repeating the search's filters in a subquery) and the
+# candidates' picked out here.
+_BY_ID_UP_TO = 400
+
+
+def _on(day: dt.date) -> Q:
+    """Schedules whose hours may start on `day` (a superset: `hours.Rule.applies_on` decides)."""
+    return (
+        Q(byday__icontains=DAY_CODES[day.weekday()])
+        | Q(freq__iexact="DAILY")
+        | (Q(valid_from__lte=day) & (Q(valid_to__gte=day) | Q(valid_to__isnull=True)))
+    )
+
+
+def could_open(window: hours_module.Window) -> Q:
+    """Schedules with hours that could make a service open in `window` (`hours.window_at`): started
+    today and not yet over, or started yesterday and running past midnight. A superset of what
+    `hours.hours_at` finds open, narrowed in SQL so that Python checks few rules."""
+    with_hours = Q(opens_at__isnull=False, closes_at__isnull=False)
+    if window.wall_time is None:  # the clocks change around now: compare days only
+        return with_hours & (_on(window.today) | _on(window.yesterday))
+    now = window.wall_time
+    past_midnight = Q(closes_at__lte=F("opens_at"))  # or 24 hours (closes when it opens)
+    started_today = Q(opens_at__lte=now) & (Q(closes_at__gt=now) | past_midnight)
+    started_yesterday = past_midnight & Q(closes_at__gt=now)
+    return with_hours & ((started_today & _on(window.today)) | (started_yesterday & _on(window.yesterday)))
+
+
+def _closes(window: hours_module.Window) -> Q:
+    """Closures (dates, no hours) that may list yesterday or today."""
+    return Q(opens_at__isnull=True, closes_at__isnull=True, valid_from__lte=window.today) & (
+        Q(valid_to__gte=window.yesterday) | Q(valid_to__isnull=True)
+    )
+
+
+def open_candidates(program: Program, services: QuerySet[Service], window: hours_module.Window) -> QuerySet[Service]:
+    """Step 3a, in SQL: the services with a schedule (their own, a service-at-location's or a
+    location's) that could make them open in `window`."""
+    schedules = Schedule.objects.filter(could_open(window), program=program)
+    return services.filter(
+        Q(pk__in=schedules.filter(service__isnull=False).values("service_id"))
+        | Q(pk__in=schedules.filter(service_at_location__isnull=False).values("service_at_location__service_id"))
+        | Q(
+            pk__in=ServiceAtLocation.objects.filter(
+                program=program, location__in=schedules.filter(location__isnull=False).values("location_id")
+            ).values("service_id")
+        )
+    )
+
+
+# What decides "open": a schedule's days, hours and dates (its notes do not).
+_RULE_FIELDS = ("freq", "byday", "opens_at", "closes_at", "valid_from", "valid_to")
 
 
 @dataclass(frozen=True)
@@ -216,35 +281,38 @@ class _Row:
     closes_at: dt.time | None
     valid_from: dt.date | None
     valid_to: dt.date | None
-    description: str
-    notes: str
+    description: str = ""
+    notes: str = ""
 
 
-def schedules_by_service(program: Program, services: QuerySet[Service], moment: dt.datetime) -> dict[int, list[Rule]]:
-    """Step 3: for each matching service, the rules that could make it open at `moment` (yesterday's and
-    today's, and closures), from its own schedules, its service-at-locations' and its locations'."""
-    yesterday, today = hours_module.relevant_days(moment, program.zone)
-    could_open = (
-        Q(byday__icontains=DAY_CODES[yesterday.weekday()])
-        | Q(byday__icontains=DAY_CODES[today.weekday()])
-        | Q(freq__iexact="DAILY")
-        | Q(valid_from__lte=today, valid_to__gte=yesterday)
-        | Q(valid_from__gte=yesterday, valid_from__lte=today)
-    )
-    ids = services.values("pk")
+def schedules_by_service(program: Program, ids: Collection[int], window: hours_module.Window) -> dict[int, list[Rule]]:
+    """Step 3b: for each candidate service (`ids`), the rules that could make it open in `window`, and
+    the closures of yesterday and today, from its own schedules, its service-at-locations' and its
+    locations' (two queries). Services often share hours, so each distinct row becomes one Rule."""
+    direct = Schedule.objects.filter(could_open(window) | _closes(window), program=program)
+    by_location = direct.filter(location__service_at_locations__service__isnull=False)
+    if len(ids) <= _BY_ID_UP_TO:
+        direct = direct.filter(Q(service__in=ids) | Q(service_at_location__service__in=ids))
+        by_location = by_location.filter(location__service_at_locations__service__in=ids)
+    else:
+        direct = direct.filter(Q(service__isnull=False) | Q(service_at_location__isnull=False))
     rules: dict[int, list[Rule]] = defaultdict(list)
-    direct = Schedule.objects.filter(could_open, program=program).filter(
-        Q(service__in=ids) | Q(service_at_location__service__in=ids)
-    )
+    made: dict[tuple, Rule] = {}
+
+    def add(service_id: int, values: tuple) -> None:
+        if service_id not in ids:
+            return
+        rule = made.get(values)
+        if rule is None:
+            rule = made[values] = rule_of(_Row(*values))
+        rules[service_id].append(rule)
+
     for service_id, sal_service_id, *values in direct.values_list(
         "service_id", "service_at_location__service_id", *_RULE_FIELDS
     ):
-        rules[service_id or sal_service_id].append(rule_of(_Row(*values)))
-    by_location = Schedule.objects.filter(
-        could_open, program=program, location__service_at_locations__service__in=ids
-    ).values_list("location__service_at_locations__service_id", *_RULE_FIELDS)
-    for service_id, *values in by_location:
-        rules[service_id].append(rule_of(_Row(*values)))
+        add(service_id or sal_service_id, tuple(values))
+    for service_id, *values in by_location.values_list("location__service_at_locations__service_id", *_RULE_FIELDS):
+        add(service_id, tuple(values))
     return rules
 
 
@@ -328,16 +396,21 @@ def directory_search(*, program: Program, criteria: Criteria, moment: dt.datetim
     """One page of results, nearest first when a starting point is given (services whose distance is
     not known last), else by name."""
     services = matching_services(program, criteria)
-    candidates: list[tuple[int, str]] = list(services.values_list("pk", "name"))
+    if criteria.open_now:
+        window = hours_module.window_at(moment, program.zone)
+        services = open_candidates(program, services, window)
+    services = services.order_by()  # sorted here, below
     found: dict[int, float] = {}
     if criteria.origin is not None:
-        found = distances(program, services, criteria.origin)
+        candidates, found = candidates_near(services, criteria.origin)
         if criteria.within_miles is not None:
             candidates = [c for c in candidates if c[0] in found and found[c[0]] <= criteria.within_miles]
+    else:
+        candidates = list(services.values_list("pk", "name"))
     if criteria.open_now:
-        rules = schedules_by_service(program, services, moment)
-        zone = program.zone
-        candidates = [c for c in candidates if c[0] in rules and hours_at(rules[c[0]], moment, zone).is_open]
+        ids = {pk for pk, _name in candidates}
+        is_open = hours_module.open_among(schedules_by_service(program, ids, window), moment, program.zone)
+        candidates = [c for c in candidates if c[0] in is_open]
     if criteria.origin is not None:
         candidates.sort(key=lambda c: (c[0] not in found, found.get(c[0], 0.0), c[1].casefold(), c[0]))
     else:

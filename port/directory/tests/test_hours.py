@@ -13,8 +13,8 @@ def t(value: str) -> dt.time:
     return dt.time.fromisoformat(value)
 
 
-def at(zone: ZoneInfo, *parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=zone)  # type: ignore[misc]
+def at(zone: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
 WEEKDAYS = Rule(
