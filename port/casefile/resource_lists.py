@@ -158,9 +158,10 @@ def entries(*, viewer: Membership, made: ResourceList, moment: dt.datetime | Non
     return shown
 
 
-def text_message(made: ResourceList, shown: list[Entry], *, team_phone: str = "") -> str:
+def text_message(made: ResourceList, shown: list[Entry]) -> str:
     """The list as a short text message: each entry's name, phone and short address, under
-    TEXT_LIMIT characters when it can be (addresses are dropped, last first, when it cannot)."""
+    TEXT_LIMIT characters when it can be (addresses are dropped, last first, when it cannot). It gives
+    no team phone: a Program has no phone number of its own yet."""
     words = WORDS[made.language]
 
     def build(with_address: int) -> str:
@@ -170,8 +171,6 @@ def text_message(made: ResourceList, shown: list[Entry], *, team_phone: str = ""
             if index < with_address and entry.short_address:
                 parts.append(entry.short_address)
             lines.append(" - ".join(parts))
-        if team_phone:
-            lines.append(f"{words['team_phone']}: {team_phone}")
         return "\n".join(lines)
 
     for keep in range(len(shown), -1, -1):
