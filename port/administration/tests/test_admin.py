@@ -210,6 +210,7 @@ def test_program_admin_renames_their_program_and_sets_its_time_zone(cast, admin_
         "deadline_warning_hours": 6,
         "encounter_edit_hours": 72,
         "idle_timeout_minutes": 15,
+        "directory_review_months": 12,
         "acuity_levels-TOTAL_FORMS": len(levels),
         "acuity_levels-INITIAL_FORMS": len(levels),
         "acuity_levels-MIN_NUM_FORMS": 0,
@@ -276,6 +277,7 @@ def test_a_superuser_adds_a_program_which_gets_the_default_acuity_levels(superus
             "deadline_warning_hours": 6,
             "encounter_edit_hours": 72,
             "idle_timeout_minutes": 15,
+            "directory_review_months": 12,
         },
     )
     assert response.status_code == 302
