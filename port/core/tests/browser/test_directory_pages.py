@@ -5,7 +5,7 @@ printable list pass axe (WCAG 2.1 AA) and fit 320 and 360 px."""
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from port.testing.browser import PHONE, assert_accessible, assert_no_sideways_scroll
 from port.testing.cast import Cast
@@ -14,7 +14,7 @@ from port.testing.outreach import a_participant
 
 pytestmark = pytest.mark.browser
 
-NARROW = {"width": 320, "height": 640}
+NARROW: ViewportSize = {"width": 320, "height": 640}
 ALWAYS = [("MO,TU,WE,TH,FR,SA,SU", "00:00", "00:00")]  # open whenever the test runs
 
 
