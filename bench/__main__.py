@@ -116,8 +116,11 @@ def run_directory(args: argparse.Namespace) -> list[dict]:
     print("Building or reusing the 10,000-service directory...", flush=True)
     program_id = ensure_directory()
     analyze()
+    load_before = load_average()
     figures = measure_directory(program_id, requests=args.requests, warmup=args.warmup)
     report_directory(figures)
+    # The machine is shared: the load says how far other work moved the figures.
+    print(f"Load average (1 min): {load_before} before, {load_average()} after measuring.")
     return figures
 
 
