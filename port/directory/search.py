@@ -298,21 +298,22 @@ def schedules_by_service(program: Program, ids: Collection[int], window: hours_m
         direct = direct.filter(Q(service__isnull=False) | Q(service_at_location__isnull=False))
     rules: dict[int, list[Rule]] = defaultdict(list)
     made: dict[tuple, Rule] = {}
-
-    def add(service_id: int, values: tuple) -> None:
-        if service_id not in ids:
-            return
-        rule = made.get(values)
-        if rule is None:
-            rule = made[values] = rule_of(_Row(*values))
-        rules[service_id].append(rule)
-
-    for service_id, sal_service_id, *values in direct.values_list(
-        "service_id", "service_at_location__service_id", *_RULE_FIELDS
-    ):
-        add(service_id or sal_service_id, tuple(values))
-    for service_id, *values in by_location.values_list("location__service_at_locations__service_id", *_RULE_FIELDS):
-        add(service_id, tuple(values))
+    rows = (
+        (row[0] or row[1], row[2:])
+        for row in direct.values_list("service_id", "service_at_location__service_id", *_RULE_FIELDS)
+    )
+    location_rows = (
+        (row[0], row[1:])
+        for row in by_location.values_list("location__service_at_locations__service_id", *_RULE_FIELDS)
+    )
+    for source in (rows, location_rows):
+        for service_id, values in source:
+            if service_id not in ids:
+                continue
+            rule = made.get(values)
+            if rule is None:
+                rule = made[values] = rule_of(_Row(*values))
+            rules[service_id].append(rule)
     return rules
 
 
