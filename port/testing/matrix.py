@@ -153,6 +153,7 @@ def matrix_world_build() -> MatrixWorld:
         "referrals:detail": on_referral,
         "referrals:assign": on_referral,
         "referrals:transition": on_referral,
+        "referrals:reopen": on_referral,
         "participants:review": {"pk": candidate.pk},
         "participants:visit_sheet": on_participant,
         "participants:detail": on_participant,
