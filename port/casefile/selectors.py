@@ -15,7 +15,14 @@ from django.utils.translation import ngettext
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.accounts.visibility import Group, can_see
-from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter, TeamMember
+from port.outreach.models import (
+    ContactAttempt,
+    Encounter,
+    EncounterItem,
+    RecoveryCapitalAssessment,
+    Supporter,
+    TeamMember,
+)
 from port.outreach.services import attempt_policy_status
 from port.participants.models import Participant, ParticipantMerge
 from port.participants.selectors import merges_into
@@ -36,8 +43,18 @@ class EventKind:
     ENCOUNTER = "encounter"
     CHANGE = "change"
     MERGE = "merge"
+    BARC10 = "barc10"
 
-    RANKS = {REFERRAL: 0, SUPPORTER_ADDED: 1, SUPPORTER_AGREED: 2, ATTEMPT: 3, ENCOUNTER: 4, CHANGE: 5, MERGE: 6}
+    RANKS = {
+        REFERRAL: 0,
+        SUPPORTER_ADDED: 1,
+        SUPPORTER_AGREED: 2,
+        ATTEMPT: 3,
+        ENCOUNTER: 4,
+        CHANGE: 5,
+        MERGE: 6,
+        BARC10: 7,
+    }
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,9 @@ class TimelineCursor:
         return cls(at, rank, pk)
 
 
-TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge
+TimelineRecord = (
+    Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge | RecoveryCapitalAssessment
+)
 
 
 @dataclass
@@ -116,7 +135,8 @@ def participant_timeline(
 ) -> Timeline:
     """Everything that happened with the participant, newest first: referrals (with their overdose),
     status changes and assignments, contact attempts (with who went), encounters (with who was there,
-    what was given and taught, to whom), supporters added and their agreement recorded, and merges.
+    what was given and taught, to whom), supporters added and their agreement recorded, merges, and
+    BARC-10 recovery capital scores.
 
     One query per kind (plus a fixed number of prefetches), each limited to one page, merged here: the
     number of queries does not grow with the length of the history. `before` continues an earlier page.
@@ -169,6 +189,11 @@ def participant_timeline(
             ).select_related("consent_recorded_by"),
         ),
         (EventKind.MERGE, "merged_at", merges_into(viewer=viewer, participant=participant).select_related("merged_by")),
+        (
+            EventKind.BARC10,
+            "given_at",
+            RecoveryCapitalAssessment.objects.filter(**in_program).select_related("given_by", "referral"),
+        ),
     ]
     events: list[TimelineEvent] = []
     for kind, field, rows in sources:

@@ -166,6 +166,7 @@ def matrix_world_build() -> MatrixWorld:
         "outreach:encounter_new": on_participant,
         "outreach:supporters": on_participant,
         "outreach:supporter_new": on_participant,
+        "outreach:barc10_new": on_participant,
         "outreach:supporter_edit": {"pk": supporter.pk},
         "outreach:encounter_detail": {"pk": world.encounter.pk},
         "outreach:encounter_edit": {"pk": world.encounter.pk},

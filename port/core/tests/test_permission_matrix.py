@@ -138,6 +138,7 @@ EXPECTED: dict[str, Row] = {
     "outreach:encounter_new": TEAM_RECORD,
     "outreach:supporters": TEAM_RECORD,
     "outreach:supporter_new": TEAM_RECORD,
+    "outreach:barc10_new": TEAM_RECORD,
     "outreach:supporter_edit": TEAM_RECORD,
     "outreach:encounter_detail": TEAM_RECORD,
     "outreach:encounter_edit": row(403, peer=200, outsider=404, shows=("peer",)),  # its author only
