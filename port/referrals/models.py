@@ -52,6 +52,9 @@ class OverdoseEvent(models.Model):
     naloxone_doses = models.PositiveSmallIntegerField(null=True, blank=True)
     naloxone_given_by = models.CharField(max_length=20, choices=NaloxoneGivenBy.choices, blank=True)
     transported = models.BooleanField(null=True, blank=True)
+    # Set by intake: the person already had an earlier referral, for another overdose, when this one came
+    # in (port.referrals.intake.is_repeat_overdose). Shown on the timeline as a repeat overdose.
+    repeat = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
