@@ -17,6 +17,7 @@ taxonomy terms linked to services by HSDS `attribute` rows, as HSDS does it: POR
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -298,3 +299,65 @@ class Attribute(HsdsRecord):
 
     def __str__(self) -> str:
         return f"{self.link_entity} {self.link_id}: {self.taxonomy_term}"
+
+
+class DirectoryMapping(models.Model):
+    """How one spreadsheet a program keeps becomes directory records: set once per source in the admin,
+    reused for every upload of that source (port.directory.hsds.spreadsheet).
+
+    `columns` maps a column header to an HSDS field ("organization.name", "service.description",
+    "location.latitude", "address.postal_code", "phone.number", ... see spreadsheet.TARGETS); `flags`
+    maps a yes/no column to the PORT category or feature codes a "yes" gives the service
+    ("treatment.buprenorphine", "features.same_day_start"); `true_values` are the cells read as yes.
+    `key_columns` name the row: its records' ids are uuid5 of the program, this mapping's name and the
+    key cells, so re-importing the same sheet updates what it added before."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    name = models.SlugField(max_length=100, help_text=_("Short name used with --mapping, e.g. 'samhsa-programs'."))
+    description = models.TextField(blank=True)
+    key_columns = models.JSONField(default=list, help_text=_("Columns whose cells together name a row."))
+    columns = models.JSONField(default=dict, blank=True, help_text=_("Column header → HSDS field."))
+    flags = models.JSONField(default=dict, blank=True, help_text=_("Yes/no column → list of PORT category codes."))
+    true_values = models.JSONField(default=list, blank=True, help_text=_("Cells read as yes, e.g. Yes, Y, X, true."))
+    defaults = models.JSONField(default=dict, blank=True, help_text=_("HSDS field → value when the row has none."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["program", "name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="directory_mapping_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DirectoryImport(models.Model):
+    """An uploaded directory file waiting for its preview to be confirmed (like a referral CSV batch).
+
+    The file is kept only until it is imported or cancelled; the report keeps the counts and problems."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        IMPORTED = "imported", _("Imported")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Format(models.TextChoices):
+        HSDS_JSON = "hsds-json", _("HSDS 3.0 JSON")
+        HSDS_CSV = "hsds-csv", _("HSDS 3.0 tabular CSV (zip of the folder)")
+        SPREADSHEET = "spreadsheet", _("Spreadsheet with a column mapping")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200)
+    format = models.CharField(max_length=20, choices=Format.choices)
+    mapping_name = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEW)
+    report = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"

@@ -18,6 +18,7 @@ from port.accounts.models import User
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record
+from port.directory.hsds.services import directory_import_upload
 from port.notifications.models import DeadlineWarning, Notice
 from port.outreach.services import supporter_save
 from port.participants.break_glass import BreakGlassRequest, break_glass_open
@@ -91,6 +92,14 @@ def matrix_world_build() -> MatrixWorld:
         by=cast.partner, file_name="yesterday.csv", raw=make_csv([good_row(3), good_row(4, phone="12")]).encode()
     )
     referral_import_confirm(batch=imported, by=cast.partner, choice=IMPORT_VALID_ONLY)
+    # A directory file waiting for its preview: the admin's import screens open it.
+    directory_import_upload(
+        actor=cast.admin.user,
+        program=program,
+        file_name="services.json",
+        raw=b'[{"id": "ac148810-d857-441c-9679-408f346de14b", "name": "Matrix clinic", "status": "active",'
+        b' "organization": {"id": "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610", "name": "Matrix org", "description": ""}}]',
+    )
     warning = DeadlineWarning.objects.create(referral=referral, kind=DeadlineWarning.Kind.DUE_SOON)
     notice = Notice.objects.create(
         user=cast.peer.user, warning=warning, referral=referral, message="A referral's contact deadline is near."

@@ -57,6 +57,15 @@ def form_data(form: forms.BaseForm) -> dict:
     return data
 
 
+def empty_inlines(*prefixes: str) -> dict:
+    """The management forms of inlines posted with no rows."""
+    return {
+        f"{prefix}-{name}": value
+        for prefix in prefixes
+        for name, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0), ("MIN_NUM_FORMS", 0), ("MAX_NUM_FORMS", 1000))
+    }
+
+
 def page_data(response) -> dict:
     """The change form and its inlines, as shown, ready to post back."""
     data = form_data(response.context["adminform"].form)
@@ -410,6 +419,33 @@ ADD_DATA = {
         "item": SupplyItem.objects.filter(program=cast.program).first().pk,
         "lot_number": "WALK-1",
         "expires_on": "2031-01-31",
+    },
+}
+
+ADD_DATA |= {
+    "directory.service": lambda cast: {
+        "program": cast.program.pk,
+        "organization": cast.treatment.pk,
+        "name": "Walk-in counselling",
+        "status": "active",
+        "assured_date": "2031-01-15",
+        **empty_inlines("service_at_locations", "schedules", "phones", "languages"),
+    },
+    "directory.location": lambda cast: {
+        "program": cast.program.pk,
+        "name": "Main office",
+        "location_type": "physical",
+        **empty_inlines("addresses", "schedules", "phones"),
+    },
+    "directory.taxonomyterm": lambda cast: {"program": cast.program.pk, "name": "Peer support", "code": "walk.peer"},
+    "directory.directorymapping": lambda cast: {
+        "program": cast.program.pk,
+        "name": "walk-sheet",
+        "key_columns": '["Name"]',
+        "columns": '{"Name": "service.name"}',
+        "flags": '{"MAT": ["treatment.methadone"]}',
+        "true_values": '["Yes"]',
+        "defaults": "{}",
     },
 }
 
