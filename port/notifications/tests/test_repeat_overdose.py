@@ -3,6 +3,7 @@ at once in the app and by email (naming no one), once per referral; the new refe
 and the timeline says "repeat overdose"."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -25,7 +26,7 @@ from port.testing.factories import submit_referral
 from port.testing.referrals import good_row, minimal, upload
 
 REPEAT = DeadlineWarning.Kind.REPEAT_OVERDOSE
-PERSON = {"first_name": "Alex", "last_name": "Example", "phone": "412-555-0100"}
+PERSON: dict[str, Any] = {"first_name": "Alex", "last_name": "Example", "phone": "412-555-0100"}
 
 
 @pytest.fixture(autouse=True)
