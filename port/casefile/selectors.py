@@ -16,7 +16,14 @@ from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.accounts.visibility import Group, can_see
 from port.casefile.models import ResourceList
-from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter, TeamMember
+from port.outreach.models import (
+    ContactAttempt,
+    Encounter,
+    EncounterItem,
+    RecoveryCapitalAssessment,
+    Supporter,
+    TeamMember,
+)
 from port.outreach.services import attempt_policy_status
 from port.participants.models import Participant, ParticipantMerge
 from port.participants.selectors import merges_into
@@ -37,6 +44,7 @@ class EventKind:
     ENCOUNTER = "encounter"
     CHANGE = "change"
     MERGE = "merge"
+    BARC10 = "barc10"
     RESOURCE_LIST = "resource_list"
 
     RANKS = {
@@ -47,7 +55,8 @@ class EventKind:
         ENCOUNTER: 4,
         CHANGE: 5,
         MERGE: 6,
-        RESOURCE_LIST: 7,
+        BARC10: 7,
+        RESOURCE_LIST: 8,
     }
 
 
@@ -80,7 +89,16 @@ class TimelineCursor:
         return cls(at, rank, pk)
 
 
-TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge | ResourceList
+TimelineRecord = (
+    Referral
+    | ReferralChange
+    | ContactAttempt
+    | Encounter
+    | Supporter
+    | ParticipantMerge
+    | RecoveryCapitalAssessment
+    | ResourceList
+)
 
 
 @dataclass
@@ -127,7 +145,8 @@ def participant_timeline(
 ) -> Timeline:
     """Everything that happened with the participant, newest first: referrals (with their overdose),
     status changes and assignments, contact attempts (with who went), encounters (with who was there,
-    what was given and taught, to whom), supporters added and their agreement recorded, and merges.
+    what was given and taught, to whom), supporters added and their agreement recorded, merges, and
+    BARC-10 recovery capital scores.
 
     One query per kind (plus a fixed number of prefetches), each limited to one page, merged here: the
     number of queries does not grow with the length of the history. `before` continues an earlier page.
@@ -180,6 +199,11 @@ def participant_timeline(
             ).select_related("consent_recorded_by"),
         ),
         (EventKind.MERGE, "merged_at", merges_into(viewer=viewer, participant=participant).select_related("merged_by")),
+        (
+            EventKind.BARC10,
+            "given_at",
+            RecoveryCapitalAssessment.objects.filter(**in_program).select_related("given_by", "referral"),
+        ),
         (
             EventKind.RESOURCE_LIST,
             "made_at",

@@ -133,6 +133,7 @@ def program_form(cast, **extra) -> dict:
         "deadline_warning_hours": 6,
         "encounter_edit_hours": 72,
         "idle_timeout_minutes": 15,
+        "directory_review_months": 12,
         "acuity_levels-TOTAL_FORMS": len(levels),
         "acuity_levels-INITIAL_FORMS": len(levels),
         "field_visibility-TOTAL_FORMS": 1,

@@ -123,7 +123,7 @@ def test_importing_the_valid_rows_only_reports_every_rejected_row(cast, admin_cl
 def test_a_malformed_upload_is_refused_on_the_form_with_its_reason(cast, admin_client_, name, raw, reason):
     response = upload(admin_client_, cast.program, name, raw)
     assert response.status_code == 400
-    assert reason in response.content.decode() and "errornote" in response.content.decode()
+    assert reason in response.content.decode() and 'id="error-summary"' in response.content.decode()
     assert not DirectoryImport.objects.exists()
 
 
