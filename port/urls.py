@@ -26,6 +26,7 @@ urlpatterns = [
     path("notices/", include("port.notifications.urls")),
     path("outreach/", include("port.outreach.urls")),
     path("consent/", include("port.consent.urls")),
+    path("directory/", include("port.directory.urls")),
     path("", include("port.linkage.urls")),
     path("audit/", include("port.oversight.urls")),
     path("help/", include("port.referrals.urls_public")),

@@ -55,6 +55,7 @@ NAV_LINKS: dict[str, frozenset[str]] = {
     "import": IMPORTING_ROLES,
     "review": TEAM_ROLES,
     "supplies": TEAM_ROLES,
+    "directory": TEAM_ROLES,
     "notices": TEAM_ROLES,
     "figures": frozenset({Role.ANALYST}),
     "shared": frozenset({Role.PROVIDER}),

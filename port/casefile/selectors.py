@@ -15,8 +15,16 @@ from django.utils.translation import ngettext
 from port.accounts.models import Membership
 from port.accounts.roles import TEAM_ROLES
 from port.accounts.visibility import Group, can_see
+from port.casefile.models import ResourceList
 from port.linkage.models import HandOffChange
-from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Supporter, TeamMember
+from port.outreach.models import (
+    ContactAttempt,
+    Encounter,
+    EncounterItem,
+    RecoveryCapitalAssessment,
+    Supporter,
+    TeamMember,
+)
 from port.outreach.services import attempt_policy_status
 from port.participants.models import Participant, ParticipantMerge
 from port.participants.selectors import merges_into
@@ -37,6 +45,8 @@ class EventKind:
     ENCOUNTER = "encounter"
     CHANGE = "change"
     MERGE = "merge"
+    BARC10 = "barc10"
+    RESOURCE_LIST = "resource_list"
     HANDOFF = "handoff"
 
     RANKS = {
@@ -47,7 +57,9 @@ class EventKind:
         ENCOUNTER: 4,
         CHANGE: 5,
         MERGE: 6,
-        HANDOFF: 7,
+        BARC10: 7,
+        RESOURCE_LIST: 8,
+        HANDOFF: 9,
     }
 
 
@@ -80,7 +92,17 @@ class TimelineCursor:
         return cls(at, rank, pk)
 
 
-TimelineRecord = Referral | ReferralChange | ContactAttempt | Encounter | Supporter | ParticipantMerge | HandOffChange
+TimelineRecord = (
+    Referral
+    | ReferralChange
+    | ContactAttempt
+    | Encounter
+    | Supporter
+    | ParticipantMerge
+    | RecoveryCapitalAssessment
+    | ResourceList
+    | HandOffChange
+)
 
 
 @dataclass
@@ -128,6 +150,7 @@ def participant_timeline(
     """Everything that happened with the participant, newest first: referrals (with their overdose),
     status changes and assignments, contact attempts (with who went), encounters (with who was there,
     what was given and taught, to whom), supporters added and their agreement recorded, merges, and
+    BARC-10 recovery capital scores, and
     hand-offs with each change of their status.
 
     One query per kind (plus a fixed number of prefetches), each limited to one page, merged here: the
@@ -181,6 +204,18 @@ def participant_timeline(
             ).select_related("consent_recorded_by"),
         ),
         (EventKind.MERGE, "merged_at", merges_into(viewer=viewer, participant=participant).select_related("merged_by")),
+        (
+            EventKind.BARC10,
+            "given_at",
+            RecoveryCapitalAssessment.objects.filter(**in_program).select_related("given_by", "referral"),
+        ),
+        (
+            EventKind.RESOURCE_LIST,
+            "made_at",
+            ResourceList.objects.filter(**in_program)
+            .select_related("made_by", "supporter")
+            .annotate(service_count=Count("services")),
+        ),
         # Hand-offs: each status change (the first is the hand-off made), with where it went.
         (
             EventKind.HANDOFF,

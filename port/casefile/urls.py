@@ -1,6 +1,6 @@
 from django.urls import path
 
-from port.casefile import views, views_break_glass, views_visit_sheet
+from port.casefile import views, views_break_glass, views_resources, views_visit_sheet
 
 app_name = "participants"
 
@@ -14,5 +14,8 @@ urlpatterns = [
     path("<uuid:public_id>/visit-sheet/", views_visit_sheet.visit_sheet, name="visit_sheet"),
     path("<uuid:public_id>/", views.participant_detail, name="detail"),
     path("<uuid:public_id>/merge/", views.merge_choose, name="merge_choose"),
+    path("<uuid:public_id>/resources/new/", views_resources.resource_list_new, name="resource_list_new"),
+    path("<uuid:public_id>/resources/<int:pk>/", views_resources.resource_list, name="resource_list"),
+    path("<uuid:public_id>/resources/<int:pk>/print/", views_resources.resource_list_print, name="resource_list_print"),
     path("<uuid:public_id>/merge/<uuid:other_id>/", views.merge_confirm, name="merge_confirm"),
 ]

@@ -23,15 +23,18 @@ from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
 from port.accounts.models import Membership
 from port.accounts.roles import Role
+from port.accounts.visibility import Group, can_see
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.casefile import selectors
 from port.casefile.forms import KeepRecordForm, ParticipantSearchForm, ReviewDecisionForm
 from port.consent.selectors import participant_consents
+from port.core.charts import ChartPoint
 from port.core.pagination import page_of
 from port.linkage.selectors import participant_handoffs, upcoming_for
+from port.outreach import barc10
 from port.outreach.models import Encounter, EncounterItem
-from port.outreach.selectors import participant_supporters
+from port.outreach.selectors import barc10_trend, participant_supporters, readiness_trend
 from port.participants import selectors as people
 from port.participants.break_glass import break_glass_reader
 from port.participants.models import MatchCandidate, Participant, ParticipantMerge
@@ -171,8 +174,31 @@ def participant_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
             "page_size": selectors.TIMELINE_PAGE_SIZE,
             "candidates": candidates,
             "time_zone": viewer.program.time_zone,
+            **_trends(viewer, participant, zone),
         },
     )
+
+
+def _trends(viewer: Membership, participant: Participant, zone: ZoneInfo) -> dict[str, object]:
+    """The BARC-10 total's and the readiness ruler's trends, oldest first, as chart points (an assessment:
+    only for roles that may see assessments). Two queries however many scores there are."""
+    if not can_see(viewer, Group.ASSESSMENTS):
+        return {"show_trends": False}
+
+    def day(moment: dt.datetime) -> str:
+        return formats.date_format(timezone.localtime(moment, zone), "M j, Y")
+
+    return {
+        "show_trends": True,
+        "barc10_points": [
+            ChartPoint(day(a.given_at), a.total) for a in barc10_trend(viewer=viewer, participant=participant)
+        ],
+        "readiness_points": [
+            ChartPoint(day(e.occurred_at), e.readiness or 0)
+            for e in readiness_trend(viewer=viewer, participant=participant)
+        ],
+        "barc10_cut_off": barc10.REMISSION_CUT_OFF,
+    }
 
 
 def _break_glass_page(request: MemberRequest, participant: Participant) -> HttpResponse:

@@ -84,7 +84,8 @@ SOURCE_WEIGHTS = (
 )
 # How a closed referral got there: the last status before closing, and how often.
 CLOSING = (
-    (ClosingReason.COMPLETED, Status.REACHED, 35),
+    (ClosingReason.ENGAGED_IN_TREATMENT, Status.REACHED, 15),
+    (ClosingReason.GOALS_MET, Status.REACHED, 20),
     (ClosingReason.UNABLE_TO_REACH, Status.ATTEMPTING, 25),
     (ClosingReason.DECLINED, Status.REACHED, 12),
     (ClosingReason.MOVED, Status.ATTEMPTING, 4),

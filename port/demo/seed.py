@@ -17,6 +17,7 @@ from port.demo.cast import (
     demo_cast_create,
 )
 from port.demo.consents import demo_consents_create
+from port.demo.directory import demo_directory_create
 from port.demo.field_work import demo_field_work_create, demo_visit_with_ems_create
 from port.demo.linkage import demo_linkage_create
 from port.demo.referrals import demo_referrals_create
@@ -49,5 +50,6 @@ def demo_program_create(
     visits, handoff = demo_field_work_create(program=program, memberships=memberships, seed=seed, now=now)
     demo_consents_create(program=program, memberships=memberships, visits=visits, handoff=handoff, now=now)
     demo_visit_with_ems_create(program=program, ems=memberships["ems"], now=now)
+    demo_directory_create(program=program, today=program.today(now))
     demo_linkage_create(program=program, visits=visits, now=now)
     return DemoProgram(program=program, memberships=memberships, api_token=token, raw_token=raw, referrals=made)

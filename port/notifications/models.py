@@ -9,11 +9,14 @@ from port.referrals.models import Referral
 
 
 class DeadlineWarning(models.Model):
-    """Sent once per referral and kind: the unique constraint makes a restarted worker harmless."""
+    """An alert about a referral, sent once per referral and kind: the unique constraint makes a restarted
+    worker harmless. Deadline warnings (due soon, overdue), and the repeat-overdose alert intake raises
+    when a known participant has a new overdose referral; the worker emails each the same way."""
 
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("Deadline approaching with no attempt")
         OVERDUE = "overdue", _("Overdue")
+        REPEAT_OVERDOSE = "repeat_overdose", _("New overdose of a participant the team knows")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="deadline_warnings")
     kind = models.CharField(max_length=16, choices=Kind.choices)

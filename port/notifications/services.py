@@ -11,12 +11,13 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from port.accounts.models import Membership, Program, User
 from port.accounts.roles import TEAM_ROLES, Role
 from port.notifications.models import DeadlineWarning, Notice
 from port.notifications.selectors import notices_for
-from port.referrals.models import CLOCK_RUNNING_STATUSES, Referral
+from port.referrals.models import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Referral
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,63 @@ def _due(program: Program, kind: str, now: dt.datetime) -> QuerySet[Referral]:
 
 def _still_relevant() -> Q:
     """A warning whose email failed is retried only while what it warns about is still true: a
-    referral reached or closed meanwhile (or, for "due soon", attempted) is not emailed about."""
+    referral reached or closed meanwhile (or, for "due soon", attempted) is not emailed about. A repeat
+    overdose is news while its referral is open."""
     running = Q(referral__status__in=CLOCK_RUNNING_STATUSES)
-    return running & (Q(kind=DeadlineWarning.Kind.OVERDUE) | Q(referral__first_attempt_at__isnull=True))
+    deadline = running & (Q(kind=DeadlineWarning.Kind.OVERDUE) | Q(referral__first_attempt_at__isnull=True))
+    repeat = Q(kind=DeadlineWarning.Kind.REPEAT_OVERDOSE, referral__status__in=OPEN_STATUSES)
+    return deadline | repeat
+
+
+# Names no one: no name, no birth date, nothing about the overdose; the link asks the reader to sign in.
+REPEAT_OVERDOSE_MESSAGE = gettext_lazy("A participant you work with has a new overdose referral.")
+REPEAT_OVERDOSE_ASSIGNED = gettext_lazy(
+    "A participant you work with has a new overdose referral. It is assigned to you."
+)
+
+
+def repeat_overdose_alert(*, referral: Referral, now: dt.datetime | None = None) -> DeadlineWarning | None:
+    """A known participant's new overdose referral (intake calls this inside its transaction): tell, in
+    the app at once and by email through the worker (deadline_warning_emails_send), the program's
+    supervisors and the peers assigned to the person's open referrals, or, with none open, to their most
+    recent one, while they still work in the program's team. Once per referral (the unique constraint on
+    (referral, kind)); returns None if it was already raised."""
+    now = now or timezone.now()
+    team = {
+        m.user_id: m
+        for m in Membership.objects.filter(
+            program_id=referral.program_id, role__in=TEAM_ROLES, is_active=True, user__is_active=True
+        ).select_related("user")
+    }
+    earlier = Referral.objects.filter(participant_id=referral.participant_id).exclude(pk=referral.pk)
+    peers = set(
+        earlier.filter(status__in=OPEN_STATUSES, assigned_to__isnull=False).values_list("assigned_to", flat=True)
+    )
+    if not peers:
+        latest = earlier.order_by("-received_at", "-pk").values_list("assigned_to", flat=True).first()
+        peers = {latest} if latest else set()
+    if referral.assigned_to_id:
+        peers.add(referral.assigned_to_id)
+    users = {m.user for m in team.values() if m.role == Role.SUPERVISOR}
+    users |= {team[user_id].user for user_id in peers if user_id in team}
+    try:
+        with transaction.atomic():
+            warning = DeadlineWarning.objects.create(
+                referral=referral, kind=DeadlineWarning.Kind.REPEAT_OVERDOSE, created_at=now
+            )
+    except IntegrityError:
+        return None
+    Notice.objects.bulk_create(
+        Notice(
+            user=user,
+            warning=warning,
+            referral=referral,
+            message=str(REPEAT_OVERDOSE_ASSIGNED if user.pk == referral.assigned_to_id else REPEAT_OVERDOSE_MESSAGE),
+            created_at=now,
+        )
+        for user in sorted(users, key=lambda u: u.pk)
+    )
+    return warning
 
 
 def _message(kind: str, referral: Referral, program: Program) -> str:
@@ -94,8 +149,9 @@ def deadline_warnings_send(*, now: dt.datetime | None = None) -> int:
 
 
 def deadline_warning_emails_send() -> int:
-    """Email every warning not yet emailed, one message to everyone it warns. The email names no
-    participant: it links to the referral, which asks the reader to sign in. Returns how many went out."""
+    """Email every alert not yet emailed (deadline warnings and repeat-overdose alerts), one message to
+    everyone it warns. The email names no participant: it links to the referral, which asks the reader
+    to sign in. Returns how many went out."""
     sent = 0
     pending = (
         DeadlineWarning.objects.filter(emailed_at__isnull=True)
@@ -107,14 +163,15 @@ def deadline_warning_emails_send() -> int:
     for warning in pending:
         notices = list(warning.notices.all())
         addresses = sorted({n.user.email for n in notices if n.user.email})
+        repeat = warning.kind == DeadlineWarning.Kind.REPEAT_OVERDOSE
         if addresses and not notice_email_send(
-            subject=_("PORT: referral deadline warning"),
+            subject=_("PORT: new overdose referral") if repeat else _("PORT: referral deadline warning"),
             addresses=addresses,
-            message=notices[0].message,
+            message=str(REPEAT_OVERDOSE_MESSAGE) if repeat else notices[0].message,
             program=warning.referral.program,
             link_label=_("Open the referral (sign-in required): %(link)s"),
             path=reverse("referrals:detail", args=[warning.referral.public_id]),
-            what=f"Deadline warning {warning.pk}",
+            what=f"Alert {warning.pk} ({warning.kind})",
         ):
             continue
         DeadlineWarning.objects.filter(pk=warning.pk).update(emailed_at=timezone.now())

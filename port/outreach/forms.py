@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,9 +21,10 @@ from port.accounts.models import FieldVisibility, Membership, User
 from port.accounts.visibility import can_see
 from port.core.forms import form_field
 from port.core.names import display_name
+from port.outreach import barc10
 from port.outreach.models import Encounter, EncounterItem, Mode, Outcome, Place, StageOfChange, Supporter, TeamRole
 from port.outreach.selectors import Period, SupplyOffer, SupplyOffers
-from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn
+from port.outreach.services import MAX_DURATION_MINUTES, EncounterIn, ItemIn, TeamMemberIn, barc10_problems
 from port.participants.normalize import InvalidPhone, format_phone, normalize_phone
 from port.referrals.forms import ProgramDateTimeField
 from port.referrals.models import Referral
@@ -714,4 +716,82 @@ class DistributionReportForm(forms.Form):
                 self.add_error("end", _("The end date is before the start date."))
             elif (end - start).days > MAX_REPORT_DAYS:
                 self.add_error("end", _("Choose a range of at most five years."))
+        return cleaned
+
+
+class Barc10Form(forms.Form):
+    """The BARC-10 (port/outreach/barc10.py) in one language: ten statements, each a group of six radio
+    buttons. The answers are read and checked by port.outreach.services.barc10_problems, so the form, the
+    service and any other caller give the same message for the same bad answer."""
+
+    language = forms.CharField(widget=forms.HiddenInput)
+    task = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        language: str,
+        referrals: Sequence[Referral] = (),
+        zone: ZoneInfo | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.wording = barc10.WORDING[language]
+        scale = [(str(value), f"{value}: {label}") for value, label in enumerate(self.wording.scale, start=1)]
+        for number, statement in enumerate(self.wording.items, start=1):
+            self.fields[f"item_{number}"] = forms.CharField(
+                label=f"{number}. {statement}",
+                required=False,
+                widget=forms.RadioSelect(choices=scale),
+            )
+        self.fields["given_at"] = LocalDateTimeField(
+            zone=zone,
+            label=gettext_lazy("When it was given"),
+            required=False,
+            help_text=gettext_lazy("Leave empty for now."),
+        )
+        self.referrals = {str(referral.pk): referral for referral in referrals}
+        self.fields["referral"] = forms.ChoiceField(
+            label=gettext_lazy("About which referral (optional)"),
+            required=False,
+            choices=[("", _("None in particular"))]
+            + [
+                (
+                    pk,
+                    _("Referral of %(date)s")
+                    % {"date": date_format(timezone.localtime(r.received_at, zone), "M j, Y")},
+                )
+                for pk, r in self.referrals.items()
+            ],
+            error_messages={"invalid_choice": gettext_lazy("Choose one of the person's open referrals, or none.")},
+        )
+
+    def item_fields(self) -> list[BoundField]:
+        return [self[f"item_{number}"] for number in range(1, barc10.ITEM_COUNT + 1)]
+
+    def clean_language(self) -> str:
+        language = self.cleaned_data["language"]
+        if language not in barc10.LANGUAGES:
+            raise ValidationError(_("Choose the language the statements were read in: English or Spanish."))
+        return language
+
+    def clean_task(self) -> int | None:
+        task = self.cleaned_data["task"].strip()
+        if not task:
+            return None
+        if not (task.isascii() and task.isdigit()) or not 0 < int(task) < 2**31:
+            raise ValidationError(
+                _("The check-in this was opened from is not valid; open the form again from the check-in.")
+            )
+        return int(task)
+
+    def clean_referral(self) -> Referral | None:
+        return self.referrals.get(self.cleaned_data["referral"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        values, errors = barc10_problems([self.data.get(f"item_{n}", "") for n in range(1, barc10.ITEM_COUNT + 1)])
+        for name, message in errors.items():
+            self.add_error(None if name == "__all__" else name, message)
+        cleaned["answers"] = values
         return cleaned

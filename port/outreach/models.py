@@ -247,3 +247,70 @@ class TextTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+
+class RecoveryCapitalAssessment(models.Model):
+    """One BARC-10 (port/outreach/barc10.py): the participant's ten answers, 1 to 6 each, and their total,
+    given by a team member at a visit or a check-in. Repeated over time; the participant's page shows
+    the trend."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        SPANISH = "es", _("Spanish")
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="recovery_capital")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="recovery_capital"
+    )
+    # The check-in task it was given at (port.linkage), when there was one: an id only, no foreign key, so
+    # outreach does not depend on linkage; linkage finds the assessment by it.
+    check_in_task_id = models.IntegerField(null=True, blank=True, db_index=True)
+    item_1 = models.PositiveSmallIntegerField()
+    item_2 = models.PositiveSmallIntegerField()
+    item_3 = models.PositiveSmallIntegerField()
+    item_4 = models.PositiveSmallIntegerField()
+    item_5 = models.PositiveSmallIntegerField()
+    item_6 = models.PositiveSmallIntegerField()
+    item_7 = models.PositiveSmallIntegerField()
+    item_8 = models.PositiveSmallIntegerField()
+    item_9 = models.PositiveSmallIntegerField()
+    item_10 = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField(help_text=_("The sum of the ten answers, 10 to 60."))
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    ITEM_FIELDS = tuple(f"item_{number}" for number in range(1, 11))
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        indexes = [models.Index(fields=["participant", "given_at"], name="barc10_participant_at")]
+        constraints = [
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"item_{n}__gte": 1, f"item_{n}__lte": 6}), name=f"barc10_item_{n}_1_6"
+                )
+                for n in range(1, 11)
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=models.F("item_1")
+                    + models.F("item_2")
+                    + models.F("item_3")
+                    + models.F("item_4")
+                    + models.F("item_5")
+                    + models.F("item_6")
+                    + models.F("item_7")
+                    + models.F("item_8")
+                    + models.F("item_9")
+                    + models.F("item_10")
+                ),
+                name="barc10_total_is_the_sum",
+            ),
+        ]
+
+    @property
+    def answers(self) -> list[int]:
+        return [getattr(self, name) for name in self.ITEM_FIELDS]

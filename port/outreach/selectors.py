@@ -27,6 +27,7 @@ from port.outreach.models import (
     Encounter,
     EncounterAddendum,
     EncounterItem,
+    RecoveryCapitalAssessment,
     Supporter,
     TeamMember,
     TextTemplate,
@@ -239,6 +240,44 @@ def open_referrals_of(*, viewer: Membership, participant: Participant) -> list[R
         .select_related("program")
         .order_by("-received_at", "-pk")
     )
+
+
+# ---- trends: BARC-10 totals and the readiness ruler ----
+
+# The most recent this many points are drawn (and tabled) on the participant's page.
+TREND_POINTS = 24
+
+
+def recovery_capital_visible_to(viewer: Membership) -> QuerySet[RecoveryCapitalAssessment]:
+    if not _is_team(viewer):
+        return RecoveryCapitalAssessment.objects.none()
+    return RecoveryCapitalAssessment.objects.filter(program_id=viewer.program_id, participant__merged_into__isnull=True)
+
+
+def barc10_trend(
+    *, viewer: Membership, participant: Participant, limit: int = TREND_POINTS
+) -> list[RecoveryCapitalAssessment]:
+    """The participant's latest BARC-10 totals, oldest first: one query however many there are. A part
+    of the participant's page, whose read is audited there."""
+    rows = list(
+        recovery_capital_visible_to(viewer)
+        .filter(participant=participant)
+        .only("pk", "given_at", "total")
+        .order_by("-given_at", "-pk")[:limit]
+    )
+    return rows[::-1]
+
+
+def readiness_trend(*, viewer: Membership, participant: Participant, limit: int = TREND_POINTS) -> list[Encounter]:
+    """The readiness ruler (0 to 10) of the participant's latest encounters that recorded one, oldest
+    first: one query."""
+    rows = list(
+        encounters_visible_to(viewer)
+        .filter(participant=participant, readiness__isnull=False)
+        .only("pk", "occurred_at", "readiness")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+    return rows[::-1]
 
 
 # ---- encounters ----

@@ -14,6 +14,7 @@ from port.accounts.models import Membership, OrganizationKind, Program, User
 from port.accounts.roles import TEAM_ROLES, Role
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
+from port.outreach import barc10
 from port.outreach.models import (
     CLOSING_OUTCOMES,
     CONTACT_OUTCOMES,
@@ -24,6 +25,7 @@ from port.outreach.models import (
     Mode,
     Outcome,
     Place,
+    RecoveryCapitalAssessment,
     StageOfChange,
     Supporter,
     TeamMember,
@@ -583,3 +585,99 @@ def text_templates_seed_defaults(*, program: Program) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+# ---- BARC-10 recovery capital ----
+
+
+class Barc10Invalid(OutreachRefused):
+    """Answers that cannot be scored: `errors` has one message per statement (item_1 ... item_10) or field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+def barc10_problems(answers: list[object]) -> tuple[list[int], dict[str, str]]:
+    """Read ten raw answers (a form's strings, or integers) as 1..6: the answers, and a message for each
+    statement that has none or has something else. Messages never repeat what was typed."""
+    values: list[int] = []
+    errors: dict[str, str] = {}
+    if len(answers) != barc10.ITEM_COUNT:
+        return [], {"__all__": _("The BARC-10 has ten statements; give an answer to each.")}
+    for number, raw in enumerate(answers, start=1):
+        field_name = f"item_{number}"
+        text = raw.strip() if isinstance(raw, str) else raw
+        if text is None or text == "":
+            errors[field_name] = _(
+                "Statement %(n)d has no answer: choose one from 1 (strongly disagree) to 6 (strongly agree)."
+            ) % {"n": number}
+            continue
+        if isinstance(text, bool) or not (
+            isinstance(text, int) or (isinstance(text, str) and text.isascii() and text.isdigit())
+        ):
+            errors[field_name] = _("Statement %(n)d: the answer must be a number from 1 to 6.") % {"n": number}
+            continue
+        value = int(text)
+        if not barc10.LOWEST <= value <= barc10.HIGHEST:
+            errors[field_name] = _(
+                "Statement %(n)d: the answer must be from 1 (strongly disagree) to 6 (strongly agree)."
+            ) % {"n": number}
+            continue
+        values.append(value)
+    return values, errors
+
+
+@transaction.atomic
+def barc10_record(
+    *,
+    by: Membership,
+    participant: Participant,
+    answers: list[object],
+    language: str = "en",
+    given_at: dt.datetime | None = None,
+    referral: Referral | None = None,
+    check_in_task_id: int | None = None,
+) -> RecoveryCapitalAssessment:
+    """Record one BARC-10 for the participant: every statement answered 1..6 (Barc10Invalid says which
+    are not, one message each), the total computed here and stored, audited as a create."""
+    _check_team(by, participant)
+    values, errors = barc10_problems(answers)
+    if language not in barc10.LANGUAGES:
+        errors["language"] = _("Choose the language the statements were read in: English or Spanish.")
+    now = timezone.now()
+    given_at = given_at or now
+    if given_at > now + CLOCK_SKEW:
+        errors["given_at"] = _("The time it was given is in the future.")
+    if referral is not None and referral.participant_id != participant.pk:
+        errors["referral"] = _("That referral is about someone else.")
+    if check_in_task_id is not None and not 0 < check_in_task_id < 2**31:
+        errors["task"] = _("The check-in this was opened from is not valid; open the form again from the check-in.")
+    if errors:
+        raise Barc10Invalid(errors)
+    assessment = RecoveryCapitalAssessment(
+        program_id=participant.program_id,
+        participant=participant,
+        referral=referral,
+        check_in_task_id=check_in_task_id,
+        total=barc10.barc10_total(values),
+        language=language,
+        given_by=by.user,
+        given_at=given_at,
+        created_at=now,
+        **dict(zip(RecoveryCapitalAssessment.ITEM_FIELDS, values, strict=True)),
+    )
+    assessment.save()
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        by=by,
+        target_type="outreach.recoverycapitalassessment",
+        target_ids=[assessment.pk],
+        participant_ids=[participant.pk],
+        changes={
+            "total": assessment.total,
+            "language": language,
+            **({"check_in_task_id": check_in_task_id} if check_in_task_id is not None else {}),
+        },
+    )
+    return assessment

@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("participants/<uuid:public_id>/encounters/new/", views.encounter_new, name="encounter_new"),
     path("participants/<uuid:public_id>/supporters/", views.supporter_list, name="supporters"),
+    path("participants/<uuid:public_id>/barc10/new/", views.barc10_new, name="barc10_new"),
     path("participants/<uuid:public_id>/supporters/new/", views.supporter_new, name="supporter_new"),
     path("supporters/<int:pk>/edit/", views.supporter_edit, name="supporter_edit"),
     path("encounters/<int:pk>/", views.encounter_detail, name="encounter_detail"),

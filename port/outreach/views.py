@@ -27,10 +27,11 @@ from port.audit.services import audit_record
 from port.core.forms import form_field
 from port.core.pagination import page_of
 from port.core.redirects import safe_next
-from port.outreach import selectors
+from port.outreach import barc10, selectors
 from port.outreach.forms import (
     AddendumForm,
     AttemptForm,
+    Barc10Form,
     CloseUnableToReachForm,
     DistributionReportForm,
     EncounterEditForm,
@@ -42,8 +43,10 @@ from port.outreach.forms import (
 from port.outreach.models import ContactAttempt, Encounter, EncounterItem, Mode, Outcome, Supporter
 from port.outreach.services import (
     ENCOUNTER_OUTCOMES,
+    Barc10Invalid,
     EditConflict,
     OutreachRefused,
+    barc10_record,
     contact_attempt_record,
     encounter_add_addendum,
     encounter_locked,
@@ -543,4 +546,66 @@ def lot_detail(request: MemberRequest, pk: int) -> HttpResponse:
             ledger_url=f"{reverse('supplies:ledger')}?lot={lot.pk}",
             time_zone=viewer.program.time_zone,
         ),
+    )
+
+
+# ---- BARC-10 recovery capital ----
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def barc10_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
+    """Give the BARC-10: the ten statements in English or Spanish (?language=es), each answered 1 to 6.
+    Usable at any check-in: `?task=<id>` (port.linkage's check-in task) is carried untouched in a hidden
+    field and stored as `check_in_task_id`."""
+    viewer = request.membership
+    participant = participant_get(viewer=viewer, public_id=public_id)  # audited; 404 outside the team
+    source = request.POST if request.method == "POST" else request.GET
+    language = source.get("language", "en")
+    if language not in barc10.LANGUAGES:
+        language = "en"
+    form_args: dict[str, Any] = {
+        "language": language,
+        "referrals": selectors.open_referrals_of(viewer=viewer, participant=participant),
+        "zone": viewer.program.zone,
+    }
+    detail = reverse("participants:detail", args=[participant.public_id])
+    if request.method == "POST":
+        form = Barc10Form(request.POST, **form_args)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                assessment = barc10_record(
+                    by=viewer,
+                    participant=participant,
+                    answers=data["answers"],
+                    language=data["language"],
+                    given_at=data["given_at"],
+                    referral=data["referral"],
+                    check_in_task_id=data["task"],
+                )
+            except Barc10Invalid as invalid:
+                for name, message in invalid.errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                messages.success(request, _("BARC-10 recorded: %(total)d of 60.") % {"total": assessment.total})
+                return redirect(safe_next(request, detail))
+    else:
+        form = Barc10Form(initial={"language": language, "task": request.GET.get("task", "")}, **form_args)
+    task = request.POST.get("task", "") if request.method == "POST" else request.GET.get("task", "")
+    other_language = "es" if language == "en" else "en"
+    switch = {"language": other_language, **({"task": task} if task else {})}
+    return render(
+        request,
+        "outreach/barc10_form.html",
+        {
+            "nav_active": _nav(viewer),
+            "participant": participant,
+            "form": form,
+            "wording": form.wording,
+            "other_language_url": request.path + "?" + urlencode(switch),
+            "other_language": other_language,
+            "next": safe_next(request, detail),
+            "cut_off": barc10.REMISSION_CUT_OFF,
+        },
     )

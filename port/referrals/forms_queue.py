@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from port.accounts.models import AcuityLevel, Membership
 from port.core.forms import form_field
 from port.core.names import display_name
-from port.referrals.models import OPEN_STATUSES, ClosingReason, Source, Status
+from port.referrals.models import CLOSING_REASONS_OFFERED, OPEN_STATUSES, Source, Status
 from port.referrals.selectors import QueueFilters
 
 UNASSIGNED = "unassigned"
@@ -112,7 +112,7 @@ class TransitionForm(forms.Form):
         },
     )
     reason = forms.ChoiceField(
-        choices=[("", gettext_lazy("Choose a reason")), *ClosingReason.choices],
+        choices=[("", gettext_lazy("Choose a reason")), *((r.value, r.label) for r in CLOSING_REASONS_OFFERED)],
         required=False,
         label=gettext_lazy("Reason for closing"),
         error_messages={"invalid_choice": gettext_lazy("“%(value)s” is not a closing reason.")},
@@ -126,3 +126,22 @@ class CloseReferralForm(TransitionForm):
         kwargs.setdefault("initial", {"to_status": Status.CLOSED})
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = True
+
+
+class ReopenReferralForm(forms.Form):
+    """Reopening a closed referral: why, in the reopener's words (the service checks the length too)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why reopen this referral?"),
+        help_text=gettext_lazy("For example: the person called back and asked for help. At least 15 characters."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=15,
+        max_length=1000,
+        error_messages={
+            "required": gettext_lazy("Say why the referral is being reopened."),
+            "min_length": gettext_lazy(
+                "Give a reason of at least %(limit_value)d characters for reopening the referral."
+            ),
+            "max_length": gettext_lazy("Keep the reason to %(limit_value)d characters."),
+        },
+    )

@@ -17,6 +17,7 @@ from port.accounts.roles import ASSIGNABLE_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
 from port.notifications.models import Notice
+from port.notifications.services import repeat_overdose_alert
 from port.participants.matching import Candidate, MatchKind, find_candidates, match_lock_keys
 from port.participants.models import MatchCandidate, Participant
 from port.participants.normalize import InvalidPhone, name_key, normalize_phone, strip_invisible
@@ -435,6 +436,7 @@ def _create(
         match = MatchKind.LIKELY.value if candidates else "new"
 
     overdose = submission.overdose
+    repeat = match == MatchKind.EXACT.value and is_repeat_overdose(participant, overdose.occurred_at)
     event = OverdoseEvent.objects.create(
         program=program,
         participant=participant,
@@ -444,6 +446,7 @@ def _create(
         naloxone_doses=overdose.naloxone_doses,
         naloxone_given_by=overdose.naloxone_given_by or "",
         transported=overdose.transported,
+        repeat=repeat,
     )
     received_at = submission.received_at or now
     submitted = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(person).items()}
@@ -488,8 +491,23 @@ def _create(
         note=f"intake via {channel}" + (f", {match} match" if match != "new" else ""),
     )
     if match == MatchKind.EXACT.value:
-        referral = _follow_the_peer_already_working(referral)
+        # A repeat overdose's alert tells the peer (and the supervisors) instead of the assignment notice.
+        referral = _follow_the_peer_already_working(referral, notify=not repeat)
+    if repeat:
+        repeat_overdose_alert(referral=referral, now=now)
     return IntakeResult(referral, created=True, match=match)
+
+
+def is_repeat_overdose(participant: Participant, occurred_at: dt.datetime | None) -> bool:
+    """A new overdose of a known participant: they already have a referral, and none of their earlier
+    overdoses is this same one (when both times are known, within SAME_OVERDOSE_WITHIN: an ED and EMS
+    both referring one overdose is not a repeat). Asked before the new referral is saved."""
+    earlier = list(OverdoseEvent.objects.filter(participant=participant).values_list("occurred_at", flat=True))
+    if not earlier:
+        return False
+    if occurred_at is None:
+        return True
+    return not any(other is not None and abs(other - occurred_at) <= SAME_OVERDOSE_WITHIN for other in earlier)
 
 
 # At most this many possible duplicates are queued for one new record, strongest first: a shelter's
@@ -511,10 +529,11 @@ def _queue_possible_duplicates(*, program: Program, participant: Participant, ca
     )
 
 
-def _follow_the_peer_already_working(referral: Referral) -> Referral:
+def _follow_the_peer_already_working(referral: Referral, *, notify: bool = True) -> Referral:
     """A new referral for a person a peer is already working with (another open referral assigned to
     them, and they are still an active peer or supervisor of the program) goes to that peer, who is
-    told in the app. The notice names nobody; it links to the referral."""
+    told in the app (unless `notify` is off: a repeat overdose's alert tells them). The notice names
+    nobody; it links to the referral."""
     earlier = (
         Referral.objects.filter(
             participant_id=referral.participant_id, status__in=OPEN_STATUSES, assigned_to__isnull=False
@@ -538,6 +557,8 @@ def _follow_the_peer_already_working(referral: Referral) -> Referral:
         if peer is None:
             continue
         referral = referral_assign(referral=referral, assignee=peer, by=None)
+        if not notify:
+            return referral
         Notice.objects.create(
             user=peer.user,
             referral=referral,

@@ -52,6 +52,9 @@ class OverdoseEvent(models.Model):
     naloxone_doses = models.PositiveSmallIntegerField(null=True, blank=True)
     naloxone_given_by = models.CharField(max_length=20, choices=NaloxoneGivenBy.choices, blank=True)
     transported = models.BooleanField(null=True, blank=True)
+    # Set by intake: the person already had an earlier referral, for another overdose, when this one came
+    # in (port.referrals.intake.is_repeat_overdose). Shown on the timeline as a repeat overdose.
+    repeat = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -72,15 +75,28 @@ CLOCK_RUNNING_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.ATTEMPTING)
 
 
 class ClosingReason(models.TextChoices):
-    COMPLETED = "completed", _("Follow-up completed")
+    """Why a case (a referral) was closed. The first seven are the outcomes of following up (issue 9);
+    duplicate, out of area and other are intake's and supervisors' housekeeping. "declined" kept its
+    stored value when its label became "Declined further contact" (the same meaning). "completed" is
+    kept for referrals closed before the outcomes were split: "follow-up completed" says neither that
+    the person engaged in treatment nor that their goals were met, so no data migration guesses which;
+    it is no longer offered (CLOSING_REASONS_OFFERED) and the service refuses it for new closes."""
+
+    ENGAGED_IN_TREATMENT = "engaged_in_treatment", _("Engaged in treatment")
+    GOALS_MET = "goals_met", _("Goals met")
+    DECLINED = "declined", _("Declined further contact")
     UNABLE_TO_REACH = "unable_to_reach", _("Unable to reach")
-    DECLINED = "declined", _("Declined services")
-    DECEASED = "deceased", _("Deceased")
     MOVED = "moved", _("Moved away")
     INCARCERATED = "incarcerated", _("Incarcerated")
+    DECEASED = "deceased", _("Deceased")
     DUPLICATE = "duplicate", _("Duplicate referral")
     OUT_OF_AREA = "out_of_area", _("Outside the program's area")
     OTHER = "other", _("Other")
+    COMPLETED = "completed", _("Follow-up completed (earlier reason)")
+
+
+# What a person may choose when closing now: every reason but the retired "completed".
+CLOSING_REASONS_OFFERED = tuple(reason for reason in ClosingReason if reason != ClosingReason.COMPLETED)
 
 
 class Referral(models.Model):
@@ -191,6 +207,8 @@ class ReferralChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(max_length=24, blank=True)
+    # Why a closed referral was reopened, in the reopener's words (closed -> received/assigned/reached).
+    reopen_reason = EncryptedTextField(blank=True)
     # A supervisor's written reason for closing as unable to reach before the attempt policy was used up.
     override_reason = EncryptedTextField(blank=True)
     changed_by = models.ForeignKey(

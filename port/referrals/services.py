@@ -11,7 +11,7 @@ from port.accounts.models import Membership, Program
 from port.accounts.roles import ASSIGNABLE_ROLES, SUPERVISING_ROLES
 from port.audit.models import AuditEvent
 from port.audit.services import audit_record
-from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
+from port.referrals.models import CLOSING_REASONS_OFFERED, ClosingReason, Referral, ReferralChange, Status
 from port.referrals.signals import referral_status_changed
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -19,12 +19,16 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.ASSIGNED: frozenset({Status.ATTEMPTING, Status.REACHED, Status.CLOSED}),
     Status.ATTEMPTING: frozenset({Status.REACHED, Status.CLOSED}),
     Status.REACHED: frozenset({Status.CLOSED}),
-    Status.CLOSED: frozenset(),
+    # Reopening (referral_reopen): the target is not chosen by the caller but follows from the referral,
+    # see reopen_status.
+    Status.CLOSED: frozenset({Status.RECEIVED, Status.ASSIGNED, Status.REACHED}),
 }
 
 
 # A supervisor who closes as unable to reach before the attempt policy is used up says why, in words.
 OVERRIDE_REASON_MIN_LENGTH = 15
+# Reopening a closed case needs a written reason of at least this many characters.
+REOPEN_REASON_MIN_LENGTH = 15
 
 
 class ReferralChangeRefused(Exception):
@@ -113,8 +117,10 @@ def referral_transition(
     reason: str = "",
     follows_outcome: bool = False,
     override_reason: str = "",
+    reopen_reason: str = "",
 ) -> Referral:
-    """Move a referral to `to_status` if the workflow allows it; closing needs a reason.
+    """Move a referral to `to_status` if the workflow allows it; closing needs a reason, reopening a
+    closed referral a written `reopen_reason` (use referral_reopen, which picks the status).
 
     `follows_outcome` is for changes that follow from a recorded contact outcome (a peer learns the
     person has died): any team member's record then closes the referral, not only the assigned peer's.
@@ -122,6 +128,7 @@ def referral_transition(
     which is kept on the ReferralChange and in the (flagged) audit entry.
     """
     override_reason = override_reason.strip()
+    reopen_reason = reopen_reason.strip()
     referral = _locked(referral)
     _check_same_program(referral, by)
     from_status = referral.status
@@ -133,8 +140,19 @@ def referral_transition(
                 "to": Status(to_status).label if to_status in Status.values else to_status,
             }
         )
+    if from_status == Status.CLOSED:
+        _reopen_check(referral, to_status, by, reopen_reason)
+    elif reopen_reason:
+        raise ReferralChangeRefused(_("A reason for reopening is only given when reopening a closed referral."))
     if to_status == Status.CLOSED:
-        if reason not in ClosingReason.values:
+        if reason == ClosingReason.COMPLETED:
+            raise ReferralChangeRefused(
+                _(
+                    "“Follow-up completed” is no longer used: choose “Engaged in treatment” or “Goals met”, "
+                    "or another reason."
+                )
+            )
+        if reason not in CLOSING_REASONS_OFFERED:
             raise ReferralChangeRefused(_("Choose why the referral is being closed."))
         if not follows_outcome and by.role not in SUPERVISING_ROLES and by.user_id != referral.assigned_to_id:
             raise ReferralChangeRefused(_("Only a supervisor or the assigned peer can close this referral."))
@@ -151,6 +169,7 @@ def referral_transition(
         raise ReferralChangeRefused(
             _("An override reason is only given when closing as unable to reach before the attempt policy is used up.")
         )
+    referral_closed_reason = referral.closed_reason
     referral.status = to_status
     referral.closed_reason = reason if to_status == Status.CLOSED else ""
     referral.save(update_fields=["status", "closed_reason", "updated_at"])
@@ -161,6 +180,7 @@ def referral_transition(
         to_status=to_status,
         reason=reason,
         override_reason=override_reason,
+        reopen_reason=reopen_reason,
         changed_by=by.user,
         changed_at=timezone.now(),
     )
@@ -174,14 +194,50 @@ def referral_transition(
             "status": [from_status, to_status],
             **({"closed_reason": reason} if reason else {}),
             **({"attempt_policy": policy_recorded} if policy_recorded else {}),
+            **({"reopened_from": referral_closed_reason} if from_status == Status.CLOSED else {}),
         },
-        reason=override_reason,
+        reason=override_reason or reopen_reason,
         flagged=bool(override_reason),
     )
     referral_status_changed.send(
         sender=Referral, referral=referral, from_status=from_status, to_status=to_status, reason=reason, by=by
     )
     return referral
+
+
+def reopen_status(referral: Referral) -> str:
+    """Where a closed referral goes when it is reopened. Its contact clock does not restart: the deadline,
+    `first_attempt_at` and `first_contact_at` stay as they were. So a person already reached on this
+    referral goes back to "reached" (the clock stayed stopped); otherwise "assigned" when it has an
+    assignee, else "received", and its clock reads against the original deadline (usually overdue)."""
+    if referral.first_contact_at is not None:
+        return Status.REACHED
+    return Status.ASSIGNED if referral.assigned_to_id else Status.RECEIVED
+
+
+def _reopen_check(referral: Referral, to_status: str, by: Membership, reopen_reason: str) -> None:
+    if by.role not in SUPERVISING_ROLES and by.user_id != referral.assigned_to_id:
+        raise ReferralChangeRefused(_("Only a supervisor or the assigned peer can reopen this referral."))
+    if to_status != reopen_status(referral):
+        raise ReferralChangeRefused(
+            _("A reopened referral goes back to “%(status)s”.") % {"status": Status(reopen_status(referral)).label}
+        )
+    if len(reopen_reason) < REOPEN_REASON_MIN_LENGTH:
+        raise ReferralChangeRefused(
+            _("Give a reason of at least %(count)d characters for reopening the referral.")
+            % {"count": REOPEN_REASON_MIN_LENGTH}
+        )
+
+
+@transaction.atomic
+def referral_reopen(*, referral: Referral, by: Membership, reason: str) -> Referral:
+    """Reopen a closed referral (a case) with a written reason, by a supervisor or the assigned peer: it
+    goes back to reopen_status(referral), keeps its contact clock, and the change (with the reason,
+    encrypted) is recorded, audited and announced (referral_status_changed) like any other."""
+    locked = _locked(referral)
+    if locked.status != Status.CLOSED:
+        raise ReferralChangeRefused(_("This referral is not closed."))
+    return referral_transition(referral=locked, to_status=reopen_status(locked), by=by, reopen_reason=reason)
 
 
 @transaction.atomic

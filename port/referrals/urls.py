@@ -17,4 +17,5 @@ urlpatterns = [
     path("<uuid:public_id>/", queue.referral_detail, name="detail"),
     path("<uuid:public_id>/assign/", queue.assign, name="assign"),
     path("<uuid:public_id>/status/", queue.transition, name="transition"),
+    path("<uuid:public_id>/reopen/", queue.reopen, name="reopen"),
 ]

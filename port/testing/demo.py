@@ -55,7 +55,8 @@ def assert_attempts_follow_the_referrals(referrals) -> None:
             assert 1 <= len(tried) <= 3 and not contacts
             assert {a.outcome for a in tried} <= FAILED_OUTCOMES
         if referral.status == Status.REACHED or referral.closed_reason in (
-            ClosingReason.COMPLETED,
+            ClosingReason.ENGAGED_IN_TREATMENT,
+            ClosingReason.GOALS_MET,
             ClosingReason.DECLINED,
         ):
             assert contacts and tried[-1].outcome in CONTACT_OUTCOMES

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from port.accounts.models import User
+from port.casefile.resource_lists import resource_list_save
 from port.consent.gate import disclose
 from port.consent.models import ConsentKind, Disclosure, InformationCategory, SignatureMethod
 from port.consent.services import consent_record
@@ -30,6 +31,7 @@ from port.security.accounts import api_token_issue
 from port.supplies.models import Lot, SupplyItem
 from port.testing.cast import Cast, cast_build
 from port.testing.consent import SIGNATURE
+from port.testing.directory import a_service
 from port.testing.referrals import good_row, make_csv
 from port.testing.security import verified_client
 from port.testing.world import DATE_OF_BIRTH, LAST_NAME, sensitive_world
@@ -170,6 +172,9 @@ def matrix_world_build() -> MatrixWorld:
     }
     tokens["outsider"] = api_token_issue(agency=other_agency, name="Hilltop feed")[1]
 
+    service = a_service(program, "Matrix Clinic", categories=["treatment.buprenorphine"])
+    resource_list = resource_list_save(by=cast.peer, participant=participant, service_ids=[service.pk], language="es")
+
     on_participant = {"public_id": participant.public_id}
     on_referral = {"public_id": referral.public_id}
     kwargs: dict[str, dict] = {
@@ -179,10 +184,15 @@ def matrix_world_build() -> MatrixWorld:
         "referrals:detail": on_referral,
         "referrals:assign": on_referral,
         "referrals:transition": on_referral,
+        "referrals:reopen": on_referral,
         "participants:review": {"pk": candidate.pk},
         "participants:visit_sheet": on_participant,
         "participants:detail": on_participant,
         "participants:merge_choose": on_participant,
+        "participants:resource_list_new": on_participant,
+        "participants:resource_list": {"public_id": participant.public_id, "pk": resource_list.pk},
+        "participants:resource_list_print": {"public_id": participant.public_id, "pk": resource_list.pk},
+        "directory:service": {"pk": service.pk},
         "participants:merge_confirm": {"public_id": participant.public_id, "other_id": duplicate.public_id},
         "supplies:lot": {"pk": lot.pk},
         "notifications:mark_read": {"pk": notice.pk},
@@ -191,6 +201,7 @@ def matrix_world_build() -> MatrixWorld:
         "outreach:encounter_new": on_participant,
         "outreach:supporters": on_participant,
         "outreach:supporter_new": on_participant,
+        "outreach:barc10_new": on_participant,
         "outreach:supporter_edit": {"pk": supporter.pk},
         "outreach:encounter_detail": {"pk": world.encounter.pk},
         "outreach:encounter_edit": {"pk": world.encounter.pk},

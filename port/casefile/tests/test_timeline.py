@@ -122,7 +122,7 @@ def build_history(cast, lot_and_office, *, first_name: str, times: int) -> Parti
         )
         if number < times - 1:
             referral_transition(
-                referral=referral, to_status=Status.CLOSED, reason=ClosingReason.COMPLETED, by=cast.supervisor
+                referral=referral, to_status=Status.CLOSED, reason=ClosingReason.GOALS_MET, by=cast.supervisor
             )
         twin = participant_create(program=cast.program, first_name=first_name, last_name=f"Twin{number}")
         participant_merge(survivor=participant, absorbed=twin, by=cast.supervisor)

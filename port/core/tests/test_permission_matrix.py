@@ -119,6 +119,8 @@ EXPECTED: dict[str, Row] = {
     "referrals:detail": row(404, team=200, shows="team"),
     "referrals:assign": row(403, method="POST", supervising=REDIRECT, outsider=404),
     "referrals:transition": row(403, method="POST", team=REDIRECT, outsider=404),
+    # The matrix's referral is open: the page says there is nothing to reopen (reopening: test_reopen.py).
+    "referrals:reopen": TEAM_RECORD,
     # ---- participants ----
     "participants:search": row(403, team=200, outsider=200),
     "participants:review_list": row(403, team=200, outsider=200, shows="team"),
@@ -136,6 +138,7 @@ EXPECTED: dict[str, Row] = {
     "outreach:encounter_new": TEAM_RECORD,
     "outreach:supporters": TEAM_RECORD,
     "outreach:supporter_new": TEAM_RECORD,
+    "outreach:barc10_new": TEAM_RECORD,
     "outreach:supporter_edit": TEAM_RECORD,
     "outreach:encounter_detail": TEAM_RECORD,
     "outreach:encounter_edit": row(403, peer=200, outsider=404, shows=("peer",)),  # its author only
@@ -154,6 +157,12 @@ EXPECTED: dict[str, Row] = {
     "notifications:mark_read": row(403, method="POST", peer=REDIRECT, supervising=404, outsider=404),
     # ---- consent and disclosures ----
     "consent:kinds": TEAM_RECORD,
+    # ---- the resource directory (no participant data) and resource lists (the participant's) ----
+    "directory:search": row(403, team=200, outsider=200),
+    "directory:service": row(403, team=200, outsider=404),
+    "participants:resource_list_new": TEAM_RECORD,
+    "participants:resource_list": TEAM_RECORD,
+    "participants:resource_list_print": TEAM_RECORD,
     "consent:new": TEAM_RECORD,
     "consent:accounting": TEAM_RECORD,
     "consent:accounting_print": TEAM_RECORD,

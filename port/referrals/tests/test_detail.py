@@ -184,7 +184,7 @@ def test_the_history_says_who_did_what_and_when(cast, referral):
         "Sam Tester: Assigned to Pat Tester; status Received → Assigned",
         "Pat Tester: Status Assigned → Attempting contact",
         "Adele Tester: Re-assigned from Pat Tester to Quinn Tester",
-        "Quinn Tester: Status Attempting contact → Closed (Declined services)",
+        "Quinn Tester: Status Attempting contact → Closed (Declined further contact)",
     ]
 
 
@@ -206,7 +206,7 @@ def test_a_received_referral_offers_assigning_and_closing_to_a_supervisor(cast, 
     assert f'action="{reverse("referrals:assign", args=[referral.public_id])}"' in html
     assert f'name="next" value="{detail_url(referral)}"' in html
     assert '<select name="reason" required id="id_reason">' in html
-    assert '<option value="declined">Declined services</option>' in html
+    assert '<option value="declined">Declined further contact</option>' in html
     assert "Close the referral" in html
 
 
@@ -333,7 +333,19 @@ def test_closing_with_a_reason_through_the_page(cast, referral):
             "peer2",
             "Only a supervisor or the assigned peer can close this referral.",
         ),
-        ("closed", {"to_status": "reached"}, "supervisor", "A referral that is “Closed” cannot be moved to “Reached”."),
+        (
+            "closed",
+            {"to_status": "attempting"},
+            "supervisor",
+            "A referral that is “Closed” cannot be moved to “Attempting contact”.",
+        ),
+        ("closed", {"to_status": "reached"}, "supervisor", "A reopened referral goes back to “Assigned”."),
+        (
+            "closed",
+            {"to_status": "assigned"},
+            "supervisor",
+            "Give a reason of at least 15 characters for reopening the referral.",
+        ),
         ("received", {"to_status": "vanished"}, "supervisor", "“vanished” is not a referral status."),
         ("received", {}, "supervisor", "Choose the new status."),
         ("received", {"to_status": "closed", "reason": "bored"}, "supervisor", "“bored” is not a closing reason."),
@@ -344,7 +356,7 @@ def test_a_refused_change_is_explained_and_changes_nothing(cast, referral, setup
         referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     if setup == "closed":
         referral_transition(
-            referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.COMPLETED
+            referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.GOALS_MET
         )
     referral.refresh_from_db()
     before = (referral.status, referral.changes.count())

@@ -13,6 +13,7 @@ from port.referrals.services import (
     ReferralChangeRefused,
     referral_assign,
     referral_transition,
+    reopen_status,
 )
 from port.testing.cast import make_member
 from port.testing.factories import submit_referral
@@ -47,11 +48,11 @@ def test_a_referral_goes_from_received_to_closed_and_every_step_records_who_and_
     referral_assign(referral=referral, assignee=cast.peer, by=cast.supervisor)
     referral_transition(referral=referral, to_status=Status.ATTEMPTING, by=cast.peer)
     referral_transition(referral=referral, to_status=Status.REACHED, by=cast.peer)
-    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.peer, reason=ClosingReason.COMPLETED)
+    referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.peer, reason=ClosingReason.GOALS_MET)
     after = timezone.now()
 
     referral.refresh_from_db()
-    assert (referral.status, referral.closed_reason) == (Status.CLOSED, ClosingReason.COMPLETED)
+    assert (referral.status, referral.closed_reason) == (Status.CLOSED, ClosingReason.GOALS_MET)
     changes = list(referral.changes.all())
     assert [(c.kind, c.from_status, c.to_status, c.changed_by_id) for c in changes] == [
         (ReferralChange.Kind.STATUS, "", Status.RECEIVED, cast.partner.user_id),
@@ -61,7 +62,7 @@ def test_a_referral_goes_from_received_to_closed_and_every_step_records_who_and_
         (ReferralChange.Kind.STATUS, Status.REACHED, Status.CLOSED, cast.peer.user_id),
     ]
     assert changes[1].assigned_to_id == cast.peer.user_id
-    assert changes[-1].reason == ClosingReason.COMPLETED
+    assert changes[-1].reason == ClosingReason.GOALS_MET
     assert all(before <= c.changed_at <= after for c in changes[1:])
 
 
@@ -76,9 +77,16 @@ def test_a_peer_may_record_reaching_the_person_straight_from_assigned(cast, refe
 def test_the_service_allows_exactly_the_transitions_of_the_workflow(cast, referral, from_status, to_status):
     referral = put_in_status(referral, from_status, assignee=cast.peer)
     reason = ClosingReason.DECLINED if to_status == Status.CLOSED else ""
+    # Reopening needs its written reason, and goes to the one status reopen_status names (test_reopen.py).
+    reopen_reason = "The person called back and asked for help." if from_status == Status.CLOSED else ""
     allowed = to_status in ALLOWED_TRANSITIONS[from_status]
-    if allowed:
-        referral_transition(referral=referral, to_status=to_status, by=cast.supervisor, reason=reason)
+    if allowed and from_status == Status.CLOSED and to_status != reopen_status(referral):
+        with pytest.raises(ReferralChangeRefused, match="A reopened referral goes back to “Assigned”"):
+            referral_transition(referral=referral, to_status=to_status, by=cast.supervisor, reopen_reason=reopen_reason)
+    elif allowed:
+        referral_transition(
+            referral=referral, to_status=to_status, by=cast.supervisor, reason=reason, reopen_reason=reopen_reason
+        )
         referral.refresh_from_db()
         assert referral.status == to_status
         assert status_changes(referral)[-1] == (from_status, to_status, cast.supervisor.user_id)
@@ -105,11 +113,12 @@ def test_an_unknown_status_is_refused_by_name(cast, referral):
         referral_transition(referral=referral, to_status="lost", by=cast.supervisor)
 
 
-def test_a_closed_referral_cannot_be_reopened(cast, referral):
+def test_a_closed_referral_moves_only_by_reopening_with_a_reason(cast, referral):
     referral_transition(referral=referral, to_status=Status.CLOSED, by=cast.supervisor, reason=ClosingReason.DUPLICATE)
-    for status in (Status.RECEIVED, Status.ASSIGNED, Status.ATTEMPTING, Status.REACHED):
-        with pytest.raises(ReferralChangeRefused, match="“Closed” cannot be moved"):
-            referral_transition(referral=referral, to_status=status, by=cast.supervisor)
+    with pytest.raises(ReferralChangeRefused, match="“Closed” cannot be moved"):
+        referral_transition(referral=referral, to_status=Status.ATTEMPTING, by=cast.supervisor)
+    with pytest.raises(ReferralChangeRefused, match="at least 15 characters for reopening"):
+        referral_transition(referral=referral, to_status=Status.RECEIVED, by=cast.supervisor)
 
 
 def test_closing_needs_a_reason(cast, referral):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
@@ -29,12 +29,20 @@ from port.referrals.forms_queue import (
     AssignForm,
     CloseReferralForm,
     QueueFilterForm,
+    ReopenReferralForm,
     TransitionForm,
     member_label,
 )
 from port.referrals.models import ClosingReason, Referral, ReferralChange, Status
 from port.referrals.selectors import assignable_members, audit_list_read, referral_get, referral_queue
-from port.referrals.services import ALLOWED_TRANSITIONS, ReferralChangeRefused, referral_assign, referral_transition
+from port.referrals.services import (
+    ALLOWED_TRANSITIONS,
+    ReferralChangeRefused,
+    referral_assign,
+    referral_reopen,
+    referral_transition,
+    reopen_status,
+)
 from port.supplies.selectors import inventory_warnings
 
 if TYPE_CHECKING:
@@ -226,6 +234,12 @@ def _history(referral: Referral) -> list[HistoryEntry]:
             assignee = name
         elif not change.from_status:
             what = _("Referral received (%(channel)s)") % {"channel": referral.get_channel_display()}
+        elif change.from_status == Status.CLOSED:
+            what = _("Reopened: status %(from)s → %(to)s. Why: %(why)s") % {
+                "from": _status_label(change.from_status),
+                "to": _status_label(change.to_status),
+                "why": change.reopen_reason,
+            }
         elif change.reason:
             reason = ClosingReason(change.reason).label if change.reason in ClosingReason.values else change.reason
             what = _("Status %(from)s → %(to)s (%(reason)s)") % {
@@ -259,6 +273,7 @@ def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
         for status in Status
         if status in allowed
         and status != Status.CLOSED
+        and referral.status != Status.CLOSED  # a closed referral is reopened, with a reason (below)
         # Moving to "assigned" happens by assigning someone; without an assignee the service refuses.
         and (status != Status.ASSIGNED or referral.assigned_to_id)
     ]
@@ -289,6 +304,9 @@ def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
             "next_statuses": next_statuses,
             "can_close": Status.CLOSED in allowed and _may_close(viewer, referral),
             "close_form": CloseReferralForm(),
+            "can_reopen": referral.status == Status.CLOSED and _may_close(viewer, referral),
+            "reopen_form": ReopenReferralForm(),
+            "reopen_to": Status(reopen_status(referral)).label if referral.status == Status.CLOSED else "",
             "can_assign": can_assign,
             "assign_form": assign_form,
             "time_zone": referral.program.time_zone,
@@ -321,3 +339,36 @@ def transition(request: MemberRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, _("The referral is now “%(status)s”.") % {"status": _status_label(to_status)})
     return redirect("referrals:detail", public_id=referral.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+@team_only
+def reopen(request: MemberRequest, public_id: UUID) -> HttpResponse:
+    """Reopen a closed referral with a written reason (a supervisor or the assigned peer). The contact
+    clock does not restart (port.referrals.services.reopen_status says where it goes back to)."""
+    viewer = request.membership
+    referral = referral_get(viewer=viewer, public_id=public_id, for_update=request.method == "POST")
+    form = ReopenReferralForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral_reopen(referral=referral, by=viewer, reason=form.cleaned_data["reason"])
+        except ReferralChangeRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            referral.refresh_from_db(fields=["status"])
+            messages.success(
+                request, _("The referral is reopened: “%(status)s”.") % {"status": _status_label(referral.status)}
+            )
+            return redirect("referrals:detail", public_id=referral.public_id)
+    return render(
+        request,
+        "referrals/reopen.html",
+        {
+            "nav_active": "queue" if viewer.role in SUPERVISING_ROLES else "my_queue",
+            "referral": referral,
+            "form": form,
+            "closed": referral.status == Status.CLOSED,
+            "may_reopen": _may_close(viewer, referral),
+            "reopen_to": Status(reopen_status(referral)).label,
+        },
+    )

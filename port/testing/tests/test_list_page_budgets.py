@@ -35,6 +35,7 @@ LIST_PAGES: dict[str, tuple[str, str, dict]] = {
     "consent:accounting": ("GET", "consent:accounting", {}),
     "linkage:shared": ("GET", "", {}),  # a provider's list of hand-offs sent to their organization
     "linkage:tasks": ("GET", "", {}),  # a peer's own tasks, a supervisor's everyone's
+    "directory:search": ("GET", "", {"need": "treatment", "near": "15213", "open_now": "on"}),
     "audit:index": ("GET", "", {}),
     "audit:user_trail": ("GET", "", {"user": "peer", "start": -60, "end": 0}),  # the peer's last 60 days
     "audit:participant_trail": ("GET", "audit:participant_trail", {}),
