@@ -51,7 +51,7 @@ def test_open_tasks_close_with_the_case(cast, person):
     reach(cast, person)
     done = Task.objects.order_by("due_on").first()
     task_complete(task=done, by=cast.peer, outcome="reached_well")
-    referral_transition(referral=person.referral, to_status=Status.CLOSED, by=cast.peer, reason=ClosingReason.COMPLETED)
+    referral_transition(referral=person.referral, to_status=Status.CLOSED, by=cast.peer, reason=ClosingReason.GOALS_MET)
     assert set(Task.objects.exclude(pk=done.pk).values_list("state", "closed_reason")) == {
         (TaskState.CANCELLED, "case closed")
     }
