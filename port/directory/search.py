@@ -430,7 +430,13 @@ def directory_search(*, program: Program, criteria: Criteria, moment: dt.datetim
     return SearchPage(results, count, page, pages, moment, criteria.origin)
 
 
+# The largest primary key a database row can have (a 64-bit signed integer): a larger id names nothing.
+LARGEST_ID = 2**63 - 1
+
+
 def service_result(*, program: Program, pk: int, moment: dt.datetime) -> Result | None:
+    if not 0 < pk <= LARGEST_ID:
+        return None
     loaded = load_services(program, [pk])
     service = loaded.get(pk)
     if service is None:
@@ -440,7 +446,7 @@ def service_result(*, program: Program, pk: int, moment: dt.datetime) -> Result 
 
 def results_for(*, program: Program, ids: Iterable[int], moment: dt.datetime) -> list[Result]:
     """The given services, in the order given, for a resource list."""
-    ids = list(dict.fromkeys(ids))
+    ids = [pk for pk in dict.fromkeys(ids) if 0 < pk <= LARGEST_ID]
     loaded = load_services(program, ids)
     today = program.today(moment)
     return [

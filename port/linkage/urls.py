@@ -6,6 +6,7 @@ app_name = "linkage"
 
 urlpatterns = [
     path("participants/<uuid:public_id>/refer/", views.handoff_new, name="handoff_new"),
+    path("participants/<uuid:public_id>/refer/find/", views.handoff_find, name="handoff_find"),
     path("handoffs/<uuid:public_id>/", views.handoff_detail, name="handoff"),
     path("handoffs/<uuid:public_id>/change/", views.handoff_transition_view, name="handoff_transition"),
     path("handoffs/<uuid:public_id>/reported/", views.handoff_report_view, name="handoff_report"),

@@ -9,11 +9,13 @@
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +27,7 @@ from port.consent import selectors as consent_selectors
 from port.consent.models import ConsentKind, InformationCategory
 from port.core.pagination import page_of
 from port.directory.models import Service
+from port.directory.views import REFER_SESSION_KEY
 from port.linkage import selectors
 from port.linkage.forms import HandOffForm, PersonReportForm, ProviderActionForm, TaskOutcomeForm, TransitionForm
 from port.linkage.models import HandOff, TaskKind, TaskState
@@ -84,6 +87,23 @@ def _from_records(request: MemberRequest, participant: Participant) -> tuple[Ref
     return referral, encounter
 
 
+@require_GET
+@team_only
+def handoff_find(request: MemberRequest, public_id: UUID) -> HttpResponse:
+    """Look for the service in the directory: its results then offer "Refer to" back to this person's
+    referral form. The session holds only the form's path (the person's public id) and its query."""
+    participant = participant_get(viewer=request.membership, public_id=public_id)
+    referral, encounter = _from_records(request, participant)
+    query = f"referral={referral.public_id}&" if referral else f"encounter={encounter.pk}&" if encounter else ""
+    request.session[REFER_SESSION_KEY] = {
+        "path": reverse("linkage:handoff_new", args=[participant.public_id]),
+        "query": query,
+    }
+    search = reverse("directory:search")
+    need = request.GET.get("need", "")
+    return redirect(f"{search}?{urlencode({'need': need})}" if need else search)
+
+
 @require_http_methods(["GET", "POST"])
 @team_only
 def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
@@ -131,6 +151,7 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
                 form.add_error(refused.field if refused.field in form.fields else None, str(refused))
                 refusal = refused.reasons
             else:
+                request.session.pop(REFER_SESSION_KEY, None)
                 messages.success(request, _handoff_done_message(handoff))
                 return redirect("linkage:handoff", public_id=handoff.public_id)
     else:

@@ -209,6 +209,7 @@ def matrix_world_build() -> MatrixWorld:
         "consent:kinds": on_participant,
         "consent:new": {"public_id": participant.public_id, "kind": "disclosure"},
         "linkage:handoff_new": on_participant,
+        "linkage:handoff_find": on_participant,
         "linkage:handoff": {"public_id": handoff.public_id},
         "linkage:handoff_transition": {"public_id": handoff.public_id},
         "linkage:handoff_report": {"public_id": handoff.public_id},

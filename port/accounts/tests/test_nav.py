@@ -13,8 +13,31 @@ from port.accounts.roles import (
 )
 
 SEEN = {
-    Role.ADMIN: {"queue", "my_queue", "tasks", "new", "import", "review", "supplies", "directory", "notices", "audit", "admin"},
-    Role.SUPERVISOR: {"queue", "my_queue", "tasks", "new", "import", "review", "supplies", "directory", "notices", "audit"},
+    Role.ADMIN: {
+        "queue",
+        "my_queue",
+        "tasks",
+        "new",
+        "import",
+        "review",
+        "supplies",
+        "directory",
+        "notices",
+        "audit",
+        "admin",
+    },
+    Role.SUPERVISOR: {
+        "queue",
+        "my_queue",
+        "tasks",
+        "new",
+        "import",
+        "review",
+        "supplies",
+        "directory",
+        "notices",
+        "audit",
+    },
     Role.PEER: {"my_queue", "tasks", "new", "review", "supplies", "directory", "notices"},
     Role.PARTNER: {"new", "import", "sent"},
     Role.FIRST_RESPONDER: {"new", "import", "sent", "visits"},

@@ -177,6 +177,7 @@ EXPECTED: dict[str, Row] = {
     "consent:signature": TEAM_RECORD,
     # ---- hand-offs and tasks (port.linkage) ----
     "linkage:handoff_new": TEAM_RECORD,
+    "linkage:handoff_find": row(403, team=REDIRECT, outsider=404),  # to the directory, the form remembered
     "linkage:handoff": TEAM_RECORD,
     "linkage:handoff_transition": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),
     "linkage:handoff_report": row(403, method="POST", team=FORM_AGAIN, outsider=404, shows="team"),

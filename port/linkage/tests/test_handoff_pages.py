@@ -7,7 +7,10 @@ from django.urls import reverse
 from port.consent.models import Disclosure
 from port.consent.services import consent_revoke
 from port.linkage.models import HandOff, How, TaskStatus
+from port.testing.directory import a_service
 from port.testing.linkage import handoff_make, person_build
+
+ALWAYS = [("MO,TU,WE,TH,FR,SA,SU", "00:00", "00:00")]
 
 
 def post_refer(cast, person, organization, how=How.ACCOMPANIED, categories=("identity",), member=None, **extra):
@@ -139,3 +142,44 @@ def test_the_participant_page_shows_hand_offs_upcoming_appointments_and_the_time
     assert "Referred to a service" in text  # the timeline entry
     referral_page = cast.client_for(cast.peer).get(reverse("referrals:detail", args=[person.referral.public_id]))
     assert "Appointment at Riverside Recovery Clinic" in referral_page.content.decode()
+
+
+def test_a_peer_finds_the_service_in_the_directory_and_its_result_refers_back_to_the_persons_form(cast, person):
+    service = a_service(
+        cast.program,
+        "Riverside Same-Day Clinic",
+        organization=cast.treatment,
+        categories=["treatment.buprenorphine"],
+        hours=ALWAYS,
+    )
+    client = cast.client_for(cast.peer)
+    form = reverse("linkage:handoff_new", args=[person.participant.public_id])
+    find = client.get(
+        reverse("linkage:handoff_find", args=[person.participant.public_id]),
+        {"referral": str(person.referral.public_id), "need": "treatment"},
+    )
+    assert find.status_code == 302 and find["Location"] == reverse("directory:search") + "?need=treatment"
+    results = client.get(find["Location"]).content.decode()
+    refer = f"{form}?referral={person.referral.public_id}&amp;service={service.hsds_id}"
+    assert refer in results and "Back to the referral form" in results
+    assert str(person.participant.public_id) not in client.get(reverse("directory:search")).request["QUERY_STRING"]
+    preselected = client.get(f"{form}?referral={person.referral.public_id}&service={service.hsds_id}")
+    assert preselected.context["form"].initial["service"] == service
+    assert preselected.context["form"].initial["organization"] == cast.treatment
+    fields = {"organization": cast.treatment.pk, "service": service.pk, "need": "treatment.buprenorphine"}
+    fields |= {"how": How.ACCOMPANIED, "categories": ["identity"], "purpose": "Intake", "priority": "routine"}
+    client.post(form, {**fields, "transport": "none", "referral": str(person.referral.public_id)})
+    assert HandOff.objects.get().service == service  # and the directory forgets the form once it is sent
+    assert "Refer to Riverside" not in client.get(reverse("directory:search"), {"need": "treatment"}).content.decode()
+
+
+def test_without_looking_for_a_service_to_refer_to_the_directory_offers_no_refer_link(cast):
+    a_service(
+        cast.program,
+        "Riverside Same-Day Clinic",
+        organization=cast.treatment,
+        categories=["treatment.buprenorphine"],
+        hours=ALWAYS,
+    )
+    page = cast.client_for(cast.peer).get(reverse("directory:search"), {"need": "treatment"}).content.decode()
+    assert "Riverside Same-Day Clinic" in page and "Refer to Riverside" not in page

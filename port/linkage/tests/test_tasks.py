@@ -136,6 +136,8 @@ def test_a_task_page_records_its_outcome(cast, person):
     client = cast.client_for(cast.peer)
     page = client.get(reverse("linkage:task", args=[task.pk])).content.decode()
     assert "Reached, doing well" in page
+    barc10 = reverse("outreach:barc10_new", args=[person.participant.public_id]) + f"?task={task.pk}"
+    assert barc10 in page  # a check-in offers the BARC-10, which remembers the task it was given at
     assert client.post(reverse("linkage:task_outcome", args=[task.pk]), {}).status_code == 200
     response = client.post(
         reverse("linkage:task_outcome", args=[task.pk]), {"outcome": "not_reached", "note": "voicemail"}
