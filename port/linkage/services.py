@@ -175,6 +175,16 @@ def handoff_create(*, by: Membership, participant: Participant, ask: HandOffRequ
     """Refer the person: for anything but information only, ask the gate first. Raises HandOffRefused,
     with the gate's message and, where it can tell, what is missing (refusal_reason)."""
     _check_request(by, participant, ask)
+    if ask.referral is not None:
+        # Locked, so a supervisor's close and this hand-off take turns; a closed case takes no new hand-off.
+        referral = Referral.objects.select_for_update().get(pk=ask.referral.pk)
+        if referral.status == Status.CLOSED:
+            raise HandOffRefused(
+                _(
+                    "This referral was closed while you were filling in the form, so the hand-off was not saved. "
+                    "Refer from the participant's page, or reopen the referral first."
+                )
+            )
     disclosure: Disclosure | None = None
     if ask.how != How.INFORMATION_ONLY:
         try:
@@ -370,6 +380,10 @@ def handoff_provider_update(
     if action not in PROVIDER_ACTIONS:
         raise HandOffRefused(_("That is not something a provider can do with a hand-off."))
     to_status, business_status = PROVIDER_ACTIONS[action]
+    if action in ("attended", "no_show") and handoff.appointment_at and handoff.appointment_at > timezone.now():
+        raise HandOffRefused(
+            _("The appointment has not happened yet. Say whether the person came after it, or change the appointment.")
+        )
     if action == "appointment" and handoff.status == TaskStatus.REQUESTED:
         # Setting the date accepts the hand-off first: both steps, each recorded.
         with transaction.atomic():

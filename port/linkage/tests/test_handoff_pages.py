@@ -1,12 +1,17 @@
 """Referring from the participant's page, and the provider's side: only hand-offs sent to their
 organization, only what the consent names, every view recorded in the accounting, nothing once revoked."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from port.consent.models import Disclosure
 from port.consent.services import consent_revoke
-from port.linkage.models import HandOff, How, TaskStatus
+from port.linkage.models import BusinessStatus, HandOff, How, TaskStatus
+from port.linkage.services import handoff_transition
+from port.referrals.models import Status
+from port.referrals.services import referral_transition
 from port.testing.directory import a_service
 from port.testing.linkage import handoff_make, person_build
 
@@ -183,3 +188,31 @@ def test_without_looking_for_a_service_to_refer_to_the_directory_offers_no_refer
     )
     page = cast.client_for(cast.peer).get(reverse("directory:search"), {"need": "treatment"}).content.decode()
     assert "Riverside Same-Day Clinic" in page and "Refer to Riverside" not in page
+
+
+def test_a_referral_closed_while_the_peer_filled_in_the_form_takes_no_hand_off_and_the_form_says_why(cast, person):
+    referral_transition(referral=person.referral, to_status=Status.CLOSED, by=cast.supervisor, reason="goals_met")
+    response = post_refer(cast, person, cast.treatment, referral=str(person.referral.public_id))
+    assert response.status_code == 200 and not HandOff.objects.exists()
+    assert "This referral was closed while you were filling in the form" in response.content.decode()
+
+
+def test_a_providers_update_that_comes_too_late_is_refused_in_words_on_the_page(cast, person):
+    handoff = handoff_make(cast, person)
+    handoff_transition(handoff=handoff, to_status=TaskStatus.ENTERED_IN_ERROR, by=cast.supervisor)
+    url = reverse("linkage:shared_handoff_update", args=[handoff.public_id])
+    response = cast.client_for(cast.provider).post(url, {"action": "accept"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Your update was not saved." in page
+    assert HandOff.objects.get().status == TaskStatus.ENTERED_IN_ERROR
+
+
+def test_a_provider_cannot_say_the_person_came_before_the_appointment(cast, person):
+    handoff = handoff_make(cast, person)
+    url = reverse("linkage:shared_handoff_update", args=[handoff.public_id])
+    client = cast.client_for(cast.provider)
+    soon = (cast.program.local() + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+    client.post(url, {"action": "appointment", "appointment_at": soon})
+    response = client.post(url, {"action": "attended"})
+    assert response.status_code == 200 and "The appointment has not happened yet." in response.content.decode()
+    assert HandOff.objects.get().business_status != BusinessStatus.ATTENDED

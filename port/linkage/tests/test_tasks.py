@@ -136,8 +136,9 @@ def test_a_task_page_records_its_outcome(cast, person):
     client = cast.client_for(cast.peer)
     page = client.get(reverse("linkage:task", args=[task.pk])).content.decode()
     assert "Reached, doing well" in page
-    barc10 = reverse("outreach:barc10_new", args=[person.participant.public_id]) + f"?task={task.pk}"
-    assert barc10 in page  # a check-in offers the BARC-10, which remembers the task it was given at
+    here = reverse("linkage:task", args=[task.pk])
+    barc10 = reverse("outreach:barc10_new", args=[person.participant.public_id]) + f"?task={task.pk}&amp;next={here}"
+    assert barc10 in page  # a check-in offers the BARC-10, which remembers the task and comes back to it
     assert client.post(reverse("linkage:task_outcome", args=[task.pk]), {}).status_code == 200
     response = client.post(
         reverse("linkage:task_outcome", args=[task.pk]), {"outcome": "not_reached", "note": "voicemail"}
@@ -145,6 +146,7 @@ def test_a_task_page_records_its_outcome(cast, person):
     assert response.status_code == 302
     task.refresh_from_db()
     assert (task.state, task.outcome, task.completed_by) == (TaskState.DONE, "not_reached", cast.peer.user)
+    assert "Record BARC-10" not in client.get(here).content.decode()  # a done check-in offers no more
     assert cast.client_for(cast.peer2).get(reverse("linkage:task", args=[task.pk])).status_code == 404
 
 
