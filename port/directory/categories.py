@@ -79,6 +79,13 @@ NEEDS = tuple(c for c in CATEGORIES if c.code != "features" and not c.code.start
 FEATURES = tuple(c for c in CATEGORIES if c.code.startswith("features."))
 
 
+def main_need(codes: "set[str] | frozenset[str]") -> str:
+    """The need a service is most plainly for, among its category codes: the first specific one (e.g.
+    buprenorphine) in PORT's order, else the first broad one, else ''."""
+    specific = next((c.code for c in NEEDS if c.parent and c.code in codes), "")
+    return specific or next((c.code for c in NEEDS if c.code in codes), "")
+
+
 def term_hsds_id(program: Program, code: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{program.slug}:{code}")
 

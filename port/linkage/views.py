@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from port.accounts.access import membership_required, team_only
 from port.accounts.http import MemberRequest
-from port.accounts.models import Membership
+from port.accounts.models import Membership, OrganizationKind
 from port.accounts.roles import SUPERVISING_ROLES, Role
 from port.consent import selectors as consent_selectors
 from port.consent.models import ConsentKind, InformationCategory
 from port.core.pagination import page_of
-from port.directory.models import Service
+from port.directory.categories import main_need
+from port.directory.models import Attribute, Service
 from port.directory.views import REFER_SESSION_KEY
 from port.linkage import selectors
 from port.linkage.forms import HandOffForm, PersonReportForm, ProviderActionForm, TaskOutcomeForm, TransitionForm
@@ -52,6 +53,15 @@ TASKS_PER_PAGE = 50
 
 
 # ---- the team: hand-offs -------------------------------------------------------------------------
+
+
+NOT_REFERRED_TO = (
+    OrganizationKind.EMS,
+    OrganizationKind.FIRE,
+    OrganizationKind.TWO_ONE_ONE,
+    OrganizationKind.LAW_ENFORCEMENT,
+    OrganizationKind.PORT_TEAM,
+)
 
 
 def _preselected_service(viewer: Membership, value: str | None) -> Service | None:
@@ -114,7 +124,8 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     referral, encounter = _from_records(request, participant)
     shareable = [c for c in InformationCategory.values if consent_selectors.may_share(viewer, c)]
     form_args: dict[str, Any] = {
-        "organizations": consent_selectors.consent_recipients(viewer=viewer),
+        # Where people are referred to: not the first responders, the 2-1-1 line or the team itself.
+        "organizations": consent_selectors.consent_recipients(viewer=viewer).exclude(kind__in=NOT_REFERRED_TO),
         "services": Service.objects.filter(program_id=viewer.program_id, status=Service.Status.ACTIVE)
         .select_related("organization")
         .order_by("organization__name", "name"),
@@ -157,6 +168,11 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     else:
         service = _preselected_service(viewer, request.GET.get("service"))
         initial = {"service": service, "organization": service.organization if service else None}
+        if service is not None:
+            codes = Attribute.objects.filter(
+                program_id=viewer.program_id, link_entity="service", link_id=service.hsds_id
+            ).values_list("taxonomy_term__code", flat=True)
+            initial["need"] = main_need(set(codes))
         form = HandOffForm(initial=initial, **form_args)
     consents = [
         row

@@ -216,3 +216,18 @@ def test_a_provider_cannot_say_the_person_came_before_the_appointment(cast, pers
     response = client.post(url, {"action": "attended"})
     assert response.status_code == 200 and "The appointment has not happened yet." in response.content.decode()
     assert HandOff.objects.get().business_status != BusinessStatus.ATTENDED
+
+
+def test_the_refer_form_offers_no_first_responder_or_the_team_itself_and_a_chosen_service_says_its_need(cast, person):
+    service = a_service(
+        cast.program,
+        "Riverside Same-Day Clinic",
+        organization=cast.treatment,
+        categories=["treatment", "treatment.buprenorphine"],
+    )
+    form = reverse("linkage:handoff_new", args=[person.participant.public_id])
+    response = cast.client_for(cast.peer).get(form, {"service": str(service.hsds_id)})
+    offered = set(response.context["form"].fields["organization"].queryset)
+    assert cast.treatment in offered and cast.ed in offered
+    assert not {o.kind for o in offered} & {"ems", "fire", "211", "law_enforcement", "port_team"}
+    assert response.context["form"].initial["need"] == "treatment.buprenorphine"
