@@ -51,7 +51,10 @@ class HandOffForm(forms.Form):
         queryset=Service.objects.none(),
         required=False,
         empty_label=_("No particular service"),
-        help_text=_("A service of the organization chosen above."),
+        help_text=_(
+            "A service of the organization chosen above. To name one, find the service in the directory: "
+            "it comes back here with the organization and the service chosen."
+        ),
     )
     need = forms.ChoiceField(label=_("What it is for"), error_messages={"required": _("Choose what the person needs.")})
     how = forms.ChoiceField(

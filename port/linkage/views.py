@@ -64,6 +64,19 @@ NOT_REFERRED_TO = (
 )
 
 
+def _organization_id(request: MemberRequest) -> int | None:
+    """The organization the form is about: the one posted, or the preselected service's."""
+    value = request.POST.get("organization") if request.method == "POST" else None
+    if value is None:
+        service = _preselected_service(request.membership, request.GET.get("service"))
+        return service.organization_id if service else None
+    try:
+        pk = int(value)
+    except ValueError:
+        return None
+    return pk if 0 < pk < 2**63 else None
+
+
 def _preselected_service(viewer: Membership, value: str | None) -> Service | None:
     """?service=<HSDS uuid or pk>: a directory service of the viewer's program, or nothing."""
     if not value:
@@ -126,9 +139,12 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     form_args: dict[str, Any] = {
         # Where people are referred to: not the first responders, the 2-1-1 line or the team itself.
         "organizations": consent_selectors.consent_recipients(viewer=viewer).exclude(kind__in=NOT_REFERRED_TO),
-        "services": Service.objects.filter(program_id=viewer.program_id, status=Service.Status.ACTIVE)
+        # Only the chosen organization's services: a directory has thousands (find one there instead).
+        "services": Service.objects.filter(
+            program_id=viewer.program_id, status=Service.Status.ACTIVE, organization_id=_organization_id(request)
+        )
         .select_related("organization")
-        .order_by("organization__name", "name"),
+        .order_by("name"),
         "supporters": Supporter.objects.filter(program_id=viewer.program_id, participant=participant).order_by(
             "first_name", "pk"
         ),

@@ -231,3 +231,6 @@ def test_the_refer_form_offers_no_first_responder_or_the_team_itself_and_a_chose
     assert cast.treatment in offered and cast.ed in offered
     assert not {o.kind for o in offered} & {"ems", "fire", "211", "law_enforcement", "port_team"}
     assert response.context["form"].initial["need"] == "treatment.buprenorphine"
+    other = a_service(cast.program, "Hilltop Pantry", categories=["food"])
+    services = set(response.context["form"].fields["service"].queryset)
+    assert service in services and other not in services  # only the chosen organization's, not the directory
