@@ -21,7 +21,6 @@ from port.accounts.roles import SUPERVISING_ROLES, Role
 from port.core.names import display_name
 from port.core.pagination import page_of
 from port.core.redirects import safe_next
-from port.linkage.selectors import upcoming_for
 from port.outreach.selectors import referral_outreach_summary
 from port.participants.normalize import format_phone
 from port.referrals.clock import ContactClock, contact_clock
@@ -311,7 +310,6 @@ def referral_detail(request: MemberRequest, public_id: UUID) -> HttpResponse:
             "assign_form": assign_form,
             "time_zone": referral.program.time_zone,
             "outreach": referral_outreach_summary(viewer=viewer, referral=referral),
-            "upcoming": upcoming_for(viewer=viewer, referral=referral),
         },
     )
 
