@@ -136,15 +136,18 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
     participant = participant_get(viewer=viewer, public_id=public_id)
     referral, encounter = _from_records(request, participant)
     shareable = [c for c in InformationCategory.values if consent_selectors.may_share(viewer, c)]
+    organization_id = _organization_id(request)
     form_args: dict[str, Any] = {
         # Where people are referred to: not the first responders, the 2-1-1 line or the team itself.
         "organizations": consent_selectors.consent_recipients(viewer=viewer).exclude(kind__in=NOT_REFERRED_TO),
         # Only the chosen organization's services: a directory has thousands (find one there instead).
         "services": Service.objects.filter(
-            program_id=viewer.program_id, status=Service.Status.ACTIVE, organization_id=_organization_id(request)
+            program_id=viewer.program_id, status=Service.Status.ACTIVE, organization_id=organization_id
         )
         .select_related("organization")
-        .order_by("name"),
+        .order_by("name")
+        if organization_id
+        else Service.objects.none(),
         "supporters": Supporter.objects.filter(program_id=viewer.program_id, participant=participant).order_by(
             "first_name", "pk"
         ),
@@ -183,7 +186,7 @@ def handoff_new(request: MemberRequest, public_id: UUID) -> HttpResponse:
                 return redirect("linkage:handoff", public_id=handoff.public_id)
     else:
         service = _preselected_service(viewer, request.GET.get("service"))
-        initial = {"service": service, "organization": service.organization if service else None}
+        initial: dict[str, Any] = {"service": service, "organization": service.organization if service else None}
         if service is not None:
             codes = Attribute.objects.filter(
                 program_id=viewer.program_id, link_entity="service", link_id=service.hsds_id
